@@ -1,0 +1,20 @@
+/**
+ * The one place the training side imports its external dependencies.
+ *
+ * Every npm package the trainer uses is re-exported from here, so that swapping a
+ * dependency (for example `npm:yaml` for JSR's `@std/yaml` once JSR is reachable)
+ * is a change to this file only. Versions are pinned in `deno.json`'s import map.
+ *
+ * @example
+ * ```ts
+ * import { tf, YAML } from "./deps.ts";
+ * const t = tf.tensor1d([1, 2, 3]);
+ * console.log(YAML.stringify({ rank: t.rank }));
+ * ```
+ * @module
+ */
+export * as tf from "@tensorflow/tfjs-core";
+export * as YAML from "yaml";
+export { parseArgs } from "node:util";
+export { gunzipSync } from "node:zlib";
+export { createHash } from "node:crypto";

@@ -1,0 +1,12 @@
+/**
+ * The one place tests import their assertions from (`node:assert/strict`, because
+ * JSR's `@std/assert` is not reachable from these machines).
+ * @module
+ */
+export {
+  deepEqual as assertEquals,
+  equal as assertStrictEquals,
+  ok as assert,
+  rejects as assertRejects,
+  throws as assertThrows,
+} from "node:assert/strict";
