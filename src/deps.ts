@@ -13,7 +13,7 @@
  * ```
  * @module
  */
-export * as tf from "@tensorflow/tfjs-core";
+export * as tf from "@tensorflow/tfjs";
 export * as YAML from "yaml";
 export { parseArgs } from "node:util";
 export { gunzipSync } from "node:zlib";

@@ -1,0 +1,208 @@
+/**
+ * The one seam where the project picks a tfjs backend.
+ *
+ * {@linkcode initBackend} imports and registers the chosen backend package, enables
+ * prod mode, registers the kernel gradients that tfjs-core's Node entry lacks (see
+ * `gradients.ts`) and the project's fast wasm training kernels (see
+ * `wasm_kernels.ts`), then sets and awaits the backend. Everything else in the project
+ * should only ever call `initBackend` and read tensors with {@linkcode readTensor}
+ * (`dataSync()` fails under webgpu in Deno).
+ *
+ * Backends:
+ * - `"wasm"`: XNNPACK + SIMD, single-threaded in Deno; needs `--allow-read` (it reads
+ *   its `.wasm` files from the npm cache).
+ * - `"webgpu"`: Deno's `navigator.gpu`; fails with a one-line Error when there is no
+ *   adapter.
+ * - `"cpu"`: plain JS reference backend (slow convolutions; for tests).
+ * - `"auto"`: webgpu when `navigator.gpu` offers an adapter that is NOT a software
+ *   fallback (e.g. Mesa llvmpipe), else wasm.
+ *
+ * @example
+ * ```ts
+ * import { initBackend, readTensor } from "./src/backend/mod.ts";
+ * import { tf } from "./src/deps.ts";
+ * const info = await initBackend("auto");
+ * console.log(info.name); // "wasm" on a machine without a real GPU
+ * console.log(await readTensor(tf.square(tf.tensor1d([1, 2]))));
+ * ```
+ * @module
+ */
+import { tf } from "../deps.ts";
+import { registerAllGradients } from "./gradients.ts";
+import { registerWasmKernels, restoreStockWasmKernels } from "./wasm_kernels.ts";
+
+export { GRADIENT_KERNELS, registerAllGradients } from "./gradients.ts";
+export { registerWasmKernels, restoreStockWasmKernels, WASM_KERNELS } from "./wasm_kernels.ts";
+
+/** A backend request; see the module doc. */
+export type BackendChoice = "auto" | "webgpu" | "wasm" | "cpu";
+
+/** The concrete backends {@linkcode initBackend} can end up on. */
+export type BackendName = "webgpu" | "wasm" | "cpu";
+
+/** What {@linkcode initBackend} chose. */
+export interface BackendInfo {
+  /** The tfjs backend now active. */
+  name: BackendName;
+  /** webgpu only: whether the adapter is a software fallback (e.g. llvmpipe). */
+  isFallbackAdapter?: boolean;
+  /** webgpu only: the adapter's description/vendor string. */
+  adapterDescription?: string;
+}
+
+/** Options of {@linkcode initBackend}. */
+export interface InitBackendOptions {
+  /**
+   * wasm only: register the project's fast training kernels (default true). Set false to
+   * measure the stock backend; `Conv2DBackpropFilter` is then missing.
+   */
+  fastKernels?: boolean;
+  /** Call `tf.enableProdMode()` (default true): skips per-op NaN/shape debug checks. */
+  prodMode?: boolean;
+  /** webgpu: `powerPreference` passed to `navigator.gpu.requestAdapter`. */
+  powerPreference?: "low-power" | "high-performance";
+}
+
+interface AdapterProbe {
+  adapter: unknown;
+  isFallbackAdapter: boolean;
+  description: string;
+}
+
+interface GpuAdapterLike {
+  info?: { isFallbackAdapter?: boolean; description?: string; vendor?: string };
+  isFallbackAdapter?: boolean;
+}
+
+/**
+ * Asks `navigator.gpu` for an adapter; null when WebGPU or an adapter is unavailable.
+ *
+ * @example
+ * ```ts
+ * import { probeWebGpu } from "./src/backend/mod.ts";
+ * const probe = await probeWebGpu();
+ * console.log(probe?.description ?? "no WebGPU adapter");
+ * ```
+ */
+export async function probeWebGpu(
+  powerPreference?: "low-power" | "high-performance",
+): Promise<AdapterProbe | null> {
+  const gpu = (globalThis.navigator as { gpu?: { requestAdapter(o?: unknown): Promise<unknown> } })
+    ?.gpu;
+  if (!gpu) return null;
+  let adapter: GpuAdapterLike | null = null;
+  try {
+    adapter = (await gpu.requestAdapter(powerPreference ? { powerPreference } : undefined)) as
+      | GpuAdapterLike
+      | null;
+  } catch {
+    return null;
+  }
+  if (!adapter) return null;
+  const info = adapter.info ?? {};
+  return {
+    adapter,
+    isFallbackAdapter: Boolean(info.isFallbackAdapter ?? adapter.isFallbackAdapter),
+    description: info.description || info.vendor || "unknown adapter",
+  };
+}
+
+let wasmImported = false;
+let webgpuImported = false;
+let cpuImported = false;
+
+async function importBackend(name: BackendName): Promise<void> {
+  if (name === "cpu" && !cpuImported) {
+    await import("@tensorflow/tfjs-backend-cpu");
+    cpuImported = true;
+  } else if (name === "wasm" && !wasmImported) {
+    await import("@tensorflow/tfjs-backend-wasm");
+    wasmImported = true;
+  } else if (name === "webgpu" && !webgpuImported) {
+    await import("@tensorflow/tfjs-backend-webgpu");
+    webgpuImported = true;
+  }
+}
+
+/**
+ * Picks, registers and activates a tfjs backend; see the module doc for the choices.
+ * Safe to call again (e.g. to switch backends in tests). Throws a one-line Error when
+ * the requested backend cannot start.
+ *
+ * @example
+ * ```ts
+ * import { initBackend } from "./src/backend/mod.ts";
+ * const { name } = await initBackend("wasm"); // "wasm"
+ * ```
+ */
+export async function initBackend(
+  choice: BackendChoice = "auto",
+  opts: InitBackendOptions = {},
+): Promise<BackendInfo> {
+  if (opts.prodMode ?? true) tf.enableProdMode();
+  registerAllGradients();
+  let info: BackendInfo;
+  if (choice === "auto" || choice === "webgpu") {
+    const probe = await probeWebGpu(opts.powerPreference);
+    if (choice === "webgpu" && !probe) {
+      throw new Error(
+        "initBackend('webgpu'): navigator.gpu offers no adapter (no WebGPU device here); " +
+          "use 'wasm' or 'auto'",
+      );
+    }
+    if (probe && (choice === "webgpu" || !probe.isFallbackAdapter)) {
+      info = {
+        name: "webgpu",
+        isFallbackAdapter: probe.isFallbackAdapter,
+        adapterDescription: probe.description,
+      };
+    } else {
+      info = { name: "wasm" };
+    }
+  } else if (choice === "wasm" || choice === "cpu") {
+    info = { name: choice };
+  } else {
+    throw new Error(`initBackend: unknown backend '${choice}' (auto|webgpu|wasm|cpu)`);
+  }
+  await importBackend(info.name);
+  let ok: boolean;
+  try {
+    ok = await tf.setBackend(info.name);
+    await tf.ready();
+  } catch (e) {
+    throw new Error(`initBackend('${info.name}'): backend failed to start: ${oneLine(e)}`);
+  }
+  if (!ok || tf.getBackend() !== info.name) {
+    throw new Error(`initBackend('${info.name}'): tf.setBackend returned false`);
+  }
+  // After setBackend: stock kernels' setup (cwrap) has run, so they stay usable as fallbacks.
+  if (info.name === "wasm") {
+    if (opts.fastKernels ?? true) registerWasmKernels();
+    else restoreStockWasmKernels();
+  }
+  return info;
+}
+
+function oneLine(e: unknown): string {
+  const msg = e instanceof Error ? e.message : typeof e === "object" && e && "message" in e
+    ? String((e as { message: unknown }).message)
+    : String(e);
+  return msg.split("\n")[0];
+}
+
+/**
+ * Reads a tensor's values asynchronously; works on every backend (unlike `dataSync`,
+ * which fails under webgpu in Deno). Does not dispose `t`.
+ *
+ * @example
+ * ```ts
+ * import { readTensor } from "./src/backend/mod.ts";
+ * import { tf } from "./src/deps.ts";
+ * const v = await readTensor(tf.tensor1d([1, 2, 3])); // Float32Array [1, 2, 3]
+ * ```
+ */
+export async function readTensor(
+  t: tf.Tensor,
+): Promise<Float32Array | Int32Array | Uint8Array> {
+  return (await t.data()) as Float32Array | Int32Array | Uint8Array;
+}

@@ -1,0 +1,66 @@
+/**
+ * Filling in the config fields whose null means "derive it": the run name and the data
+ * directory.
+ *
+ * @example
+ * ```ts
+ * import { defaultConfig, resolveDataDir, resolveRunName } from "../config.ts";
+ * const c = resolveRunName(defaultConfig(), new Date(2025, 0, 2, 3, 4, 5));
+ * c.runName; // "mnist-dt-20250102-030405"
+ * resolveDataDir(c); // $NOPROP_DATA_DIR, or null (download)
+ * ```
+ * @module
+ */
+import type { Config } from "./schema.ts";
+
+/** Environment variable consulted when `dataDir` is null. */
+export const DATA_DIR_ENV = "NOPROP_DATA_DIR";
+
+/**
+ * Returns a copy of `config` whose `runName` is set: kept if given, else
+ * `<dataset>-<variant>-<yyyymmdd-hhmmss>` in local time.
+ *
+ * @example
+ * ```ts
+ * import { defaultConfig, resolveRunName } from "../config.ts";
+ * resolveRunName({ ...defaultConfig(), runName: "mine" }).runName; // "mine"
+ * ```
+ */
+export function resolveRunName(config: Config, now: Date = new Date()): Config {
+  if (config.runName !== null) return { ...config };
+  const p = (n: number) => String(n).padStart(2, "0");
+  const stamp = `${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-` +
+    `${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}`;
+  return { ...config, runName: `${config.dataset}-${config.variant}-${stamp}` };
+}
+
+/**
+ * The data directory to use: `config.dataDir`, else `$NOPROP_DATA_DIR`, else null
+ * (meaning: download into the default cache).
+ *
+ * @example
+ * ```ts
+ * import { defaultConfig, resolveDataDir } from "../config.ts";
+ * resolveDataDir({ ...defaultConfig(), dataDir: "../shared/data" }); // "../shared/data"
+ * ```
+ */
+export function resolveDataDir(config: Config): string | null {
+  if (config.dataDir !== null) return config.dataDir;
+  try {
+    return Deno.env.get(DATA_DIR_ENV) || null;
+  } catch {
+    return null; // no --allow-env
+  }
+}
+
+/**
+ * File name of the effective config inside a run folder (written by the trainer with
+ * `configToYaml`; `--resume RUN_DIR` starts from it).
+ *
+ * @example
+ * ```ts
+ * import { RUN_CONFIG_FILE } from "../config.ts";
+ * const path = `models/mnist-dt-20250102-030405/${RUN_CONFIG_FILE}`;
+ * ```
+ */
+export const RUN_CONFIG_FILE = "config.yaml";

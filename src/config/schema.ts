@@ -1,0 +1,513 @@
+/**
+ * The training configuration as data: one {@linkcode FIELDS} entry per setting (name, type,
+ * default, help text, constraints). Defaults, validation, the YAML format, the CLI flags and
+ * the `--help` text are all derived from this table, so adding a setting means adding one
+ * entry here and one property to {@linkcode Config}.
+ *
+ * Defaults are the paper's NoProp-DT settings for MNIST (Li, Teh, Pascanu,
+ * arXiv:2503.24322, Table 3): T = 10, batch 128, AdamW lr 1e-3, weight decay 1e-3, η = 0.1.
+ *
+ * @example
+ * ```ts
+ * import { FIELDS } from "./schema.ts";
+ * const epochs = FIELDS.find((f) => f.name === "epochs");
+ * epochs?.default; // 100
+ * ```
+ * @module
+ */
+
+/** Datasets the trainer can load. */
+export const DATASETS = ["mnist", "fashion-mnist", "cifar10", "cifar100"] as const;
+/** A dataset name, e.g. `"cifar10"`. */
+export type DatasetName = (typeof DATASETS)[number];
+
+/** NoProp variants: discrete-time, continuous-time, flow matching. */
+export const VARIANTS = ["dt", "ct", "fm"] as const;
+/** A NoProp variant name. */
+export type Variant = (typeof VARIANTS)[number];
+
+/** Training methods: NoProp (no back-propagation between blocks) or the backprop baseline. */
+export const METHODS = ["noprop", "backprop"] as const;
+/** A training method name. */
+export type Method = (typeof METHODS)[number];
+
+/** Noise schedules (see `src/schedule.ts`). */
+export const SCHEDULES = ["cosine", "linear"] as const;
+/** A noise schedule name. */
+export type ScheduleKind = (typeof SCHEDULES)[number];
+
+/** Label embeddings (see `src/model/embedding.ts`). */
+export const EMBEDDINGS = ["onehot", "learned", "prototype"] as const;
+/** A label embedding kind. */
+export type EmbeddingName = (typeof EMBEDDINGS)[number];
+
+/** TensorFlow.js backends; `auto` picks the fastest available. */
+export const BACKENDS = ["auto", "webgpu", "wasm", "cpu"] as const;
+/** A backend name. */
+export type BackendChoice = (typeof BACKENDS)[number];
+
+/** A complete, validated training configuration (YAML keys are these camelCase names). */
+export interface Config {
+  /** Dataset to train on. */
+  dataset: DatasetName;
+  /** NoProp variant. */
+  variant: Variant;
+  /** NoProp or the backprop baseline. */
+  method: Method;
+  /** Training epochs. */
+  epochs: number;
+  /** Mini-batch size. */
+  batchSize: number;
+  /** Number of blocks / diffusion steps T. */
+  T: number;
+  /** η, the weight of the denoising loss. */
+  eta: number;
+  /** AdamW learning rate. */
+  lr: number;
+  /** AdamW (decoupled) weight decay. */
+  weightDecay: number;
+  /** AdamW β1. */
+  beta1: number;
+  /** AdamW β2. */
+  beta2: number;
+  /** AdamW ε. */
+  adamEps: number;
+  /** Noise schedule. */
+  schedule: ScheduleKind;
+  /** Label embedding kind. */
+  embedding: EmbeddingName;
+  /** Embedding dimension d (used by `learned`). */
+  embeddingDim: number;
+  /** Conv channel widths of the image branch (3 entries). */
+  widths: number[];
+  /** Width of the dense layers. */
+  hidden: number;
+  /** Dropout rate in [0, 1). */
+  dropout: number;
+  /** Batch-norm momentum of the running statistics. */
+  bnMomentum: number;
+  /** TensorFlow.js backend. */
+  backend: BackendChoice;
+  /** Worker threads. */
+  workers: number;
+  /** Random seed. */
+  seed: number;
+  /** Evaluate every this many epochs. */
+  evalEvery: number;
+  /** Test images per evaluation (0 = the full test set). */
+  evalSamples: number;
+  /** Evaluation batch size. */
+  evalBatch: number;
+  /** Steps between synchronisations of shared parameters across workers. */
+  syncEvery: number;
+  /** Data directory (null: `NOPROP_DATA_DIR`, else download). */
+  dataDir: string | null;
+  /** Parent folder of run folders. */
+  outDir: string;
+  /** Run folder name (null: `<dataset>-<variant>-<yyyymmdd-hhmmss>`). */
+  runName: string | null;
+  /** Stop after this many optimisation steps (0 = no limit). */
+  maxSteps: number;
+  /** Use only the first N training images (0 = all). */
+  trainLimit: number;
+}
+
+/** Fields common to every schema entry. */
+interface FieldBase {
+  /** Property name in {@linkcode Config} and key in YAML. */
+  name: keyof Config;
+  /** Help-text section. */
+  group: string;
+  /** One-line help text. */
+  help: string;
+}
+
+/** An integer field with optional inclusive bounds. */
+export interface IntField extends FieldBase {
+  /** Discriminant. */
+  type: "int";
+  /** Default value. */
+  default: number;
+  /** Inclusive lower bound. */
+  min?: number;
+  /** Inclusive upper bound. */
+  max?: number;
+}
+
+/** A finite number with optional inclusive (`min`/`max`) or exclusive (`gt`/`lt`) bounds. */
+export interface FloatField extends FieldBase {
+  /** Discriminant. */
+  type: "float";
+  /** Default value. */
+  default: number;
+  /** Inclusive lower bound. */
+  min?: number;
+  /** Inclusive upper bound. */
+  max?: number;
+  /** Exclusive lower bound. */
+  gt?: number;
+  /** Exclusive upper bound. */
+  lt?: number;
+}
+
+/** A string field; `nullable` ones may be null (meaning "derive it"). */
+export interface StringField extends FieldBase {
+  /** Discriminant. */
+  type: "string";
+  /** Default value. */
+  default: string | null;
+  /** Whether null is allowed (CLI: `--flag null` or `--flag ""`). */
+  nullable?: boolean;
+}
+
+/** One of a fixed list of strings. */
+export interface EnumField extends FieldBase {
+  /** Discriminant. */
+  type: "enum";
+  /** Default value. */
+  default: string;
+  /** Allowed values. */
+  values: readonly string[];
+}
+
+/** A boolean (CLI: `--flag`, or `--flag=true|false`). */
+export interface BoolField extends FieldBase {
+  /** Discriminant. */
+  type: "bool";
+  /** Default value. */
+  default: boolean;
+}
+
+/** A list of integers (CLI: comma-separated, e.g. `16,32,64`). */
+export interface IntListField extends FieldBase {
+  /** Discriminant. */
+  type: "int-list";
+  /** Default value. */
+  default: readonly number[];
+  /** Required number of entries. */
+  length?: number;
+  /** Inclusive lower bound of every entry. */
+  min?: number;
+}
+
+/** One schema entry. */
+export type FieldSpec =
+  | IntField
+  | FloatField
+  | StringField
+  | EnumField
+  | BoolField
+  | IntListField;
+
+/** The schema: every configuration field, in help order. */
+export const FIELDS = [
+  // data
+  {
+    name: "dataset",
+    group: "data",
+    type: "enum",
+    values: DATASETS,
+    default: "mnist",
+    help: "dataset to train on; `--dataset X` alone starts from configs/X.yaml",
+  },
+  {
+    name: "dataDir",
+    group: "data",
+    type: "string",
+    nullable: true,
+    default: null,
+    help: "folder with the dataset files (null: $NOPROP_DATA_DIR, else download)",
+  },
+  {
+    name: "trainLimit",
+    group: "data",
+    type: "int",
+    min: 0,
+    default: 0,
+    help: "use only the first N training images (0 = all; for quick tests)",
+  },
+  // method and model
+  {
+    name: "variant",
+    group: "model",
+    type: "enum",
+    values: VARIANTS,
+    default: "dt",
+    help: "NoProp variant: discrete-time, continuous-time or flow matching",
+  },
+  {
+    name: "method",
+    group: "model",
+    type: "enum",
+    values: METHODS,
+    default: "noprop",
+    help: "train each block locally (noprop) or end to end (backprop baseline)",
+  },
+  {
+    name: "T",
+    group: "model",
+    type: "int",
+    min: 1,
+    default: 10,
+    help: "number of blocks / diffusion steps",
+  },
+  {
+    name: "schedule",
+    group: "model",
+    type: "enum",
+    values: SCHEDULES,
+    default: "cosine",
+    help: "noise schedule of ᾱ_t",
+  },
+  {
+    name: "embedding",
+    group: "model",
+    type: "enum",
+    values: EMBEDDINGS,
+    default: "onehot",
+    help: "label embedding W_Embed",
+  },
+  {
+    name: "embeddingDim",
+    group: "model",
+    type: "int",
+    min: 1,
+    default: 20,
+    help: "embedding dimension d (used by the learned embedding)",
+  },
+  {
+    name: "widths",
+    group: "model",
+    type: "int-list",
+    length: 3,
+    min: 1,
+    default: [32, 64, 128],
+    help: "conv channel widths of the image branch",
+  },
+  {
+    name: "hidden",
+    group: "model",
+    type: "int",
+    min: 1,
+    default: 256,
+    help: "width of the dense layers",
+  },
+  {
+    name: "dropout",
+    group: "model",
+    type: "float",
+    min: 0,
+    lt: 1,
+    default: 0.2,
+    help: "dropout rate",
+  },
+  {
+    name: "bnMomentum",
+    group: "model",
+    type: "float",
+    min: 0,
+    max: 1,
+    default: 0.1,
+    help: "batch-norm momentum of the running mean/variance",
+  },
+  // optimisation
+  {
+    name: "epochs",
+    group: "training",
+    type: "int",
+    min: 1,
+    default: 100,
+    help: "training epochs",
+  },
+  {
+    name: "batchSize",
+    group: "training",
+    type: "int",
+    min: 1,
+    default: 128,
+    help: "mini-batch size",
+  },
+  {
+    name: "eta",
+    group: "training",
+    type: "float",
+    gt: 0,
+    default: 0.1,
+    help: "η, weight of the denoising (SNR) loss",
+  },
+  {
+    name: "lr",
+    group: "training",
+    type: "float",
+    gt: 0,
+    default: 1e-3,
+    help: "AdamW learning rate",
+  },
+  {
+    name: "weightDecay",
+    group: "training",
+    type: "float",
+    min: 0,
+    default: 1e-3,
+    help: "AdamW decoupled weight decay",
+  },
+  {
+    name: "beta1",
+    group: "training",
+    type: "float",
+    min: 0,
+    lt: 1,
+    default: 0.9,
+    help: "AdamW β1",
+  },
+  {
+    name: "beta2",
+    group: "training",
+    type: "float",
+    min: 0,
+    lt: 1,
+    default: 0.999,
+    help: "AdamW β2",
+  },
+  {
+    name: "adamEps",
+    group: "training",
+    type: "float",
+    gt: 0,
+    default: 1e-8,
+    help: "AdamW ε",
+  },
+  {
+    name: "seed",
+    group: "training",
+    type: "int",
+    default: 0,
+    help: "random seed (initialisation, shuffling, noise)",
+  },
+  {
+    name: "maxSteps",
+    group: "training",
+    type: "int",
+    min: 0,
+    default: 0,
+    help: "stop after this many optimisation steps (0 = no limit; for tests/benchmarks)",
+  },
+  // evaluation
+  {
+    name: "evalEvery",
+    group: "evaluation",
+    type: "int",
+    min: 1,
+    default: 1,
+    help: "evaluate on the test set every N epochs",
+  },
+  {
+    name: "evalSamples",
+    group: "evaluation",
+    type: "int",
+    min: 0,
+    default: 0,
+    help: "test images per evaluation (0 = the full test set)",
+  },
+  {
+    name: "evalBatch",
+    group: "evaluation",
+    type: "int",
+    min: 1,
+    default: 500,
+    help: "evaluation batch size",
+  },
+  // runtime
+  {
+    name: "backend",
+    group: "runtime",
+    type: "enum",
+    values: BACKENDS,
+    default: "auto",
+    help: "TensorFlow.js backend (auto: fastest available)",
+  },
+  {
+    name: "workers",
+    group: "runtime",
+    type: "int",
+    min: 1,
+    default: 1,
+    help: "worker threads training blocks in parallel",
+  },
+  {
+    name: "syncEvery",
+    group: "runtime",
+    type: "int",
+    min: 1,
+    default: 20,
+    help: "steps between synchronisations of shared parameters across workers",
+  },
+  // output
+  {
+    name: "outDir",
+    group: "output",
+    type: "string",
+    default: "models",
+    help: "parent folder of run folders",
+  },
+  {
+    name: "runName",
+    group: "output",
+    type: "string",
+    nullable: true,
+    default: null,
+    help: "run folder name (null: <dataset>-<variant>-<yyyymmdd-hhmmss>)",
+  },
+] as const satisfies readonly FieldSpec[];
+
+/** Name of a schema field. */
+export type FieldName = (typeof FIELDS)[number]["name"];
+
+// Compile-time check: every Config property has a schema entry.
+const _everyConfigKeyHasAField: [Exclude<keyof Config, FieldName>] extends [never] ? true
+  : never = true;
+void _everyConfigKeyHasAField;
+
+/**
+ * Looks up a field by its camelCase name (the YAML key).
+ *
+ * @example
+ * ```ts
+ * import { fieldByName } from "./schema.ts";
+ * fieldByName("batchSize")?.type; // "int"
+ * fieldByName("epohcs"); // undefined
+ * ```
+ */
+export function fieldByName(name: string): FieldSpec | undefined {
+  return (FIELDS as readonly FieldSpec[]).find((f) => f.name === name);
+}
+
+/**
+ * Looks up a field by CLI flag: its kebab-case flag name or its camelCase name.
+ *
+ * @example
+ * ```ts
+ * import { fieldByFlag } from "./schema.ts";
+ * fieldByFlag("batch-size")?.name; // "batchSize"
+ * fieldByFlag("batchSize")?.name; // "batchSize"
+ * ```
+ */
+export function fieldByFlag(flag: string): FieldSpec | undefined {
+  return (FIELDS as readonly FieldSpec[]).find((f) => f.name === flag || flagName(f) === flag);
+}
+
+/**
+ * The CLI flag name of a field: kebab-case of the camelCase name, except all-caps names
+ * (like `T`), which are kept as they are.
+ *
+ * @example
+ * ```ts
+ * import { FIELDS, flagName } from "./schema.ts";
+ * flagName(FIELDS.find((f) => f.name === "batchSize")!); // "batch-size"
+ * ```
+ */
+export function flagName(field: Pick<FieldSpec, "name">): string {
+  const n = field.name;
+  if (n === n.toUpperCase()) return n;
+  return n.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase());
+}

@@ -1,0 +1,115 @@
+/**
+ * Loading MNIST-style datasets (MNIST, Fashion-MNIST): four gzip IDX files from a
+ * data dir or from the download cache, decoded into two {@linkcode ImageSet}s.
+ *
+ * In a data dir, each file may also be present uncompressed (same name without
+ * `.gz`); only the `.gz` files have a published checksum to verify.
+ *
+ * @example
+ * ```ts
+ * import { loadIdxSplits } from "./mnist.ts";
+ * import { MNIST_SOURCE } from "./sources.ts";
+ * import { resolveOptions } from "./options.ts";
+ * const { train, test } = await loadIdxSplits(MNIST_SOURCE, resolveOptions({ dataDir: "../shared/data" }));
+ * console.log(train.count, test.count); // 60000 10000
+ * ```
+ * @module
+ */
+import { cachedFile, readIfExists, verifyMd5 } from "./download.ts";
+import { DatasetError } from "./errors.ts";
+import { gunzipFile } from "./gzip.ts";
+import { parseIdxImages, parseIdxLabels } from "./idx.ts";
+import { dataDirHint, type ResolvedOptions } from "./options.ts";
+import type { IdxSource, KnownFile } from "./sources.ts";
+import type { ImageSet } from "./types.ts";
+
+/**
+ * Loads the train and test splits of an MNIST-style dataset. Throws a
+ * {@linkcode DatasetError} for a missing, corrupt, truncated or inconsistent file.
+ *
+ * @example
+ * ```ts
+ * import { loadIdxSplits } from "./mnist.ts";
+ * import { FASHION_MNIST_SOURCE } from "./sources.ts";
+ * import { resolveOptions } from "./options.ts";
+ * const { train } = await loadIdxSplits(FASHION_MNIST_SOURCE, resolveOptions());
+ * ```
+ */
+export async function loadIdxSplits(
+  source: IdxSource,
+  opts: ResolvedOptions,
+): Promise<{ train: ImageSet; test: ImageSet }> {
+  const f = source.files;
+  const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(
+    [f.trainImages, f.trainLabels, f.testImages, f.testLabels].map((file) =>
+      readIdxFile(source, file, opts)
+    ),
+  );
+  return {
+    train: idxSet(trainImages, trainLabels),
+    test: idxSet(testImages, testLabels),
+  };
+}
+
+interface RawFile {
+  path: string;
+  raw: Uint8Array;
+}
+
+function idxSet(images: RawFile, labels: RawFile): ImageSet {
+  const img = parseIdxImages(images.raw, images.path, { rows: 28, cols: 28 });
+  const lab = parseIdxLabels(labels.raw, labels.path, 10);
+  if (img.count !== lab.length) {
+    throw new DatasetError(
+      `${images.path} has ${img.count} images but ${labels.path} has ${lab.length} labels`,
+    );
+  }
+  return {
+    count: img.count,
+    height: img.rows,
+    width: img.cols,
+    channels: 1,
+    images: img.pixels,
+    labels: lab,
+  };
+}
+
+/** One IDX file, decompressed, from the data dir or the cache (downloading it). */
+async function readIdxFile(
+  source: IdxSource,
+  file: KnownFile,
+  opts: ResolvedOptions,
+): Promise<RawFile> {
+  if (opts.dataDir !== undefined) {
+    const path = `${opts.dataDir}/${source.subdir}/${file.name}`;
+    const gz = await readIfExists(path);
+    if (gz) {
+      if (opts.verifyChecksums) verifyMd5(gz, file.md5, path);
+      return { path, raw: gunzipFile(gz, path) };
+    }
+    const plainPath = path.replace(/\.gz$/, "");
+    const plain = await readIfExists(plainPath);
+    if (plain) return { path: plainPath, raw: plain };
+    throw new DatasetError(
+      `${source.title}: missing file ${path} in the data dir ${opts.dataDir} ` +
+        `(expected <data-dir>/${source.subdir}/${file.name})`,
+    );
+  }
+  const dir = `${opts.cacheDir()}/${source.subdir}`;
+  const gz = await cachedFile(
+    {
+      name: file.name,
+      urls: source.mirrors.map((m) => m + file.name),
+      md5: opts.verifyChecksums ? file.md5 : undefined,
+    },
+    dir,
+    {
+      fetch: opts.fetch,
+      log: opts.log,
+      title: source.title,
+      hint: dataDirHint(source.subdir, file.name),
+    },
+  );
+  const path = `${dir}/${file.name}`;
+  return { path, raw: gunzipFile(gz, path) };
+}

@@ -1,0 +1,165 @@
+/**
+ * Where each dataset comes from: file names, canonical download locations and
+ * published MD5 checksums, and the sub-folder it lives in under a data or cache dir.
+ *
+ * Checksums: MNIST as published by torchvision; Fashion-MNIST from its official
+ * README; CIFAR from https://www.cs.toronto.edu/~kriz/cifar.html.
+ *
+ * @example
+ * ```ts
+ * import { MNIST_SOURCE } from "./sources.ts";
+ * console.log(MNIST_SOURCE.mirrors[0] + MNIST_SOURCE.files.trainImages.name);
+ * ```
+ * @module
+ */
+
+/**
+ * A file name and its published MD5 (hex).
+ *
+ * @example
+ * ```ts
+ * import type { KnownFile } from "./sources.ts";
+ * const f: KnownFile = { name: "t10k-labels-idx1-ubyte.gz", md5: "ec29112dd5afa0611ce80d1b7f02629c" };
+ * ```
+ */
+export interface KnownFile {
+  /** File name. */
+  name: string;
+  /** MD5, 32 lowercase hex digits. */
+  md5: string;
+}
+
+/**
+ * An MNIST-style dataset: four gzip-compressed IDX files.
+ *
+ * @example
+ * ```ts
+ * import type { IdxSource } from "./sources.ts";
+ * const urlsOf = (s: IdxSource, name: string) => s.mirrors.map((m) => m + name);
+ * ```
+ */
+export interface IdxSource {
+  /** Sub-folder under a data dir or the cache dir. */
+  subdir: string;
+  /** Human-readable name for messages. */
+  title: string;
+  /** Base URLs (ending in "/"), tried in order. */
+  mirrors: string[];
+  /** The four files. */
+  files: {
+    trainImages: KnownFile;
+    trainLabels: KnownFile;
+    testImages: KnownFile;
+    testLabels: KnownFile;
+  };
+}
+
+/**
+ * A CIFAR dataset in its official binary version.
+ *
+ * @example
+ * ```ts
+ * import { CIFAR10_SOURCE } from "./sources.ts";
+ * console.log(CIFAR10_SOURCE.url, CIFAR10_SOURCE.archive.md5);
+ * ```
+ */
+export interface CifarSource {
+  /** Sub-folder under a data dir or the cache dir. */
+  subdir: string;
+  /** Human-readable name for messages. */
+  title: string;
+  /** Which binary record format. */
+  variant: "cifar10" | "cifar100";
+  /** The `.tar.gz` archive. */
+  archive: KnownFile;
+  /** Download URL of the archive. */
+  url: string;
+  /** Folder the archive extracts to. */
+  folder: string;
+  /** Training `.bin` files, in order. */
+  train: string[];
+  /** Test `.bin` file. */
+  test: string;
+}
+
+/**
+ * MNIST (torchvision's mirror first, then the original site).
+ *
+ * @example
+ * ```ts
+ * import { MNIST_SOURCE } from "./sources.ts";
+ * console.log(MNIST_SOURCE.files.trainImages.md5); // "f68b3c2dcbeaaa9fbdd348bbdeb94873"
+ * ```
+ */
+export const MNIST_SOURCE: IdxSource = {
+  subdir: "mnist",
+  title: "MNIST",
+  mirrors: ["https://ossci-datasets.s3.amazonaws.com/mnist/", "http://yann.lecun.com/exdb/mnist/"],
+  files: {
+    trainImages: { name: "train-images-idx3-ubyte.gz", md5: "f68b3c2dcbeaaa9fbdd348bbdeb94873" },
+    trainLabels: { name: "train-labels-idx1-ubyte.gz", md5: "d53e105ee54ea40749a09fcbcd1e9432" },
+    testImages: { name: "t10k-images-idx3-ubyte.gz", md5: "9fb629c4189551a2d022fa330f9573f3" },
+    testLabels: { name: "t10k-labels-idx1-ubyte.gz", md5: "ec29112dd5afa0611ce80d1b7f02629c" },
+  },
+};
+
+/**
+ * Fashion-MNIST (Zalando's S3 website).
+ *
+ * @example
+ * ```ts
+ * import { FASHION_MNIST_SOURCE } from "./sources.ts";
+ * console.log(FASHION_MNIST_SOURCE.mirrors[0]);
+ * ```
+ */
+export const FASHION_MNIST_SOURCE: IdxSource = {
+  subdir: "fashion-mnist",
+  title: "Fashion-MNIST",
+  mirrors: ["http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"],
+  files: {
+    trainImages: { name: "train-images-idx3-ubyte.gz", md5: "8d4fb7e6c68d591d4c3dfef9ec88bf0d" },
+    trainLabels: { name: "train-labels-idx1-ubyte.gz", md5: "25c81989df183df01b3e8a0aad5dffbe" },
+    testImages: { name: "t10k-images-idx3-ubyte.gz", md5: "bef4ecab320f06d8554ea6380940ec79" },
+    testLabels: { name: "t10k-labels-idx1-ubyte.gz", md5: "bb300cfdad3c16e7a12a480ee83cd310" },
+  },
+};
+
+/**
+ * CIFAR-10, binary version.
+ *
+ * @example
+ * ```ts
+ * import { CIFAR10_SOURCE } from "./sources.ts";
+ * console.log(CIFAR10_SOURCE.train.length); // 5
+ * ```
+ */
+export const CIFAR10_SOURCE: CifarSource = {
+  subdir: "cifar10",
+  title: "CIFAR-10",
+  variant: "cifar10",
+  archive: { name: "cifar-10-binary.tar.gz", md5: "c32a1d4ab5d03f1284b67883e8d87530" },
+  url: "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz",
+  folder: "cifar-10-batches-bin",
+  train: [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`),
+  test: "test_batch.bin",
+};
+
+/**
+ * CIFAR-100, binary version.
+ *
+ * @example
+ * ```ts
+ * import { CIFAR100_SOURCE } from "./sources.ts";
+ * console.log(CIFAR100_SOURCE.train); // ["train.bin"]
+ * ```
+ */
+export const CIFAR100_SOURCE: CifarSource = {
+  subdir: "cifar100",
+  title: "CIFAR-100",
+  variant: "cifar100",
+  archive: { name: "cifar-100-binary.tar.gz", md5: "03b5dce01913d631647c71ecec9e9cb8" },
+  url: "https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz",
+  folder: "cifar-100-binary",
+  train: ["train.bin"],
+  test: "test.bin",
+};

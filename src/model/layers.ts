@@ -1,0 +1,125 @@
+/**
+ * Functional layers over a {@linkcode ParamSet}: dense, 3×3 'same' conv, max-pool,
+ * dropout and BatchNorm1d. BatchNorm in training mode normalises with the batch statistics
+ * (biased variance) and records PyTorch-style running-statistics updates
+ * (momentum m: r ← (1 − m)·r + m·batch, unbiased variance) into the {@linkcode ForwardContext},
+ * which the caller applies after the gradient step; in eval mode it uses the running
+ * statistics. ε = 1e-5 as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { dense, evalContext } from "./layers.ts";
+ * import { ParamSet } from "./params.ts";
+ * import { Rng } from "../rng.ts";
+ * const p = new ParamSet();
+ * p.dense("fc", 2, 3, new Rng(1));
+ * const y = dense(p, "fc", tf.ones([4, 2])); // shape [4, 3]
+ * ```
+ * @module
+ */
+import { tf } from "../deps.ts";
+import type { ParamSet } from "./params.ts";
+
+/** BatchNorm ε (PyTorch's default). */
+export const BN_EPS = 1e-5;
+
+/** Mode and side outputs of one forward pass. */
+export interface ForwardContext {
+  /** Training mode: dropout on, BatchNorm with batch statistics. */
+  training: boolean;
+  /** Dropout rate. */
+  dropout: number;
+  /** BatchNorm momentum for running statistics. */
+  bnMomentum: number;
+  /** Seed for the next dropout mask (incremented per mask); undefined = unseeded. */
+  seed?: number;
+  /** New running statistics computed in training mode (kept tensors; caller assigns them). */
+  updates: Array<{ name: string; value: tf.Tensor }>;
+}
+
+/**
+ * A context for inference: no dropout, running BatchNorm statistics.
+ *
+ * @example
+ * ```ts
+ * import { evalContext } from "./layers.ts";
+ * evalContext().training; // false
+ * ```
+ */
+export function evalContext(): ForwardContext {
+  return { training: false, dropout: 0, bnMomentum: 0, updates: [] };
+}
+
+/** x·W + b with `name.w` [in, out], `name.b` [out]. */
+export function dense(p: ParamSet, name: string, x: tf.Tensor): tf.Tensor2D {
+  return tf.add(tf.matMul(x as tf.Tensor2D, p.get(`${name}.w`) as tf.Tensor2D), p.get(`${name}.b`));
+}
+
+/** 3×3 (any k) stride-1 'same' convolution, NHWC, plus bias. */
+export function conv(p: ParamSet, name: string, x: tf.Tensor4D): tf.Tensor4D {
+  return tf.add(tf.conv2d(x, p.get(`${name}.w`) as tf.Tensor4D, 1, "same"), p.get(`${name}.b`));
+}
+
+/** 2×2 max-pool, stride 2. */
+export function maxPool2(x: tf.Tensor4D): tf.Tensor4D {
+  return tf.maxPool(x, 2, 2, "valid");
+}
+
+/** Inverted dropout in training mode, identity otherwise. */
+export function dropout<T extends tf.Tensor>(ctx: ForwardContext, x: T): T {
+  if (!ctx.training || ctx.dropout <= 0) return x;
+  const seed = ctx.seed === undefined ? undefined : ctx.seed++;
+  return tf.dropout(x, ctx.dropout, undefined, seed) as T;
+}
+
+/** BatchNorm1d over the batch axis of a [N, D] tensor (see the module doc). */
+export function batchNorm(
+  p: ParamSet,
+  name: string,
+  x: tf.Tensor2D,
+  ctx: ForwardContext,
+): tf.Tensor2D {
+  const gamma = p.get(`${name}.gamma`), beta = p.get(`${name}.beta`);
+  let mean: tf.Tensor, variance: tf.Tensor;
+  if (ctx.training) {
+    const m = tf.moments(x, 0);
+    mean = m.mean;
+    variance = m.variance;
+    const n = x.shape[0];
+    const k = ctx.bnMomentum;
+    const rm = p.get(`${name}.mean`), rv = p.get(`${name}.var`);
+    ctx.updates.push(
+      { name: `${name}.mean`, value: tf.keep(tf.add(tf.mul(rm, 1 - k), tf.mul(mean, k))) },
+      {
+        name: `${name}.var`,
+        value: tf.keep(
+          tf.add(tf.mul(rv, 1 - k), tf.mul(variance, (k * n) / Math.max(1, n - 1))),
+        ),
+      },
+    );
+  } else {
+    mean = p.get(`${name}.mean`);
+    variance = p.get(`${name}.var`);
+  }
+  const xhat = tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, BN_EPS)));
+  return tf.add(tf.mul(xhat, gamma), beta);
+}
+
+/**
+ * Writes the running-statistics updates recorded in a training forward pass into the
+ * BatchNorm buffers, and frees them.
+ *
+ * @example
+ * ```ts
+ * import { applyBatchNormUpdates } from "./layers.ts";
+ * // after a training step: applyBatchNormUpdates(params, ctx);
+ * ```
+ */
+export function applyBatchNormUpdates(p: ParamSet, ctx: ForwardContext): void {
+  for (const u of ctx.updates) {
+    p.get(u.name).assign(u.value);
+    u.value.dispose();
+  }
+  ctx.updates.length = 0;
+}

@@ -1,0 +1,149 @@
+/**
+ * All NoProp-DT noise-schedule math, in the paper's index convention
+ * (Li, Teh, Pascanu, arXiv:2503.24322 v1, §2.2.1 and Appendix A).
+ *
+ * Index convention: z_0 is pure noise and z_T is close to the label embedding u_y.
+ * The schedule has T+1 values ᾱ_0 < ᾱ_1 < … < ᾱ_T with ᾱ_t = ∏_{s=t..T} α_s, so
+ * ᾱ_t, and with it SNR(t) = ᾱ_t / (1 − ᾱ_t), INCREASE with t, and
+ * α_{t−1} = ᾱ_{t−1} / ᾱ_t (and α_T = ᾱ_T).
+ *
+ * Schedules:
+ * - `cosine` (default). The paper fixes a cosine schedule but gives no formula. We use the
+ *   improved-DDPM cosine (Nichol & Dhariwal 2021, s = 0.008) with its time axis reversed to
+ *   this index direction and clipped so SNR stays finite at both ends:
+ *
+ *       ᾱ_t = clip( cos²(((1 − t/T) + s)/(1 + s) · π/2) / cos²(s/(1 + s) · π/2), 1e-4, 0.9999 )
+ *
+ *   (the same formula as the PyTorch anchor in ../shared/anchors). For T = 10 this gives
+ *   ᾱ = [1e-4, 0.0241, 0.0940, 0.2031, 0.3408, 0.4938, 0.6475, 0.7869, 0.8987, 0.9721, 0.9999].
+ * - `linear`: ᾱ_t linear in t between the same end points, ᾱ_t = 1e-4 + (0.9999 − 1e-4)·t/T.
+ *
+ * @example
+ * ```ts
+ * import { makeSchedule } from "./schedule.ts";
+ * const s = makeSchedule("cosine", 10);
+ * s.alphaBar[10]; // ≈ 0.9999, close to the label
+ * s.snrWeight[1]; // (SNR(1) − SNR(0)) > 0, the weight of block 1's denoising loss
+ * s.a[1] + s.b[1]; // DT sampler coefficients of eq. 3
+ * ```
+ * @module
+ */
+
+/** Names of the available fixed schedules. */
+export type ScheduleName = "cosine" | "linear";
+
+/** Smallest and largest ᾱ: keep SNR finite at both ends. */
+export const ALPHA_BAR_MIN = 1e-4;
+/** Largest ᾱ (see {@linkcode ALPHA_BAR_MIN}). */
+export const ALPHA_BAR_MAX = 0.9999;
+
+/** A discrete-time schedule with every coefficient the trainer and the sampler need. */
+export interface DtSchedule {
+  /** Schedule name. */
+  name: ScheduleName;
+  /** Number of blocks T. */
+  T: number;
+  /** ᾱ_t for t = 0..T (length T+1), increasing. */
+  alphaBar: Float64Array;
+  /** α_t for t = 0..T: α_{t} = ᾱ_t/ᾱ_{t+1} for t < T, α_T = ᾱ_T. */
+  alpha: Float64Array;
+  /** SNR(t) = ᾱ_t/(1 − ᾱ_t) for t = 0..T. */
+  snr: Float64Array;
+  /** snrWeight[t] = SNR(t) − SNR(t−1) for t = 1..T (index 0 unused, 0). */
+  snrWeight: Float64Array;
+  /** Eq. 3 coefficient a_t (index 0 unused). */
+  a: Float64Array;
+  /** Eq. 3 coefficient b_t (index 0 unused). */
+  b: Float64Array;
+  /** Eq. 3 variance c_t (index 0 unused). */
+  c: Float64Array;
+}
+
+/**
+ * ᾱ_t for t = 0..T of a named schedule (see the module doc for the formulas).
+ *
+ * @example
+ * ```ts
+ * import { alphaBars } from "./schedule.ts";
+ * alphaBars("linear", 2); // Float64Array [1e-4, 0.5, 0.9999]
+ * ```
+ */
+export function alphaBars(name: ScheduleName, T: number): Float64Array {
+  if (!Number.isInteger(T) || T < 1) throw new Error(`schedule: T must be an integer ≥ 1, got ${T}`);
+  const out = new Float64Array(T + 1);
+  const s = 0.008;
+  const f0 = Math.cos((s / (1 + s)) * Math.PI / 2) ** 2;
+  for (let t = 0; t <= T; t++) {
+    let v: number;
+    if (name === "cosine") {
+      v = Math.cos((((1 - t / T) + s) / (1 + s)) * Math.PI / 2) ** 2 / f0;
+    } else if (name === "linear") {
+      v = ALPHA_BAR_MIN + (ALPHA_BAR_MAX - ALPHA_BAR_MIN) * t / T;
+    } else {
+      throw new Error(`schedule: unknown schedule "${name}" (expected cosine or linear)`);
+    }
+    out[t] = Math.min(ALPHA_BAR_MAX, Math.max(ALPHA_BAR_MIN, v));
+  }
+  return out;
+}
+
+/**
+ * Builds every derived coefficient from ᾱ_0..ᾱ_T.
+ *
+ * - α_{t−1} = ᾱ_{t−1}/ᾱ_t (from ᾱ_t = ∏_{s=t..T} α_s).
+ * - Eq. 3 (the DT sampler, z_t = a_t û_t + b_t z_{t−1} + √c_t ε):
+ *   a_t = √ᾱ_t (1 − α_{t−1})/(1 − ᾱ_{t−1}),
+ *   b_t = √α_{t−1} (1 − ᾱ_t)/(1 − ᾱ_{t−1}),
+ *   c_t = (1 − ᾱ_t)(1 − α_{t−1})/(1 − ᾱ_{t−1}).
+ * - Eq. 8's loss weight SNR(t) − SNR(t−1).
+ *
+ * @example
+ * ```ts
+ * import { scheduleFromAlphaBar } from "./schedule.ts";
+ * const s = scheduleFromAlphaBar("cosine", new Float64Array([0.01, 0.5, 0.99]));
+ * s.T; // 2
+ * ```
+ */
+export function scheduleFromAlphaBar(name: ScheduleName, alphaBar: Float64Array): DtSchedule {
+  const T = alphaBar.length - 1;
+  for (let t = 0; t <= T; t++) {
+    if (!(alphaBar[t] > 0 && alphaBar[t] < 1)) {
+      throw new Error(`schedule: ᾱ_${t} = ${alphaBar[t]} is outside (0, 1)`);
+    }
+    if (t > 0 && !(alphaBar[t] > alphaBar[t - 1])) {
+      throw new Error(`schedule: ᾱ must increase with t, but ᾱ_${t} ≤ ᾱ_${t - 1}`);
+    }
+  }
+  const alpha = new Float64Array(T + 1);
+  const snr = new Float64Array(T + 1);
+  const snrWeight = new Float64Array(T + 1);
+  const a = new Float64Array(T + 1);
+  const b = new Float64Array(T + 1);
+  const c = new Float64Array(T + 1);
+  for (let t = 0; t <= T; t++) {
+    alpha[t] = t < T ? alphaBar[t] / alphaBar[t + 1] : alphaBar[T];
+    snr[t] = alphaBar[t] / (1 - alphaBar[t]);
+  }
+  for (let t = 1; t <= T; t++) {
+    const abPrev = alphaBar[t - 1], ab = alphaBar[t], aPrev = alpha[t - 1];
+    snrWeight[t] = snr[t] - snr[t - 1];
+    a[t] = Math.sqrt(ab) * (1 - aPrev) / (1 - abPrev);
+    b[t] = Math.sqrt(aPrev) * (1 - ab) / (1 - abPrev);
+    c[t] = (1 - ab) * (1 - aPrev) / (1 - abPrev);
+  }
+  return { name, T, alphaBar, alpha, snr, snrWeight, a, b, c };
+}
+
+/**
+ * A named fixed schedule with T blocks.
+ *
+ * @example
+ * ```ts
+ * import { makeSchedule } from "./schedule.ts";
+ * const s = makeSchedule("cosine", 10);
+ * s.alphaBar.length; // 11
+ * ```
+ */
+export function makeSchedule(name: ScheduleName, T: number): DtSchedule {
+  return scheduleFromAlphaBar(name, alphaBars(name, T));
+}

@@ -1,0 +1,109 @@
+/**
+ * One NoProp-DT training step for block t (paper Algorithm 1, loss eq. 8; terms in
+ * `src/losses.ts`). Only block t, the classifier and (when learnable) W_Embed receive
+ * gradients: block t's input z_{t−1} is sampled from q(z_{t−1} | y), never produced by
+ * block t−1, so no gradient can cross from one block to another.
+ *
+ * @example
+ * ```ts
+ * import { trainBlockStep } from "./step.ts";
+ * // const loss = trainBlockStep(state, t, x, y, noise, dropoutSeed);
+ * ```
+ * @module
+ */
+import { tf } from "../deps.ts";
+import { blockForward } from "../model/block.ts";
+import { denoised } from "../model/embedding.ts";
+import { applyBatchNormUpdates, dense, type ForwardContext } from "../model/layers.ts";
+import type { NoPropDT } from "../model/noprop.ts";
+import { crossEntropy, denoiseLoss, klPrior } from "../losses.ts";
+import type { AdamW } from "./adamw.ts";
+
+/** Everything a block step needs besides the batch. */
+export interface TrainState {
+  /** The model. */
+  model: NoPropDT;
+  /** One optimizer per block (index t−1). */
+  blockOpt: (AdamW | null)[];
+  /** Optimizer for the shared parameters (classifier, learnable W_Embed). */
+  sharedOpt: AdamW;
+  /** η of eq. 8. */
+  eta: number;
+  /** Dropout rate. */
+  dropout: number;
+  /** BatchNorm momentum. */
+  bnMomentum: number;
+}
+
+/**
+ * The variables shared by every block's loss: classifier, and W_Embed if learnable.
+ *
+ * @example
+ * ```ts
+ * import { sharedVariables } from "./step.ts";
+ * // const vars = sharedVariables(model); // [cls.w, cls.b] for one-hot
+ * ```
+ */
+export function sharedVariables(model: NoPropDT): tf.Variable[] {
+  return [...model.classifier.variables(), ...(model.embedding.trainable ? [model.embedding.W] : [])];
+}
+
+/**
+ * Samples z ~ N(√ᾱ u, (1 − ᾱ) I) from given standard-normal noise (reparameterised).
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { sampleMarginal } from "./step.ts";
+ * sampleMarginal(tf.ones([1, 2]), 0.25, tf.zeros([1, 2])); // [[0.5, 0.5]]
+ * ```
+ */
+export function sampleMarginal(u: tf.Tensor2D, alphaBar: number, eps: tf.Tensor2D): tf.Tensor2D {
+  return tf.add(tf.mul(u, Math.sqrt(alphaBar)), tf.mul(eps, Math.sqrt(1 - alphaBar)));
+}
+
+/**
+ * One step of Algorithm 1 for block t ∈ 1..T. `epsPrev` and `epsT` are standard-normal noise
+ * [N, d] for z_{t−1} and z_T. Updates block t, the classifier and learnable W_Embed; returns
+ * the scalar loss (caller disposes).
+ */
+export function trainBlockStep(
+  s: TrainState,
+  t: number,
+  x: tf.Tensor4D,
+  y: tf.Tensor1D,
+  epsPrev: tf.Tensor2D,
+  epsT: tf.Tensor2D,
+  dropoutSeed: number,
+): tf.Scalar {
+  const { model } = s;
+  const { schedule: sch, embedding } = model;
+  const T = sch.T;
+  const block = model.blocks[t - 1];
+  const opt = s.blockOpt[t - 1];
+  if (!opt) throw new Error(`block ${t} has no optimizer in this process`);
+  const blockVars = block.variables();
+  const shared = sharedVariables(model);
+  const ctx: ForwardContext = {
+    training: true,
+    dropout: s.dropout,
+    bnMomentum: s.bnMomentum,
+    seed: dropoutSeed,
+    updates: [],
+  };
+  const { value, grads } = tf.variableGrads(() => {
+    const u = tf.gather(embedding.W, y) as tf.Tensor2D; // u_y = W_Embed[y]
+    const zPrev = sampleMarginal(u, sch.alphaBar[t - 1], epsPrev); // z_{t−1} ~ q(z_{t−1}|y)
+    const zT = sampleMarginal(u, sch.alphaBar[T], epsT); // z_T ~ q(z_T|y)
+    const uHat = denoised(blockForward(block, model.spec, x, zPrev, ctx), embedding.W);
+    const ce = crossEntropy(dense(model.classifier, "cls", zT), y);
+    const kl = klPrior(u, sch.alphaBar[0]);
+    return tf.add(tf.add(ce, kl), denoiseLoss(uHat, u, T, s.eta, sch.snrWeight[t])) as tf.Scalar;
+  }, [...blockVars, ...shared]);
+  const g = (v: tf.Variable) => grads[v.name] ?? tf.zerosLike(v);
+  opt.apply(blockVars.map(g));
+  s.sharedOpt.apply(shared.map(g));
+  tf.dispose(grads);
+  applyBatchNormUpdates(block, ctx);
+  return value;
+}
