@@ -71,7 +71,19 @@ export interface SafetensorsFile {
   metadata: Record<string, string>;
 }
 
-/** A corrupt, truncated or inconsistent safetensors file (or an invalid tensor to write). */
+/**
+ * A corrupt, truncated or inconsistent safetensors file (or an invalid tensor to write).
+ *
+ * @example
+ * ```ts
+ * import { decodeSafetensors, SafetensorsError } from "./safetensors.ts";
+ * try {
+ *   decodeSafetensors(new Uint8Array(3));
+ * } catch (err) {
+ *   if (err instanceof SafetensorsError) console.error(err.message); // "file too short: ..."
+ * }
+ * ```
+ */
 export class SafetensorsError extends Error {
   /** Creates the error; the message says what is wrong and where. */
   constructor(message: string) {
@@ -189,9 +201,9 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
     }
     if (end - begin !== numel * size) {
       throw new SafetensorsError(
-        `tensor "${name}": ${dtype} shape [${shape}] needs ${numel * size} bytes but data_offsets span ${
-          end - begin
-        }`,
+        `tensor "${name}": ${dtype} shape [${shape}] needs ${
+          numel * size
+        } bytes but data_offsets span ${end - begin}`,
       );
     }
     spans.push({ name, begin, end });

@@ -69,7 +69,9 @@ export interface DtSchedule {
  * ```
  */
 export function alphaBars(name: ScheduleName, T: number): Float64Array {
-  if (!Number.isInteger(T) || T < 1) throw new Error(`schedule: T must be an integer ≥ 1, got ${T}`);
+  if (!Number.isInteger(T) || T < 1) {
+    throw new Error(`schedule: T must be an integer ≥ 1, got ${T}`);
+  }
   const out = new Float64Array(T + 1);
   const s = 0.008;
   const f0 = Math.cos((s / (1 + s)) * Math.PI / 2) ** 2;

@@ -75,7 +75,9 @@ Deno.test("defaultConfig returns a fresh copy each time", () => {
 });
 
 Deno.test("YAML overrides defaults and CLI overrides YAML", async () => {
-  const path = await tempYaml("# test\nepochs: 7\nbatchSize: 64\nwidths: [8, 16, 32]\nlr: 3.0e-4\n");
+  const path = await tempYaml(
+    "# test\nepochs: 7\nbatchSize: 64\nwidths: [8, 16, 32]\nlr: 3.0e-4\n",
+  );
   const c = await loadConfig({ configPath: path, overrides: { epochs: "9", seed: undefined } });
   assertEquals(c.epochs, 9); // CLI wins
   assertEquals(c.batchSize, 64); // from YAML
@@ -114,7 +116,7 @@ Deno.test("bad CLI values are rejected with a message naming the flag", () => {
   const d = defaultConfig();
   const bad: [Record<string, string>, string[]][] = [
     [{ epohcs: "3" }, ["--epohcs", "unknown", "--epochs"]],
-    [{ epochs: "-3" }, ["--epochs: must be an integer ≥ 1, got \"-3\""]],
+    [{ epochs: "-3" }, ['--epochs: must be an integer ≥ 1, got "-3"']],
     [{ epochs: "2.5" }, ["--epochs", "integer"]],
     [{ epochs: "ten" }, ["--epochs", "integer"]],
     [{ dataset: "imagenet" }, ["--dataset", "mnist, fashion-mnist, cifar10, cifar100", "imagenet"]],
@@ -181,7 +183,11 @@ Deno.test("--dataset alone uses configs/<dataset>.yaml as the base", async () =>
   assertEquals([m.dataset, m.epochs], ["cifar100", 100]);
   // an explicit --config wins over the dataset file
   const path = await tempYaml("epochs: 4\n");
-  const e = await loadConfig({ configPath: path, configsDir: dir, overrides: { dataset: "cifar10" } });
+  const e = await loadConfig({
+    configPath: path,
+    configsDir: dir,
+    overrides: { dataset: "cifar10" },
+  });
   assertEquals([e.dataset, e.epochs], ["cifar10", 4]);
   // and the repository's own configs/cifar10.yaml is found by default
   const r = await loadConfig({ overrides: { dataset: "cifar10" } });

@@ -154,7 +154,11 @@ Deno.test("cifar100: cifar-100-binary.tar.gz loads with the built-in fine and co
     assertEquals(f.info.classNames, [...CIFAR100_FINE_CLASSES]);
     assertEquals(f.info.classNames.length, 100);
     assertHwc(f.train, 2, 2);
-    const c = await loadDataset("cifar100", { ...unverified, dataDir: dir, cifar100Labels: "coarse" });
+    const c = await loadDataset("cifar100", {
+      ...unverified,
+      dataDir: dir,
+      cifar100Labels: "coarse",
+    });
     assertEquals(c.info.classNames.length, 20);
     assertEquals(c.info.classNames[0], "aquatic_mammals");
   });
@@ -310,7 +314,11 @@ Deno.test("tar: reads ustar entries as views, joins the prefix field, stops at t
 Deno.test("tar: a header with a bad checksum is rejected", async () => {
   const tar = tarArchive([{ name: "a.txt", data: enc.encode("hello") }]);
   tar[10] ^= 0xff; // corrupt the name field
-  await assertDatasetError(() => readTar(tar, "bad.tar"), "bad.tar", "corrupt tar header at offset 0");
+  await assertDatasetError(
+    () => readTar(tar, "bad.tar"),
+    "bad.tar",
+    "corrupt tar header at offset 0",
+  );
 });
 
 Deno.test("tar: archives written by GNU tar (ustar prefix, gnu long names, pax paths) are read correctly", async () => {
@@ -337,7 +345,14 @@ Deno.test("tar: archives written by GNU tar (ustar prefix, gnu long names, pax p
       if (extra.length) await Deno.writeFile(`${dir}/src/${huge}`, new Uint8Array([7, 7]));
       else await Deno.remove(`${dir}/src/${huge}`).catch(() => {});
       const archive = `${dir}/${format}.tar`;
-      const args = ["-C", `${dir}/src`, `--format=${format}`, "-cf", archive, "cifar-10-batches-bin"];
+      const args = [
+        "-C",
+        `${dir}/src`,
+        `--format=${format}`,
+        "-cf",
+        archive,
+        "cifar-10-batches-bin",
+      ];
       const out = await new Deno.Command("tar", { args, stderr: "piped" }).output();
       assert(out.success, `tar --format=${format}: ${new TextDecoder().decode(out.stderr)}`);
       const bytes = await Deno.readFile(archive);

@@ -1,6 +1,6 @@
 /** MNIST / Fashion-MNIST (IDX + gzip) loading from a data dir, and every bad-input case. */
 import { assertEquals, assertStrictEquals } from "./assert.ts";
-import { loadDataset } from "../src/data/mod.ts";
+import { type DatasetName, loadDataset } from "../src/data/mod.ts";
 import { parseIdxImages, parseIdxLabels } from "../src/data/idx.ts";
 import {
   assertDatasetError,
@@ -232,4 +232,12 @@ Deno.test("idx: gzip helper round-trips (sanity check of the test fixtures)", as
   const { gunzipFile } = await import("../src/data/gzip.ts");
   const raw = idxLabels([1, 2, 3]);
   assertEquals(gunzipFile(await gzip(raw), "x.gz"), raw);
+});
+
+Deno.test("loadDataset: an unknown dataset name is a DatasetError listing the valid names", async () => {
+  await assertDatasetError(
+    loadDataset("imagenet" as DatasetName, offline),
+    'unknown dataset "imagenet"',
+    "mnist, fashion-mnist, cifar10, cifar100",
+  );
 });

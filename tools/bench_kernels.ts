@@ -65,7 +65,9 @@ export function makeBlock(dropout = 0.2): Block {
   dense("out", 128, 10, false);
 
   const convRelu = (x: tf.Tensor4D, n: string) =>
-    tf.relu(tf.add(tf.conv2d(x, v[n + ".w"] as tf.Tensor4D, 1, "same"), v[n + ".b"])) as tf.Tensor4D;
+    tf.relu(
+      tf.add(tf.conv2d(x, v[n + ".w"] as tf.Tensor4D, 1, "same"), v[n + ".b"]),
+    ) as tf.Tensor4D;
   const pool = (x: tf.Tensor4D) => tf.maxPool(x, 2, 2, "valid");
   const drop = (x: tf.Tensor4D, training: boolean) =>
     training && dropout > 0 ? tf.dropout(x, dropout) as tf.Tensor4D : x;
@@ -127,24 +129,54 @@ export function adamW(
   });
 }
 
-async function main() {
-  const args = parseArgs({
-    options: {
-      backend: { type: "string", default: "wasm" },
-      batch: { type: "string", default: "128" },
-      steps: { type: "string", default: "10" },
-      warmup: { type: "string", default: "2" },
-      profile: { type: "boolean", default: false },
-      "no-dropout": { type: "boolean", default: false },
-    },
-  }).values;
-  const info = await initBackend(args.backend as BackendChoice);
-  const B = Number(args.batch), steps = Number(args.steps), warm = Number(args.warmup);
-  const block = makeBlock(args["no-dropout"] ? 0 : 0.2);
+/** Options of {@linkcode runBench}. */
+export interface BenchOptions {
+  /** Backend to request from `initBackend`. */
+  backend: BackendChoice;
+  /** Batch size. */
+  batch: number;
+  /** Timed steps. */
+  steps: number;
+  /** Untimed warm-up steps. */
+  warmup: number;
+  /** Dropout rate (0 disables). */
+  dropout: number;
+  /** Also print a per-kernel profile averaged over this many extra steps (0: none). */
+  profileSteps: number;
+}
+
+/** What {@linkcode runBench} measured. */
+export interface BenchResult {
+  /** The backend used (with the webgpu adapter, if any). */
+  backend: string;
+  /** Training steps per second. */
+  stepsPerSec: number;
+  /** Samples per second (`stepsPerSec * batch`). */
+  samplesPerSec: number;
+  /** Loss after the last step. */
+  loss: number;
+  /** Profile lines (empty without `profileSteps`). */
+  profile: string[];
+}
+
+/**
+ * Trains the block on random data and times it.
+ *
+ * @example
+ * ```ts
+ * const r = await runBench({ backend: "wasm", batch: 128, steps: 5, warmup: 2,
+ *   dropout: 0.2, profileSteps: 0 });
+ * console.log(r.stepsPerSec);
+ * ```
+ */
+export async function runBench(o: BenchOptions): Promise<BenchResult> {
+  const info = await initBackend(o.backend);
+  const B = o.batch;
+  const block = makeBlock(o.dropout);
   const state = { t: 0, m: {}, v: {} };
   const x = tf.randomUniform([B, 28, 28, 1]) as tf.Tensor4D;
   const labels = tf.randomUniform([B], 0, 10, "int32") as tf.Tensor1D;
-  const target = tf.oneHot(labels, 10).toFloat() as tf.Tensor2D;
+  const target = tf.cast(tf.oneHot(labels, 10), "float32") as tf.Tensor2D;
   const z = tf.randomNormal([B, 10]) as tf.Tensor2D;
   const step = async () => {
     const { value, grads } = tf.variableGrads(() =>
@@ -155,45 +187,126 @@ async function main() {
     tf.dispose([value, grads]);
     return loss;
   };
-  for (let i = 0; i < warm; i++) await step();
+  for (let i = 0; i < o.warmup; i++) await step();
   const t0 = performance.now();
   let loss = 0;
-  for (let i = 0; i < steps; i++) loss = await step();
+  for (let i = 0; i < o.steps; i++) loss = await step();
   const dt = (performance.now() - t0) / 1000;
-  console.log(
-    `backend=${info.name}${info.adapterDescription ? ` (${info.adapterDescription})` : ""} ` +
-      `batch=${B} steps=${steps}: ${(steps / dt).toFixed(2)} steps/s, ` +
-      `${(steps * B / dt).toFixed(0)} samples/s, ${(dt / steps * 1000).toFixed(0)} ms/step, ` +
-      `loss=${loss.toFixed(4)}, tensors=${tf.memory().numTensors}`,
-  );
-  if (args.profile) {
-    const prof = await tf.profile(async () => {
-      await step();
-    });
+  const profile: string[] = [];
+  if (o.profileSteps > 0) {
     const by = new Map<string, { ms: number; n: number }>();
+    const byName = new Map<string, number>();
     let total = 0;
-    for (const k of prof.kernels) {
-      const ms = typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0;
-      const key = `${k.name} ${JSON.stringify(k.inputShapes)}`;
-      const e = by.get(key) ?? { ms: 0, n: 0 };
-      e.ms += ms;
-      e.n++;
-      by.set(key, e);
+    const t1 = performance.now();
+    const prof = await tf.profile(async () => {
+      for (let i = 0; i < o.profileSteps; i++) await step();
+    });
+    const wall = (performance.now() - t1) / o.profileSteps;
+    const k = o.profileSteps;
+    for (const e of prof.kernels) {
+      const ms = (Number(e.kernelTimeMs) || 0) / k;
+      const key = `${e.name} ${JSON.stringify(e.inputShapes)}`;
+      const v = by.get(key) ?? { ms: 0, n: 0 };
+      v.ms += ms;
+      v.n += 1 / k;
+      by.set(key, v);
+      byName.set(e.name, (byName.get(e.name) ?? 0) + ms);
       total += ms;
     }
-    const byName = new Map<string, number>();
-    for (const k of prof.kernels) {
-      byName.set(k.name, (byName.get(k.name) ?? 0) + (Number(k.kernelTimeMs) || 0));
+    profile.push(
+      `profile (per step, mean of ${k}): ${(prof.kernels.length / k).toFixed(0)} kernels, ` +
+        `${total.toFixed(0)} ms kernel time of ${wall.toFixed(0)} ms wall`,
+    );
+    for (const [name, ms] of [...byName].sort((p, q) => q[1] - p[1]).slice(0, 15)) {
+      profile.push(`  ${ms.toFixed(1).padStart(8)} ms  ${name}`);
     }
-    console.log(`profile: ${prof.kernels.length} kernels, ${total.toFixed(0)} ms kernel time`);
-    for (const [k, ms] of [...byName].sort((a, b) => b[1] - a[1]).slice(0, 15)) {
-      console.log(`  ${ms.toFixed(1).padStart(8)} ms  ${k}`);
-    }
-    console.log("top kernel calls by shape:");
-    for (const [k, e] of [...by].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25)) {
-      console.log(`  ${e.ms.toFixed(1).padStart(8)} ms  x${e.n}  ${k}`);
+    profile.push("top kernel calls by input shapes:");
+    for (const [key, e] of [...by].sort((p, q) => q[1].ms - p[1].ms).slice(0, 25)) {
+      profile.push(`  ${e.ms.toFixed(1).padStart(8)} ms  x${e.n.toFixed(0)}  ${key}`);
     }
   }
+  tf.dispose([x, labels, target, z, ...Object.values(block.vars)]);
+  return {
+    backend: info.name + (info.adapterDescription ? ` (${info.adapterDescription})` : ""),
+    stepsPerSec: o.steps / dt,
+    samplesPerSec: o.steps * B / dt,
+    loss,
+    profile,
+  };
 }
 
-if (import.meta.main) await main();
+function report(r: BenchResult, o: BenchOptions, tag = ""): string {
+  return `${tag}backend=${r.backend} batch=${o.batch} steps=${o.steps}: ` +
+    `${r.stepsPerSec.toFixed(2)} steps/s, ${r.samplesPerSec.toFixed(0)} samples/s, ` +
+    `${(1000 / r.stepsPerSec).toFixed(0)} ms/step, loss=${r.loss.toFixed(4)}`;
+}
+
+async function main() {
+  const args = parseArgs({
+    options: {
+      backend: { type: "string", default: "wasm" },
+      batch: { type: "string", default: "128" },
+      steps: { type: "string", default: "10" },
+      warmup: { type: "string", default: "2" },
+      profile: { type: "string", default: "0" },
+      workers: { type: "string", default: "0" },
+      "no-dropout": { type: "boolean", default: false },
+    },
+  }).values;
+  const o: BenchOptions = {
+    backend: args.backend as BackendChoice,
+    batch: Number(args.batch),
+    steps: Number(args.steps),
+    warmup: Number(args.warmup),
+    dropout: args["no-dropout"] ? 0 : 0.2,
+    profileSteps: Number(args.profile),
+  };
+  const nw = Number(args.workers);
+  if (nw > 0) {
+    // Independent blocks trained concurrently, one per Deno worker (own tfjs + wasm each),
+    // as NoProp's per-block training allows.
+    const t0 = performance.now();
+    const results = await Promise.all(
+      Array.from({ length: nw }, () =>
+        new Promise<BenchResult>((resolve, reject) => {
+          const w = new Worker(import.meta.url, { type: "module" });
+          w.onmessage = (e) => {
+            w.terminate();
+            resolve(e.data as BenchResult);
+          };
+          w.onerror = (e) => {
+            e.preventDefault();
+            w.terminate();
+            reject(new Error(e.message));
+          };
+          w.postMessage(o);
+        })),
+    );
+    results.forEach((r, i) => console.log(report(r, o, `worker ${i}: `)));
+    const agg = results.reduce((a, r) => a + r.stepsPerSec, 0);
+    console.log(
+      `aggregate over ${nw} workers: ${agg.toFixed(2)} steps/s, ` +
+        `${(agg * o.batch).toFixed(0)} samples/s (wall ${
+          ((performance.now() - t0) / 1000).toFixed(1)
+        } s incl. startup)`,
+    );
+    return;
+  }
+  const r = await runBench(o);
+  console.log(report(r, o));
+  for (const line of r.profile) console.log(line);
+}
+
+const inWorker = typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !==
+  "undefined";
+if (inWorker) {
+  const scope = globalThis as unknown as {
+    onmessage: ((e: MessageEvent) => void) | null;
+    postMessage(m: unknown): void;
+  };
+  scope.onmessage = async (e: MessageEvent) => {
+    scope.postMessage(await runBench(e.data as BenchOptions));
+  };
+} else if (import.meta.main) {
+  await main();
+}

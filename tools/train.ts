@@ -20,8 +20,8 @@
 import {
   type Config,
   ConfigError,
-  configToYaml,
   CONFIGS_DIR,
+  configToYaml,
   listConfigs,
   loadConfig,
   parseTrainArgs,
@@ -100,7 +100,9 @@ async function latestRun(outDir: string): Promise<string> {
   } catch (err) {
     if (!(err instanceof Deno.errors.NotFound)) throw err;
   }
-  if (!best) throw new ConfigError(`--resume: no run folder with ${RUN_CONFIG_FILE} in "${outDir}"`);
+  if (!best) {
+    throw new ConfigError(`--resume: no run folder with ${RUN_CONFIG_FILE} in "${outDir}"`);
+  }
   return best.path;
 }
 

@@ -484,11 +484,12 @@ const GRADS: [string, string[], boolean[], GradFn][] = [
       throw new Error(`Error in gradient of conv3D: dilations must be 1, got ${dilations}`);
     }
     return {
-      x: () => runKernel("Conv3DBackpropInputV2", { dy, filter }, {
-        strides,
-        pad,
-        inputShape: x.shape,
-      }),
+      x: () =>
+        runKernel("Conv3DBackpropInputV2", { dy, filter }, {
+          strides,
+          pad,
+          inputShape: x.shape,
+        }),
       filter: () =>
         runKernel("Conv3DBackpropFilterV2", { x, dy }, {
           strides,
@@ -531,19 +532,18 @@ const GRADS: [string, string[], boolean[], GradFn][] = [
 ];
 
 /** Gradients of kernels with a variable number of inputs (`saveAllInputs`). */
-const ALL_INPUT_GRADS: [string, (dy: T, saved: T[], attrs: Attrs) => Record<string, () => T>][] =
-  [
-    ["AddN", (dy, saved) => Object.fromEntries(saved.map((_, i) => [i, () => dy.clone()]))],
-    ["Concat", (dy, saved, { axis }) => {
-      const ax = tf.util.parseAxisParam(axis, saved[0].shape)[0];
-      const parts = tf.split(dy, saved.map((t) => t.shape[ax]), ax);
-      return Object.fromEntries(parts.map((t, i) => [i, () => t]));
-    }],
-    ["Pack", (dy, _saved, { axis }) => {
-      const parts = tf.unstack(dy, axis);
-      return Object.fromEntries(parts.map((t, i) => [i, () => t]));
-    }],
-  ];
+const ALL_INPUT_GRADS: [string, (dy: T, saved: T[], attrs: Attrs) => Record<string, () => T>][] = [
+  ["AddN", (dy, saved) => Object.fromEntries(saved.map((_, i) => [i, () => dy.clone()]))],
+  ["Concat", (dy, saved, { axis }) => {
+    const ax = tf.util.parseAxisParam(axis, saved[0].shape)[0];
+    const parts = tf.split(dy, saved.map((t) => t.shape[ax]), ax);
+    return Object.fromEntries(parts.map((t, i) => [i, () => t]));
+  }],
+  ["Pack", (dy, _saved, { axis }) => {
+    const parts = tf.unstack(dy, axis);
+    return Object.fromEntries(parts.map((t, i) => [i, () => t]));
+  }],
+];
 
 /** Kernel names whose gradient this module can register. */
 export const GRADIENT_KERNELS: readonly string[] = [

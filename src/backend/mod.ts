@@ -184,7 +184,9 @@ export async function initBackend(
 }
 
 function oneLine(e: unknown): string {
-  const msg = e instanceof Error ? e.message : typeof e === "object" && e && "message" in e
+  const msg = e instanceof Error
+    ? e.message
+    : typeof e === "object" && e && "message" in e
     ? String((e as { message: unknown }).message)
     : String(e);
   return msg.split("\n")[0];

@@ -151,7 +151,10 @@ function filterGradIm2col(
   }
   if (xT !== x) backend.disposeData(xT.dataId);
   const dy2 = { dataId: dy.dataId, shape: [cols, co], dtype: dy.dtype } as tf.TensorInfo;
-  const g = call("BatchMatMul", backend, { a: pT, b: dy2 }, { transposeA: false, transposeB: false });
+  const g = call("BatchMatMul", backend, { a: pT, b: dy2 }, {
+    transposeA: false,
+    transposeB: false,
+  });
   backend.disposeData(pT.dataId);
   g.shape = [kh, kw, ci, co];
   return g;
@@ -219,7 +222,9 @@ function conv2DBackpropFilter({ inputs, backend, attrs = {} }: KernelArgs): tf.T
   const [, , , co] = dy.shape;
   const [kh, kw] = filterShape;
   if (dy.shape[0] !== n || co !== filterShape[3] || ci !== filterShape[2]) {
-    throw new Error(`wasm Conv2DBackpropFilter: x ${x.shape}, dy ${dy.shape}, filter ${filterShape}`);
+    throw new Error(
+      `wasm Conv2DBackpropFilter: x ${x.shape}, dy ${dy.shape}, filter ${filterShape}`,
+    );
   }
   const args = [
     backend,
@@ -375,26 +380,29 @@ function maxPoolGrad({ inputs, backend, attrs = {} }: KernelArgs): tf.TensorInfo
   const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw } = info;
   const fh = info.effectiveFilterHeight, fw = info.effectiveFilterWidth;
   const pt = info.padInfo.top, pl = info.padInfo.left;
+  // Per output pixel, scan the window with channels innermost (contiguous in NHWC).
+  const best = new Float32Array(c), pos = new Int32Array(c);
   for (let b = 0; b < nb; b++) {
     for (let i = 0; i < oh; i++) {
       const r0 = Math.max(0, i * sh - pt), r1 = Math.min(h, i * sh - pt + fh);
       for (let j = 0; j < ow; j++) {
         const c0 = Math.max(0, j * sw - pl), c1 = Math.min(w, j * sw - pl + fw);
-        const go = ((b * oh + i) * ow + j) * c;
-        for (let d = 0; d < c; d++) {
-          let best = -Infinity, pos = -1;
-          for (let r = r0; r < r1; r++) {
-            let off = ((b * h + r) * w + c0) * c + d;
-            for (let q = c0; q < c1; q++, off += c) {
-              const v = x[off];
-              if (v > best) {
-                best = v;
-                pos = off;
+        best.fill(-Infinity);
+        pos.fill(-1);
+        for (let r = r0; r < r1; r++) {
+          for (let q = c0; q < c1; q++) {
+            const off = ((b * h + r) * w + q) * c;
+            for (let d = 0; d < c; d++) {
+              const v = x[off + d];
+              if (v > best[d]) {
+                best[d] = v;
+                pos[d] = off + d;
               }
             }
           }
-          if (pos >= 0) o[pos] += g[go + d];
         }
+        const go = ((b * oh + i) * ow + j) * c;
+        for (let d = 0; d < c; d++) if (pos[d] >= 0) o[pos[d]] += g[go + d];
       }
     }
   }
@@ -415,9 +423,7 @@ function sum({ inputs, backend, attrs = {} }: KernelArgs): tf.TensorInfo {
   const k = axes.length;
   const rows = tf.util.sizeFromShape(x.shape.slice(0, k));
   const inner = tf.util.sizeFromShape(x.shape.slice(k));
-  const outShape = attrs.keepDims
-    ? x.shape.map((d, i) => (i < k ? 1 : d))
-    : x.shape.slice(k);
+  const outShape = attrs.keepDims ? x.shape.map((d, i) => (i < k ? 1 : d)) : x.shape.slice(k);
   const out = backend.makeOutput(outShape, "float32");
   const xs = f32(backend, x), o = f32(backend, out);
   const acc = new Float64Array(inner);

@@ -11,7 +11,19 @@
  * @module
  */
 
-/** A bad configuration file, flag or value; the CLI prints `error: <message>` and exits 2. */
+/**
+ * A bad configuration file, flag or value; the CLI prints `error: <message>` and exits 2.
+ *
+ * @example
+ * ```ts
+ * import { ConfigError } from "./errors.ts";
+ * try {
+ *   throw new ConfigError('--epochs: must be an integer ≥ 1, got "-3"');
+ * } catch (err) {
+ *   if (err instanceof ConfigError) console.error(`error: ${err.message}`);
+ * }
+ * ```
+ */
 export class ConfigError extends Error {
   /** Creates the error from a one-line message. */
   constructor(message: string) {

@@ -151,7 +151,9 @@ async function readYaml(path: string): Promise<unknown> {
   try {
     text = await Deno.readTextFile(path);
   } catch (err) {
-    if (err instanceof Deno.errors.NotFound) throw new ConfigError(`${shown}: config file not found`);
+    if (err instanceof Deno.errors.NotFound) {
+      throw new ConfigError(`${shown}: config file not found`);
+    }
     throw new ConfigError(`${shown}: cannot read: ${(err as Error).message}`);
   }
   let parsed: unknown;

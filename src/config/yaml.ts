@@ -26,7 +26,7 @@ import { type Config, FIELDS, type FieldSpec } from "./schema.ts";
  */
 export function configToYaml(config: Config, header?: string): string {
   const lines: string[] = [];
-  if (header) for (const h of header.split("\n")) lines.push(`# ${h}`.trimEnd());
+  if (header) { for (const h of header.split("\n")) lines.push(`# ${h}`.trimEnd()); }
   const fields = FIELDS as readonly FieldSpec[];
   const rows = fields.map((f) => `${f.name}: ${scalar(config[f.name])}`);
   const width = Math.max(...rows.map((r) => r.length));

@@ -40,10 +40,17 @@ export async function loadIdxSplits(
   opts: ResolvedOptions,
 ): Promise<{ train: ImageSet; test: ImageSet }> {
   const f = source.files;
-  const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(
+  // Fetch/read the four files concurrently, but wait for all of them before failing,
+  // so that no download is still running (and writing) after this function rejects.
+  const settled = await Promise.allSettled(
     [f.trainImages, f.trainLabels, f.testImages, f.testLabels].map((file) =>
       readIdxFile(source, file, opts)
     ),
+  );
+  const failed = settled.find((r) => r.status === "rejected");
+  if (failed) throw failed.reason;
+  const [trainImages, trainLabels, testImages, testLabels] = settled.map((r) =>
+    (r as PromiseFulfilledResult<RawFile>).value
   );
   return {
     train: idxSet(trainImages, trainLabels),

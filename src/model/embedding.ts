@@ -120,7 +120,9 @@ export function prototypeRows(
     let idx: number[] = [];
     for (let i = 0; i < labels.length; i++) if (labels[i] === c) idx.push(i);
     if (idx.length === 0) throw new Error(`prototype embedding: class ${c} has no training image`);
-    if (idx.length > maxCandidates) idx = Array.from(rng.shuffle(Int32Array.from(idx))).slice(0, maxCandidates);
+    if (idx.length > maxCandidates) {
+      idx = Array.from(rng.shuffle(Int32Array.from(idx))).slice(0, maxCandidates);
+    }
     let best = idx[0], bestMed = Infinity;
     const dists = new Float64Array(Math.max(0, idx.length - 1));
     for (const i of idx) {
@@ -135,7 +137,9 @@ export function prototypeRows(
         dists[k++] = Math.sqrt(s);
       }
       dists.sort();
-      const m = dists.length === 0 ? 0 : dists.length % 2
+      const m = dists.length === 0
+        ? 0
+        : dists.length % 2
         ? dists[(dists.length - 1) / 2]
         : (dists[dists.length / 2 - 1] + dists[dists.length / 2]) / 2;
       if (m < bestMed) bestMed = m, best = i;
@@ -164,7 +168,12 @@ export function prototypeEmbedding(
   rng: Rng,
 ): Embedding {
   const rows = prototypeRows(features, d, labels, classes, rng);
-  return { kind: "prototype", W: tf.variable(tf.tensor2d(rows, [classes, d]), true), dim: d, trainable: true };
+  return {
+    kind: "prototype",
+    W: tf.variable(tf.tensor2d(rows, [classes, d]), true),
+    dim: d,
+    trainable: true,
+  };
 }
 
 /**

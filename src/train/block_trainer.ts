@@ -59,7 +59,10 @@ export class NonFiniteLossError extends Error {
 /** Serialisable trainer state: optimizer moments and noise streams of the owned blocks. */
 export interface TrainerState {
   /** Per owned block t: AdamW state and noise RNG state. */
-  blocks: Record<number, { opt: { step: number; m: Float32Array[]; v: Float32Array[] }; rng: RngState }>;
+  blocks: Record<
+    number,
+    { opt: { step: number; m: Float32Array[]; v: Float32Array[] }; rng: RngState }
+  >;
   /** Shared-parameter optimizer state. */
   shared: { step: number; m: Float32Array[]; v: Float32Array[] };
 }
@@ -101,7 +104,9 @@ export class BlockTrainer {
     };
     this.#state = {
       model,
-      blockOpt: model.blocks.map((b, i) => owned.includes(i + 1) ? new AdamW(b.variables(), o) : null),
+      blockOpt: model.blocks.map((b, i) =>
+        owned.includes(i + 1) ? new AdamW(b.variables(), o) : null
+      ),
       sharedOpt: new AdamW(sharedVariables(model), o),
       eta: hyper.eta,
       dropout: hyper.dropout,
@@ -164,7 +169,10 @@ export class BlockTrainer {
   async state(): Promise<TrainerState> {
     const blocks: TrainerState["blocks"] = {};
     for (const t of this.owned) {
-      blocks[t] = { opt: await this.#state.blockOpt[t - 1]!.state(), rng: this.#rngs.get(t)!.state() };
+      blocks[t] = {
+        opt: await this.#state.blockOpt[t - 1]!.state(),
+        rng: this.#rngs.get(t)!.state(),
+      };
     }
     return { blocks, shared: await this.#state.sharedOpt.state() };
   }

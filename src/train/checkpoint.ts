@@ -50,21 +50,26 @@ export async function modelArrays(model: NoPropDT): Promise<Record<string, Tenso
   }
   put("", await model.classifier.toArrays());
   const W = model.embedding.W;
-  out["embed.W"] = { dtype: "F32", shape: W.shape.slice(), data: (await W.data()) as Float32Array<ArrayBuffer> };
+  out["embed.W"] = {
+    dtype: "F32",
+    shape: W.shape.slice(),
+    data: (await W.data()) as Float32Array<ArrayBuffer>,
+  };
   return out;
 }
 
 /** Loads named arrays (from {@linkcode modelArrays}) into a model with the same shapes. */
 export function assignModel(model: NoPropDT, tensors: Record<string, Tensor>): void {
-  const pick = (prefix: string): ParamArrays => {
+  const pick = (prefix: string, strip = true): ParamArrays => {
     const o: ParamArrays = {};
     for (const [k, v] of Object.entries(tensors)) {
-      if (k.startsWith(prefix)) o[k.slice(prefix.length)] = { shape: v.shape, data: v.data as Float32Array };
+      if (!k.startsWith(prefix)) continue;
+      o[strip ? k.slice(prefix.length) : k] = { shape: v.shape, data: v.data as Float32Array };
     }
     return o;
   };
   model.blocks.forEach((b, i) => b.assignFrom(pick(`${blockPrefix(i + 1)}.`)));
-  model.classifier.assignFrom(pick("cls."));
+  model.classifier.assignFrom(pick("cls.", false));
   const W = tensors["embed.W"];
   if (!W) throw new Error(`weights: "embed.W" is missing`);
   tf.tidy(() => model.embedding.W.assign(tf.tensor(W.data as Float32Array, W.shape, "float32")));
@@ -92,8 +97,20 @@ export async function saveCheckpoint(
   const optSteps: Record<string, number> = {};
   const putOpt = (name: string, s: { step: number; m: Float32Array[]; v: Float32Array[] }) => {
     optSteps[name] = s.step;
-    s.m.forEach((a, i) => tensors[`opt.${name}.m.${i}`] = { dtype: "F32", shape: [a.length], data: a as Float32Array<ArrayBuffer> });
-    s.v.forEach((a, i) => tensors[`opt.${name}.v.${i}`] = { dtype: "F32", shape: [a.length], data: a as Float32Array<ArrayBuffer> });
+    s.m.forEach((a, i) =>
+      tensors[`opt.${name}.m.${i}`] = {
+        dtype: "F32",
+        shape: [a.length],
+        data: a as Float32Array<ArrayBuffer>,
+      }
+    );
+    s.v.forEach((a, i) =>
+      tensors[`opt.${name}.v.${i}`] = {
+        dtype: "F32",
+        shape: [a.length],
+        data: a as Float32Array<ArrayBuffer>,
+      }
+    );
   };
   states.forEach((s, k) => {
     putOpt(`shared_${k}`, s.shared);

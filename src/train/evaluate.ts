@@ -47,10 +47,19 @@ export function sampleDT(
     for (let t = 1; t <= s.T; t++) {
       const block = model.blocks[t - 1];
       const feat = imageFeatures(block, x, ctx);
-      const logits = blockHead(block, model.spec, tf.concat([feat, feat], 0), tf.concat([zN, zC], 0), ctx);
+      const logits = blockHead(
+        block,
+        model.spec,
+        tf.concat([feat, feat], 0),
+        tf.concat([zN, zC], 0),
+        ctx,
+      );
       const uHat = denoised(logits, embedding.W);
       const [uN, uC] = tf.split(uHat, [n, n], 0) as tf.Tensor2D[];
-      zN = tf.add(tf.add(tf.mul(uN, s.a[t]), tf.mul(zN, s.b[t])), tf.mul(eps[t - 1], Math.sqrt(s.c[t])));
+      zN = tf.add(
+        tf.add(tf.mul(uN, s.a[t]), tf.mul(zN, s.b[t])),
+        tf.mul(eps[t - 1], Math.sqrt(s.c[t])),
+      );
       zC = tf.add(tf.mul(uC, s.a[t]), tf.mul(zC, s.b[t]));
     }
     return { noisy: dense(model.classifier, "cls", zN), clean: dense(model.classifier, "cls", zC) };
@@ -77,9 +86,17 @@ export async function evaluateDT(
   let okN = 0, okC = 0, count = 0;
   for (const b of batches) {
     const n = b.size;
-    const x = tf.tensor4d(b.x.subarray(0, n * height * width * channels), [n, height, width, channels]);
+    const x = tf.tensor4d(b.x.subarray(0, n * height * width * channels), [
+      n,
+      height,
+      width,
+      channels,
+    ]);
     const z0 = tf.tensor2d(rng.fillNormal(new Float32Array(n * d)), [n, d]);
-    const eps = Array.from({ length: T }, () => tf.tensor2d(rng.fillNormal(new Float32Array(n * d)), [n, d]));
+    const eps = Array.from(
+      { length: T },
+      () => tf.tensor2d(rng.fillNormal(new Float32Array(n * d)), [n, d]),
+    );
     const { noisy, clean } = sampleDT(model, x, z0, eps);
     const aN = tf.argMax(noisy, 1), aC = tf.argMax(clean, 1);
     const [pN, pC] = await Promise.all([aN.data(), aC.data()]);

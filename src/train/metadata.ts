@@ -15,7 +15,11 @@ import type { DatasetInfo } from "../data/types.ts";
 import type { NoPropDT } from "../model/noprop.ts";
 
 /** Metadata strings for `weights.safetensors`. */
-export function runMetadata(cfg: Config, info: DatasetInfo, model: NoPropDT): Record<string, string> {
+export function runMetadata(
+  cfg: Config,
+  info: DatasetInfo,
+  model: NoPropDT,
+): Record<string, string> {
   return {
     format: "noprop-dt",
     variant: cfg.variant,

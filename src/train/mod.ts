@@ -70,8 +70,10 @@ export async function train(config: Config, opts: TrainOptions = {}): Promise<Tr
   const onSigint = () => interrupted = true;
   Deno.addSignalListener("SIGINT", onSigint);
   const log = (s: string) => opts.quiet || console.error(s);
-  log(`noprop: training ${cfg.dataset} (T=${cfg.T}, ${model.blocks[0].size()} params/block) ` +
-    `on ${backend.name}${cfg.workers > 1 ? ` with ${cfg.workers} workers` : ""} → ${runDir}`);
+  log(
+    `noprop: training ${cfg.dataset} (T=${cfg.T}, ${model.blocks[0].size()} params/block) ` +
+      `on ${backend.name}${cfg.workers > 1 ? ` with ${cfg.workers} workers` : ""} → ${runDir}`,
+  );
   const started = performance.now();
   let last: TrainResult["last"];
   let peakRss = 0;
@@ -128,10 +130,16 @@ export async function train(config: Config, opts: TrainOptions = {}): Promise<Tr
         peakRssMB: peakRss / 2 ** 20,
         tensorMB: mem.numBytes / 2 ** 20,
       };
-      await Deno.writeTextFile(`${runDir}/metrics.jsonl`, JSON.stringify(line) + "\n", { append: true });
+      await Deno.writeTextFile(`${runDir}/metrics.jsonl`, JSON.stringify(line) + "\n", {
+        append: true,
+      });
       if (acc) {
-        log(`epoch ${line.epoch}: test acc ${(acc.accNoisy * 100).toFixed(2)}% (noisy sampler), ` +
-          `${(acc.accClean * 100).toFixed(2)}% (noise-free), ${line.samplesPerSec.toFixed(0)} samples/s`);
+        log(
+          `epoch ${line.epoch}: test acc ${(acc.accNoisy * 100).toFixed(2)}% (noisy sampler), ` +
+            `${(acc.accClean * 100).toFixed(2)}% (noise-free), ${
+              line.samplesPerSec.toFixed(0)
+            } samples/s`,
+        );
       }
       await saveCheckpoint(runDir, model, meta, states, pos);
     }
@@ -145,12 +153,17 @@ export async function train(config: Config, opts: TrainOptions = {}): Promise<Tr
     team.close();
   }
   const wall = (performance.now() - started) / 1000;
-  if (interrupted) log(`interrupted at step ${pos.step}: checkpoint saved; continue with --resume ${runDir}`);
+  if (interrupted) {
+    log(`interrupted at step ${pos.step}: checkpoint saved; continue with --resume ${runDir}`);
+  }
   log(
     `done: ${pos.step} steps in ${wall.toFixed(1)} s` +
       (last
-        ? `, test acc ${(last.accNoisy * 100).toFixed(2)}% / ${(last.accClean * 100).toFixed(2)}% (noisy / noise-free)`
-        : "") + ` → ${runDir}`,
+        ? `, test acc ${(last.accNoisy * 100).toFixed(2)}% / ${
+          (last.accClean * 100).toFixed(2)
+        }% (noisy / noise-free)`
+        : "") +
+      ` → ${runDir}`,
   );
   return { runDir, steps: pos.step, last, interrupted };
 }

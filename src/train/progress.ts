@@ -45,7 +45,7 @@ export interface ProgressState {
  * formatProgress({
  *   epoch: 3, epochs: 100, done: 120, total: 469, samplesPerSec: 1234.4, loss: 0.12345, etaSec: 42,
  * });
- * // "epoch 3/100 [#####---------------] 120/469 batches  1234 samples/s  loss 0.1235  ETA 0:42"
+ * // "epoch   3/100 [#####---------------] 120/469 batches  1234 samples/s  loss 0.1235  ETA 0:42"
  * ```
  */
 export function formatProgress(s: ProgressState): string {
@@ -102,7 +102,8 @@ export interface RunSummary {
  */
 export function formatSummary(s: RunSummary): string {
   const epoch = s.bestEpoch == null ? "" : ` (epoch ${s.bestEpoch})`;
-  let line = `done: ${s.epochs} epoch${s.epochs === 1 ? "" : "s"} in ${formatDuration(s.wallSec)}, ` +
+  let line =
+    `done: ${s.epochs} epoch${s.epochs === 1 ? "" : "s"} in ${formatDuration(s.wallSec)}, ` +
     `${formatRate(s.samplesPerSec)} samples/s; ` +
     `test acc best ${formatPercent(s.bestAcc)}${s.bestAcc === null ? "" : epoch}, ` +
     `final ${formatPercent(s.finalAcc)}`;

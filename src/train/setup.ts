@@ -14,7 +14,7 @@
 import type { Config } from "../config/schema.ts";
 import { resolveDataDir } from "../config/resolve.ts";
 import { loadDataset } from "../data/mod.ts";
-import { normalizeInto, NORMALIZATION, type NormStats } from "../data/normalize.ts";
+import { NORMALIZATION, normalizeInto, type NormStats } from "../data/normalize.ts";
 import type { Dataset, ImageSet } from "../data/types.ts";
 import { createNoPropDT, type NoPropDT } from "../model/noprop.ts";
 import type { TrainerHyper } from "./block_trainer.ts";
@@ -35,7 +35,12 @@ export interface RunSetup {
 export function limitSet(set: ImageSet, limit: number): ImageSet {
   if (!limit || limit >= set.count) return set;
   const per = set.height * set.width * set.channels;
-  return { ...set, count: limit, images: set.images.subarray(0, limit * per), labels: set.labels.subarray(0, limit) };
+  return {
+    ...set,
+    count: limit,
+    images: set.images.subarray(0, limit * per),
+    labels: set.labels.subarray(0, limit),
+  };
 }
 
 /** Hyper-parameters of the block trainer, from the config. */
@@ -64,7 +69,13 @@ export async function setupRun(config: Config): Promise<RunSetup> {
   let prototypeData;
   if (config.embedding === "prototype") {
     const features = new Float32Array(train.count * height * width * channels);
-    normalizeInto(train, Uint32Array.from({ length: train.count }, (_, i) => i), stats, features, "NHWC");
+    normalizeInto(
+      train,
+      Uint32Array.from({ length: train.count }, (_, i) => i),
+      stats,
+      features,
+      "NHWC",
+    );
     prototypeData = { features, labels: train.labels };
   }
   const model = createNoPropDT({

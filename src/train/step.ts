@@ -45,7 +45,10 @@ export interface TrainState {
  * ```
  */
 export function sharedVariables(model: NoPropDT): tf.Variable[] {
-  return [...model.classifier.variables(), ...(model.embedding.trainable ? [model.embedding.W] : [])];
+  return [
+    ...model.classifier.variables(),
+    ...(model.embedding.trainable ? [model.embedding.W] : []),
+  ];
 }
 
 /**

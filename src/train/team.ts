@@ -25,13 +25,24 @@ import type { NormStats } from "../data/normalize.ts";
 import type { ImageSet } from "../data/types.ts";
 import type { NoPropDT } from "../model/noprop.ts";
 import type { ParamArrays } from "../model/params.ts";
-import { BlockTrainer, NonFiniteLossError, type RangeResult, type TrainerHyper, type TrainerState } from "./block_trainer.ts";
+import {
+  BlockTrainer,
+  NonFiniteLossError,
+  type RangeResult,
+  type TrainerHyper,
+  type TrainerState,
+} from "./block_trainer.ts";
 import type { Checkpoint } from "./checkpoint.ts";
 
 /** Something that trains all T blocks over ranges of batches. */
 export interface Team {
   /** Trains batches [from, to) of `epoch`; `onBatch` gets each batch's mean loss. */
-  run(epoch: number, from: number, to: number, onBatch: (loss: number) => void): Promise<RangeResult>;
+  run(
+    epoch: number,
+    from: number,
+    to: number,
+    onBatch: (loss: number) => void,
+  ): Promise<RangeResult>;
   /** Brings every block's weights (and the averaged shared weights) into the main model; returns trainer states. */
   collect(): Promise<TrainerState[]>;
   /** Stops workers, if any. */
@@ -50,14 +61,25 @@ export class LocalTeam implements Team {
   readonly #bt: BlockTrainer;
 
   /** Creates the trainer; restores optimizer/RNG state from `ck` if given. */
-  constructor(model: NoPropDT, hyper: TrainerHyper, train: ImageSet, stats: NormStats, ck?: Checkpoint) {
+  constructor(
+    model: NoPropDT,
+    hyper: TrainerHyper,
+    train: ImageSet,
+    stats: NormStats,
+    ck?: Checkpoint,
+  ) {
     const all = model.blocks.map((_, i) => i + 1);
     this.#bt = new BlockTrainer(model, hyper, all, train, stats);
     if (ck) this.#bt.load(ck.trainerState(all, 0));
   }
 
   /** See {@linkcode Team.run}. */
-  run(epoch: number, from: number, to: number, onBatch: (loss: number) => void): Promise<RangeResult> {
+  run(
+    epoch: number,
+    from: number,
+    to: number,
+    onBatch: (loss: number) => void,
+  ): Promise<RangeResult> {
     return this.#bt.runBatches(epoch, from, to, onBatch);
   }
 
@@ -75,7 +97,12 @@ export type WorkerReply =
   | { type: "ready" }
   | { type: "batch"; loss: number }
   | { type: "done"; result: RangeResult; shared: ParamArrays }
-  | { type: "collected"; blocks: Record<number, ParamArrays>; shared: ParamArrays; state: TrainerState }
+  | {
+    type: "collected";
+    blocks: Record<number, ParamArrays>;
+    shared: ParamArrays;
+    state: TrainerState;
+  }
   | { type: "error"; message: string; block?: number; step?: number };
 
 /** Trains blocks in N Deno workers (see the module doc). */
@@ -117,7 +144,9 @@ export class WorkerTeam implements Team {
         if (m.type === "batch") return onBatch?.(m.loss);
         if (m.type === "error") {
           return reject(
-            m.block !== undefined ? new NonFiniteLossError(m.block, m.step!, NaN) : new Error(m.message),
+            m.block !== undefined
+              ? new NonFiniteLossError(m.block, m.step!, NaN)
+              : new Error(m.message),
           );
         }
         if (m.type === type) resolve(m);
@@ -130,7 +159,12 @@ export class WorkerTeam implements Team {
   }
 
   /** See {@linkcode Team.run}: runs the range on every worker, then averages the shared weights. */
-  async run(epoch: number, from: number, to: number, onBatch: (loss: number) => void): Promise<RangeResult> {
+  async run(
+    epoch: number,
+    from: number,
+    to: number,
+    onBatch: (loss: number) => void,
+  ): Promise<RangeResult> {
     const replies = await Promise.all(this.#workers.map((w, k) => {
       const p = this.#next(w, "done", k === 0 ? onBatch : undefined);
       w.postMessage({ type: "run", epoch, from, to, shared: this.#shared });
@@ -150,7 +184,9 @@ export class WorkerTeam implements Team {
       return p;
     })) as Extract<WorkerReply, { type: "collected" }>[];
     for (const r of replies) {
-      for (const [t, arrays] of Object.entries(r.blocks)) this.model.blocks[Number(t) - 1].assignFrom(arrays);
+      for (const [t, arrays] of Object.entries(r.blocks)) {
+        this.model.blocks[Number(t) - 1].assignFrom(arrays);
+      }
     }
     this.#shared = averageArrays(replies.map((r) => r.shared));
     assignShared(this.model, this.#shared);
@@ -181,7 +217,6 @@ export function assignShared(model: NoPropDT, arrays: ParamArrays): void {
     t.dispose();
   }
 }
-
 
 /** Element-wise mean of several parameter sets with the same names and shapes. */
 export function averageArrays(sets: ParamArrays[]): ParamArrays {

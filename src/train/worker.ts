@@ -33,7 +33,9 @@ self.onmessage = async (e: MessageEvent) => {
       await initBackend(cfg.backend === "auto" ? "wasm" : cfg.backend);
       const { model, train, stats } = await setupRun(cfg);
       const owned = m.owned as number[];
-      for (const t of owned) model.blocks[t - 1].assignFrom((m.blocks as Record<number, ParamArrays>)[t]);
+      for (const t of owned) {
+        model.blocks[t - 1].assignFrom((m.blocks as Record<number, ParamArrays>)[t]);
+      }
       assignShared(model, m.shared as ParamArrays);
       // Blocks this worker does not own are never used: free them.
       model.blocks.forEach((b, i) => owned.includes(i + 1) || b.dispose());
@@ -43,13 +45,23 @@ self.onmessage = async (e: MessageEvent) => {
     } else if (m.type === "run") {
       const t = trainer!;
       if (m.shared) assignShared(t.model, m.shared);
-      const result = await t.runBatches(m.epoch, m.from, m.to, (loss) => reply({ type: "batch", loss }));
+      const result = await t.runBatches(
+        m.epoch,
+        m.from,
+        m.to,
+        (loss) => reply({ type: "batch", loss }),
+      );
       reply({ type: "done", result, shared: await sharedArrays(t.model) });
     } else if (m.type === "collect") {
       const t = trainer!;
       const blocks: Record<number, ParamArrays> = {};
       for (const b of t.owned) blocks[b] = await t.model.blocks[b - 1].toArrays();
-      reply({ type: "collected", blocks, shared: await sharedArrays(t.model), state: await t.state() });
+      reply({
+        type: "collected",
+        blocks,
+        shared: await sharedArrays(t.model),
+        state: await t.state(),
+      });
     }
   } catch (err) {
     if (err instanceof NonFiniteLossError) {
