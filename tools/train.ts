@@ -35,7 +35,8 @@ export const EXIT_USAGE = 2;
 
 /**
  * Runs the CLI with `argv` and returns the exit status (0 ok, 2 bad configuration).
- * Errors other than {@linkcode ConfigError} propagate with their stack.
+ * Other errors (bad data, a missing checkpoint, a non-finite loss) print one line and return 1
+ * (set `NOPROP_DEBUG=1` for the stack).
  *
  * @example
  * ```ts
@@ -82,7 +83,14 @@ export async function main(argv: string[]): Promise<number> {
     throw err;
   }
   const { train } = await import("../src/train/mod.ts");
-  await train(config, { resumeDir });
+  try {
+    await train(config, { resumeDir });
+  } catch (err) {
+    // Bad data, a missing checkpoint, a non-finite loss…: one line, non-zero exit.
+    if (Deno.env.get("NOPROP_DEBUG")) throw err;
+    console.error(`error: ${(err instanceof Error ? err.message : String(err)).split("\n")[0]}`);
+    return 1;
+  }
   return 0;
 }
 

@@ -1,19 +1,22 @@
 /**
- * Gradient registrations for tfjs-core 4.22 kernels.
+ * Gradient registrations for tfjs 4.22 kernels: a safety net and a few fixes.
  *
- * `@tensorflow/tfjs-core`'s Node entry point (`dist/tf-core.node.js`, the one Deno
- * loads for `npm:` imports) registers NO kernel gradients: upstream, the union
- * package `@tensorflow/tfjs` side-effect-imports
- * `@tensorflow/tfjs-core/dist/register_all_gradients`, and that ESM file uses
- * extension-less relative imports, which Deno refuses to load. Without it,
- * `tf.grad`/`tf.variableGrads` fail with "gradient function not found for Sum".
+ * `@tensorflow/tfjs-core`'s Node entry point (`dist/tf-core.node.js`, what Deno loads for
+ * `npm:@tensorflow/tfjs-core`) registers NO kernel gradients: upstream they come from
+ * `@tensorflow/tfjs-core/dist/register_all_gradients`, an ESM file with extension-less
+ * relative imports that Deno refuses to load, and which only the union package
+ * `@tensorflow/tfjs` pulls in. With `src/deps.ts` re-exporting `@tensorflow/tfjs` they
+ * are present; with plain `tfjs-core`, `tf.grad` fails ("gradient function not found
+ * for Sum"). This module is a TypeScript port of upstream's `src/gradients/*.ts`
+ * (Apache-2.0, Copyright Google LLC) against the public `tf` namespace; kernels with no
+ * public op (e.g. `Conv2DBackpropFilter`, `MaxPoolGrad`) run via
+ * `tf.engine().runKernel`.
  *
- * This module is a TypeScript port of upstream's `src/gradients/*.ts` (Apache-2.0,
- * Copyright Google LLC), written against the public `tf` namespace; kernels with no
- * public op (e.g. `Conv2DBackpropFilter`, `MaxPoolGrad`) are run through
- * `tf.engine().runKernel`. {@linkcode registerAllGradients} registers each one only
- * where no gradient is registered yet, so it is idempotent and coexists with any
- * other registration. It is backend-independent; `initBackend` calls it.
+ * {@linkcode registerAllGradients} registers each gradient only where none is registered
+ * yet (so it is idempotent and defers to upstream), except {@linkcode GRADIENT_FIXES},
+ * which replace upstream ones that are wrong. It also adds zero gradients for
+ * comparison/logical kernels (bool outputs), which upstream lacks, so that e.g.
+ * `tf.where(tf.greater(x, 0), x, y)` can be differentiated. `initBackend` calls it.
  *
  * @example
  * ```ts
@@ -113,6 +116,31 @@ function tileGrad(dy: T, x: T, reps: number[]): T {
   return tf.reshape(tf.sum(tf.reshape(dy, split), axes), x.shape);
 }
 
+/**
+ * Folds the mirrored borders back onto the input (upstream only slices the middle,
+ * dropping the borders' contribution). `o` is 1 for 'reflect', 0 for 'symmetric'.
+ */
+function mirrorPadGrad(dy: T, shape: number[], paddings: number[][], o: number): T {
+  let g = dy;
+  for (let d = 0; d < shape.length; d++) {
+    const [p0, p1] = paddings[d];
+    const n = shape[d];
+    if (p0 === 0 && p1 === 0) continue;
+    const part = (begin: number, size: number) => {
+      const b = g.shape.map((_, i) => (i === d ? begin : 0));
+      const sz = g.shape.map((v, i) => (i === d ? size : v));
+      return tf.slice(g, b, sz);
+    };
+    const at = (t: T, before: number, after: number) =>
+      tf.pad(t, g.shape.map((_, i) => (i === d ? [before, after] : [0, 0]) as [number, number]));
+    let acc = part(p0, n);
+    if (p0 > 0) acc = tf.add(acc, at(tf.reverse(part(0, p0), d), o, n - o - p0));
+    if (p1 > 0) acc = tf.add(acc, at(tf.reverse(part(p0 + n, p1), d), n - p1 - o, o));
+    g = acc;
+  }
+  return g;
+}
+
 /** [kernelName, inputsToSave, outputsToSave, gradFunc]; a config with saveAllInputs is below. */
 const GRADS: [string, string[], boolean[], GradFn][] = [
   unary("Abs", (dy, x) => tf.mul(dy, tf.step(f32(x), -1))),
@@ -170,6 +198,15 @@ const GRADS: [string, string[], boolean[], GradFn][] = [
     a: () => tf.zerosLike(a),
     b: () => tf.zerosLike(b),
   })],
+  // Not in upstream: comparisons/logic have bool outputs, so no gradient flows through
+  // them; registering zeros lets e.g. `tf.where(tf.greater(x, 0), x, y)` differentiate.
+  ...["Greater", "Less", "LessEqual", "Equal", "NotEqual", "LogicalAnd", "LogicalOr"].map(
+    (name): [string, string[], boolean[], GradFn] => [name, ["a", "b"], [], (_dy, [a, b]) => ({
+      a: () => tf.zeros(a.shape, "float32"),
+      b: () => tf.zeros(b.shape, "float32"),
+    })],
+  ),
+  ["LogicalNot", ["x"], [], (_dy, [x]) => ({ x: () => tf.zeros(x.shape, "float32") })],
   ["Add", ["a", "b"], [], (dy, [a, b]) => {
     const out = bu.assertAndGetBroadcastShape(a.shape, b.shape);
     return { a: () => unbroadcast(dy, a.shape, out), b: () => unbroadcast(dy, b.shape, out) };
@@ -343,8 +380,8 @@ const GRADS: [string, string[], boolean[], GradFn][] = [
   ["PadV2", ["x"], [], (dy, [x], { paddings }) => ({
     x: () => tf.slice(dy, (paddings as number[][]).map((p) => p[0]), x.shape),
   })],
-  ["MirrorPad", ["x"], [], (dy, [x], { paddings }) => ({
-    x: () => tf.slice(dy, (paddings as number[][]).map((p) => p[0]), x.shape),
+  ["MirrorPad", ["x"], [], (dy, [x], { paddings, mode }) => ({
+    x: () => mirrorPadGrad(dy, x.shape, paddings, mode === "reflect" ? 1 : 0),
   })],
   ["Reverse", [], [], (dy, _s, { dims }) => ({
     x: () => tf.reverse(dy, tf.util.parseAxisParam(dims, dy.shape)),
@@ -545,6 +582,13 @@ const ALL_INPUT_GRADS: [string, (dy: T, saved: T[], attrs: Attrs) => Record<stri
   }],
 ];
 
+/**
+ * Kernels whose upstream gradient is wrong and is replaced even when registered:
+ * `MirrorPad` (upstream drops the mirrored borders' contribution).
+ */
+export const GRADIENT_FIXES: readonly string[] = ["MirrorPad"];
+const fixed = new Set<tf.GradConfig>();
+
 /** Kernel names whose gradient this module can register. */
 export const GRADIENT_KERNELS: readonly string[] = [
   ...GRADS.map((g) => g[0]),
@@ -553,7 +597,9 @@ export const GRADIENT_KERNELS: readonly string[] = [
 
 /**
  * Registers the gradients of every kernel in {@linkcode GRADIENT_KERNELS} that has no
- * gradient registered yet. Idempotent; returns how many were newly registered.
+ * gradient registered yet, plus {@linkcode GRADIENT_FIXES}. Idempotent; returns how many
+ * were (re)registered. `replace: true` replaces every registered gradient with this
+ * module's port (used by the tests to check the port itself).
  *
  * @example
  * ```ts
@@ -562,20 +608,30 @@ export const GRADIENT_KERNELS: readonly string[] = [
  * registerAllGradients(); // 0: already registered
  * ```
  */
-export function registerAllGradients(): number {
+export function registerAllGradients(opts: { replace?: boolean } = {}): number {
   let n = 0;
   for (const [kernelName, inputsToSave, outputsToSave, fn] of GRADS) {
-    if (tf.getGradient(kernelName) != null) continue;
-    tf.registerGradient({
+    const existing = tf.getGradient(kernelName);
+    if (existing != null) {
+      const fix = GRADIENT_FIXES.includes(kernelName) && !fixed.has(existing);
+      if (!opts.replace && !fix) continue;
+      tf.unregisterGradient(kernelName);
+    }
+    const config: tf.GradConfig = {
       kernelName,
       inputsToSave,
       outputsToSave,
       gradFunc: fn as unknown as tf.GradConfig["gradFunc"],
-    });
+    };
+    tf.registerGradient(config);
+    if (GRADIENT_FIXES.includes(kernelName)) fixed.add(tf.getGradient(kernelName));
     n++;
   }
   for (const [kernelName, fn] of ALL_INPUT_GRADS) {
-    if (tf.getGradient(kernelName) != null) continue;
+    if (tf.getGradient(kernelName) != null) {
+      if (!opts.replace) continue;
+      tf.unregisterGradient(kernelName);
+    }
     tf.registerGradient({
       kernelName,
       saveAllInputs: true,

@@ -2,9 +2,9 @@
  * The one seam where the project picks a tfjs backend.
  *
  * {@linkcode initBackend} imports and registers the chosen backend package, enables
- * prod mode, registers the kernel gradients that tfjs-core's Node entry lacks (see
- * `gradients.ts`) and the project's fast wasm training kernels (see
- * `wasm_kernels.ts`), then sets and awaits the backend. Everything else in the project
+ * prod mode, registers any kernel gradients still missing plus a few fixes (see
+ * `gradients.ts`; plain `tfjs-core` registers none in Deno) and the project's fast wasm
+ * training kernels (see `wasm_kernels.ts`), then sets and awaits the backend. Everything else in the project
  * should only ever call `initBackend` and read tensors with {@linkcode readTensor}
  * (`dataSync()` fails under webgpu in Deno).
  *

@@ -32,6 +32,7 @@ import { tf } from "../deps.ts";
 
 /** The slice of tfjs's `BackendWasm` these kernels use. */
 interface WasmBackend {
+  incRef(dataId: unknown): void;
   dataIdMap: { get(dataId: unknown): { id: number; memoryOffset: number } };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   disposeData(dataId: unknown, force?: boolean): boolean;
@@ -52,6 +53,8 @@ export const WASM_KERNELS: readonly string[] = [
   "BatchMatMul",
   "MaxPoolGrad",
   "Sum",
+  "Cast",
+  "Identity",
   "UnsortedSegmentSum",
 ];
 
@@ -211,8 +214,21 @@ function filterGradConv(
   return out;
 }
 
-/** Which filter-gradient algorithm to use; "auto" picks per shape. For benchmarks/tests. */
-export const filterGradAlgo = { mode: "auto" as "auto" | "im2col" | "conv" };
+/**
+ * Tuning of the wasm `Conv2DBackpropFilter` (for benchmarks and tests): `mode` "auto"
+ * (= im2col) | "im2col" | "conv" (one dilated forward conv), and the im2col buffer cap
+ * above which the batch is processed in chunks.
+ *
+ * @example
+ * ```ts
+ * import { filterGradAlgo } from "./wasm_kernels.ts";
+ * filterGradAlgo.mode = "conv"; // compare algorithms
+ * ```
+ */
+export const filterGradAlgo: {
+  mode: "auto" | "im2col" | "conv";
+  maxIm2colBytes: number;
+} = { mode: "auto", maxIm2colBytes: 64 * 1024 * 1024 };
 
 function conv2DBackpropFilter({ inputs, backend, attrs = {} }: KernelArgs): tf.TensorInfo {
   const { x, dy } = inputs;
@@ -237,9 +253,48 @@ function conv2DBackpropFilter({ inputs, backend, attrs = {} }: KernelArgs): tf.T
     info.padInfo.top,
     info.padInfo.left,
   ] as const;
-  const useIm2col = filterGradAlgo.mode === "im2col" ||
-    (filterGradAlgo.mode === "auto" && true);
-  return useIm2col ? filterGradIm2col(...args) : filterGradConv(...args);
+  if (filterGradAlgo.mode === "conv") return filterGradConv(...args);
+  // im2col is faster on every shape measured (5x on in_channels=1); its Pᵀ buffer is
+  // kh·kw·ci·oh·ow floats per image, so large batches run in chunks of ≤ ~64 MiB.
+  const perImage = kh * kw * ci * dy.shape[1] * dy.shape[2] * 4;
+  const chunk = Math.max(1, Math.floor(filterGradAlgo.maxIm2colBytes / perImage));
+  if (chunk >= n) return filterGradIm2col(...args);
+  let acc: tf.TensorInfo | null = null;
+  for (let b = 0; b < n; b += chunk) {
+    const m = Math.min(chunk, n - b);
+    const xs = call("Slice", backend, { x }, {
+      begin: [b, 0, 0, 0],
+      size: [m, ...x.shape.slice(1)],
+    });
+    const ds = call("Slice", backend, { x: dy }, {
+      begin: [b, 0, 0, 0],
+      size: [m, ...dy.shape.slice(1)],
+    });
+    const g = filterGradIm2col(
+      backend,
+      xs,
+      ds,
+      ...args.slice(3) as [
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+      ],
+    );
+    backend.disposeData(xs.dataId);
+    backend.disposeData(ds.dataId);
+    if (acc == null) {
+      acc = g;
+    } else {
+      const sum2 = call("Add", backend, { a: acc, b: g });
+      backend.disposeData(acc.dataId);
+      backend.disposeData(g.dataId);
+      acc = sum2;
+    }
+  }
+  return acc!;
 }
 
 /**
@@ -434,12 +489,42 @@ function sum({ inputs, backend, attrs = {} }: KernelArgs): tf.TensorInfo {
   return out;
 }
 
+/**
+ * Tensors are immutable, so a same-dtype `Cast` (e.g. the `cast(step(x), "float32")` in
+ * the relu gradient) and `Identity` share the input's buffer (as the cpu backend does)
+ * instead of copying it. Cast to bool is `x != 0` (stock wasm truncates 0.5 to false).
+ */
+function cast({ inputs, backend, attrs = {} }: KernelArgs): tf.TensorInfo {
+  const { x } = inputs;
+  const dtype = attrs.dtype as tf.DataType;
+  if (dtype === x.dtype && dtype !== "string") {
+    backend.incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype };
+  }
+  if (dtype === "bool" && (x.dtype === "float32" || x.dtype === "int32")) {
+    const out = backend.makeOutput(x.shape, "bool");
+    const src = backend.typedArrayFromHeap(x), dst = backend.typedArrayFromHeap(out);
+    for (let i = 0; i < src.length; i++) dst[i] = src[i] !== 0 ? 1 : 0;
+    return out;
+  }
+  return call("Cast", backend, inputs, attrs);
+}
+
+function identity({ inputs, backend, attrs = {} }: KernelArgs): tf.TensorInfo {
+  const { x } = inputs;
+  if (x.dtype === "string") return call("Identity", backend, inputs, attrs);
+  backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
 const IMPLS: Record<string, KernelFn> = {
   Conv2DBackpropFilter: conv2DBackpropFilter,
   Conv2DBackpropInput: conv2DBackpropInput,
   BatchMatMul: batchMatMul,
   MaxPoolGrad: maxPoolGrad,
   Sum: sum,
+  Cast: cast,
+  Identity: identity,
   UnsortedSegmentSum: unsortedSegmentSum,
 };
 

@@ -33,9 +33,9 @@ function uniform(n: number, bound: number, rng: Rng): Float32Array {
 /** A named set of trainable variables and non-trainable buffers. */
 export class ParamSet {
   /** Trainable variables by name. */
-  readonly trainable = new Map<string, tf.Variable>();
+  readonly trainable: Map<string, tf.Variable> = new Map();
   /** Non-trainable buffers (BatchNorm running mean/var) by name. */
-  readonly buffers = new Map<string, tf.Variable>();
+  readonly buffers: Map<string, tf.Variable> = new Map();
 
   /** The variable or buffer called `name`; throws if absent. */
   get(name: string): tf.Variable {

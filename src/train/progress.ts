@@ -255,7 +255,9 @@ export class ProgressBar {
       samplesPerSec: elapsed > 0 ? seen / elapsed : 0,
       loss: loss1 ?? this.#state.loss,
       etaSec,
-      runEtaSec: etaSec === null ? null : etaSec + perBatch * total * (epochs - epoch),
+      runEtaSec: etaSec === null || epoch >= epochs
+        ? null
+        : etaSec + perBatch * total * (epochs - epoch),
     };
     if (this.#tty) {
       const now = this.#now();

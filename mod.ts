@@ -1,0 +1,50 @@
+/**
+ * noprop: NoProp (Li, Teh, Pascanu, arXiv:2503.24322) in Deno on TensorFlow.js — neural networks
+ * trained without end-to-end back-propagation: each block learns on its own to denoise a noisy
+ * label embedding, given the image.
+ *
+ * @example Train NoProp-DT on MNIST for one epoch
+ * ```ts
+ * import { loadConfig, train } from "./mod.ts";
+ * const config = await loadConfig({ overrides: { dataset: "mnist", epochs: "1", dataDir: "../shared/data" } });
+ * const { runDir, last } = await train(config);
+ * console.log(runDir, last?.accClean);
+ * ```
+ *
+ * @example The DT schedule and its sampler coefficients (paper eq. 3)
+ * ```ts
+ * import { makeSchedule } from "./mod.ts";
+ * const s = makeSchedule("cosine", 10);
+ * console.log(s.alphaBar, s.a, s.b, s.c);
+ * ```
+ * @module
+ */
+export { train, type TrainOptions, type TrainResult } from "./src/train/mod.ts";
+export { type Config, ConfigError, defaultConfig, loadConfig } from "./src/config.ts";
+export {
+  alphaBars,
+  type DtSchedule,
+  makeSchedule,
+  scheduleFromAlphaBar,
+  type ScheduleName,
+} from "./src/schedule.ts";
+export { crossEntropy, denoiseLoss, klPrior } from "./src/losses.ts";
+export { createNoPropDT, type NoPropDT, type NoPropOptions } from "./src/model/noprop.ts";
+export { blockForward, type BlockSpec, blockSpec, createBlock } from "./src/model/block.ts";
+export { denoised, type Embedding, type EmbeddingKind } from "./src/model/embedding.ts";
+export { evaluateDT, sampleDT } from "./src/train/evaluate.ts";
+export { trainBlockStep } from "./src/train/step.ts";
+export { type BackendChoice, type BackendInfo, initBackend } from "./src/backend/mod.ts";
+export {
+  batches,
+  type Dataset,
+  DatasetError,
+  type DatasetInfo,
+  type DatasetName,
+  type ImageSet,
+  loadDataset,
+  NORMALIZATION,
+  normalizeInto,
+} from "./src/data/mod.ts";
+export { loadSafetensors, saveSafetensors } from "./src/safetensors.ts";
+export { Rng } from "./src/rng.ts";

@@ -1,0 +1,196 @@
+/**
+ * `deno task bench`: NoProp-DT training speed of the paper's MNIST block at batch 128, per backend
+ * and with `--workers 2`, beside the PyTorch reference (`../shared/anchors/torch_noprop_dt.py`) run
+ * on the same machine in the same invocation, so the ratio is measured, not assumed.
+ *
+ * Each measurement runs in its own subprocess (a tfjs backend is chosen once per process) through the
+ * project's real training path (`LocalTeam` / `WorkerTeam` → `trainBlockStep`: block forward +
+ * backward + AdamW, classifier CE on z_T included) on generated MNIST-shaped data. One batch is a
+ * warm-up; the figure is block-step samples/s = timed batches × T × batch / seconds, the quantity the
+ * anchor reports as `train_block_steps_samples_per_s`.
+ *
+ * @example
+ * ```sh
+ * deno task bench                                  # wasm, wasm ×2 workers, cpu, webgpu (if any), PyTorch
+ * deno task bench --runs wasm,wasm:2 --batches 4   # a subset
+ * ```
+ * @module
+ */
+import { parseArgs } from "../src/deps.ts";
+import { defaultConfig } from "../src/config.ts";
+import { Rng } from "../src/rng.ts";
+
+const args = parseArgs({
+  args: Deno.args,
+  options: {
+    runs: { type: "string", default: "wasm,wasm:2,cpu,webgpu" },
+    batches: { type: "string", default: "3" },
+    widths: { type: "string", default: "32,64,128" },
+    child: { type: "string" },
+    data: { type: "string" },
+    torch: { type: "boolean", default: true },
+    "no-torch": { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+
+if (args.values.help) {
+  console.log(
+    `usage: deno task bench [--runs wasm,wasm:2,cpu,webgpu] [--batches 3] [--widths 32,64,128] [--no-torch]
+  runs: backend[:workers] list; cpu is measured on 1 block step (it is ~200x slower)`,
+  );
+  Deno.exit(0);
+}
+
+/** Writes uncompressed MNIST-format files with random pixels (shapes are all that matter for speed). */
+async function writeRandomMnist(dir: string, nTrain: number, nTest: number) {
+  const rng = new Rng(3);
+  await Deno.mkdir(`${dir}/mnist`, { recursive: true });
+  const be32 = (...v: number[]) => {
+    const b = new Uint8Array(4 * v.length);
+    v.forEach((x, i) => new DataView(b.buffer).setUint32(4 * i, x));
+    return b;
+  };
+  for (const [split, n] of [["train", nTrain], ["t10k", nTest]] as const) {
+    const img = Uint8Array.from({ length: n * 784 }, () => rng.int(256));
+    const lab = Uint8Array.from({ length: n }, () => rng.int(10));
+    await Deno.writeFile(
+      `${dir}/mnist/${split}-images-idx3-ubyte`,
+      new Uint8Array([...be32(2051, n, 28, 28), ...img]),
+    );
+    await Deno.writeFile(
+      `${dir}/mnist/${split}-labels-idx1-ubyte`,
+      new Uint8Array([...be32(2049, n), ...lab]),
+    );
+  }
+}
+
+async function child(spec: string, dataDir: string, batches: number, widths: number[]) {
+  const [backend, w] = spec.split(":");
+  const workers = Number(w ?? 1);
+  const { initBackend } = await import("../src/backend/mod.ts");
+  const { setupRun, trainerHyper } = await import("../src/train/setup.ts");
+  const { LocalTeam, WorkerTeam } = await import("../src/train/team.ts");
+  const isCpu = backend === "cpu";
+  const cfg = {
+    ...defaultConfig(),
+    dataset: "mnist" as const,
+    dataDir,
+    backend: backend as "wasm",
+    workers,
+    widths,
+    T: isCpu ? 1 : 10,
+    syncEvery: 1000,
+  };
+  const info = await initBackend(cfg.backend);
+  const { model, train, stats } = await setupRun(cfg);
+  const team = workers > 1
+    ? await WorkerTeam.start(model, cfg)
+    : new LocalTeam(model, trainerHyper(cfg), train, stats);
+  const warm = isCpu ? 0 : 1, timed = isCpu ? 1 : batches;
+  if (warm) await team.run(0, 0, warm, () => {});
+  const t0 = performance.now();
+  await team.run(0, warm, warm + timed, () => {});
+  const sec = (performance.now() - t0) / 1000;
+  team.close();
+  console.log(JSON.stringify({
+    run: spec,
+    backend: info.name,
+    adapter: info.adapterDescription ?? null,
+    workers,
+    blockSteps: timed * cfg.T,
+    seconds: sec,
+    samplesPerSec: timed * cfg.T * cfg.batchSize / sec,
+  }));
+}
+
+async function torchAnchor(widths: string): Promise<Record<string, unknown> | null> {
+  const py = "/usr/bin/python3";
+  const script = new URL("../../shared/anchors/torch_noprop_dt.py", import.meta.url).pathname;
+  try {
+    await Deno.stat(script);
+    const out = await new Deno.Command(py, {
+      args: [script, "--dataset", "mnist", "--steps", "20", "--threads", "2", "--widths", widths],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (!out.success) {
+      console.error(
+        `PyTorch anchor failed: ${new TextDecoder().decode(out.stderr).trim().split("\n").pop()}`,
+      );
+      return null;
+    }
+    return JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").pop()!);
+  } catch (e) {
+    console.error(
+      `PyTorch anchor unavailable (${e instanceof Error ? e.message : e}); ` +
+        "install it with: apt-get install -y python3-torch libopenblas0-pthread",
+    );
+    return null;
+  }
+}
+
+const widths = args.values.widths!.split(",").map(Number);
+if (args.values.child) {
+  await child(args.values.child, args.values.data!, Number(args.values.batches), widths);
+} else {
+  const dir = await Deno.makeTempDir({ prefix: "noprop-bench-" });
+  await writeRandomMnist(dir, 1024, 16);
+  const rows: Record<string, unknown>[] = [];
+  for (const run of args.values.runs!.split(",")) {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        new URL(import.meta.url).pathname,
+        "--child",
+        run,
+        "--data",
+        dir,
+        "--batches",
+        args.values.batches!,
+        "--widths",
+        args.values.widths!,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout).trim();
+    if (!out.success || !text) {
+      const err = new TextDecoder().decode(out.stderr).trim().split("\n").find((l) =>
+        /error/i.test(l)
+      );
+      console.error(`${run}: skipped (${err ?? "failed"})`);
+      continue;
+    }
+    const row = JSON.parse(text.split("\n").pop()!);
+    rows.push(row);
+    console.error(`${run}: ${row.samplesPerSec.toFixed(1)} block-step samples/s`);
+  }
+  const torch = args.values["no-torch"] ? null : await torchAnchor(args.values.widths!);
+  const ref = torch ? Number(torch.train_block_steps_samples_per_s) : NaN;
+  console.log(
+    `\nNoProp-DT block training, MNIST, batch 128, widths ${
+      widths.join(",")
+    } (block-step samples/s)\n`,
+  );
+  console.log("| run | backend | workers | samples/s | vs PyTorch |");
+  console.log("| --- | --- | --- | --- | --- |");
+  for (const r of rows) {
+    const s = r.samplesPerSec as number;
+    console.log(
+      `| ${r.run} | ${r.backend}${r.adapter ? ` (${r.adapter})` : ""} | ${r.workers} | ${
+        s.toFixed(1)
+      } | ` +
+        `${Number.isFinite(ref) ? (s / ref).toFixed(2) + "×" : "n/a"} |`,
+    );
+  }
+  if (torch) {
+    console.log(
+      `| PyTorch anchor | ${torch.framework} cpu, ${torch.threads} threads | 1 | ${
+        ref.toFixed(1)
+      } | 1.00× |`,
+    );
+  }
+  await Deno.remove(dir, { recursive: true });
+}
