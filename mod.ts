@@ -11,6 +11,12 @@
  * console.log(runDir, last?.accClean);
  * ```
  *
+ * @example Export a run to ONNX (block_XX.onnx, classifier.onnx, manifest.json)
+ * ```ts
+ * import { exportRun } from "./mod.ts";
+ * const { outDir, files } = await exportRun("models/mnist", { outDir: "/tmp/mnist-onnx" });
+ * ```
+ *
  * @example The DT schedule and its sampler coefficients (paper eq. 3)
  * ```ts
  * import { makeSchedule } from "./mod.ts";
@@ -48,3 +54,21 @@ export {
 } from "./src/data/mod.ts";
 export { loadSafetensors, saveSafetensors } from "./src/safetensors.ts";
 export { Rng } from "./src/rng.ts";
+export {
+  ExportError,
+  type ExportOptions,
+  type ExportResult,
+  exportRun,
+} from "./src/onnx/export.ts";
+export { blockGraph, type BlockGraphOptions } from "./src/onnx/block_graph.ts";
+export { classifierGraph } from "./src/onnx/classifier_graph.ts";
+export {
+  type AttrValue,
+  type Dim,
+  GraphBuilder,
+  type ModelInfo,
+  type NodeOptions,
+  OPSET,
+} from "./src/onnx/graph.ts";
+export { type NamedTensor, WeightMap } from "./src/onnx/weights.ts";
+export type { GraphRef, InputSpec, Manifest } from "@noprop/infer";

@@ -18,3 +18,11 @@ export * as YAML from "yaml";
 export { parseArgs } from "node:util";
 export { gunzipSync } from "node:zlib";
 export { createHash } from "node:crypto";
+
+// The ONNX protobuf classes (npm:onnx-proto, CommonJS: default-import, then take `.onnx`),
+// for the exporter in src/onnx. `OnnxProto` is the type namespace (OnnxProto.IModelProto, …).
+import onnxProto from "onnx-proto";
+import type { onnx as OnnxProto } from "onnx-proto";
+export type { OnnxProto };
+/** The runtime ONNX protobuf namespace (`onnx.ModelProto.encode(…)`, `onnx.TensorProto.DataType`). */
+export const onnx: typeof OnnxProto = onnxProto.onnx;

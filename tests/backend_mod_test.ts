@@ -2,6 +2,9 @@
 import { tf } from "../src/deps.ts";
 import { initBackend, probeWebGpu, readTensor, WASM_KERNELS } from "../src/backend/mod.ts";
 import { assert, assertEquals, assertRejects, assertStrictEquals } from "./assert.ts";
+import { ensureXdgRuntimeDir } from "./backend_helpers.ts";
+
+ensureXdgRuntimeDir(); // silences Mesa's warning when "auto" probes WebGPU
 
 Deno.test("initBackend('cpu') and ('wasm') activate that backend", async () => {
   assertEquals(await initBackend("cpu"), { name: "cpu" });

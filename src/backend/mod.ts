@@ -2,9 +2,9 @@
  * The one seam where the project picks a tfjs backend.
  *
  * {@linkcode initBackend} imports and registers the chosen backend package, enables
- * prod mode, registers any kernel gradients still missing plus a few fixes (see
- * `gradients.ts`; plain `tfjs-core` registers none in Deno) and the project's fast wasm
- * training kernels (see `wasm_kernels.ts`), then sets and awaits the backend. Everything else in the project
+ * prod mode, registers the project's fast wasm training kernels (see `wasm_kernels.ts`),
+ * then sets and awaits the backend. (Kernel gradients come from the union package
+ * `@tensorflow/tfjs` imported in `src/deps.ts`: `tfjs-core`'s Node entry alone registers none.) Everything else in the project
  * should only ever call `initBackend` and read tensors with {@linkcode readTensor}
  * (`dataSync()` fails under webgpu in Deno).
  *
@@ -28,19 +28,42 @@
  * @module
  */
 import { tf } from "../deps.ts";
-import { registerAllGradients } from "./gradients.ts";
 import { registerWasmKernels, restoreStockWasmKernels } from "./wasm_kernels.ts";
 
-export { GRADIENT_KERNELS, registerAllGradients } from "./gradients.ts";
 export { registerWasmKernels, restoreStockWasmKernels, WASM_KERNELS } from "./wasm_kernels.ts";
 
-/** A backend request; see the module doc. */
+/**
+ * A backend request; see the module doc.
+ *
+ * @example
+ * ```ts
+ * import type { BackendChoice } from "./src/backend/mod.ts";
+ * const choice: BackendChoice = "auto";
+ * ```
+ */
 export type BackendChoice = "auto" | "webgpu" | "wasm" | "cpu";
 
-/** The concrete backends {@linkcode initBackend} can end up on. */
+/**
+ * The concrete backends {@linkcode initBackend} can end up on.
+ *
+ * @example
+ * ```ts
+ * import type { BackendName } from "./src/backend/mod.ts";
+ * const name: BackendName = "wasm";
+ * ```
+ */
 export type BackendName = "webgpu" | "wasm" | "cpu";
 
-/** What {@linkcode initBackend} chose. */
+/**
+ * What {@linkcode initBackend} chose.
+ *
+ * @example
+ * ```ts
+ * import { type BackendInfo, initBackend } from "./src/backend/mod.ts";
+ * const info: BackendInfo = await initBackend("auto");
+ * if (info.isFallbackAdapter) console.log("software WebGPU:", info.adapterDescription);
+ * ```
+ */
 export interface BackendInfo {
   /** The tfjs backend now active. */
   name: BackendName;
@@ -50,7 +73,15 @@ export interface BackendInfo {
   adapterDescription?: string;
 }
 
-/** Options of {@linkcode initBackend}. */
+/**
+ * Options of {@linkcode initBackend}.
+ *
+ * @example
+ * ```ts
+ * import { initBackend } from "./src/backend/mod.ts";
+ * await initBackend("wasm", { fastKernels: false, prodMode: false }); // stock, debug
+ * ```
+ */
 export interface InitBackendOptions {
   /**
    * wasm only: register the project's fast training kernels (default true). Set false to
@@ -63,9 +94,21 @@ export interface InitBackendOptions {
   powerPreference?: "low-power" | "high-performance";
 }
 
-interface AdapterProbe {
+/**
+ * What {@linkcode probeWebGpu} found.
+ *
+ * @example
+ * ```ts
+ * import { type AdapterProbe, probeWebGpu } from "./src/backend/mod.ts";
+ * const p: AdapterProbe | null = await probeWebGpu();
+ * ```
+ */
+export interface AdapterProbe {
+  /** The `GPUAdapter` itself. */
   adapter: unknown;
+  /** Whether it is a software fallback adapter (e.g. Mesa llvmpipe). */
   isFallbackAdapter: boolean;
+  /** `adapter.info.description` (or vendor). */
   description: string;
 }
 
@@ -140,7 +183,6 @@ export async function initBackend(
   opts: InitBackendOptions = {},
 ): Promise<BackendInfo> {
   if (opts.prodMode ?? true) tf.enableProdMode();
-  registerAllGradients();
   let info: BackendInfo;
   if (choice === "auto" || choice === "webgpu") {
     const probe = await probeWebGpu(opts.powerPreference);

@@ -46,7 +46,15 @@ type KernelFn = (args: KernelArgs) => tf.TensorInfo;
 
 const BACKEND = "wasm";
 
-/** The kernel names {@linkcode registerWasmKernels} registers (replacing stock ones). */
+/**
+ * The kernel names {@linkcode registerWasmKernels} registers (replacing stock ones).
+ *
+ * @example
+ * ```ts
+ * import { WASM_KERNELS } from "./wasm_kernels.ts";
+ * console.log(WASM_KERNELS.includes("Conv2DBackpropFilter")); // true
+ * ```
+ */
 export const WASM_KERNELS: readonly string[] = [
   "Conv2DBackpropFilter",
   "Conv2DBackpropInput",

@@ -1,0 +1,214 @@
+/**
+ * Classify images with an exported NoProp model (`@noprop/infer` on onnxruntime).
+ *
+ * ```sh
+ * deno run --allow-read=models/mnist,digit.png --allow-ffi infer.ts digit.png
+ * deno run --allow-read=models/mnist,a.png,b.jpg infer.ts a.png b.jpg --provider wasm --top 3
+ * deno run … infer.ts digit.png --model models/<name> --provider auto|cpu|cuda|webgpu|wasm \
+ *   [--sampler dt|euler|heun] [--steps N] [--noise] [--seed N] [--top K] [--threads N] [--json]
+ * ```
+ *
+ * Output: per image the class name, its probability and the top-k; then the provider used and
+ * the time per image. Any bad input — a missing file, not an image, a truncated PNG/JPEG, an
+ * image above the pixel limit, a model folder with a missing or corrupt graph or a manifest
+ * pointing outside its folder, an unknown provider — is one line `error: …` and a non-zero
+ * exit status (2 for usage errors, 1 otherwise).
+ *
+ * @example
+ * ```ts
+ * import { main } from "./infer.ts";
+ * Deno.exit(await main(["digit.png", "--provider", "cpu"]));
+ * ```
+ * @module
+ */
+import { parseArgs } from "node:util";
+import {
+  type Classification,
+  createClassifier,
+  decodeImage,
+  DEFAULT_MAX_PIXELS,
+  InferError,
+  parseProvider,
+  type RawImage,
+} from "@noprop/infer";
+
+/** The model used without `--model` (relative to the working directory). */
+export const DEFAULT_MODEL = "models/mnist";
+
+/** Largest image file read (bytes). */
+export const MAX_FILE_BYTES = 64 * 2 ** 20;
+
+const USAGE =
+  `usage: deno run --allow-read=<model folder>,<images> [--allow-ffi] infer.ts IMAGE... [options]
+
+  --model DIR        exported model folder (default ${DEFAULT_MODEL})
+  --provider NAME    auto | cpu | cuda | webgpu | wasm (also webgpu-node, webgpu-web); default auto
+  --sampler NAME     dt | euler | heun (default: the model's, dt)
+  --steps N          sampler steps (dt: exactly T)
+  --noise            add the sampler's noise term (default: the model's setting)
+  --seed N           seed of the sampler's noise (default 0)
+  --top K            classes listed per image (default 3)
+  --threads N        CPU threads for cpu/wasm (default: all cores)
+  --max-pixels N     refuse larger images (default ${DEFAULT_MAX_PIXELS})
+  --json             print one JSON object instead of text`;
+
+class UsageError extends Error {}
+
+function int(v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) < 1) {
+    throw new UsageError(`--${name} must be a positive integer`);
+  }
+  return Number(v);
+}
+
+async function readImage(path: string, maxPixels: number): Promise<RawImage> {
+  let bytes: Uint8Array;
+  try {
+    const st = await Deno.stat(path);
+    if (!st.isFile) throw new InferError("missing-file", `${path}: not a file`);
+    if (st.size > MAX_FILE_BYTES) {
+      throw new InferError(
+        "image-too-large",
+        `${path}: file is larger than ${MAX_FILE_BYTES} bytes`,
+      );
+    }
+    bytes = await Deno.readFile(path);
+  } catch (e) {
+    if (e instanceof InferError) throw e;
+    if (e instanceof Deno.errors.NotFound) {
+      throw new InferError("missing-file", `${path}: no such file`);
+    }
+    if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
+      throw new InferError("missing-file", `${path}: no read permission (add it to --allow-read)`);
+    }
+    throw new InferError("missing-file", `${path}: ${(e as Error).message}`);
+  }
+  return decodeImage(bytes, path, { maxPixels });
+}
+
+async function modelExists(dir: string): Promise<boolean> {
+  try {
+    await Deno.stat(dir);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    return true; // let the loader report permission problems
+  }
+}
+
+function text(files: string[], results: Classification[]): string {
+  const w = Math.max(...files.map((f) => f.length));
+  return results.map((r, i) =>
+    `${files[i].padEnd(w)}  ${r.label}  p=${r.probability.toFixed(4)}   top-${r.top.length}: ${
+      r.top.map((t) => `${t.label} ${t.probability.toFixed(4)}`).join(", ")
+    }`
+  ).join("\n");
+}
+
+/**
+ * Runs the CLI with `argv`; returns the exit status (0 ok, 1 error, 2 usage error).
+ *
+ * @example
+ * ```ts
+ * import { main } from "./infer.ts";
+ * await main(["--help"]); // 0
+ * ```
+ */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const { values: o, positionals: files } = parseArgs({
+      args: argv,
+      options: {
+        model: { type: "string" },
+        provider: { type: "string", default: "auto" },
+        sampler: { type: "string" },
+        steps: { type: "string" },
+        noise: { type: "boolean" },
+        seed: { type: "string" },
+        top: { type: "string", default: "3" },
+        threads: { type: "string" },
+        "max-pixels": { type: "string" },
+        json: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+      strict: true,
+      allowPositionals: true,
+    });
+    if (o.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    if (files.length === 0) throw new UsageError("no image given");
+    const provider = parseProvider(o.provider!);
+    const steps = int(o.steps, "steps"),
+      top = int(o.top, "top"),
+      threads = int(o.threads, "threads");
+    const maxPixels = int(o["max-pixels"], "max-pixels") ?? DEFAULT_MAX_PIXELS;
+    const seed = o.seed === undefined ? 0 : Number(o.seed);
+    if (!Number.isSafeInteger(seed)) throw new UsageError("--seed must be an integer");
+    const modelDir = o.model ?? DEFAULT_MODEL;
+    if (o.model === undefined && !(await modelExists(modelDir))) {
+      throw new InferError(
+        "missing-file",
+        `the default model folder ${DEFAULT_MODEL} is absent; pass --model DIR (a folder written by \`deno task export\`)`,
+      );
+    }
+    const images: RawImage[] = [];
+    for (const f of files) images.push(await readImage(f, maxPixels));
+
+    const t0 = performance.now();
+    const clf = await createClassifier({
+      modelDir,
+      provider,
+      threads,
+      maxPixels,
+      sampler: o.sampler,
+      steps,
+    });
+    const t1 = performance.now();
+    const results = await clf.classify(images, {
+      noise: o.noise,
+      seed,
+      top,
+      labels: files,
+    });
+    const msPerImage = (performance.now() - t1) / images.length;
+    await clf.close();
+    if (o.json) {
+      console.log(JSON.stringify({
+        model: modelDir,
+        provider: clf.provider,
+        providerNote: clf.providerNote,
+        loadMs: Math.round(t1 - t0),
+        msPerImage,
+        results: results.map((r, i) => ({
+          file: files[i],
+          label: r.label,
+          index: r.index,
+          probability: r.probability,
+          top: r.top,
+        })),
+      }));
+    } else {
+      console.log(text(files, results));
+      console.log(
+        `provider: ${clf.providerNote} · ${images.length} image(s), ${
+          msPerImage.toFixed(2)
+        } ms per image (model load ${(t1 - t0).toFixed(0)} ms)`,
+      );
+    }
+    return 0;
+  } catch (e) {
+    const usage = e instanceof UsageError ||
+      (e instanceof InferError && e.code === "bad-provider") ||
+      (e as { code?: string }).code?.startsWith?.("ERR_PARSE_ARGS");
+    const env = Deno.permissions.querySync({ name: "env", variable: "NOPROP_DEBUG" });
+    if (env.state === "granted" && Deno.env.get("NOPROP_DEBUG") === "1") console.error(e);
+    const msg = (e as Error).message?.split("\n")[0] ?? String(e);
+    console.error(`error: ${msg}${usage ? " (see --help)" : ""}`);
+    return usage ? 2 : 1;
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

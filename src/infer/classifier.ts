@@ -1,0 +1,237 @@
+/**
+ * The image classifier: an exported model folder on one onnxruntime engine. The T block
+ * sessions and the classifier session are created once and reused; images are preprocessed
+ * into one NCHW float32 batch, run through the sampler (which calls the block graphs) in
+ * chunks of `batchSize`, and the classifier's logits become probabilities and a top-k list.
+ *
+ * @example
+ * ```ts
+ * import { createClassifier } from "./classifier.ts";
+ * const clf = await createClassifier({ modelDir: "models/mnist", provider: "cpu" });
+ * const [r] = await clf.classify([await Deno.readFile("digit.png")], { top: 3 });
+ * console.log(r.label, r.probability, r.top, clf.providerNote);
+ * await clf.close();
+ * ```
+ * @module
+ */
+import { InferError } from "./errors.ts";
+import type { Manifest } from "./manifest.ts";
+import { loadModelFolder, type ModelFolder } from "./model_folder.ts";
+import { type ImageInput, preprocess } from "./image/preprocess.ts";
+import { type NoiseSource, SeededNormal } from "./sampler/random.ts";
+import { getSampler } from "./sampler/registry.ts";
+import { selectEngine } from "./runtime/select.ts";
+import type { ConcreteProvider, Engine, GraphSession, ProviderName } from "./runtime/types.ts";
+
+/** Options of {@linkcode createClassifier}. */
+export interface ClassifierOptions {
+  /** An exported model folder (with `manifest.json`). */
+  modelDir: string;
+  /** Execution provider (default `auto`). */
+  provider?: ProviderName | string;
+  /** CPU threads for cpu/wasm (default: all cores). */
+  threads?: number;
+  /** Largest batch run through the graphs at once (default 128). */
+  batchSize?: number;
+  /** Pixel limit for decoding (default 40 MP). */
+  maxPixels?: number;
+  /** Default sampler of `classify` (checked against the model before a provider starts). */
+  sampler?: string;
+  /** Default sampler steps of `classify` (checked likewise). */
+  steps?: number;
+}
+
+/** Options of {@linkcode Classifier.classify}. */
+export interface ClassifyOptions {
+  /** Sampler name (default: the manifest's, `dt`). */
+  sampler?: string;
+  /** Sampler steps (default: the sampler's; DT takes exactly T). */
+  steps?: number;
+  /** Stochastic sampler term on/off (default: the manifest's). */
+  noise?: boolean;
+  /** Seed of z_0 and the sampler noise (default 0: repeatable results). */
+  seed?: number;
+  /** Length of each result's top-k list (default 5, at most the number of classes). */
+  top?: number;
+  /** Explicit noise instead of `seed` (draw order: z_0, then ε_1 … ε_T per chunk). */
+  noiseSource?: NoiseSource;
+  /** Names of the images for error messages. */
+  labels?: readonly string[];
+  /** Called after each sampler step with (t, û_t, z_t) of the current chunk. */
+  onStep?: (t: number, uhat: Float32Array, z: Float32Array) => void;
+}
+
+/** One class and its probability. */
+export interface Prediction {
+  /** Class index. */
+  index: number;
+  /** Class name. */
+  label: string;
+  /** Probability (softmax of the classifier's logits). */
+  probability: number;
+}
+
+/** The result for one image. */
+export interface Classification extends Prediction {
+  /** The `top` most probable classes, best first. */
+  top: Prediction[];
+  /** Every class's probability. */
+  probabilities: Float32Array;
+}
+
+/** A loaded model ready to classify. */
+export interface Classifier {
+  /** The model description. */
+  readonly manifest: Manifest;
+  /** The provider the sessions run on. */
+  readonly provider: ConcreteProvider;
+  /** How the provider was chosen (one line). */
+  readonly providerNote: string;
+  /** Classifies images (encoded PNG/JPEG bytes or decoded pixels). */
+  classify(images: readonly ImageInput[], opts?: ClassifyOptions): Promise<Classification[]>;
+  /** Runs the sampler and classifier on `n` preprocessed NCHW images; returns logits [n × K]. */
+  logits(x: Float32Array, n: number, opts?: ClassifyOptions): Promise<Float32Array>;
+  /** Releases the sessions. */
+  close(): Promise<void>;
+}
+
+function checkIo(s: GraphSession, label: string, inputs: string[], output: string) {
+  const ok = inputs.every((i) => s.inputNames.includes(i)) && s.outputNames.includes(output);
+  if (!ok) {
+    throw new InferError(
+      "bad-model",
+      `${label}: expected inputs ${inputs.join(", ")} and output ${output}, got ${
+        s.inputNames.join(", ")
+      } → ${s.outputNames.join(", ")}`,
+    );
+  }
+}
+
+function positiveInt(v: number | undefined, name: string): void {
+  if (v !== undefined && !(Number.isSafeInteger(v) && v > 0)) {
+    throw new InferError("bad-option", `${name} must be a positive integer, got ${v}`);
+  }
+}
+
+/**
+ * Softmax in float64 over each row of `logits` [n × k].
+ *
+ * @example
+ * ```ts
+ * import { softmaxRows } from "./classifier.ts";
+ * softmaxRows(new Float32Array([0, 0]), 2); // Float32Array [0.5, 0.5]
+ * ```
+ */
+export function softmaxRows(logits: Float32Array, k: number): Float32Array {
+  const out = new Float32Array(logits.length);
+  for (let r = 0; r < logits.length / k; r++) {
+    let m = -Infinity, s = 0;
+    for (let j = 0; j < k; j++) m = Math.max(m, logits[r * k + j]);
+    for (let j = 0; j < k; j++) s += Math.exp(logits[r * k + j] - m);
+    for (let j = 0; j < k; j++) out[r * k + j] = Math.exp(logits[r * k + j] - m) / s;
+  }
+  return out;
+}
+
+function samplerFor(m: Manifest, name: string | undefined, steps: number | undefined) {
+  const sampler = getSampler(name ?? m.sampler.name, m);
+  positiveInt(steps, "steps");
+  const n = steps ?? sampler.defaultSteps(m);
+  const bad = sampler.checkSteps?.(m, n);
+  if (bad) throw new InferError("bad-option", bad);
+  return { sampler, steps: n };
+}
+
+async function openAll(engine: Engine, folder: ModelFolder) {
+  const { manifest: m, dir } = folder;
+  const blocks: GraphSession[] = []; // one at a time: the WebGPU EP cannot create two at once
+  for (const [i, b] of folder.blocks.entries()) {
+    blocks.push(await engine.open(b, `${dir}/${m.blocks[i].file}`));
+  }
+  blocks.forEach((s, i) => checkIo(s, `${dir}/${m.blocks[i].file}`, ["x", "z"], "uhat"));
+  const cls = await engine.open(folder.classifier, `${dir}/${m.classifier.file}`);
+  checkIo(cls, `${dir}/${m.classifier.file}`, ["z"], "logits");
+  return { m, blocks, cls };
+}
+
+/**
+ * Loads a model folder onto an engine (see the module doc). Errors — a missing or corrupt
+ * folder, an unknown or unavailable provider — are one-line {@linkcode InferError}s.
+ *
+ * @example
+ * ```ts
+ * import { createClassifier } from "./classifier.ts";
+ * const clf = await createClassifier({ modelDir: "models/mnist", provider: "wasm" });
+ * console.log(clf.provider); // "wasm"
+ * ```
+ */
+export async function createClassifier(o: ClassifierOptions): Promise<Classifier> {
+  positiveInt(o.batchSize, "batchSize");
+  positiveInt(o.threads, "threads");
+  const batchSize = o.batchSize ?? 128;
+  // The folder is checked before a provider is started (cheap errors first).
+  const folder = await loadModelFolder(o.modelDir);
+  samplerFor(folder.manifest, o.sampler, o.steps);
+  const { engine, note } = await selectEngine(o.provider ?? "auto", { threads: o.threads });
+  const { m, blocks, cls } = await openAll(engine, folder);
+  const { channels, height, width } = m.input;
+  const size = channels * height * width, K = m.classNames.length, d = m.embedDim;
+
+  async function logits(x: Float32Array, n: number, opts: ClassifyOptions = {}) {
+    const { sampler, steps } = samplerFor(m, opts.sampler ?? o.sampler, opts.steps ?? o.steps);
+    if (x.length !== n * size) {
+      throw new InferError(
+        "bad-option",
+        `input holds ${x.length} floats, ${n} images need ${n * size}`,
+      );
+    }
+    const noise = opts.noiseSource ?? new SeededNormal(opts.seed ?? 0);
+    const out = new Float32Array(n * K);
+    for (let s = 0; s < n; s += batchSize) {
+      const b = Math.min(batchSize, n - s);
+      const xb = x.subarray(s * size, (s + b) * size);
+      const xFeed = { data: xb, dims: [b, channels, height, width] };
+      const zT = await sampler.run({
+        manifest: m,
+        batch: b,
+        steps,
+        stochastic: opts.noise ?? m.sampler.noise,
+        noise,
+        denoise: async (t, z) =>
+          (await blocks[t - 1].run({ x: xFeed, z: { data: z, dims: [b, d] } })).uhat,
+        onStep: opts.onStep,
+      });
+      const l = (await cls.run({ z: { data: zT, dims: [b, d] } })).logits;
+      out.set(l, s * K);
+    }
+    return out;
+  }
+
+  return {
+    manifest: m,
+    provider: engine.provider,
+    providerNote: note,
+    logits,
+    async classify(images, opts = {}) {
+      positiveInt(opts.top, "top");
+      const top = Math.min(opts.top ?? 5, K);
+      const x = preprocess(images, m, { maxPixels: o.maxPixels, labels: opts.labels });
+      const p = softmaxRows(await logits(x, images.length, opts), K);
+      return images.map((_, i) => {
+        const probabilities = p.slice(i * K, (i + 1) * K);
+        const order = Array.from(probabilities.keys()).sort((a, b) =>
+          probabilities[b] - probabilities[a]
+        );
+        const ranked = order.slice(0, top).map((index) => ({
+          index,
+          label: m.classNames[index],
+          probability: probabilities[index],
+        }));
+        return { ...ranked[0], top: ranked, probabilities };
+      });
+    },
+    async close() {
+      await Promise.all([...blocks, cls].map((s) => s.release()));
+    },
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * Decodes PNG or JPEG bytes into a {@linkcode RawImage}, refusing images above a pixel limit
+ * before decoding (the size comes from the header; see `header.ts`).
+ *
+ * @example
+ * ```ts
+ * import { decodeImage } from "./decode.ts";
+ * const img = decodeImage(await Deno.readFile("digit.png"), "digit.png");
+ * console.log(img.width, img.height, img.channels);
+ * ```
+ * @module
+ */
+import { InferError } from "../errors.ts";
+import { readImageHeader } from "./header.ts";
+import { decodeJpeg } from "./jpeg.ts";
+import { decodePng } from "./png.ts";
+import type { RawImage } from "./types.ts";
+
+/** Default pixel limit: 40 megapixels (e.g. 8000 × 5000). */
+export const DEFAULT_MAX_PIXELS = 40_000_000;
+
+/** Options of {@linkcode decodeImage}. */
+export interface DecodeOptions {
+  /** Largest width × height accepted (default {@linkcode DEFAULT_MAX_PIXELS}). */
+  maxPixels?: number;
+}
+
+/**
+ * Decodes a PNG or JPEG file (see the module doc); every failure is a one-line
+ * {@linkcode InferError} prefixed with `label`.
+ *
+ * @example
+ * ```ts
+ * import { decodeImage } from "./decode.ts";
+ * // decodeImage(hugePng, "big.png") throws "big.png: image is 20000×20000 = 400.0 MP, above the limit of 40.0 MP"
+ * ```
+ */
+export function decodeImage(bytes: Uint8Array, label: string, opts: DecodeOptions = {}): RawImage {
+  const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const h = readImageHeader(bytes, label);
+  const px = h.width * h.height;
+  if (px > maxPixels) {
+    const size = (n: number) => n >= 1e6 ? `${(n / 1e6).toFixed(1)} MP` : `${n} pixels`;
+    throw new InferError(
+      "image-too-large",
+      `${label}: image is ${h.width}×${h.height} = ${size(px)}, above the limit of ${
+        size(maxPixels)
+      }`,
+    );
+  }
+  const img = h.format === "png" ? decodePng(bytes, label) : decodeJpeg(bytes, label, maxPixels);
+  if (img.width !== h.width || img.height !== h.height) {
+    throw new InferError(
+      "bad-image",
+      `${label}: corrupt ${h.format} (size does not match its header)`,
+    );
+  }
+  return img;
+}

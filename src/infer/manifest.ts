@@ -1,0 +1,252 @@
+/**
+ * `manifest.json`: everything the runtime needs to run an exported NoProp model, and
+ * nothing else. Written by the project's exporter (`deno task export`), validated here
+ * field by field; any problem is one {@linkcode InferError} line naming the field.
+ *
+ * ```json
+ * {
+ *   "format": "noprop-onnx", "version": 1, "variant": "dt", "T": 10,
+ *   "classNames": ["0", "1", …],
+ *   "input": { "layout": "NCHW", "dtype": "float32", "channels": 1, "height": 28, "width": 28 },
+ *   "normalization": { "mean": [0.1307], "std": [0.3081] },
+ *   "embedDim": 10,
+ *   "schedule": { "name": "cosine", "a": [a_1, …, a_T], "b": […], "c": […] },
+ *   "sampler": { "name": "dt", "steps": 10, "noise": false },
+ *   "opset": 17,
+ *   "blocks": [{ "file": "block_01.onnx", "sha256": "…" }, …],
+ *   "classifier": { "file": "classifier.onnx", "sha256": "…" }
+ * }
+ * ```
+ *
+ * Graph contracts: block t takes `x` [N, C, H, W] (normalised) and `z` [N, embedDim] and
+ * returns `uhat` [N, embedDim]; the classifier takes `z` and returns `logits` [N, classes].
+ * Normalisation: `x = (pixel/255 − mean[c]) / std[c]`, in float64, rounded once to float32.
+ * Sampler coefficients: `a[t−1]`, `b[t−1]`, `c[t−1]` are a_t, b_t, c_t of
+ * `z_t = a_t·û_t + b_t·z_{t−1} + √c_t·ε` for t = 1..T.
+ *
+ * @example
+ * ```ts
+ * import { parseManifest } from "./manifest.ts";
+ * const text = await Deno.readTextFile("models/mnist/manifest.json");
+ * const m = parseManifest(text, "models/mnist/manifest.json");
+ * console.log(m.T, m.classNames);
+ * ```
+ * @module
+ */
+import { InferError } from "./errors.ts";
+
+/** The manifest file name inside a model folder. */
+export const MANIFEST_FILE = "manifest.json";
+/** The `format` tag. */
+export const MANIFEST_FORMAT: "noprop-onnx" = "noprop-onnx";
+/** The manifest version this runtime reads. */
+export const MANIFEST_VERSION = 1;
+
+/** One graph file and its digest. */
+export interface GraphRef {
+  /** File name inside the model folder (no directories, no `..`). */
+  file: string;
+  /** Lower-case hex SHA-256 of the file. */
+  sha256: string;
+}
+
+/** Input image description. */
+export interface InputSpec {
+  /** Always `NCHW`. */
+  layout: "NCHW";
+  /** Always `float32`. */
+  dtype: "float32";
+  /** Channels (1 grey, 3 RGB). */
+  channels: number;
+  /** Height in pixels. */
+  height: number;
+  /** Width in pixels. */
+  width: number;
+}
+
+/** The validated content of `manifest.json` (see the module doc). */
+export interface Manifest {
+  /** Format tag, {@linkcode MANIFEST_FORMAT}. */
+  format: "noprop-onnx";
+  /** Manifest version, {@linkcode MANIFEST_VERSION}. */
+  version: number;
+  /** Model variant: `dt` (discrete time); `ct` and `fm` are reserved. */
+  variant: string;
+  /** Number of blocks. */
+  T: number;
+  /** Class names, one per class. */
+  classNames: string[];
+  /** Input shape and layout. */
+  input: InputSpec;
+  /** Per-channel normalisation on pixel/255. */
+  normalization: { mean: number[]; std: number[] };
+  /** Label-embedding dimension d (the size of z). */
+  embedDim: number;
+  /** Schedule name and the DT sampler coefficients for t = 1..T (index t − 1). */
+  schedule: { name: string; a: number[]; b: number[]; c: number[] };
+  /** Default sampler settings. */
+  sampler: { name: string; steps: number; noise: boolean };
+  /** ONNX opset of the graphs. */
+  opset: number;
+  /** Block graphs 1..T. */
+  blocks: GraphRef[];
+  /** Classifier graph. */
+  classifier: GraphRef;
+}
+
+type Obj = Record<string, unknown>;
+
+function fail(where: string, msg: string): never {
+  throw new InferError("bad-model", `${where}: ${msg}`);
+}
+
+function obj(v: unknown, where: string, field: string): Obj {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) {
+    fail(where, `"${field}" must be an object`);
+  }
+  return v as Obj;
+}
+
+function posInt(v: unknown, where: string, field: string, max = 1 << 24): number {
+  if (!Number.isSafeInteger(v) || (v as number) < 1 || (v as number) > max) {
+    fail(where, `"${field}" must be an integer in 1..${max}, got ${JSON.stringify(v)}`);
+  }
+  return v as number;
+}
+
+function numbers(v: unknown, where: string, field: string, len: number): number[] {
+  if (!Array.isArray(v) || v.length !== len || !v.every((x) => Number.isFinite(x))) {
+    fail(where, `"${field}" must be an array of ${len} finite numbers`);
+  }
+  return v as number[];
+}
+
+function str(v: unknown, where: string, field: string): string {
+  if (typeof v !== "string" || v.length === 0) fail(where, `"${field}" must be a non-empty string`);
+  return v;
+}
+
+/** A safe graph file name: letters, digits, `.`, `_`, `-`; no path separators, no `..`. */
+const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
+
+/**
+ * Checks that `file` names a file directly inside the model folder (not an absolute path, no
+ * `/` or `\`, no `..`); returns it.
+ *
+ * @example
+ * ```ts
+ * import { checkGraphFileName } from "./manifest.ts";
+ * checkGraphFileName("block_01.onnx", "manifest.json", "blocks[0].file"); // "block_01.onnx"
+ * // checkGraphFileName("../../etc/passwd", …) throws: it escapes the model folder
+ * ```
+ */
+export function checkGraphFileName(file: unknown, where: string, field: string): string {
+  const f = str(file, where, field);
+  if (!SAFE_NAME.test(f) || f.includes("..")) {
+    fail(
+      where,
+      `"${field}" = ${JSON.stringify(f)} is not a plain file name inside the model folder`,
+    );
+  }
+  return f;
+}
+
+function graphRef(v: unknown, where: string, field: string): GraphRef {
+  const o = obj(v, where, field);
+  const sha = o.sha256;
+  if (typeof sha !== "string" || !/^[0-9a-f]{64}$/.test(sha)) {
+    fail(where, `"${field}.sha256" must be 64 lower-case hex digits`);
+  }
+  return { file: checkGraphFileName(o.file, where, `${field}.file`), sha256: sha };
+}
+
+/**
+ * Parses and validates manifest text; `where` (usually the file path) prefixes errors.
+ *
+ * @example
+ * ```ts
+ * import { parseManifest } from "./manifest.ts";
+ * try {
+ *   parseManifest("{}", "m.json");
+ * } catch (e) {
+ *   console.error((e as Error).message); // m.json: "format" must be "noprop-onnx" …
+ * }
+ * ```
+ */
+export function parseManifest(text: string, where: string): Manifest {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    fail(where, `not valid JSON (${(e as Error).message})`);
+  }
+  const m = obj(raw, where, "(top level)");
+  if (m.format !== MANIFEST_FORMAT) {
+    fail(where, `"format" must be "${MANIFEST_FORMAT}", got ${JSON.stringify(m.format)}`);
+  }
+  if (m.version !== MANIFEST_VERSION) {
+    fail(where, `"version" ${JSON.stringify(m.version)} is not supported (this runtime reads 1)`);
+  }
+  const variant = str(m.variant, where, "variant");
+  const T = posInt(m.T, where, "T", 10_000);
+  if (!Array.isArray(m.classNames) || m.classNames.length < 1) {
+    fail(where, `"classNames" must be a non-empty array of strings`);
+  }
+  const classNames = m.classNames.map((c, i) => str(c, where, `classNames[${i}]`));
+  const inp = obj(m.input, where, "input");
+  if (inp.layout !== "NCHW" || inp.dtype !== "float32") {
+    fail(where, `"input" must have layout "NCHW" and dtype "float32"`);
+  }
+  const input: InputSpec = {
+    layout: "NCHW",
+    dtype: "float32",
+    channels: posInt(inp.channels, where, "input.channels", 4),
+    height: posInt(inp.height, where, "input.height", 8192),
+    width: posInt(inp.width, where, "input.width", 8192),
+  };
+  const nm = obj(m.normalization, where, "normalization");
+  const normalization = {
+    mean: numbers(nm.mean, where, "normalization.mean", input.channels),
+    std: numbers(nm.std, where, "normalization.std", input.channels),
+  };
+  if (normalization.std.some((s) => s <= 0)) fail(where, `"normalization.std" must be positive`);
+  const embedDim = posInt(m.embedDim, where, "embedDim");
+  const sc = obj(m.schedule, where, "schedule");
+  const schedule = {
+    name: str(sc.name, where, "schedule.name"),
+    a: numbers(sc.a, where, "schedule.a", T),
+    b: numbers(sc.b, where, "schedule.b", T),
+    c: numbers(sc.c, where, "schedule.c", T),
+  };
+  if (schedule.c.some((c) => c < 0)) fail(where, `"schedule.c" must be non-negative`);
+  const sp = obj(m.sampler, where, "sampler");
+  if (typeof sp.noise !== "boolean") fail(where, `"sampler.noise" must be true or false`);
+  const sampler = {
+    name: str(sp.name, where, "sampler.name"),
+    steps: posInt(sp.steps, where, "sampler.steps", 100_000),
+    noise: sp.noise,
+  };
+  const opset = posInt(m.opset, where, "opset", 1000);
+  if (!Array.isArray(m.blocks) || m.blocks.length !== T) {
+    fail(where, `"blocks" must list T = ${T} graphs`);
+  }
+  const blocks = m.blocks.map((b, i) => graphRef(b, where, `blocks[${i}]`));
+  const classifier = graphRef(m.classifier, where, "classifier");
+  const files = [...blocks, classifier].map((g) => g.file);
+  if (new Set(files).size !== files.length) fail(where, "two graphs share one file name");
+  return {
+    format: MANIFEST_FORMAT,
+    version: MANIFEST_VERSION,
+    variant,
+    T,
+    classNames,
+    input,
+    normalization,
+    embedDim,
+    schedule,
+    sampler,
+    opset,
+    blocks,
+    classifier,
+  };
+}

@@ -1,0 +1,67 @@
+/**
+ * @noprop/infer — the inference runtime for NoProp models (Li, Teh, Pascanu,
+ * arXiv:2503.24322) exported to ONNX: it chains the exported denoising-block graphs with the
+ * sampler in plain TypeScript on onnxruntime (onnxruntime-node: cpu, cuda, native webgpu;
+ * onnxruntime-web: multi-threaded wasm, webgpu via Deno's `navigator.gpu`). It depends only
+ * on onnxruntime, two image decoders (`fast-png`, `jpeg-js`) and the standard runtime — no
+ * TensorFlow.js.
+ *
+ * @example Classify a digit
+ * ```ts
+ * import { createClassifier } from "@noprop/infer";
+ * const clf = await createClassifier({ modelDir: "models/mnist", provider: "auto" });
+ * const [r] = await clf.classify([await Deno.readFile("digit.png")], { top: 3 });
+ * console.log(r.label, r.probability, clf.providerNote);
+ * ```
+ * @module
+ */
+export {
+  type Classification,
+  type Classifier,
+  type ClassifierOptions,
+  type ClassifyOptions,
+  createClassifier,
+  type Prediction,
+  softmaxRows,
+} from "./classifier.ts";
+export { firstLine, InferError, type InferErrorCode } from "./errors.ts";
+export {
+  checkGraphFileName,
+  type GraphRef,
+  type InputSpec,
+  type Manifest,
+  MANIFEST_FILE,
+  MANIFEST_FORMAT,
+  MANIFEST_VERSION,
+  parseManifest,
+} from "./manifest.ts";
+export { loadModelFolder, type ModelFolder, sha256Hex } from "./model_folder.ts";
+export { decodeImage, type DecodeOptions, DEFAULT_MAX_PIXELS } from "./image/decode.ts";
+export { type ImageHeader, readImageHeader } from "./image/header.ts";
+export { toChannels } from "./image/channels.ts";
+export { type FilterTaps, resize, triangleTaps } from "./image/resize.ts";
+export { type Normalization, normalizationLut, normalizeToNchw } from "./image/normalize.ts";
+export {
+  type ImageInput,
+  preprocess,
+  type PreprocessSpec,
+  toModelPixels,
+} from "./image/preprocess.ts";
+export type { RawImage } from "./image/types.ts";
+export { FixedNoise, type NoiseSource, SeededNormal } from "./sampler/random.ts";
+export type { Sampler, SamplerRun } from "./sampler/types.ts";
+export { dtSampler } from "./sampler/dt.ts";
+export { getSampler, registerSampler, samplerNames } from "./sampler/registry.ts";
+export { parseProvider, selectEngine, type Selection } from "./runtime/select.ts";
+export { CUDA_INSTALL_COMMAND, nodeEngine, type NodeProvider } from "./runtime/ort_node.ts";
+export { type AdapterInfo, webEngine, webgpuAdapter, type WebProvider } from "./runtime/ort_web.ts";
+export { PROBE_GRAPH_BASE64, probeGraph } from "./runtime/probe.ts";
+export {
+  type ConcreteProvider,
+  type Engine,
+  type EngineOptions,
+  type FeedTensor,
+  type GraphSession,
+  PROVIDER_NAMES,
+  type ProviderName,
+} from "./runtime/types.ts";

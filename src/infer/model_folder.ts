@@ -1,0 +1,131 @@
+/**
+ * Reads an exported model folder: `manifest.json` (validated) and every graph it lists, each
+ * checked against its SHA-256 and required to resolve (symbolic links included) to a file
+ * inside the folder. The graphs are returned as bytes, so the sessions are created from
+ * exactly the bytes that were checked.
+ *
+ * @example
+ * ```ts
+ * import { loadModelFolder } from "./model_folder.ts";
+ * const { manifest, blocks, classifier } = await loadModelFolder("models/mnist");
+ * console.log(manifest.T, blocks.length, classifier.byteLength);
+ * ```
+ * @module
+ */
+import { InferError } from "./errors.ts";
+import { type GraphRef, type Manifest, MANIFEST_FILE, parseManifest } from "./manifest.ts";
+
+/** A loaded model folder. */
+export interface ModelFolder {
+  /** The folder path as given. */
+  dir: string;
+  /** The validated manifest. */
+  manifest: Manifest;
+  /** Block graph bytes 1..T (index t − 1). */
+  blocks: Uint8Array[];
+  /** Classifier graph bytes. */
+  classifier: Uint8Array;
+}
+
+/**
+ * Lower-case hex SHA-256 of `bytes` (Web Crypto).
+ *
+ * @example
+ * ```ts
+ * import { sha256Hex } from "./model_folder.ts";
+ * await sha256Hex(new Uint8Array()); // "e3b0c442…b855"
+ * ```
+ */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
+  return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function ioError(err: unknown, path: string, what: string): InferError {
+  if (err instanceof Deno.errors.NotFound) {
+    return new InferError("missing-file", `${what} ${path} does not exist`);
+  }
+  if (err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied) {
+    return new InferError(
+      "missing-file",
+      `no permission to read ${path} (grant it with --allow-read=${path})`,
+    );
+  }
+  return new InferError("missing-file", `cannot read ${path}: ${(err as Error).message}`);
+}
+
+async function realDir(dir: string): Promise<string> {
+  try {
+    const info = await Deno.stat(dir);
+    if (!info.isDirectory) throw new InferError("bad-model", `model folder ${dir} is not a folder`);
+    return await Deno.realPath(dir);
+  } catch (e) {
+    if (e instanceof InferError) throw e;
+    throw ioError(e, dir, "model folder");
+  }
+}
+
+async function readGraph(dir: string, real: string, g: GraphRef): Promise<Uint8Array> {
+  const path = `${dir}/${g.file}`;
+  let bytes: Uint8Array;
+  try {
+    const resolved = await Deno.realPath(path);
+    const sep = real.includes("\\") ? "\\" : "/";
+    if (!resolved.startsWith(real.endsWith(sep) ? real : real + sep)) {
+      throw new InferError(
+        "bad-model",
+        `model folder ${dir}: ${g.file} resolves outside the folder`,
+      );
+    }
+    bytes = await Deno.readFile(path);
+  } catch (e) {
+    if (e instanceof InferError) throw e;
+    if (e instanceof Deno.errors.NotFound) {
+      throw new InferError("bad-model", `model folder ${dir}: graph ${g.file} is missing`);
+    }
+    throw ioError(e, path, "graph");
+  }
+  const got = await sha256Hex(bytes);
+  if (got !== g.sha256) {
+    throw new InferError(
+      "bad-model",
+      `model folder ${dir}: ${g.file} is corrupt (sha256 ${
+        got.slice(0, 12)
+      }… does not match the manifest's ${g.sha256.slice(0, 12)}…)`,
+    );
+  }
+  return bytes;
+}
+
+/**
+ * Reads and verifies a model folder (see the module doc). Errors are {@linkcode InferError}s.
+ *
+ * @example
+ * ```ts
+ * import { loadModelFolder } from "./model_folder.ts";
+ * const folder = await loadModelFolder("models/mnist");
+ * folder.manifest.classNames.length; // 10
+ * ```
+ */
+export async function loadModelFolder(dir: string): Promise<ModelFolder> {
+  const d = dir.replace(/[\\/]+$/, "") || dir;
+  const real = await realDir(d);
+  const mpath = `${d}/${MANIFEST_FILE}`;
+  let text: string;
+  try {
+    text = await Deno.readTextFile(mpath);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new InferError(
+        "bad-model",
+        `${d} is not an exported model folder: ${MANIFEST_FILE} is missing (create one with \`deno task export --run <run folder> --out ${d}\`)`,
+      );
+    }
+    throw ioError(e, mpath, "manifest");
+  }
+  const manifest = parseManifest(text, mpath);
+  const blocks: Uint8Array[] = [];
+  for (const g of manifest.blocks) blocks.push(await readGraph(d, real, g));
+  const classifier = await readGraph(d, real, manifest.classifier);
+  return { dir: d, manifest, blocks, classifier };
+}

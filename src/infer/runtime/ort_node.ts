@@ -1,0 +1,158 @@
+/**
+ * The onnxruntime-node engine: execution providers `cpu`, `cuda` and native `webgpu` (Dawn).
+ * onnxruntime-node is a native addon, loaded on first use only (so wasm users need no FFI
+ * permission). A provider is probed with a one-node graph when the engine is created, so a
+ * missing provider is reported before any model is loaded — never silently replaced.
+ *
+ * CUDA: onnxruntime-node's CUDA provider libraries are not in the npm package; its install
+ * script downloads them, which needs network access and has to be allowed explicitly:
+ * `deno install --allow-scripts=npm:onnxruntime-node`. Without them, asking for `cuda` is an
+ * {@linkcode InferError} that names that command.
+ *
+ * @example
+ * ```ts
+ * import { nodeEngine } from "./ort_node.ts";
+ * const engine = await nodeEngine("cpu", { threads: 2 });
+ * // const session = await engine.open(bytes, "block_01.onnx");
+ * ```
+ * @module
+ */
+import type * as Ort from "onnxruntime-node";
+import { firstLine, InferError } from "../errors.ts";
+import { probeGraph } from "./probe.ts";
+import type { Engine, EngineOptions, FeedTensor, GraphSession } from "./types.ts";
+
+/** The command that installs onnxruntime-node's CUDA provider files. */
+export const CUDA_INSTALL_COMMAND = "deno install --allow-scripts=npm:onnxruntime-node";
+
+type OrtModule = typeof Ort;
+let loaded: Promise<OrtModule> | undefined;
+
+/**
+ * Loads onnxruntime-node once; an {@linkcode InferError} if FFI is not permitted or the
+ * addon cannot be loaded.
+ *
+ * @example
+ * ```ts
+ * import { loadOrtNode } from "./ort_node.ts";
+ * const ort = await loadOrtNode();
+ * ```
+ */
+export function loadOrtNode(): Promise<OrtModule> {
+  const ffi = Deno.permissions.querySync({ name: "ffi" }).state;
+  if (ffi !== "granted") {
+    return Promise.reject(
+      new InferError(
+        "provider-unavailable",
+        "onnxruntime-node (providers cpu, cuda, webgpu-node) is a native addon and needs --allow-ffi; without it use --provider wasm",
+      ),
+    );
+  }
+  loaded ??= import("onnxruntime-node").then((m) => {
+    m.env.logLevel = "fatal"; // failures surface as exceptions; no native log spew
+    return m;
+  }).catch((e) => {
+    loaded = undefined;
+    throw new InferError(
+      "provider-unavailable",
+      `onnxruntime-node could not be loaded: ${firstLine(e)}`,
+    );
+  });
+  return loaded;
+}
+
+function providerError(provider: NodeProvider, err: unknown): InferError {
+  const msg = firstLine(err);
+  if (provider === "cuda") {
+    const missing = /shared librar|providers_(shared|cuda)|cannot open shared object/i.test(msg);
+    return new InferError(
+      "provider-unavailable",
+      missing
+        ? `CUDA provider unavailable: onnxruntime-node's CUDA files are not installed; its install script downloads them (network access needed): run \`${CUDA_INSTALL_COMMAND}\`, or use --provider cpu`
+        : `CUDA provider unavailable: ${msg} (install the files with \`${CUDA_INSTALL_COMMAND}\`; needs an NVIDIA GPU and driver)`,
+    );
+  }
+  if (provider === "webgpu") {
+    return new InferError(
+      "provider-unavailable",
+      `onnxruntime-node's native WebGPU is unavailable: ${msg.replace(/^.*(Failed to get)/, "$1")}`,
+    );
+  }
+  return new InferError("provider-unavailable", `onnxruntime-node cpu provider failed: ${msg}`);
+}
+
+/** The onnxruntime-node execution providers. */
+export type NodeProvider = "cpu" | "cuda" | "webgpu";
+
+class NodeSession implements GraphSession {
+  constructor(readonly ort: OrtModule, readonly session: Ort.InferenceSession) {}
+  get inputNames(): readonly string[] {
+    return this.session.inputNames;
+  }
+  get outputNames(): readonly string[] {
+    return this.session.outputNames;
+  }
+  async run(feeds: Record<string, FeedTensor>): Promise<Record<string, Float32Array>> {
+    const f: Record<string, Ort.Tensor> = {};
+    for (const [k, v] of Object.entries(feeds)) {
+      f[k] = new this.ort.Tensor("float32", v.data, v.dims);
+    }
+    const out = await this.session.run(f);
+    const res: Record<string, Float32Array> = {};
+    for (const [k, v] of Object.entries(out)) res[k] = v.data as Float32Array;
+    return res;
+  }
+  release(): Promise<void> {
+    return this.session.release();
+  }
+}
+
+/**
+ * An onnxruntime-node engine on `provider` (probed; see the module doc).
+ *
+ * @example
+ * ```ts
+ * import { nodeEngine } from "./ort_node.ts";
+ * try {
+ *   await nodeEngine("cuda");
+ * } catch (e) {
+ *   console.error((e as Error).message); // names `deno install --allow-scripts=npm:onnxruntime-node`
+ * }
+ * ```
+ */
+export async function nodeEngine(
+  provider: NodeProvider,
+  opts: EngineOptions = {},
+): Promise<Engine> {
+  const ort = await loadOrtNode();
+  const threads = opts.threads ?? navigator.hardwareConcurrency;
+  const options: Ort.InferenceSession.SessionOptions = {
+    executionProviders: [provider],
+    graphOptimizationLevel: "all",
+    executionMode: "sequential",
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    extra: { session: { intra_op: { allow_spinning: opts.spinning ? "1" : "0" } } },
+  };
+  try {
+    const probe = await ort.InferenceSession.create(probeGraph(), options);
+    await probe.release();
+  } catch (e) {
+    throw providerError(provider, e);
+  }
+  return {
+    provider: provider === "webgpu" ? "webgpu-node" : provider,
+    runtime: "onnxruntime-node",
+    detail: provider === "cpu" ? `${threads} threads` : provider,
+    async open(graph, label) {
+      try {
+        return new NodeSession(ort, await ort.InferenceSession.create(graph, options));
+      } catch (e) {
+        throw new InferError(
+          "bad-model",
+          `${label}: onnxruntime-node (${provider}) cannot load the graph: ${firstLine(e)}`,
+        );
+      }
+    },
+  };
+}

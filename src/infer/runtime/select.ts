@@ -1,0 +1,130 @@
+/**
+ * Provider selection. An explicit provider either works or fails with a one-line
+ * {@linkcode InferError} — never a silent fallback. `auto` tries cuda → webgpu (native, then
+ * onnxruntime-web; hardware adapters only) → cpu, and wasm when onnxruntime-node cannot be
+ * loaded at all (no `--allow-ffi`); it reports what it used and why the others were passed
+ * over.
+ *
+ * @example
+ * ```ts
+ * import { selectEngine } from "./select.ts";
+ * const { engine, note } = await selectEngine("auto");
+ * console.log(engine.provider, note); // e.g. "cpu", "auto: cuda unavailable (…); … → cpu"
+ * ```
+ * @module
+ */
+import { InferError } from "../errors.ts";
+import { nodeEngine } from "./ort_node.ts";
+import { webEngine, webgpuAdapter } from "./ort_web.ts";
+import { type Engine, type EngineOptions, PROVIDER_NAMES, type ProviderName } from "./types.ts";
+
+/** The chosen engine and how it was chosen. */
+export interface Selection {
+  /** The engine. */
+  engine: Engine;
+  /** One line: what was tried and what is used. */
+  note: string;
+}
+
+/**
+ * Checks a provider name given as a string.
+ *
+ * @example
+ * ```ts
+ * import { parseProvider } from "./select.ts";
+ * parseProvider("cpu"); // "cpu"
+ * // parseProvider("tpu") throws: unknown provider "tpu" (expected one of auto, cpu, …)
+ * ```
+ */
+export function parseProvider(name: string): ProviderName {
+  if (!(PROVIDER_NAMES as readonly string[]).includes(name)) {
+    throw new InferError(
+      "bad-provider",
+      `unknown provider "${name}" (expected one of ${PROVIDER_NAMES.join(", ")})`,
+    );
+  }
+  return name as ProviderName;
+}
+
+function describe(e: Engine): string {
+  return `${e.provider} (${e.runtime}${e.detail ? `, ${e.detail}` : ""})`;
+}
+
+/**
+ * WebGPU: Deno's adapter decides. None → unavailable. A software adapter (Dawn, inside
+ * onnxruntime-node, refuses those anyway) → onnxruntime-web, unless `hardwareOnly`. A
+ * hardware adapter → onnxruntime-node's native WebGPU, else onnxruntime-web's.
+ */
+async function webgpu(opts: EngineOptions, hardwareOnly: boolean): Promise<Engine> {
+  const adapter = await webgpuAdapter();
+  if (!adapter || adapter.isFallbackAdapter) {
+    return await webEngine("webgpu", { ...opts, hardwareOnly });
+  }
+  try {
+    return await nodeEngine("webgpu", opts);
+  } catch (native) {
+    try {
+      return await webEngine("webgpu", { ...opts, hardwareOnly });
+    } catch (web) {
+      throw new InferError(
+        "provider-unavailable",
+        `${(native as Error).message}; ${(web as Error).message}`,
+      );
+    }
+  }
+}
+
+/** A short reason for `auto`'s note. */
+function brief(name: string, e: unknown): string {
+  const msg = (e as Error).message ?? String(e);
+  if (name === "cuda" && /not installed/.test(msg)) return "cuda: CUDA files not installed";
+  if (/software fallback/.test(msg)) return "webgpu: only a software adapter";
+  if (/no adapter/.test(msg)) return "webgpu: no adapter";
+  if (/--allow-ffi/.test(msg)) return `${name}: no --allow-ffi`;
+  return `${name}: ${msg.length > 80 ? `${msg.slice(0, 79)}…` : msg}`;
+}
+
+/**
+ * Creates the engine for `provider` (see the module doc).
+ *
+ * @example
+ * ```ts
+ * import { selectEngine } from "./select.ts";
+ * const { engine } = await selectEngine("wasm", { threads: 2 });
+ * engine.runtime; // "onnxruntime-web"
+ * ```
+ */
+export async function selectEngine(
+  provider: ProviderName | string,
+  opts: EngineOptions = {},
+): Promise<Selection> {
+  const p = parseProvider(provider);
+  if (p !== "auto") {
+    let engine: Engine;
+    if (p === "cpu" || p === "cuda") engine = await nodeEngine(p, opts);
+    else if (p === "webgpu-node") engine = await nodeEngine("webgpu", opts);
+    else if (p === "webgpu-web") engine = await webEngine("webgpu", opts);
+    else if (p === "webgpu") engine = await webgpu(opts, false);
+    else engine = await webEngine("wasm", opts);
+    return { engine, note: describe(engine) };
+  }
+  const skipped: string[] = [];
+  const attempts: Array<[string, () => Promise<Engine>]> = [
+    ["cuda", () => nodeEngine("cuda", opts)],
+    ["webgpu", () => webgpu(opts, true)],
+    ["cpu", () => nodeEngine("cpu", opts)],
+    ["wasm", () => webEngine("wasm", opts)],
+  ];
+  for (const [name, make] of attempts) {
+    try {
+      const engine = await make();
+      return {
+        engine,
+        note: `${describe(engine)}, chosen by auto (${skipped.join("; ") || "first choice"})`,
+      };
+    } catch (e) {
+      skipped.push(brief(name, e));
+    }
+  }
+  throw new InferError("provider-unavailable", `auto: no provider works (${skipped.join("; ")})`);
+}

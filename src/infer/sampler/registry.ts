@@ -1,0 +1,84 @@
+/**
+ * Samplers by name. `dt` is built in; the continuous-time variants (CT, FM) will register
+ * `euler` and `heun` here. Asking for a sampler the model's variant cannot use, or an unknown
+ * one, is a one-line {@linkcode InferError}.
+ *
+ * @example
+ * ```ts
+ * import { getSampler, samplerNames } from "./registry.ts";
+ * samplerNames(); // ["dt"]
+ * // getSampler("dt", manifest).run(...)
+ * ```
+ * @module
+ */
+import { InferError } from "../errors.ts";
+import type { Manifest } from "../manifest.ts";
+import { dtSampler } from "./dt.ts";
+import type { Sampler } from "./types.ts";
+
+const registry = new Map<string, Sampler>([[dtSampler.name, dtSampler]]);
+
+/** Names reserved for the continuous-time variants, not implemented yet. */
+const PLANNED: Record<string, string> = {
+  euler: "continuous-time models (variants ct, fm)",
+  heun: "continuous-time models (variants ct, fm)",
+};
+
+/**
+ * Adds (or replaces) a sampler.
+ *
+ * @example
+ * ```ts
+ * import { registerSampler } from "./registry.ts";
+ * import { dtSampler } from "./dt.ts";
+ * registerSampler({ ...dtSampler, name: "dt-copy" });
+ * ```
+ */
+export function registerSampler(s: Sampler): void {
+  registry.set(s.name, s);
+}
+
+/**
+ * Registered sampler names.
+ *
+ * @example
+ * ```ts
+ * import { samplerNames } from "./registry.ts";
+ * samplerNames().includes("dt"); // true
+ * ```
+ */
+export function samplerNames(): string[] {
+  return [...registry.keys()];
+}
+
+/**
+ * The sampler called `name` for this model; throws an {@linkcode InferError} if it is unknown
+ * or does not fit the model's variant.
+ *
+ * @example
+ * ```ts
+ * import { getSampler } from "./registry.ts";
+ * // getSampler("heun", dtManifest) throws: sampler "heun" is for continuous-time models …
+ * ```
+ */
+export function getSampler(name: string, manifest: Manifest): Sampler {
+  const s = registry.get(name);
+  const fits = [...registry.values()].filter((x) => x.variants.includes(manifest.variant));
+  const options = fits.map((x) => x.name).join(", ") || "none";
+  if (!s) {
+    const why = PLANNED[name] ? ` is for ${PLANNED[name]} and not available yet` : " is unknown";
+    throw new InferError(
+      "bad-option",
+      `sampler "${name}"${why}; this ${manifest.variant} model takes: ${options}`,
+    );
+  }
+  if (!s.variants.includes(manifest.variant)) {
+    throw new InferError(
+      "bad-option",
+      `sampler "${name}" works with ${
+        s.variants.join("/")
+      } models, this one is ${manifest.variant}; use: ${options}`,
+    );
+  }
+  return s;
+}

@@ -1,0 +1,177 @@
+/**
+ * One NoProp-DT denoising block as an ONNX graph: inputs `x` [N, C, H, W] (normalised
+ * image, NCHW) and `z` [N, d] (the noisy label embedding z_{t−1}), output `uhat` [N, d] =
+ * softmax(block logits)·W_Embed — the runtime only ever sees û.
+ *
+ * Node structure (inference mode: dropout is gone, BatchNorm uses running statistics and is
+ * folded into the Gemm before it; see `layout.ts`):
+ *
+ *     x → Conv → Relu → MaxPool → Conv → Relu → Conv → Relu → MaxPool → Flatten → Gemm(img.fc⊙bn) ─┐
+ *     z → Gemm(lab.fc1⊙bn1) → Relu = h → Gemm(fc2⊙bn2) → Relu → Gemm(fc3⊙bn3) → Add(h) ──────────────┤
+ *     Concat → Gemm(head.fc1⊙bn1) → Relu → Gemm(head.fc2⊙bn2) → Relu → Gemm(head.fc3) → Softmax → MatMul(W_Embed) → uhat
+ *
+ * The img.fc (and, for the prototype embedding, lab.fc1) rows are permuted to NCHW flatten
+ * order, so no Transpose is needed. With the one-hot embedding W_Embed = I and the MatMul is
+ * left out. With the prototype embedding (z is an NHWC-flattened image) z is reshaped to an
+ * image and goes through its own conv stack; for C > 1 that needs one Transpose
+ * (NHWC → NCHW) of z.
+ *
+ * @example
+ * ```ts
+ * import { blockGraph } from "./block_graph.ts";
+ * // const bytes = blockGraph({ spec, weights, embed, name: "block_01" }).encode();
+ * ```
+ * @module
+ */
+import type { BlockSpec } from "../model/block.ts";
+import { GraphBuilder } from "./graph.ts";
+import { convKernelToOihw, foldBatchNorm, nhwcRowsToNchw } from "./layout.ts";
+import type { NamedTensor, WeightMap } from "./weights.ts";
+
+/** Inputs of {@linkcode blockGraph}. */
+export interface BlockGraphOptions {
+  /** Block shapes (from the run's metadata). */
+  spec: BlockSpec;
+  /** The block's weights, names without the `block_XX.` prefix. */
+  weights: WeightMap;
+  /** W_Embed [classes, d]. */
+  embed: NamedTensor;
+  /** Graph name (e.g. `block_01`). */
+  name: string;
+}
+
+const KERNEL = 3;
+
+/** Whether `w` ([K, d]) is exactly the identity. */
+export function isIdentity(w: NamedTensor): boolean {
+  const [k, d] = w.shape;
+  if (k !== d) return false;
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j < d; j++) if (w.data[i * d + j] !== (i === j ? 1 : 0)) return false;
+  }
+  return true;
+}
+
+function convStack(g: GraphBuilder, w: WeightMap, prefix: string, x: string, s: BlockSpec) {
+  const chans = [s.channels, ...s.widths];
+  let h = x;
+  for (let k = 1; k <= 3; k++) {
+    const name = `${prefix}.conv${k}`;
+    const shape = [KERNEL, KERNEL, chans[k - 1], chans[k]];
+    const wt = g.floats(`${name}.w`, convKernelToOihw(w.get(`${name}.w`, shape), shape), [
+      chans[k],
+      chans[k - 1],
+      KERNEL,
+      KERNEL,
+    ]);
+    const b = g.floats(`${name}.b`, w.get(`${name}.b`, [chans[k]]), [chans[k]]);
+    const pad = (KERNEL - 1) / 2;
+    h = g.node("Conv", [h, wt, b], {
+      outputs: [g.fresh(name)],
+      attrs: { kernel_shape: [KERNEL, KERNEL], pads: [pad, pad, pad, pad], strides: [1, 1] },
+    });
+    h = g.node("Relu", [h], { outputs: [g.fresh(`${name}.relu`)] });
+    if (k !== 2) {
+      h = g.node("MaxPool", [h], {
+        outputs: [g.fresh(`${name}.pool`)],
+        attrs: { kernel_shape: [2, 2], strides: [2, 2] },
+      });
+    }
+  }
+  return g.node("Flatten", [h], { outputs: [g.fresh(`${prefix}.flat`)], attrs: { axis: 1 } });
+}
+
+/** Dense `x·W + b`, with the BatchNorm `bn` folded in and the rows optionally permuted. */
+function dense(
+  g: GraphBuilder,
+  w: WeightMap,
+  x: string,
+  fc: string,
+  inDim: number,
+  outDim: number,
+  bn?: string,
+  nchwRows?: { h: number; w: number; c: number },
+): string {
+  let wt = w.get(`${fc}.w`, [inDim, outDim]);
+  let b = w.get(`${fc}.b`, [outDim]);
+  if (nchwRows) wt = nhwcRowsToNchw(wt, nchwRows.h, nchwRows.w, nchwRows.c, outDim);
+  if (bn) {
+    ({ w: wt, b } = foldBatchNorm(wt, b, {
+      gamma: w.get(`${bn}.gamma`, [outDim]),
+      beta: w.get(`${bn}.beta`, [outDim]),
+      mean: w.get(`${bn}.mean`, [outDim]),
+      variance: w.get(`${bn}.var`, [outDim]),
+    }));
+  }
+  const tag = bn ? `${fc}+${bn.split(".").pop()}` : fc;
+  return g.node("Gemm", [
+    x,
+    g.floats(`${tag}.w`, wt, [inDim, outDim]),
+    g.floats(`${tag}.b`, b, [outDim]),
+  ], { outputs: [g.fresh(tag)] });
+}
+
+/**
+ * Builds the graph of one block (see the module doc).
+ *
+ * @example
+ * ```ts
+ * import { blockGraph } from "./block_graph.ts";
+ * // blockGraph({ spec, weights: WeightMap.withPrefix(tensors, "block_01"), embed, name: "block_01" })
+ * ```
+ */
+export function blockGraph(o: BlockGraphOptions): GraphBuilder {
+  const { spec: s, weights: w, embed } = o;
+  const H = s.hidden, d = s.embedDim, K = s.classes;
+  if (embed.shape.join(",") !== `${K},${d}`) {
+    throw new Error(`weights: "embed.W" has shape [${embed.shape}], expected [${K},${d}]`);
+  }
+  const fh = Math.floor(s.height / 4), fw = Math.floor(s.width / 4), fc = s.widths[2];
+  const flat = fh * fw * fc;
+  const rows = { h: fh, w: fw, c: fc };
+  const g = new GraphBuilder(o.name);
+  const x = g.input("x", ["N", s.channels, s.height, s.width]);
+  const z = g.input("z", ["N", d]);
+
+  const img = dense(g, w, convStack(g, w, "img", x, s), "img.fc", flat, H, "img.bn", rows);
+
+  let zIn = z, zDim = d, zRows;
+  if (s.zAsImage) {
+    if (d !== s.height * s.width * s.channels) {
+      throw new Error(`spec: zAsImage needs embedDim = H·W·C, got ${d}`);
+    }
+    let zi: string;
+    if (s.channels === 1) {
+      zi = g.node("Reshape", [z, g.int64s("z.nchw_shape", [-1, 1, s.height, s.width])]);
+    } else {
+      const nhwc = g.node("Reshape", [
+        z,
+        g.int64s("z.nhwc_shape", [-1, s.height, s.width, s.channels]),
+      ]);
+      zi = g.node("Transpose", [nhwc], { attrs: { perm: [0, 3, 1, 2] } });
+    }
+    zIn = convStack(g, w, "lab", zi, s);
+    zDim = flat;
+    zRows = rows;
+  }
+  const h = g.node("Relu", [dense(g, w, zIn, "lab.fc1", zDim, H, "lab.bn1", zRows)], {
+    outputs: ["lab.h"],
+  });
+  const g2 = g.node("Relu", [dense(g, w, h, "lab.fc2", H, H, "lab.bn2")]);
+  const lab = g.node("Add", [dense(g, w, g2, "lab.fc3", H, H, "lab.bn3"), h], {
+    outputs: ["lab.out"],
+  });
+
+  const cat = g.node("Concat", [img, lab], { outputs: ["head.in"], attrs: { axis: 1 } });
+  const o1 = g.node("Relu", [dense(g, w, cat, "head.fc1", 2 * H, H, "head.bn1")]);
+  const o2 = g.node("Relu", [dense(g, w, o1, "head.fc2", H, H / 2, "head.bn2")]);
+  const logits = dense(g, w, o2, "head.fc3", H / 2, K);
+  if (isIdentity(embed)) {
+    g.node("Softmax", [logits], { outputs: ["uhat"], attrs: { axis: 1 } });
+  } else {
+    const p = g.node("Softmax", [logits], { outputs: ["probs"], attrs: { axis: 1 } });
+    g.node("MatMul", [p, g.floats("embed.W", embed.data, [K, d])], { outputs: ["uhat"] });
+  }
+  g.output("uhat", ["N", d]);
+  return g;
+}

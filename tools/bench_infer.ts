@@ -1,0 +1,288 @@
+/**
+ * Inference speed of the exported NoProp-DT chain (`deno run -A tools/bench_infer.ts`).
+ *
+ * Runs the paper-width MNIST model (widths 32/64/128, hidden 256, T = 10, one-hot embedding;
+ * random weights unless `--run` names a trained run) through the full T-block DT chain and the
+ * classifier:
+ * - images/s at batch 128 and latency per image at batch 1;
+ * - on onnxruntime-node cpu and onnxruntime-web wasm (same thread count);
+ * - for our exported graphs and for the same block exported by PyTorch's own exporter
+ *   (`../shared/anchors/export_torch_block.py`), run T times through the same sampler code,
+ *   with the same sessions settings, in the same process, interleaved round by round
+ *   (medians reported);
+ * - and for the TensorFlow.js model on its wasm backend (the same chain in tfjs ops).
+ *
+ * The ratio ours/PyTorch is the figure of merit (bar: ≥ 1.0 in images/s). Keep runs short: the
+ * defaults take about a minute on 2 cores.
+ *
+ * ```sh
+ * deno run -A tools/bench_infer.ts [--rounds 5] [--threads 2] [--spinning] [--run models/<run>] [--no-tfjs] [--json]
+ * ```
+ *
+ * @example
+ * ```ts
+ * import { main } from "./bench_infer.ts";
+ * await main(["--rounds", "3", "--no-tfjs"]);
+ * ```
+ * @module
+ */
+import { parseArgs } from "node:util";
+import {
+  dtSampler,
+  type Engine,
+  type GraphSession,
+  type Manifest,
+  nodeEngine,
+  SeededNormal,
+  webEngine,
+} from "@noprop/infer";
+import { initBackend } from "../src/backend/mod.ts";
+import { tf } from "../src/deps.ts";
+import { createNoPropDT } from "../src/model/noprop.ts";
+import { exportRun } from "../src/onnx/export.ts";
+import { blockForward } from "../src/model/block.ts";
+import { denoised } from "../src/model/embedding.ts";
+import { dense, evalContext } from "../src/model/layers.ts";
+import { assignModel, saveWeights } from "../src/train/checkpoint.ts";
+import { loadSafetensors } from "../src/safetensors.ts";
+
+const TORCH_EXPORTER = new URL("../../shared/anchors/export_torch_block.py", import.meta.url)
+  .pathname;
+
+interface Chain {
+  blocks: GraphSession[];
+  cls: GraphSession;
+  /** Maps a block's outputs to û. */
+  uhat: (out: Record<string, Float32Array>) => Float32Array;
+}
+
+function softmax(l: Float32Array, k: number): Float32Array {
+  const o = new Float32Array(l.length);
+  for (let r = 0; r < l.length / k; r++) {
+    let m = -Infinity, s = 0;
+    for (let j = 0; j < k; j++) m = Math.max(m, l[r * k + j]);
+    for (let j = 0; j < k; j++) s += o[r * k + j] = Math.exp(l[r * k + j] - m);
+    for (let j = 0; j < k; j++) o[r * k + j] /= s;
+  }
+  return o;
+}
+
+async function runChain(c: Chain, m: Manifest, x: Float32Array, n: number): Promise<Float32Array> {
+  const { channels, height, width } = m.input, d = m.embedDim;
+  const xFeed = {
+    data: x.subarray(0, n * channels * height * width),
+    dims: [n, channels, height, width],
+  };
+  const zT = await dtSampler.run({
+    manifest: m,
+    batch: n,
+    steps: m.T,
+    stochastic: true,
+    noise: new SeededNormal(0),
+    denoise: async (t, z) =>
+      c.uhat(await c.blocks[t - 1].run({ x: xFeed, z: { data: z, dims: [n, d] } })),
+  });
+  return (await c.cls.run({ z: { data: zT, dims: [n, d] } })).logits;
+}
+
+async function openChain(
+  engine: Engine,
+  blocks: Uint8Array[],
+  cls: Uint8Array,
+  torch: boolean,
+  k: number,
+) {
+  const sessions: GraphSession[] = [];
+  for (const [i, b] of blocks.entries()) sessions.push(await engine.open(b, `block ${i + 1}`));
+  return {
+    blocks: sessions,
+    cls: await engine.open(cls, "classifier"),
+    uhat: torch
+      ? (o: Record<string, Float32Array>) => softmax(o.logits, k)
+      : (o: Record<string, Float32Array>) => o.uhat,
+  };
+}
+
+async function timeIt(f: () => Promise<unknown>, reps: number): Promise<number> {
+  const t0 = performance.now();
+  for (let i = 0; i < reps; i++) await f();
+  return (performance.now() - t0) / reps;
+}
+
+const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
+
+async function paperModel(run?: string): Promise<{ runDir: string; outDir: string }> {
+  const outDir = await Deno.makeTempDir({ prefix: "noprop-bench-onnx-" });
+  if (run) return { runDir: run, outDir };
+  const model = createNoPropDT({
+    image: { height: 28, width: 28, channels: 1 },
+    classes: 10,
+    T: 10,
+    schedule: "cosine",
+    embedding: "onehot",
+    embedDim: 10,
+    widths: [32, 64, 128],
+    hidden: 256,
+    seed: 1,
+  });
+  await saveWeights(outDir, model, {
+    format: "noprop-dt",
+    variant: "dt",
+    dataset: "mnist",
+    T: "10",
+    schedule: "cosine",
+    alphaBar: JSON.stringify(Array.from(model.schedule.alphaBar)),
+    embedding: "onehot",
+    embedDim: "10",
+    spec: JSON.stringify(model.spec),
+    classNames: JSON.stringify(Array.from({ length: 10 }, (_, i) => String(i))),
+    normalization: JSON.stringify({ mean: [0.1307], std: [0.3081], scale: 1 / 255 }),
+  });
+  return { runDir: outDir, outDir };
+}
+
+async function tfjsChain(runDir: string, m: Manifest, x: Float32Array, rounds: number) {
+  await initBackend("wasm");
+  const { tensors, metadata } = await loadSafetensors(`${runDir}/weights.safetensors`);
+  const spec = JSON.parse(metadata.spec);
+  const model = createNoPropDT({
+    image: { height: spec.height, width: spec.width, channels: spec.channels },
+    classes: spec.classes,
+    T: m.T,
+    schedule: metadata.schedule as "cosine",
+    embedding: metadata.embedding as "onehot",
+    embedDim: spec.embedDim,
+    widths: spec.widths,
+    hidden: spec.hidden,
+    seed: 0,
+  });
+  assignModel(model, tensors);
+  const d = m.embedDim, hw = m.input.height * m.input.width, sc = model.schedule;
+  const run = async (n: number) => {
+    const out = tf.tidy(() => { // one stochastic trajectory, as in the ONNX chain
+      const xt = tf.tensor4d(x.subarray(0, n * hw), [n, m.input.height, m.input.width, 1]);
+      let z = tf.randomNormal([n, d]) as tf.Tensor2D;
+      for (let t = 1; t <= m.T; t++) {
+        const u = denoised(
+          blockForward(model.blocks[t - 1], model.spec, xt, z, evalContext()),
+          model.embedding.W,
+        );
+        z = tf.add(
+          tf.add(tf.mul(u, sc.a[t]), tf.mul(z, sc.b[t])),
+          tf.mul(tf.randomNormal([n, d]), Math.sqrt(sc.c[t])),
+        );
+      }
+      return dense(model.classifier, "cls", z);
+    });
+    await out.data();
+    out.dispose();
+  };
+  await run(128);
+  const b128 = await timeIt(() => run(128), Math.max(1, rounds >> 1));
+  await run(1);
+  const b1 = await timeIt(() => run(1), rounds * 4);
+  return { imagesPerS: +(128000 / b128).toFixed(1), msPerImage: +b1.toFixed(3) };
+}
+
+/**
+ * Runs the benchmark; returns the results (also printed).
+ *
+ * @example
+ * ```ts
+ * import { main } from "./bench_infer.ts";
+ * const r = await main(["--rounds", "3"]);
+ * ```
+ */
+export async function main(argv: string[]): Promise<Record<string, unknown>> {
+  const { values: o } = parseArgs({
+    args: argv,
+    options: {
+      rounds: { type: "string", default: "5" },
+      threads: { type: "string", default: String(navigator.hardwareConcurrency) },
+      run: { type: "string" },
+      "no-tfjs": { type: "boolean", default: false },
+      json: { type: "boolean", default: false },
+      spinning: { type: "boolean", default: false },
+    },
+  });
+  const rounds = Number(o.rounds), threads = Number(o.threads);
+  const { runDir, outDir } = await paperModel(o.run);
+  const exp = await exportRun(runDir, { outDir });
+  const m = exp.manifest;
+  const ours = await Promise.all(m.blocks.map((b) => Deno.readFile(`${outDir}/${b.file}`)));
+  const cls = await Deno.readFile(`${outDir}/${m.classifier.file}`);
+  let torch: Uint8Array | undefined;
+  const torchPath = `${outDir}/torch_block.onnx`;
+  const py = await new Deno.Command("/usr/bin/python3", {
+    args: [TORCH_EXPORTER, torchPath],
+    stdout: "null",
+    stderr: "piped",
+  })
+    .output().catch(() => undefined);
+  if (py?.code === 0) torch = await Deno.readFile(torchPath);
+  else console.error(`PyTorch block not exported (${TORCH_EXPORTER}): skipping the yardstick`);
+
+  const x = new SeededNormal(3).fill(new Float32Array(128 * 784));
+  const results: Record<string, unknown> = {
+    spinning: o.spinning,
+    threads,
+    rounds,
+    T: m.T,
+    batch: 128,
+    cpus: navigator.hardwareConcurrency,
+  };
+  for (
+    const [name, make] of [[
+      "ort-node cpu",
+      () => nodeEngine("cpu", { threads, spinning: o.spinning }),
+    ], [
+      "ort-web wasm",
+      () => webEngine("wasm", { threads }),
+    ]] as const
+  ) {
+    const engine = await make();
+    const chains: Record<string, Chain> = { ours: await openChain(engine, ours, cls, false, 10) };
+    if (torch) chains.pytorch = await openChain(engine, Array(m.T).fill(torch), cls, true, 10);
+    const b128: Record<string, number[]> = {}, b1: Record<string, number[]> = {};
+    for (const c of Object.values(chains)) { // warm-up
+      await runChain(c, m, x, 128);
+      await runChain(c, m, x, 1);
+    }
+    for (let r = 0; r < rounds; r++) {
+      for (const [k, c] of Object.entries(chains)) {
+        (b128[k] ??= []).push(await timeIt(() => runChain(c, m, x, 128), 1));
+        (b1[k] ??= []).push(await timeIt(() => runChain(c, m, x, 1), 10));
+      }
+    }
+    const row: Record<string, unknown> = {};
+    for (const k of Object.keys(chains)) {
+      row[k] = {
+        imagesPerS: +(128000 / median(b128[k])).toFixed(1),
+        msPerImage: +median(b1[k]).toFixed(3),
+      };
+    }
+    if (torch) {
+      row.ratioImagesPerS = +(median(b128.pytorch) / median(b128.ours)).toFixed(3);
+      row.ratioLatency = +(median(b1.pytorch) / median(b1.ours)).toFixed(3);
+    }
+    results[name] = row;
+    for (const c of Object.values(chains)) for (const s of [...c.blocks, c.cls]) await s.release();
+  }
+  if (!o["no-tfjs"]) results["tfjs wasm"] = await tfjsChain(runDir, m, x, rounds);
+  if (o.json) console.log(JSON.stringify(results));
+  else {
+    console.log(
+      `NoProp-DT paper-width MNIST chain, T = ${m.T}, ${threads} threads, ${rounds} rounds (medians)`,
+    );
+    for (const [k, v] of Object.entries(results)) {
+      if (typeof v !== "object") continue;
+      console.log(`${k.padEnd(13)} ${JSON.stringify(v)}`);
+    }
+    console.log(
+      "ratio = ours / PyTorch-exported graph (images/s at batch 128; 1 / latency at batch 1)",
+    );
+  }
+  return results;
+}
+
+if (import.meta.main) await main(Deno.args);

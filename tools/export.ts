@@ -1,0 +1,140 @@
+/**
+ * Command-line entry of the ONNX exporter (`deno task export`): turns a training run folder
+ * into `block_01.onnx` … `block_TT.onnx`, `classifier.onnx` and `manifest.json` (see
+ * `src/onnx/export.ts`), then opens every graph with onnxruntime-node to prove it loads
+ * (skipped with `--no-verify`, or when FFI is not permitted).
+ *
+ * ```sh
+ * deno task export                                  # the newest run in models/, written into it
+ * deno task export --run models/mnist --out /tmp/mnist-onnx
+ * ```
+ *
+ * Errors print one line, `error: <message>`; exit status 2 for usage errors, 1 otherwise.
+ *
+ * @example
+ * ```ts
+ * import { main } from "./export.ts";
+ * Deno.exit(await main(["--run", "models/mnist"]));
+ * ```
+ * @module
+ */
+import { parseArgs } from "../src/deps.ts";
+import type { DatasetName } from "../src/data/types.ts";
+import { ExportError, exportRun } from "../src/onnx/export.ts";
+import { loadSafetensors } from "../src/safetensors.ts";
+
+const USAGE =
+  `usage: deno task export [--run models/<run>] [--out DIR] [--noise] [--no-verify] [--eval [--data-dir DIR] [--eval-limit N]]
+
+  --run DIR        training run folder with weights.safetensors (default: the newest in models/)
+  --out DIR        output folder (default: the run folder itself)
+  --noise          make the sampler's stochastic term the default in manifest.json
+  --no-verify      do not load the graphs in onnxruntime-node after writing them
+  --eval           then measure test accuracy through the runtime (onnxruntime-node cpu)
+  --data-dir DIR   dataset folder for --eval (default: $NOPROP_DATA_DIR or the download cache)
+  --eval-limit N   evaluate only the first N test images`;
+
+async function newestRun(root: string): Promise<string> {
+  let best: { path: string; mtime: number } | undefined;
+  try {
+    for await (const e of Deno.readDir(root)) {
+      if (!e.isDirectory) continue;
+      try {
+        const st = await Deno.stat(`${root}/${e.name}/weights.safetensors`);
+        const mtime = st.mtime?.getTime() ?? 0;
+        if (!best || mtime > best.mtime) best = { path: `${root}/${e.name}`, mtime };
+      } catch { /* not a run folder */ }
+    }
+  } catch { /* no models/ */ }
+  if (!best) {
+    throw new ExportError(`no run folder with weights.safetensors in ${root}/; pass --run`);
+  }
+  return best.path;
+}
+
+async function datasetOf(runDir: string): Promise<DatasetName> {
+  const { metadata } = await loadSafetensors(`${runDir}/weights.safetensors`);
+  return metadata.dataset as DatasetName;
+}
+
+async function verify(outDir: string, files: string[]): Promise<string> {
+  if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") {
+    return "not verified with onnxruntime (no --allow-ffi)";
+  }
+  const { nodeEngine } = await import("@noprop/infer");
+  const engine = await nodeEngine("cpu", { threads: 1 });
+  for (const f of files.filter((f) => f.endsWith(".onnx"))) {
+    const s = await engine.open(await Deno.readFile(`${outDir}/${f}`), `${outDir}/${f}`);
+    await s.release();
+  }
+  return "every graph loads in onnxruntime-node";
+}
+
+/**
+ * Runs the exporter CLI with `argv`; returns the exit status.
+ *
+ * @example
+ * ```ts
+ * import { main } from "./export.ts";
+ * await main(["--help"]); // 0
+ * ```
+ */
+export async function main(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      options: {
+        run: { type: "string" },
+        out: { type: "string" },
+        noise: { type: "boolean", default: false },
+        "no-verify": { type: "boolean", default: false },
+        eval: { type: "boolean", default: false },
+        "data-dir": { type: "string" },
+        "eval-limit": { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (e) {
+    console.error(`error: ${(e as Error).message.split("\n")[0]}\n${USAGE}`);
+    return 2;
+  }
+  if (args.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  try {
+    const runDir = args.run ?? await newestRun("models");
+    const t0 = performance.now();
+    const r = await exportRun(runDir, { outDir: args.out, noise: args.noise });
+    const checked = args["no-verify"] ? "not verified" : await verify(r.outDir, r.files);
+    const ms = (performance.now() - t0).toFixed(0);
+    console.log(
+      `exported ${runDir} → ${r.outDir}: ${r.manifest.T} block graphs (${
+        r.blockNodes[0]
+      } nodes each), classifier.onnx, manifest.json in ${ms} ms; ${checked}`,
+    );
+    if (args.eval) {
+      const { evaluateExported } = await import("../src/onnx/evaluate.ts");
+      const limit = args["eval-limit"] === undefined ? undefined : Number(args["eval-limit"]);
+      const dataset = await datasetOf(runDir);
+      const a = await evaluateExported(r.outDir, { dataset, dataDir: args["data-dir"], limit });
+      console.log(
+        `test accuracy through onnxruntime: ${
+          (100 * a.accuracy).toFixed(2)
+        }% of ${a.count} ${dataset} test images (${
+          a.imagesPerS.toFixed(0)
+        } images/s, ${a.provider})`,
+      );
+    }
+    return 0;
+  } catch (e) {
+    if (Deno.env.get("NOPROP_DEBUG")) console.error(e);
+    console.error(`error: ${(e as Error).message.split("\n")[0]}`);
+    return 1;
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));
