@@ -32,10 +32,26 @@ import {
   type RawImage,
 } from "@noprop/infer";
 
-/** The model used without `--model` (relative to the working directory). */
+/**
+ * The model used without `--model` (relative to the working directory).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MODEL } from "./infer.ts";
+ * DEFAULT_MODEL; // "models/mnist"
+ * ```
+ */
 export const DEFAULT_MODEL = "models/mnist";
 
-/** Largest image file read (bytes). */
+/**
+ * Largest image file read (bytes).
+ *
+ * @example
+ * ```ts
+ * import { MAX_FILE_BYTES } from "./infer.ts";
+ * MAX_FILE_BYTES; // 67108864 (64 MiB)
+ * ```
+ */
 export const MAX_FILE_BYTES = 64 * 2 ** 20;
 
 const USAGE =

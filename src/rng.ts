@@ -90,3 +90,27 @@ export class Rng {
     return a;
   }
 }
+
+/**
+ * Fills `out` with an inverted-dropout mask: each entry is 1/(1 − rate) with probability
+ * 1 − rate and 0 otherwise, from a mulberry32 stream seeded with `seed`. Deterministic on every
+ * backend, and faster than drawing through tfjs's `randomUniform`.
+ *
+ * @example
+ * ```ts
+ * import { fillDropoutMask } from "./rng.ts";
+ * const m = fillDropoutMask(new Float32Array(4), 0.5, 7); // entries are 0 or 2
+ * ```
+ */
+export function fillDropoutMask(out: Float32Array, rate: number, seed: number): Float32Array {
+  const keep = 1 / (1 - rate);
+  const threshold = Math.floor(rate * 4294967296);
+  let s = ((seed >>> 0) ^ 0x9e3779b9) >>> 0;
+  for (let i = 0; i < out.length; i++) {
+    let t = (s = (s + 0x6d2b79f5) >>> 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = ((t ^ (t >>> 14)) >>> 0) >= threshold ? keep : 0;
+  }
+  return out;
+}

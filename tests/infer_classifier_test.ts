@@ -18,13 +18,12 @@ import { Rng } from "../src/rng.ts";
 import { exportedFixture, maxAbsDiff } from "./onnx_fixtures.ts";
 
 await initBackend("wasm");
-// Mesa's software Vulkan (lavapipe) wants these; set before WebGPU is first touched.
+// Mesa's software Vulkan (lavapipe) wants this (a 0700 folder); set before WebGPU is first used.
 if (!Deno.env.get("XDG_RUNTIME_DIR")) {
   const dir = await Deno.makeTempDir({ prefix: "xdg-" });
   await Deno.chmod(dir, 0o700);
   Deno.env.set("XDG_RUNTIME_DIR", dir);
 }
-if (!Deno.env.get("DENO_WEBGPU_BACKEND")) Deno.env.set("DENO_WEBGPU_BACKEND", "vulkan");
 const model = await exportedFixture({ image: { height: 28, width: 28, channels: 1 } });
 const rng = new Rng(9);
 const images: RawImage[] = Array.from({ length: 5 }, () => ({

@@ -8,6 +8,7 @@ import { initBackend } from "../src/backend/mod.ts";
 import { encode as encodePng } from "fast-png";
 import jpeg from "jpeg-js";
 import { exportedFixture } from "./onnx_fixtures.ts";
+import { DEFAULT_MODEL, main } from "../infer.ts"; // also type-checks infer.ts
 
 await initBackend("wasm");
 // Mesa's lavapipe prints warnings during auto's WebGPU check without this (a 0700 folder).
@@ -171,4 +172,17 @@ Deno.test("without --allow-ffi, cpu says so in one line (wasm needs no FFI)", as
     /^error: onnxruntime-node .* needs --allow-ffi; without it use --provider wasm$/.test(r.stderr),
     r.stderr,
   );
+});
+
+Deno.test("--help prints the usage and exits 0; the default model is models/mnist", async () => {
+  const log = console.log;
+  let text = "";
+  console.log = (m: string) => text += m;
+  try {
+    assertEquals(await main(["--help"]), 0);
+  } finally {
+    console.log = log;
+  }
+  assert(text.startsWith("usage: deno run --allow-read=<model folder>,<images>"), text);
+  assertEquals(DEFAULT_MODEL, "models/mnist");
 });

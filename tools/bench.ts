@@ -23,7 +23,7 @@ import { Rng } from "../src/rng.ts";
 const args = parseArgs({
   args: Deno.args,
   options: {
-    runs: { type: "string", default: "wasm,wasm:2,cpu,webgpu" },
+    runs: { type: "string", default: "wasm,wasm:2,webgpu,cpu" },
     batches: { type: "string", default: "3" },
     widths: { type: "string", default: "32,64,128" },
     child: { type: "string" },
@@ -37,7 +37,7 @@ const args = parseArgs({
 if (args.values.help) {
   console.log(
     `usage: deno task bench [--runs wasm,wasm:2,cpu,webgpu] [--batches 3] [--widths 32,64,128] [--no-torch]
-  runs: backend[:workers] list; cpu is measured on 1 block step (it is ~200x slower)`,
+  runs: backend[:workers] list; cpu and webgpu are timed on single block steps`,
   );
   Deno.exit(0);
 }
@@ -71,7 +71,8 @@ async function child(spec: string, dataDir: string, batches: number, widths: num
   const { initBackend } = await import("../src/backend/mod.ts");
   const { setupRun, trainerHyper } = await import("../src/train/setup.ts");
   const { LocalTeam, WorkerTeam } = await import("../src/train/team.ts");
-  const isCpu = backend === "cpu";
+  // cpu (~200x slower) and webgpu are timed on single block steps (T = 1: the step costs the same).
+  const isCpu = backend === "cpu", single = isCpu || backend === "webgpu";
   const cfg = {
     ...defaultConfig(),
     dataset: "mnist" as const,
@@ -79,7 +80,7 @@ async function child(spec: string, dataDir: string, batches: number, widths: num
     backend: backend as "wasm",
     workers,
     widths,
-    T: isCpu ? 1 : 10,
+    T: single ? 1 : 10,
     syncEvery: 1000,
   };
   const info = await initBackend(cfg.backend);
@@ -87,7 +88,7 @@ async function child(spec: string, dataDir: string, batches: number, widths: num
   const team = workers > 1
     ? await WorkerTeam.start(model, cfg)
     : new LocalTeam(model, trainerHyper(cfg), train, stats);
-  const warm = isCpu ? 0 : 1, timed = isCpu ? 1 : batches;
+  const warm = isCpu ? 0 : 1, timed = isCpu ? 1 : backend === "webgpu" ? 2 : batches;
   if (warm) await team.run(0, 0, warm, () => {});
   const t0 = performance.now();
   await team.run(0, warm, warm + timed, () => {});

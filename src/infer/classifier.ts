@@ -23,7 +23,16 @@ import { getSampler } from "./sampler/registry.ts";
 import { selectEngine } from "./runtime/select.ts";
 import type { ConcreteProvider, Engine, GraphSession, ProviderName } from "./runtime/types.ts";
 
-/** Options of {@linkcode createClassifier}. */
+/**
+ * Options of {@linkcode createClassifier}.
+ *
+ * @example
+ * ```ts
+ * import { createClassifier, type ClassifierOptions } from "./classifier.ts";
+ * const o: ClassifierOptions = { modelDir: "models/mnist", provider: "wasm", threads: 2 };
+ * const clf = await createClassifier(o);
+ * ```
+ */
 export interface ClassifierOptions {
   /** An exported model folder (with `manifest.json`). */
   modelDir: string;
@@ -41,7 +50,15 @@ export interface ClassifierOptions {
   steps?: number;
 }
 
-/** Options of {@linkcode Classifier.classify}. */
+/**
+ * Options of {@linkcode Classifier.classify}.
+ *
+ * @example
+ * ```ts
+ * import type { ClassifyOptions } from "./classifier.ts";
+ * const o: ClassifyOptions = { sampler: "dt", noise: true, seed: 7, top: 3 };
+ * ```
+ */
 export interface ClassifyOptions {
   /** Sampler name (default: the manifest's, `dt`). */
   sampler?: string;
@@ -61,7 +78,15 @@ export interface ClassifyOptions {
   onStep?: (t: number, uhat: Float32Array, z: Float32Array) => void;
 }
 
-/** One class and its probability. */
+/**
+ * One class and its probability.
+ *
+ * @example
+ * ```ts
+ * import type { Prediction } from "./classifier.ts";
+ * const p: Prediction = { index: 7, label: "7", probability: 0.98 };
+ * ```
+ */
 export interface Prediction {
   /** Class index. */
   index: number;
@@ -71,7 +96,17 @@ export interface Prediction {
   probability: number;
 }
 
-/** The result for one image. */
+/**
+ * The result for one image.
+ *
+ * @example
+ * ```ts
+ * import type { Classification } from "./classifier.ts";
+ * function show(r: Classification) {
+ *   return `${r.label} ${r.probability.toFixed(3)} (top: ${r.top.map((t) => t.label).join(", ")})`;
+ * }
+ * ```
+ */
 export interface Classification extends Prediction {
   /** The `top` most probable classes, best first. */
   top: Prediction[];
@@ -79,7 +114,17 @@ export interface Classification extends Prediction {
   probabilities: Float32Array;
 }
 
-/** A loaded model ready to classify. */
+/**
+ * A loaded model ready to classify.
+ *
+ * @example
+ * ```ts
+ * import { type Classifier, createClassifier } from "./classifier.ts";
+ * const clf: Classifier = await createClassifier({ modelDir: "models/mnist" });
+ * console.log(clf.providerNote);
+ * await clf.close();
+ * ```
+ */
 export interface Classifier {
   /** The model description. */
   readonly manifest: Manifest;

@@ -35,14 +35,46 @@
  */
 import { InferError } from "./errors.ts";
 
-/** The manifest file name inside a model folder. */
+/**
+ * The manifest file name inside a model folder.
+ *
+ * @example
+ * ```ts
+ * import { MANIFEST_FILE } from "./manifest.ts";
+ * const path = `models/mnist/${MANIFEST_FILE}`; // "models/mnist/manifest.json"
+ * ```
+ */
 export const MANIFEST_FILE = "manifest.json";
-/** The `format` tag. */
-export const MANIFEST_FORMAT: "noprop-onnx" = "noprop-onnx";
-/** The manifest version this runtime reads. */
+/**
+ * The `format` tag.
+ *
+ * @example
+ * ```ts
+ * import { MANIFEST_FORMAT } from "./manifest.ts";
+ * MANIFEST_FORMAT; // "noprop-onnx"
+ * ```
+ */
+export const MANIFEST_FORMAT = "noprop-onnx";
+/**
+ * The manifest version this runtime reads.
+ *
+ * @example
+ * ```ts
+ * import { MANIFEST_VERSION } from "./manifest.ts";
+ * MANIFEST_VERSION; // 1
+ * ```
+ */
 export const MANIFEST_VERSION = 1;
 
-/** One graph file and its digest. */
+/**
+ * One graph file and its digest.
+ *
+ * @example
+ * ```ts
+ * import type { GraphRef } from "./manifest.ts";
+ * const g: GraphRef = { file: "block_01.onnx", sha256: "0".repeat(64) };
+ * ```
+ */
 export interface GraphRef {
   /** File name inside the model folder (no directories, no `..`). */
   file: string;
@@ -50,7 +82,15 @@ export interface GraphRef {
   sha256: string;
 }
 
-/** Input image description. */
+/**
+ * Input image description.
+ *
+ * @example
+ * ```ts
+ * import type { InputSpec } from "./manifest.ts";
+ * const mnist: InputSpec = { layout: "NCHW", dtype: "float32", channels: 1, height: 28, width: 28 };
+ * ```
+ */
 export interface InputSpec {
   /** Always `NCHW`. */
   layout: "NCHW";
@@ -64,7 +104,16 @@ export interface InputSpec {
   width: number;
 }
 
-/** The validated content of `manifest.json` (see the module doc). */
+/**
+ * The validated content of `manifest.json` (see the module doc).
+ *
+ * @example
+ * ```ts
+ * import { type Manifest, parseManifest } from "./manifest.ts";
+ * const m: Manifest = parseManifest(await Deno.readTextFile("models/mnist/manifest.json"), "manifest.json");
+ * m.schedule.a.length === m.T; // true
+ * ```
+ */
 export interface Manifest {
   /** Format tag, {@linkcode MANIFEST_FORMAT}. */
   format: "noprop-onnx";

@@ -15,7 +15,16 @@
 import { InferError } from "./errors.ts";
 import { type GraphRef, type Manifest, MANIFEST_FILE, parseManifest } from "./manifest.ts";
 
-/** A loaded model folder. */
+/**
+ * A loaded model folder.
+ *
+ * @example
+ * ```ts
+ * import { loadModelFolder, type ModelFolder } from "./model_folder.ts";
+ * const f: ModelFolder = await loadModelFolder("models/mnist");
+ * f.blocks.length === f.manifest.T; // true
+ * ```
+ */
 export interface ModelFolder {
   /** The folder path as given. */
   dir: string;

@@ -20,6 +20,7 @@
  */
 import { tf } from "../deps.ts";
 import type { ParamSet } from "./params.ts";
+import { fillDropoutMask } from "../rng.ts";
 
 /** BatchNorm ε (PyTorch's default). */
 export const BN_EPS = 1e-5;
@@ -66,11 +67,12 @@ export function maxPool2(x: tf.Tensor4D): tf.Tensor4D {
   return tf.maxPool(x, 2, 2, "valid");
 }
 
-/** Inverted dropout in training mode, identity otherwise. */
+/** Inverted dropout in training mode (mask from `fillDropoutMask`, seeded by `ctx.seed`), identity otherwise. */
 export function dropout<T extends tf.Tensor>(ctx: ForwardContext, x: T): T {
   if (!ctx.training || ctx.dropout <= 0) return x;
-  const seed = ctx.seed === undefined ? undefined : ctx.seed++;
-  return tf.dropout(x, ctx.dropout, undefined, seed) as T;
+  const seed = ctx.seed === undefined ? Math.floor(Math.random() * 2 ** 32) : ctx.seed++;
+  const mask = tf.tensor(fillDropoutMask(new Float32Array(x.size), ctx.dropout, seed), x.shape);
+  return tf.mul(x, mask) as T;
 }
 
 /** BatchNorm1d over the batch axis of a [N, D] tensor (see the module doc). */

@@ -28,7 +28,16 @@ import { GraphBuilder } from "./graph.ts";
 import { convKernelToOihw, foldBatchNorm, nhwcRowsToNchw } from "./layout.ts";
 import type { NamedTensor, WeightMap } from "./weights.ts";
 
-/** Inputs of {@linkcode blockGraph}. */
+/**
+ * Inputs of {@linkcode blockGraph}.
+ *
+ * @example
+ * ```ts
+ * import { blockGraph, type BlockGraphOptions } from "./block_graph.ts";
+ * declare const o: BlockGraphOptions; // spec, weights, embed, name
+ * const bytes = blockGraph(o).encode();
+ * ```
+ */
 export interface BlockGraphOptions {
   /** Block shapes (from the run's metadata). */
   spec: BlockSpec;
@@ -42,7 +51,15 @@ export interface BlockGraphOptions {
 
 const KERNEL = 3;
 
-/** Whether `w` ([K, d]) is exactly the identity. */
+/**
+ * Whether `w` ([K, d]) is exactly the identity.
+ *
+ * @example
+ * ```ts
+ * import { isIdentity } from "./block_graph.ts";
+ * isIdentity({ shape: [2, 2], data: new Float32Array([1, 0, 0, 1]) }); // true
+ * ```
+ */
 export function isIdentity(w: NamedTensor): boolean {
   const [k, d] = w.shape;
   if (k !== d) return false;

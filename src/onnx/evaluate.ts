@@ -16,7 +16,15 @@ import { createClassifier } from "@noprop/infer";
 import { loadDataset, NORMALIZATION, normalizeInto } from "../data/mod.ts";
 import type { DatasetName } from "../data/types.ts";
 
-/** Options of {@linkcode evaluateExported}. */
+/**
+ * Options of {@linkcode evaluateExported}.
+ *
+ * @example
+ * ```ts
+ * import type { EvaluateExportedOptions } from "./evaluate.ts";
+ * const o: EvaluateExportedOptions = { dataset: "mnist", dataDir: "../shared/data", limit: 1000 };
+ * ```
+ */
 export interface EvaluateExportedOptions {
   /** Dataset whose test split is used. */
   dataset: DatasetName;
@@ -32,7 +40,15 @@ export interface EvaluateExportedOptions {
   seed?: number;
 }
 
-/** Result of {@linkcode evaluateExported}. */
+/**
+ * Result of {@linkcode evaluateExported}.
+ *
+ * @example
+ * ```ts
+ * import { evaluateExported } from "./evaluate.ts";
+ * const { accuracy, count } = await evaluateExported("models/mnist", { dataset: "mnist" });
+ * ```
+ */
 export interface ExportedAccuracy {
   /** Fraction of test images classified correctly. */
   accuracy: number;

@@ -29,7 +29,15 @@ import { classifierGraph } from "./classifier_graph.ts";
 import { OPSET } from "./graph.ts";
 import { type NamedTensor, WeightMap } from "./weights.ts";
 
-/** Options of {@linkcode exportRun}. */
+/**
+ * Options of {@linkcode exportRun}.
+ *
+ * @example
+ * ```ts
+ * import type { ExportOptions } from "./export.ts";
+ * const o: ExportOptions = { outDir: "/tmp/onnx", noise: false };
+ * ```
+ */
 export interface ExportOptions {
   /** Output folder (default: the run folder itself). Created if missing. */
   outDir?: string;
@@ -37,7 +45,16 @@ export interface ExportOptions {
   noise?: boolean;
 }
 
-/** What {@linkcode exportRun} wrote. */
+/**
+ * What {@linkcode exportRun} wrote.
+ *
+ * @example
+ * ```ts
+ * import { exportRun } from "./export.ts";
+ * const { files, manifest } = await exportRun("models/run");
+ * console.log(files, manifest.T);
+ * ```
+ */
 export interface ExportResult {
   /** The output folder. */
   outDir: string;
@@ -49,7 +66,19 @@ export interface ExportResult {
   blockNodes: number[];
 }
 
-/** A problem with the run folder (missing file, bad metadata); the message is one line. */
+/**
+ * A problem with the run folder (missing file, bad metadata); the message is one line.
+ *
+ * @example
+ * ```ts
+ * import { ExportError, exportRun } from "./export.ts";
+ * try {
+ *   await exportRun("/no/such/run");
+ * } catch (e) {
+ *   if (e instanceof ExportError) console.error(e.message); // one line
+ * }
+ * ```
+ */
 export class ExportError extends Error {
   /** Creates the error. */
   constructor(message: string) {
@@ -85,7 +114,15 @@ function floats(tensors: Record<string, Tensor>): Record<string, NamedTensor> {
   return out;
 }
 
-/** Block file name for block t: `block_01.onnx` (the trainer's `block_01` prefix). */
+/**
+ * Block file name for block t: `block_01.onnx` (the trainer's `block_01` prefix).
+ *
+ * @example
+ * ```ts
+ * import { blockFileName } from "./export.ts";
+ * blockFileName(3); // "block_03.onnx"
+ * ```
+ */
 export function blockFileName(t: number): string {
   return `block_${String(t).padStart(2, "0")}.onnx`;
 }

@@ -17,18 +17,58 @@
  */
 import { onnx, type OnnxProto } from "../deps.ts";
 
-/** The ONNX opset the exporter targets. */
+/**
+ * The ONNX opset the exporter targets.
+ *
+ * @example
+ * ```ts
+ * import { OPSET } from "./graph.ts";
+ * OPSET; // 17
+ * ```
+ */
 export const OPSET = 17;
-/** The ONNX IR version written (the newest `npm:onnx-proto@8` knows; opset 17 needs ≥ 8). */
+/**
+ * The ONNX IR version written (the newest `npm:onnx-proto@8` knows; opset 17 needs ≥ 8).
+ *
+ * @example
+ * ```ts
+ * import { IR_VERSION } from "./graph.ts";
+ * IR_VERSION; // 8
+ * ```
+ */
 export const IR_VERSION = 8;
 
-/** A dimension: a fixed size or a symbolic (dynamic) name. */
+/**
+ * A dimension: a fixed size or a symbolic (dynamic) name.
+ *
+ * @example
+ * ```ts
+ * import type { Dim } from "./graph.ts";
+ * const dims: Dim[] = ["N", 1, 28, 28]; // dynamic batch
+ * ```
+ */
 export type Dim = number | string;
 
-/** Attribute values a node may carry. */
+/**
+ * Attribute values a node may carry.
+ *
+ * @example
+ * ```ts
+ * import type { AttrValue } from "./graph.ts";
+ * const attrs: Record<string, AttrValue> = { axis: 1, pads: [1, 1, 1, 1], epsilon: { float: 1e-5 } };
+ * ```
+ */
 export type AttrValue = number | number[] | string | { float: number };
 
-/** Options of {@linkcode GraphBuilder.node}. */
+/**
+ * Options of {@linkcode GraphBuilder.node}.
+ *
+ * @example
+ * ```ts
+ * import type { NodeOptions } from "./graph.ts";
+ * const o: NodeOptions = { outputs: ["y"], attrs: { axis: 1 } };
+ * ```
+ */
 export interface NodeOptions {
   /** Output names (default: one fresh name). */
   outputs?: string[];
@@ -38,7 +78,15 @@ export interface NodeOptions {
   name?: string;
 }
 
-/** Metadata written into the model. */
+/**
+ * Metadata written into the model.
+ *
+ * @example
+ * ```ts
+ * import type { ModelInfo } from "./graph.ts";
+ * const info: ModelInfo = { docString: "block 1 of 10", metadata: { source: "noprop" } };
+ * ```
+ */
 export interface ModelInfo {
   /** Free-form description. */
   docString?: string;
@@ -77,7 +125,21 @@ function attribute(name: string, v: AttrValue): OnnxProto.IAttributeProto {
   return { name, type: A.FLOAT, f: v.float };
 }
 
-/** Builds one ONNX graph; see the module doc. */
+/**
+ * Builds one ONNX graph; see the module doc.
+ *
+ * @example
+ * ```ts
+ * import { GraphBuilder } from "./graph.ts";
+ * const g = new GraphBuilder("affine");
+ * g.input("x", ["N", 2]);
+ * g.node("Gemm", ["x", g.floats("w", new Float32Array(6), [2, 3]), g.floats("b", new Float32Array(3), [3])], {
+ *   outputs: ["y"],
+ * });
+ * g.output("y", ["N", 3]);
+ * const onnxBytes = g.encode();
+ * ```
+ */
 export class GraphBuilder {
   readonly #name: string;
   readonly #inputs: OnnxProto.IValueInfoProto[] = [];

@@ -19,10 +19,29 @@
  * @module
  */
 
-/** BatchNorm ε used by the trainer (`src/model/layers.ts`, PyTorch's default). */
+/**
+ * BatchNorm ε used by the trainer (`src/model/layers.ts`, PyTorch's default).
+ *
+ * @example
+ * ```ts
+ * import { BN_EPS } from "./layout.ts";
+ * BN_EPS; // 1e-5
+ * ```
+ */
 export const BN_EPS = 1e-5;
 
-/** A BatchNorm layer's parameters and running statistics (each of length `out`). */
+/**
+ * A BatchNorm layer's parameters and running statistics (each of length `out`).
+ *
+ * @example
+ * ```ts
+ * import type { BatchNormParams } from "./layout.ts";
+ * const bn: BatchNormParams = {
+ *   gamma: new Float32Array([1]), beta: new Float32Array([0]),
+ *   mean: new Float32Array([0]), variance: new Float32Array([1]),
+ * };
+ * ```
+ */
 export interface BatchNormParams {
   /** Scale γ. */
   gamma: Float32Array;

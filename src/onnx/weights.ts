@@ -12,7 +12,15 @@
  * @module
  */
 
-/** One tensor: row-major float32 data and its shape. */
+/**
+ * One tensor: row-major float32 data and its shape.
+ *
+ * @example
+ * ```ts
+ * import type { NamedTensor } from "./weights.ts";
+ * const b: NamedTensor = { shape: [2], data: new Float32Array([0.5, -1]) };
+ * ```
+ */
 export interface NamedTensor {
   /** Dimensions. */
   shape: number[];
@@ -20,7 +28,16 @@ export interface NamedTensor {
   data: Float32Array;
 }
 
-/** Shape-checked access to a group of tensors (one block, the classifier, …). */
+/**
+ * Shape-checked access to a group of tensors (one block, the classifier, …).
+ *
+ * @example
+ * ```ts
+ * import { WeightMap } from "./weights.ts";
+ * const w = new WeightMap("cls", { b: { shape: [3], data: new Float32Array(3) } });
+ * w.get("b", [3]); // Float32Array(3)
+ * ```
+ */
 export class WeightMap {
   /** Creates a map; `label` prefixes error messages (e.g. `block_03`). */
   constructor(readonly label: string, readonly tensors: Record<string, NamedTensor>) {}

@@ -16,10 +16,27 @@ import { decodeJpeg } from "./jpeg.ts";
 import { decodePng } from "./png.ts";
 import type { RawImage } from "./types.ts";
 
-/** Default pixel limit: 40 megapixels (e.g. 8000 × 5000). */
+/**
+ * Default pixel limit: 40 megapixels (e.g. 8000 × 5000).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MAX_PIXELS } from "./decode.ts";
+ * DEFAULT_MAX_PIXELS; // 40_000_000
+ * ```
+ */
 export const DEFAULT_MAX_PIXELS = 40_000_000;
 
-/** Options of {@linkcode decodeImage}. */
+/**
+ * Options of {@linkcode decodeImage}.
+ *
+ * @example
+ * ```ts
+ * import { decodeImage, type DecodeOptions } from "./decode.ts";
+ * const o: DecodeOptions = { maxPixels: 4_000_000 };
+ * const img = decodeImage(await Deno.readFile("digit.png"), "digit.png", o);
+ * ```
+ */
 export interface DecodeOptions {
   /** Largest width × height accepted (default {@linkcode DEFAULT_MAX_PIXELS}). */
   maxPixels?: number;

@@ -16,7 +16,15 @@
  */
 import { InferError } from "../errors.ts";
 
-/** What the header says. */
+/**
+ * What the header says.
+ *
+ * @example
+ * ```ts
+ * import { type ImageHeader, readImageHeader } from "./header.ts";
+ * const h: ImageHeader = readImageHeader(await Deno.readFile("digit.png"), "digit.png");
+ * ```
+ */
 export interface ImageHeader {
   /** Container format. */
   format: "png" | "jpeg";

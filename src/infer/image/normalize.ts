@@ -14,7 +14,15 @@
  */
 import type { RawImage } from "./types.ts";
 
-/** Per-channel normalisation constants on pixel/255. */
+/**
+ * Per-channel normalisation constants on pixel/255.
+ *
+ * @example
+ * ```ts
+ * import type { Normalization } from "./normalize.ts";
+ * const cifar10: Normalization = { mean: [0.4914, 0.4822, 0.4465], std: [0.247, 0.2435, 0.2616] };
+ * ```
+ */
 export interface Normalization {
   /** Means, one per channel. */
   mean: readonly number[];

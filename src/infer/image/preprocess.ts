@@ -34,7 +34,18 @@ import type { RawImage } from "./types.ts";
  */
 export type ImageInput = Uint8Array | RawImage;
 
-/** What preprocessing needs to know about the model. */
+/**
+ * What preprocessing needs to know about the model.
+ *
+ * @example
+ * ```ts
+ * import type { PreprocessSpec } from "./preprocess.ts";
+ * const spec: PreprocessSpec = {
+ *   input: { layout: "NCHW", dtype: "float32", channels: 1, height: 28, width: 28 },
+ *   normalization: { mean: [0.1307], std: [0.3081] },
+ * };
+ * ```
+ */
 export interface PreprocessSpec {
   /** Input shape. */
   input: InputSpec;

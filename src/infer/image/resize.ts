@@ -17,7 +17,16 @@
  */
 import type { RawImage } from "./types.ts";
 
-/** Filter taps of one resize axis: output i reads `count[i]` inputs from `start[i]`. */
+/**
+ * Filter taps of one resize axis: output i reads `count[i]` inputs from `start[i]`.
+ *
+ * @example
+ * ```ts
+ * import { type FilterTaps, triangleTaps } from "./resize.ts";
+ * const t: FilterTaps = triangleTaps(56, 28);
+ * t.count[0]; // inputs averaged into output 0
+ * ```
+ */
 export interface FilterTaps {
   /** First input sample of each output sample. */
   start: Int32Array;

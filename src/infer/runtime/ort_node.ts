@@ -22,7 +22,15 @@ import { firstLine, InferError } from "../errors.ts";
 import { probeGraph } from "./probe.ts";
 import type { Engine, EngineOptions, FeedTensor, GraphSession } from "./types.ts";
 
-/** The command that installs onnxruntime-node's CUDA provider files. */
+/**
+ * The command that installs onnxruntime-node's CUDA provider files.
+ *
+ * @example
+ * ```ts
+ * import { CUDA_INSTALL_COMMAND } from "./ort_node.ts";
+ * CUDA_INSTALL_COMMAND; // "deno install --allow-scripts=npm:onnxruntime-node"
+ * ```
+ */
 export const CUDA_INSTALL_COMMAND = "deno install --allow-scripts=npm:onnxruntime-node";
 
 type OrtModule = typeof Ort;
@@ -81,7 +89,16 @@ function providerError(provider: NodeProvider, err: unknown): InferError {
   return new InferError("provider-unavailable", `onnxruntime-node cpu provider failed: ${msg}`);
 }
 
-/** The onnxruntime-node execution providers. */
+/**
+ * The onnxruntime-node execution providers.
+ *
+ * @example
+ * ```ts
+ * import { nodeEngine, type NodeProvider } from "./ort_node.ts";
+ * const p: NodeProvider = "cpu";
+ * const engine = await nodeEngine(p);
+ * ```
+ */
 export type NodeProvider = "cpu" | "cuda" | "webgpu";
 
 class NodeSession implements GraphSession {

@@ -23,10 +23,28 @@ import type { Engine, EngineOptions, FeedTensor, GraphSession } from "./types.ts
 
 type OrtModule = typeof Ort;
 
-/** The onnxruntime-web execution providers. */
+/**
+ * The onnxruntime-web execution providers.
+ *
+ * @example
+ * ```ts
+ * import { webEngine, type WebProvider } from "./ort_web.ts";
+ * const p: WebProvider = "wasm";
+ * const engine = await webEngine(p);
+ * ```
+ */
 export type WebProvider = "wasm" | "webgpu";
 
-/** What Deno's `navigator.gpu` offers. */
+/**
+ * What Deno's `navigator.gpu` offers.
+ *
+ * @example
+ * ```ts
+ * import { type AdapterInfo, webgpuAdapter } from "./ort_web.ts";
+ * const a: AdapterInfo | undefined = await webgpuAdapter();
+ * if (a?.isFallbackAdapter) console.log(`software adapter: ${a.description}`);
+ * ```
+ */
 export interface AdapterInfo {
   /** Adapter description (e.g. "llvmpipe (LLVM 15.0.6, 256 bits)"). */
   description: string;

@@ -11,7 +11,15 @@
  * @module
  */
 
-/** The probe model, base64. */
+/**
+ * The probe model, base64.
+ *
+ * @example
+ * ```ts
+ * import { PROBE_GRAPH_BASE64 } from "./probe.ts";
+ * PROBE_GRAPH_BASE64.length; // 148
+ * ```
+ */
 export const PROBE_GRAPH_BASE64 =
   "CAgSBm5vcHJvcBoFMC4xLjAyFW5vcHJvcCBwcm92aWRlciBwcm9iZTo/ChQKAXgSAXkaBlJlbHU6eSIEUmVsdRIFcHJvYmVaDwoBeBIKCggIARIECgIIAWIPCgF5EgoKCAgBEgQKAggBQgQKABAR";
 

@@ -18,7 +18,16 @@ import { nodeEngine } from "./ort_node.ts";
 import { webEngine, webgpuAdapter } from "./ort_web.ts";
 import { type Engine, type EngineOptions, PROVIDER_NAMES, type ProviderName } from "./types.ts";
 
-/** The chosen engine and how it was chosen. */
+/**
+ * The chosen engine and how it was chosen.
+ *
+ * @example
+ * ```ts
+ * import { type Selection, selectEngine } from "./select.ts";
+ * const s: Selection = await selectEngine("auto");
+ * console.log(s.note);
+ * ```
+ */
 export interface Selection {
   /** The engine. */
   engine: Engine;

@@ -16,7 +16,17 @@
 import type { Manifest } from "../manifest.ts";
 import type { NoiseSource } from "./random.ts";
 
-/** What one sampler run gets. */
+/**
+ * What one sampler run gets.
+ *
+ * @example
+ * ```ts
+ * import type { SamplerRun } from "./types.ts";
+ * function describe(r: SamplerRun): string {
+ *   return `${r.batch} images, ${r.steps} steps, noise ${r.stochastic ? "on" : "off"}`;
+ * }
+ * ```
+ */
 export interface SamplerRun {
   /** The model description (schedule coefficients, T, embedDim). */
   manifest: Manifest;
@@ -34,7 +44,17 @@ export interface SamplerRun {
   onStep?(t: number, uhat: Float32Array, z: Float32Array): void;
 }
 
-/** A sampler registered by name. */
+/**
+ * A sampler registered by name.
+ *
+ * @example
+ * ```ts
+ * import type { Sampler } from "./types.ts";
+ * import { registerSampler } from "./registry.ts";
+ * declare const euler: Sampler; // a continuous-time sampler, when it exists
+ * registerSampler(euler);
+ * ```
+ */
 export interface Sampler {
   /** Registry name (e.g. `dt`). */
   name: string;
