@@ -72,3 +72,38 @@ export {
 } from "./src/onnx/graph.ts";
 export { type NamedTensor, WeightMap } from "./src/onnx/weights.ts";
 export type { GraphRef, InputSpec, Manifest } from "@noprop/infer";
+// NoProp-CT / NoProp-FM (continuous time).
+export {
+  type ContinuousModel,
+  type ContinuousOptions,
+  createContinuousModel,
+} from "./src/model/continuous_model.ts";
+export { continuousForward, continuousSpec, createContinuousNet } from "./src/model/continuous.ts";
+export {
+  createCtSchedule,
+  ctGamma,
+  ctGammaAt,
+  type CtScheduleOptions,
+  ctScheduleValues,
+  snrPrime,
+} from "./src/schedule.ts";
+export { trainContinuous } from "./src/train/continuous.ts";
+export { evaluateContinuous } from "./src/train/continuous_eval.ts";
+export { loadContinuousRun } from "./src/train/continuous_load.ts";
+export {
+  ctHeunStep,
+  ddimStep,
+  eulerStep,
+  fmHeunStep,
+  integrate,
+} from "./src/infer/sampler/continuous.ts";
+export {
+  backpropForward,
+  backpropVariables,
+  createMix,
+  evaluateBackprop,
+} from "./src/train/backprop_model.ts";
+export { BackpropTeam } from "./src/train/backprop_team.ts";
+export { trainBackprop } from "./src/train/backprop.ts";
+export { type CompareOptions, runCompare } from "./src/compare/mod.ts";
+export { renderCharts, renderVegaLite } from "./src/compare/charts.ts";

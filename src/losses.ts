@@ -72,3 +72,93 @@ export function denoiseLoss(
 ): tf.Scalar {
   return tf.mul((T / 2) * eta * snrWeight, tf.mean(tf.sum(tf.square(tf.sub(uHat, u)), 1)));
 }
+
+// ---------------------------------------------------------------------------------------------
+// NoProp-CT (eq. 9, Algorithm 2) and NoProp-FM (eq. 10–13, Algorithm 3) loss terms.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * CT's denoising term (eq. 9): mean over the batch of (η/2)·SNR′(t_i)·‖û_i − u_i‖², with
+ * SNR′ [N] per example (each example has its own t_i ~ U(0, 1)).
+ *
+ * @example
+ * ```ts
+ * import { tf } from "./deps.ts";
+ * import { ctDenoiseLoss } from "./losses.ts";
+ * ctDenoiseLoss(tf.tensor2d([[1, 0]]), tf.tensor2d([[0, 0]]), tf.tensor1d([4]), 1); // ½·4·1 = 2
+ * ```
+ */
+export function ctDenoiseLoss(
+  uHat: tf.Tensor2D,
+  u: tf.Tensor2D,
+  snrPrime: tf.Tensor1D,
+  eta: number,
+): tf.Scalar {
+  const sq = tf.sum(tf.square(tf.sub(uHat, u)), 1);
+  return tf.mul(eta / 2, tf.mean(tf.mul(snrPrime, sq)));
+}
+
+/**
+ * KL(q(z_0|y) ‖ N(0, I)) with ᾱ_0 = sigmoid(−γ(0)) given as a tensor γ(0) [1] (learnable
+ * schedule), batch mean: ½[ᾱ_0‖u‖² − d·ᾱ_0 − d·log(1 − ᾱ_0)], log(1 − ᾱ_0) = −softplus(−γ(0)).
+ *
+ * @example
+ * ```ts
+ * import { tf } from "./deps.ts";
+ * import { klPriorGamma } from "./losses.ts";
+ * klPriorGamma(tf.tensor2d([[1, 0]]), tf.tensor1d([0])); // = klPrior(u, 0.5)
+ * ```
+ */
+export function klPriorGamma(u: tf.Tensor2D, gamma0: tf.Tensor1D): tf.Scalar {
+  const d = u.shape[1];
+  const ab = tf.sigmoid(tf.neg(gamma0));
+  const log1m = tf.neg(tf.softplus(tf.neg(gamma0)));
+  const sq = tf.mean(tf.sum(tf.square(u), 1));
+  return tf.sum(tf.mul(0.5, tf.sub(tf.sub(tf.mul(ab, sq), tf.mul(ab, d)), tf.mul(log1m, d))));
+}
+
+/**
+ * FM's flow-matching term (eq. 11–12): mean over the batch of ‖v̂ − (u_y − z_0)‖².
+ *
+ * @example
+ * ```ts
+ * import { tf } from "./deps.ts";
+ * import { fmLoss } from "./losses.ts";
+ * fmLoss(tf.tensor2d([[1, 1]]), tf.tensor2d([[1, 0]]), tf.tensor2d([[0, 0]])); // 1
+ * ```
+ */
+export function fmLoss(vHat: tf.Tensor2D, u: tf.Tensor2D, z0: tf.Tensor2D): tf.Scalar {
+  return tf.mean(tf.sum(tf.square(tf.sub(vHat, tf.sub(u, z0))), 1));
+}
+
+/**
+ * FM's anchor term for a learnable embedding (eq. 13): −log p̂(y | ẑ_1), ẑ_1 = z_t + (1 − t)·v̂,
+ * with p̂(k | z) = softmax_k(−‖z − u_k‖²) (the nearest-embedding rule FM predicts with).
+ *
+ * @example
+ * ```ts
+ * import { tf } from "./deps.ts";
+ * import { fmAnchorLoss } from "./losses.ts";
+ * fmAnchorLoss(tf.tensor2d([[1, 0]]), tf.eye(2), tf.tensor1d([0], "int32")); // log(1 + e^−2)
+ * ```
+ */
+export function fmAnchorLoss(z1: tf.Tensor2D, W: tf.Tensor, y: tf.Tensor1D): tf.Scalar {
+  return crossEntropy(tf.neg(squaredDistances(z1, W)), y);
+}
+
+/**
+ * ‖z_i − W_k‖² for z [N, d] and W [K, d] → [N, K].
+ *
+ * @example
+ * ```ts
+ * import { tf } from "./deps.ts";
+ * import { squaredDistances } from "./losses.ts";
+ * squaredDistances(tf.tensor2d([[1, 0]]), tf.eye(2)); // [[0, 2]]
+ * ```
+ */
+export function squaredDistances(z: tf.Tensor2D, W: tf.Tensor): tf.Tensor2D {
+  const W2 = W as tf.Tensor2D;
+  const zz = tf.sum(tf.square(z), 1, true);
+  const ww = tf.reshape(tf.sum(tf.square(W2), 1), [1, -1]);
+  return tf.add(tf.sub(zz, tf.mul(2, tf.matMul(z, W2, false, true))), ww) as tf.Tensor2D;
+}

@@ -46,5 +46,5 @@ Deno.test("the paper's Table 3 settings are in the dataset configs", async () =>
     );
   }
   const q = await loadConfig({ configPath: new URL("mnist-quick.yaml", CONFIGS_DIR).pathname });
-  assertEquals([q.dataset, q.widths, q.epochs], ["mnist", [16, 32, 64], 2]);
+  assertEquals([q.dataset, q.T, q.widths, q.hidden, q.epochs], ["mnist", 10, [8, 16, 16], 128, 5]);
 });

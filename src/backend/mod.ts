@@ -118,6 +118,23 @@ interface GpuAdapterLike {
 }
 
 /**
+ * Mesa's Vulkan drivers print "XDG_RUNTIME_DIR is invalid or not set" on every adapter request
+ * when that variable is unset (headless Linux). Point it at a private 0700 folder first, when the
+ * permissions allow; otherwise leave things as they are (the message is harmless).
+ */
+function ensureRuntimeDir(): void {
+  try {
+    if (Deno.build.os !== "linux" || Deno.env.get("XDG_RUNTIME_DIR")) return;
+    const dir = `${Deno.env.get("TMPDIR") ?? "/tmp"}/noprop-xdg-${Deno.uid() ?? "user"}`;
+    Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    Deno.chmodSync(dir, 0o700);
+    Deno.env.set("XDG_RUNTIME_DIR", dir);
+  } catch {
+    // no env/write permission: keep the driver's warning
+  }
+}
+
+/**
  * Asks `navigator.gpu` for an adapter; null when WebGPU or an adapter is unavailable.
  *
  * @example
@@ -133,6 +150,7 @@ export async function probeWebGpu(
   const gpu = (globalThis.navigator as { gpu?: { requestAdapter(o?: unknown): Promise<unknown> } })
     ?.gpu;
   if (!gpu) return null;
+  ensureRuntimeDir();
   let adapter: GpuAdapterLike | null = null;
   try {
     adapter = (await gpu.requestAdapter(powerPreference ? { powerPreference } : undefined)) as

@@ -106,6 +106,18 @@ export interface Config {
   outDir: string;
   /** Run folder name (null: `<dataset>-<variant>-<yyyymmdd-hhmmss>`). */
   runName: string | null;
+  /** CT: initial γ_0 = γ(1), the clean end of the learnable schedule (eq. 67). */
+  ctGamma0: number;
+  /** CT: initial γ_1 = γ(0), the noise end of the learnable schedule (eq. 67). */
+  ctGamma1: number;
+  /** CT: hidden width of the schedule network γ̃ (eq. 66). */
+  ctGammaHidden: number;
+  /** FM: σ of the extra Gaussian noise on z_t (eq. 10). */
+  fmSigma: number;
+  /** CT/FM: ODE sampler used by the training-time evaluation. */
+  sampler: "euler" | "heun";
+  /** CT/FM: sampler steps used by the training-time evaluation. */
+  sampleSteps: number;
   /** Stop after this many optimisation steps (0 = no limit). */
   maxSteps: number;
   /** Use only the first N training images (0 = all). */
@@ -441,6 +453,57 @@ export const FIELDS = [
     min: 1,
     default: 20,
     help: "steps between synchronisations of shared parameters across workers",
+  },
+  // continuous time (variants ct, fm)
+  {
+    name: "ctGamma0",
+    group: "continuous",
+    type: "float",
+    default: -9.21,
+    help: "CT: initial γ_0 = γ(1) = −log SNR(1); −9.21 gives ᾱ(1) = 0.9999, the DT schedule's " +
+      "clean end (the paper gives no value)",
+  },
+  {
+    name: "ctGamma1",
+    group: "continuous",
+    type: "float",
+    default: 9.21,
+    help: "CT: initial γ_1 = γ(0) = −log SNR(0), must exceed ctGamma0; 9.21 gives ᾱ(0) = 1e-4, " +
+      "the DT schedule's noise end (the paper gives no value)",
+  },
+  {
+    name: "ctGammaHidden",
+    group: "continuous",
+    type: "int",
+    min: 1,
+    default: 16,
+    help: "CT: hidden width of the positive-weight schedule network γ̃ (the paper gives none; " +
+      "16 sigmoids are ample for a monotone curve on [0, 1])",
+  },
+  {
+    name: "fmSigma",
+    group: "continuous",
+    type: "float",
+    min: 0,
+    default: 0,
+    help: "FM: σ of the Gaussian noise added to z_t = t·u_y + (1 − t)·z_0 (paper: 0)",
+  },
+  {
+    name: "sampler",
+    group: "continuous",
+    type: "enum",
+    values: ["euler", "heun"],
+    default: "euler",
+    help: "CT/FM: ODE sampler of the training-time evaluation (CT: DDIM step; heun: 2nd order)",
+  },
+  {
+    name: "sampleSteps",
+    group: "continuous",
+    type: "int",
+    min: 1,
+    default: 10,
+    help: "CT/FM: sampler steps of the training-time evaluation (10 keeps it cheap; the paper " +
+      "reports 1000, see deno task eval)",
   },
   // output
   {

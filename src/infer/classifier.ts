@@ -193,10 +193,19 @@ async function openAll(engine: Engine, folder: ModelFolder) {
   for (const [i, b] of folder.blocks.entries()) {
     blocks.push(await engine.open(b, `${dir}/${m.blocks[i].file}`));
   }
-  blocks.forEach((s, i) => checkIo(s, `${dir}/${m.blocks[i].file}`, ["x", "z"], "uhat"));
+  const continuous = m.variant === "ct" || m.variant === "fm";
+  const [inputs, out] = continuous
+    ? [["x", "z", "t"], m.variant === "ct" ? "uhat" : "vhat"]
+    : [["x", "z"], "uhat"];
+  blocks.forEach((s, i) => checkIo(s, `${dir}/${m.blocks[i].file}`, inputs, out));
   const cls = await engine.open(folder.classifier, `${dir}/${m.classifier.file}`);
   checkIo(cls, `${dir}/${m.classifier.file}`, ["z"], "logits");
-  return { m, blocks, cls };
+  let sched: GraphSession | undefined;
+  if (folder.schedule && m.schedule.graph) {
+    sched = await engine.open(folder.schedule, `${dir}/${m.schedule.graph.file}`);
+    checkIo(sched, `${dir}/${m.schedule.graph.file}`, ["t"], "gamma");
+  }
+  return { m, blocks, cls, sched, continuous, out };
 }
 
 /**
@@ -218,7 +227,7 @@ export async function createClassifier(o: ClassifierOptions): Promise<Classifier
   const folder = await loadModelFolder(o.modelDir);
   samplerFor(folder.manifest, o.sampler, o.steps);
   const { engine, note } = await selectEngine(o.provider ?? "auto", { threads: o.threads });
-  const { m, blocks, cls } = await openAll(engine, folder);
+  const { m, blocks, cls, sched, continuous, out: netOut } = await openAll(engine, folder);
   const { channels, height, width } = m.input;
   const size = channels * height * width, K = m.classNames.length, d = m.embedDim;
 
@@ -242,8 +251,18 @@ export async function createClassifier(o: ClassifierOptions): Promise<Classifier
         steps,
         stochastic: opts.noise ?? m.sampler.noise,
         noise,
-        denoise: async (t, z) =>
-          (await blocks[t - 1].run({ x: xFeed, z: { data: z, dims: [b, d] } })).uhat,
+        denoise: continuous
+          ? async (t, z) =>
+            (await blocks[0].run({
+              x: xFeed,
+              z: { data: z, dims: [b, d] },
+              t: { data: new Float32Array(b).fill(t), dims: [b] },
+            }))[netOut]
+          : async (t, z) =>
+            (await blocks[t - 1].run({ x: xFeed, z: { data: z, dims: [b, d] } })).uhat,
+        gamma: sched
+          ? async (t) => (await sched.run({ t: { data: t, dims: [t.length] } })).gamma
+          : undefined,
         onStep: opts.onStep,
       });
       const l = (await cls.run({ z: { data: zT, dims: [b, d] } })).logits;
@@ -276,7 +295,7 @@ export async function createClassifier(o: ClassifierOptions): Promise<Classifier
       });
     },
     async close() {
-      await Promise.all([...blocks, cls].map((s) => s.release()));
+      await Promise.all([...blocks, cls, ...(sched ? [sched] : [])].map((s) => s.release()));
     },
   };
 }

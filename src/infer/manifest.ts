@@ -119,7 +119,11 @@ export interface Manifest {
   format: "noprop-onnx";
   /** Manifest version, {@linkcode MANIFEST_VERSION}. */
   version: number;
-  /** Model variant: `dt` (discrete time); `ct` and `fm` are reserved. */
+  /**
+   * Model variant: `dt` (discrete time), `ct` (continuous time) or `fm` (flow matching). For
+   * ct/fm, T = 1 and `blocks` holds the one network graph (inputs x, z, t; output `uhat` for
+   * ct, `vhat` for fm).
+   */
   variant: string;
   /** Number of blocks. */
   T: number;
@@ -131,8 +135,11 @@ export interface Manifest {
   normalization: { mean: number[]; std: number[] };
   /** Label-embedding dimension d (the size of z). */
   embedDim: number;
-  /** Schedule name and the DT sampler coefficients for t = 1..T (index t − 1). */
-  schedule: { name: string; a: number[]; b: number[]; c: number[] };
+  /**
+   * Schedule name and the DT sampler coefficients for t = 1..T (index t − 1; empty for ct/fm);
+   * for ct, `graph` is the schedule graph t → gamma, alpha, sigma.
+   */
+  schedule: { name: string; a: number[]; b: number[]; c: number[]; graph?: GraphRef };
   /** Default sampler settings. */
   sampler: { name: string; steps: number; noise: boolean };
   /** ONNX opset of the graphs. */
@@ -260,13 +267,20 @@ export function parseManifest(text: string, where: string): Manifest {
   };
   if (normalization.std.some((s) => s <= 0)) fail(where, `"normalization.std" must be positive`);
   const embedDim = posInt(m.embedDim, where, "embedDim");
+  const continuous = variant === "ct" || variant === "fm";
+  if (continuous && T !== 1) fail(where, `"T" must be 1 for ${variant} models (one network)`);
+  const nCoef = continuous ? 0 : T;
   const sc = obj(m.schedule, where, "schedule");
-  const schedule = {
+  const schedule: Manifest["schedule"] = {
     name: str(sc.name, where, "schedule.name"),
-    a: numbers(sc.a, where, "schedule.a", T),
-    b: numbers(sc.b, where, "schedule.b", T),
-    c: numbers(sc.c, where, "schedule.c", T),
+    a: numbers(sc.a, where, "schedule.a", nCoef),
+    b: numbers(sc.b, where, "schedule.b", nCoef),
+    c: numbers(sc.c, where, "schedule.c", nCoef),
   };
+  if (sc.graph !== undefined) schedule.graph = graphRef(sc.graph, where, "schedule.graph");
+  if (variant === "ct" && !schedule.graph) {
+    fail(where, `"schedule.graph" is required for ct models`);
+  }
   if (schedule.c.some((c) => c < 0)) fail(where, `"schedule.c" must be non-negative`);
   const sp = obj(m.sampler, where, "sampler");
   if (typeof sp.noise !== "boolean") fail(where, `"sampler.noise" must be true or false`);
@@ -281,7 +295,9 @@ export function parseManifest(text: string, where: string): Manifest {
   }
   const blocks = m.blocks.map((b, i) => graphRef(b, where, `blocks[${i}]`));
   const classifier = graphRef(m.classifier, where, "classifier");
-  const files = [...blocks, classifier].map((g) => g.file);
+  const files = [...blocks, classifier, ...(schedule.graph ? [schedule.graph] : [])].map((g) =>
+    g.file
+  );
   if (new Set(files).size !== files.length) fail(where, "two graphs share one file name");
   return {
     format: MANIFEST_FORMAT,

@@ -51,6 +51,14 @@ export type { RawImage } from "./image/types.ts";
 export { FixedNoise, type NoiseSource, SeededNormal } from "./sampler/random.ts";
 export type { Sampler, SamplerRun } from "./sampler/types.ts";
 export { dtSampler } from "./sampler/dt.ts";
+export {
+  CONTINUOUS_SAMPLERS,
+  type ContinuousSamplerName,
+  eulerSampler,
+  heunSampler,
+  integrate,
+  type IntegrateOptions,
+} from "./sampler/continuous.ts";
 export { getSampler, registerSampler, samplerNames } from "./sampler/registry.ts";
 export { parseProvider, selectEngine, type Selection } from "./runtime/select.ts";
 export { CUDA_INSTALL_COMMAND, nodeEngine, type NodeProvider } from "./runtime/ort_node.ts";

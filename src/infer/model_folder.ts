@@ -34,6 +34,8 @@ export interface ModelFolder {
   blocks: Uint8Array[];
   /** Classifier graph bytes. */
   classifier: Uint8Array;
+  /** The ct schedule graph's bytes (manifest `schedule.graph`), if any. */
+  schedule?: Uint8Array;
 }
 
 /**
@@ -136,5 +138,7 @@ export async function loadModelFolder(dir: string): Promise<ModelFolder> {
   const blocks: Uint8Array[] = [];
   for (const g of manifest.blocks) blocks.push(await readGraph(d, real, g));
   const classifier = await readGraph(d, real, manifest.classifier);
-  return { dir: d, manifest, blocks, classifier };
+  const sg = manifest.schedule.graph;
+  const schedule = sg ? await readGraph(d, real, sg) : undefined;
+  return { dir: d, manifest, blocks, classifier, ...(schedule ? { schedule } : {}) };
 }

@@ -26,6 +26,7 @@ import { scheduleFromAlphaBar, type ScheduleName } from "../schedule.ts";
 import type { Manifest } from "@noprop/infer";
 import { blockGraph } from "./block_graph.ts";
 import { classifierGraph } from "./classifier_graph.ts";
+import { exportContinuous } from "./export_continuous.ts";
 import { OPSET } from "./graph.ts";
 import { type NamedTensor, WeightMap } from "./weights.ts";
 
@@ -149,6 +150,9 @@ export async function exportRun(runDir: string, opts: ExportOptions = {}): Promi
     throw new ExportError((e as Error).message);
   }
   const md = file.metadata;
+  if (md.format === "noprop-ct" || md.format === "noprop-fm") {
+    return exportContinuous(runDir, file, opts, (m) => new ExportError(m), manifestJson);
+  }
   if (md.format !== "noprop-dt") {
     throw new ExportError(`${path}: metadata format ${JSON.stringify(md.format)} is not noprop-dt`);
   }

@@ -23,6 +23,8 @@ import { evaluateDT } from "./evaluate.ts";
 import { runMetadata } from "./metadata.ts";
 import { ProgressBar } from "./progress.ts";
 import { LocalTeam, type Team, WorkerTeam } from "./team.ts";
+import { trainBackprop } from "./backprop.ts";
+import { trainContinuous } from "./continuous.ts";
 
 /** Options of {@linkcode train}. */
 export interface TrainOptions {
@@ -46,6 +48,8 @@ export interface TrainResult {
 
 /** Trains NoProp-DT as configured (see the module doc). */
 export async function train(config: Config, opts: TrainOptions = {}): Promise<TrainResult> {
+  if (config.method === "backprop") return trainBackprop(config, opts);
+  if (config.variant !== "dt") return trainContinuous(config, opts);
   const cfg = resolveRunName(config);
   const runDir = opts.resumeDir ?? `${cfg.outDir}/${cfg.runName}`;
   const backend = await initBackend(cfg.backend);

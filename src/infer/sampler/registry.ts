@@ -1,28 +1,25 @@
 /**
- * Samplers by name. `dt` is built in; the continuous-time variants (CT, FM) will register
- * `euler` and `heun` here. Asking for a sampler the model's variant cannot use, or an unknown
+ * Samplers by name: `dt` for NoProp-DT, `euler` and `heun` for the continuous-time variants
+ * (CT, FM). Asking for a sampler the model's variant cannot use, or an unknown
  * one, is a one-line {@linkcode InferError}.
  *
  * @example
  * ```ts
  * import { getSampler, samplerNames } from "./registry.ts";
- * samplerNames(); // ["dt"]
+ * samplerNames(); // ["dt", "euler", "heun"]
  * // getSampler("dt", manifest).run(...)
  * ```
  * @module
  */
 import { InferError } from "../errors.ts";
 import type { Manifest } from "../manifest.ts";
+import { eulerSampler, heunSampler } from "./continuous.ts";
 import { dtSampler } from "./dt.ts";
 import type { Sampler } from "./types.ts";
 
-const registry = new Map<string, Sampler>([[dtSampler.name, dtSampler]]);
-
-/** Names reserved for the continuous-time variants, not implemented yet. */
-const PLANNED: Record<string, string> = {
-  euler: "continuous-time models (variants ct, fm)",
-  heun: "continuous-time models (variants ct, fm)",
-};
+const registry = new Map<string, Sampler>(
+  [dtSampler, eulerSampler, heunSampler].map((s) => [s.name, s]),
+);
 
 /**
  * Adds (or replaces) a sampler.
@@ -30,7 +27,8 @@ const PLANNED: Record<string, string> = {
  * @example
  * ```ts
  * import { registerSampler } from "./registry.ts";
- * import { dtSampler } from "./dt.ts";
+ * import { eulerSampler, heunSampler } from "./continuous.ts";
+import { dtSampler } from "./dt.ts";
  * registerSampler({ ...dtSampler, name: "dt-copy" });
  * ```
  */
@@ -66,18 +64,19 @@ export function getSampler(name: string, manifest: Manifest): Sampler {
   const fits = [...registry.values()].filter((x) => x.variants.includes(manifest.variant));
   const options = fits.map((x) => x.name).join(", ") || "none";
   if (!s) {
-    const why = PLANNED[name] ? ` is for ${PLANNED[name]} and not available yet` : " is unknown";
     throw new InferError(
       "bad-option",
-      `sampler "${name}"${why}; this ${manifest.variant} model takes: ${options}`,
+      `sampler "${name}" is unknown; this ${manifest.variant} model takes: ${options}`,
     );
   }
   if (!s.variants.includes(manifest.variant)) {
     throw new InferError(
       "bad-option",
-      `sampler "${name}" works with ${
-        s.variants.join("/")
-      } models, this one is ${manifest.variant}; use: ${options}`,
+      `sampler "${name}" is for ${
+        s.variants.includes("dt") ? "discrete-time" : "continuous-time"
+      } models (variants ${
+        s.variants.join(", ")
+      }); this ${manifest.variant} model takes: ${options}`,
     );
   }
   return s;

@@ -38,8 +38,13 @@ export interface SamplerRun {
   stochastic: boolean;
   /** Source of z_0 and of the per-step noise. */
   noise: NoiseSource;
-  /** û_t for the whole batch from block `t` (1-based) given z ([batch × embedDim]). */
+  /**
+   * DT: û_t for the whole batch from block `t` (1-based) given z ([batch × embedDim]).
+   * CT/FM: the network's û (CT) or v̂ (FM) at continuous time `t` ∈ [0, 1].
+   */
   denoise(t: number, z: Float32Array): Promise<Float32Array>;
+  /** CT only: γ(t) of the learnable schedule at each of the times `t`. */
+  gamma?(t: Float32Array): Promise<Float32Array>;
   /** Called after each step with the step index (1-based), û and the new z. */
   onStep?(t: number, uhat: Float32Array, z: Float32Array): void;
 }

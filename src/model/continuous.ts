@@ -1,0 +1,151 @@
+/**
+ * The NoProp-CT / NoProp-FM network: ONE network for every t ∈ [0, 1] (paper v1 §2.2.2–2.2.3,
+ * Fig. 6, no BatchNorm). t = 0 is noise, t = 1 is clean (the DT index direction).
+ *
+ * - Image branch: conv(w0) → ReLU → maxpool2 → dropout → conv(w1) → ReLU → dropout →
+ *   conv(w2) → ReLU → maxpool2 → dropout → flatten (NHWC order) → FC(hidden) → ReLU.
+ * - z branch: FC(hidden) → ReLU.
+ * - Time branch: 64-d sinusoidal embedding of t → FC(hidden) → ReLU.
+ * - Head: concat(3·hidden) → FC(hidden) → ReLU → FC(hidden/2) → ReLU → FC(classes).
+ *
+ * CT reads the logits as û = softmax(logits)·W_Embed (`denoised`), FM as the velocity
+ * v̂ = logits·W_Embed (no softmax; {@linkcode velocity}).
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { continuousForward, continuousSpec, createContinuousNet } from "./continuous.ts";
+ * import { evalContext } from "./layers.ts";
+ * import { Rng } from "../rng.ts";
+ * const spec = continuousSpec({ height: 28, width: 28, channels: 1, classes: 10, embedDim: 10 });
+ * const p = createContinuousNet(spec, new Rng(0));
+ * const logits = continuousForward(p, tf.zeros([2, 28, 28, 1]), tf.zeros([2, 10]), tf.zeros([2]), evalContext());
+ * logits.shape; // [2, 10]
+ * ```
+ * @module
+ */
+import { tf } from "../deps.ts";
+import type { Rng } from "../rng.ts";
+import { type BlockSpec, blockSpec, flatSize } from "./block.ts";
+import { conv, dense, dropout, type ForwardContext, maxPool2 } from "./layers.ts";
+import { ParamSet } from "./params.ts";
+
+/** Dimension of the sinusoidal time embedding (paper Fig. 6). */
+export const TIME_EMBED_DIM = 64;
+/** t is scaled by this before the sinusoids (as in DDPM's step index, t ∈ [0, 1] → [0, 1000]). */
+export const TIME_SCALE = 1000;
+
+/** Shapes of the continuous network: a DT {@linkcode BlockSpec} with zAsImage = false. */
+export type ContinuousSpec = BlockSpec;
+
+/**
+ * A {@linkcode ContinuousSpec} with the paper's widths filled in.
+ *
+ * @example
+ * ```ts
+ * import { continuousSpec } from "./continuous.ts";
+ * continuousSpec({ height: 28, width: 28, channels: 1, classes: 10, embedDim: 10 }).hidden; // 256
+ * ```
+ */
+export function continuousSpec(
+  s: Pick<BlockSpec, "height" | "width" | "channels" | "classes" | "embedDim"> & Partial<BlockSpec>,
+): ContinuousSpec {
+  return blockSpec({ ...s, zAsImage: false });
+}
+
+/**
+ * Creates the network's parameters (PyTorch default init from `rng`).
+ *
+ * @example
+ * ```ts
+ * import { continuousSpec, createContinuousNet } from "./continuous.ts";
+ * import { Rng } from "../rng.ts";
+ * const spec = continuousSpec({ height: 8, width: 8, channels: 1, classes: 3, embedDim: 3, widths: [2, 2, 2], hidden: 8 });
+ * createContinuousNet(spec, new Rng(0)).get("time.fc.w").shape; // [64, 8]
+ * ```
+ */
+export function createContinuousNet(spec: ContinuousSpec, rng: Rng): ParamSet {
+  const p = new ParamSet();
+  const H = spec.hidden;
+  const [w0, w1, w2] = spec.widths;
+  p.conv("img.conv1", 3, spec.channels, w0, rng);
+  p.conv("img.conv2", 3, w0, w1, rng);
+  p.conv("img.conv3", 3, w1, w2, rng);
+  p.dense("img.fc", flatSize(spec), H, rng);
+  p.dense("z.fc", spec.embedDim, H, rng);
+  p.dense("time.fc", TIME_EMBED_DIM, H, rng);
+  p.dense("head.fc1", 3 * H, H, rng);
+  p.dense("head.fc2", H, H / 2, rng);
+  p.dense("head.fc3", H / 2, spec.classes, rng);
+  return p;
+}
+
+/**
+ * Frequencies of the sinusoidal embedding: f_i = 10000^(−i/32), i = 0..31.
+ *
+ * @example
+ * ```ts
+ * import { timeFrequencies } from "./continuous.ts";
+ * timeFrequencies()[0]; // 1
+ * ```
+ */
+export function timeFrequencies(): Float32Array {
+  const half = TIME_EMBED_DIM / 2;
+  return Float32Array.from({ length: half }, (_, i) => Math.exp(-Math.log(10000) * i / half));
+}
+
+/**
+ * The 64-d sinusoidal embedding [sin(1000·t·f), cos(1000·t·f)] of t [N] → [N, 64].
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { timeEmbedding } from "./continuous.ts";
+ * timeEmbedding(tf.zeros([1])).shape; // [1, 64]
+ * ```
+ */
+export function timeEmbedding(t: tf.Tensor1D): tf.Tensor2D {
+  const arg = tf.mul(tf.expandDims(tf.mul(t, TIME_SCALE), 1), tf.tensor1d(timeFrequencies()));
+  return tf.concat([tf.sin(arg), tf.cos(arg)], 1) as tf.Tensor2D;
+}
+
+/**
+ * Logits [N, classes] of the network from x [N, H, W, C], z [N, d] and t [N].
+ *
+ * @example
+ * ```ts
+ * import { continuousForward } from "./continuous.ts";
+ * // const logits = continuousForward(params, x, z, t, evalContext());
+ * ```
+ */
+export function continuousForward(
+  p: ParamSet,
+  x: tf.Tensor4D,
+  z: tf.Tensor2D,
+  t: tf.Tensor1D,
+  ctx: ForwardContext,
+): tf.Tensor2D {
+  let h = dropout(ctx, maxPool2(tf.relu(conv(p, "img.conv1", x))));
+  h = dropout(ctx, tf.relu(conv(p, "img.conv2", h)));
+  h = dropout(ctx, maxPool2(tf.relu(conv(p, "img.conv3", h))));
+  const img = tf.relu(dense(p, "img.fc", tf.reshape(h, [h.shape[0], -1])));
+  const zf = tf.relu(dense(p, "z.fc", z));
+  const tf_ = tf.relu(dense(p, "time.fc", timeEmbedding(t)));
+  let o = tf.relu(dense(p, "head.fc1", tf.concat([img, zf, tf_], 1)));
+  o = tf.relu(dense(p, "head.fc2", o));
+  return dense(p, "head.fc3", o);
+}
+
+/**
+ * FM's velocity v̂ = logits·W_Embed (eq. 10–13; no softmax).
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { velocity } from "./continuous.ts";
+ * velocity(tf.tensor2d([[1, -1]]), tf.eye(2)); // [[1, -1]]
+ * ```
+ */
+export function velocity(logits: tf.Tensor2D, W: tf.Tensor): tf.Tensor2D {
+  return tf.matMul(logits, W as tf.Tensor2D);
+}

@@ -1,0 +1,163 @@
+/**
+ * The whole NoProp-CT / NoProp-FM model: the one network û_θ(z_t, x, t), the label embedding,
+ * and for CT the linear classifier on z_1 and the learnable schedule (eq. 65–67).
+ * Parameter names in one flat map (for weights files): `net.*`, `cls.*`, `sched.*`, `embed.W`.
+ *
+ * @example
+ * ```ts
+ * import { createContinuousModel } from "./continuous_model.ts";
+ * const m = createContinuousModel({
+ *   variant: "ct", image: { height: 28, width: 28, channels: 1 }, classes: 10,
+ *   embedding: "onehot", embedDim: 20, widths: [4, 4, 4], hidden: 16, seed: 0,
+ *   gamma0: -9.21, gamma1: 9.21, gammaHidden: 16,
+ * });
+ * m.schedule !== null; // true
+ * ```
+ * @module
+ */
+import type { tf } from "../deps.ts";
+import { Rng } from "../rng.ts";
+import { createCtSchedule } from "../schedule.ts";
+import { type ContinuousSpec, continuousSpec, createContinuousNet } from "./continuous.ts";
+import { type Embedding, learnedEmbedding, oneHotEmbedding } from "./embedding.ts";
+import { streamSeed } from "./noprop.ts";
+import { ParamSet } from "./params.ts";
+
+/** Options of {@linkcode createContinuousModel}. */
+export interface ContinuousOptions {
+  /** `ct` or `fm`. */
+  variant: "ct" | "fm";
+  /** Input image shape. */
+  image: { height: number; width: number; channels: number };
+  /** Number of classes. */
+  classes: number;
+  /** `onehot` or `learned` (the prototype embedding is DT-only here). */
+  embedding: "onehot" | "learned" | "prototype";
+  /** d for `learned`. */
+  embedDim: number;
+  /** Conv widths. */
+  widths: [number, number, number];
+  /** FC width. */
+  hidden: number;
+  /** Seed. */
+  seed: number;
+  /** CT: initial γ_0. */
+  gamma0: number;
+  /** CT: initial γ_1. */
+  gamma1: number;
+  /** CT: γ̃'s width. */
+  gammaHidden: number;
+}
+
+/** A NoProp-CT or -FM model. */
+export interface ContinuousModel {
+  /** `ct` or `fm`. */
+  variant: "ct" | "fm";
+  /** Network shapes. */
+  spec: ContinuousSpec;
+  /** The network (names without the `net.` prefix). */
+  net: ParamSet;
+  /** CT: classifier `cls.w` [d, classes], `cls.b` on z_1; FM: empty (nearest embedding). */
+  classifier: ParamSet;
+  /** CT: the learnable schedule; FM: null. */
+  schedule: ParamSet | null;
+  /** W_Embed. */
+  embedding: Embedding;
+}
+
+/**
+ * Builds a freshly initialised model (streams: net 1, embedding 1000, classifier 2000,
+ * schedule 2500 of the seed).
+ *
+ * @example
+ * ```ts
+ * import { createContinuousModel } from "./continuous_model.ts";
+ * const m = createContinuousModel({ variant: "fm", image: { height: 8, width: 8, channels: 1 },
+ *   classes: 3, embedding: "onehot", embedDim: 3, widths: [2, 2, 2], hidden: 8, seed: 1,
+ *   gamma0: -5, gamma1: 5, gammaHidden: 4 });
+ * m.schedule; // null
+ * ```
+ */
+export function createContinuousModel(o: ContinuousOptions): ContinuousModel {
+  if (o.embedding === "prototype") {
+    throw new Error("the prototype embedding is not supported for ct/fm; use onehot or learned");
+  }
+  const embedding = o.embedding === "onehot"
+    ? oneHotEmbedding(o.classes)
+    : learnedEmbedding(o.classes, o.embedDim, new Rng(streamSeed(o.seed, 1000)));
+  const spec = continuousSpec({
+    ...o.image,
+    classes: o.classes,
+    embedDim: embedding.dim,
+    widths: o.widths,
+    hidden: o.hidden,
+  });
+  const net = createContinuousNet(spec, new Rng(streamSeed(o.seed, 1)));
+  const classifier = new ParamSet();
+  let schedule = null;
+  if (o.variant === "ct") {
+    classifier.dense("cls", embedding.dim, o.classes, new Rng(streamSeed(o.seed, 2000)));
+    schedule = createCtSchedule(
+      { gamma0: o.gamma0, gamma1: o.gamma1, hidden: o.gammaHidden },
+      new Rng(streamSeed(o.seed, 2500)),
+    );
+  }
+  return { variant: o.variant, spec, net, classifier, schedule, embedding };
+}
+
+/**
+ * Every trainable variable: network, classifier, schedule, and W_Embed when learnable.
+ *
+ * @example
+ * ```ts
+ * import { continuousVariables } from "./continuous_model.ts";
+ * // new AdamW(continuousVariables(model), opts)
+ * ```
+ */
+export function continuousVariables(m: ContinuousModel): tf.Variable[] {
+  return [
+    ...m.net.variables(),
+    ...m.classifier.variables(),
+    ...(m.schedule?.variables() ?? []),
+    ...(m.embedding.trainable ? [m.embedding.W] : []),
+  ];
+}
+
+/**
+ * Every tensor as a flat name → array map (`net.*`, `cls.*`, `sched.*`, `embed.W`).
+ *
+ * @example
+ * ```ts
+ * import { continuousArrays } from "./continuous_model.ts";
+ * // const arrays = await continuousArrays(model); Object.keys(arrays).includes("embed.W")
+ * ```
+ */
+export async function continuousArrays(
+  m: ContinuousModel,
+): Promise<Record<string, { shape: number[]; data: Float32Array }>> {
+  const out: Record<string, { shape: number[]; data: Float32Array }> = {};
+  for (const [k, v] of Object.entries(await m.net.toArrays())) out[`net.${k}`] = v;
+  Object.assign(out, await m.classifier.toArrays());
+  if (m.schedule) Object.assign(out, await m.schedule.toArrays());
+  out["embed.W"] = {
+    shape: m.embedding.W.shape.slice(),
+    data: (await m.embedding.W.data()) as Float32Array,
+  };
+  return out;
+}
+
+/**
+ * Frees every tensor of the model.
+ *
+ * @example
+ * ```ts
+ * import { disposeContinuousModel } from "./continuous_model.ts";
+ * // disposeContinuousModel(model);
+ * ```
+ */
+export function disposeContinuousModel(m: ContinuousModel): void {
+  m.net.dispose();
+  m.classifier.dispose();
+  m.schedule?.dispose();
+  m.embedding.W.dispose();
+}

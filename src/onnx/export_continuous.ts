@@ -1,0 +1,152 @@
+/**
+ * Export of a NoProp-CT / -FM run (`weights.safetensors` with format `noprop-ct`/`noprop-fm`):
+ * `network.onnx` (inputs x, z, t → `uhat` or `vhat`), `classifier.onnx` (CT: the linear
+ * classifier on z_1; FM: logits = −‖z − u_k‖², the nearest embedding), for CT `schedule.onnx`
+ * (t → gamma, alpha, sigma), and `manifest.json` (variant ct/fm, T = 1, `blocks` = [network],
+ * `schedule.graph`, default sampler `euler` with 10 steps), written last.
+ *
+ * @example
+ * ```ts
+ * import { exportContinuous } from "./export_continuous.ts";
+ * // await exportContinuous("models/mnist-ct-…", file, { outDir: "/tmp/ct" });
+ * ```
+ * @module
+ */
+import { writeFileAtomic } from "../atomic.ts";
+import { createHash } from "../deps.ts";
+import type { ContinuousSpec } from "../model/continuous.ts";
+import type { SafetensorsFile } from "../safetensors.ts";
+import type { CtScheduleValues } from "../schedule.ts";
+import type { GraphRef, Manifest } from "@noprop/infer";
+import { classifierGraph } from "./classifier_graph.ts";
+import { continuousGraph, ctScheduleGraph, nearestEmbeddingGraph } from "./continuous_graph.ts";
+import type { ExportOptions, ExportResult } from "./export.ts";
+import { OPSET } from "./graph.ts";
+import { type NamedTensor, WeightMap } from "./weights.ts";
+
+/** Default sampler steps written into the manifest. */
+export const DEFAULT_CONTINUOUS_STEPS = 10;
+
+function sha256(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+function softplus(x: number): number {
+  return x > 20 ? x : Math.log1p(Math.exp(x));
+}
+
+/**
+ * Writes the graphs and the manifest of a ct/fm run (see the module doc). `fail` builds the
+ * caller's error type; `manifestJson` lays out the manifest.
+ *
+ * @example
+ * ```ts
+ * import { exportContinuous } from "./export_continuous.ts";
+ * // const r = await exportContinuous(runDir, file, {}, (m) => new Error(m), manifestJson);
+ * ```
+ */
+export async function exportContinuous(
+  runDir: string,
+  file: SafetensorsFile,
+  opts: ExportOptions,
+  fail: (msg: string) => Error,
+  manifestJson: (m: Manifest) => string,
+): Promise<ExportResult> {
+  const path = `${runDir}/weights.safetensors`;
+  const md = file.metadata;
+  const variant = md.variant;
+  if (variant !== "ct" && variant !== "fm") throw fail(`${path}: variant "${variant}" unknown`);
+  const need = (k: string) => {
+    if (md[k] === undefined) throw fail(`${path}: metadata "${k}" is missing`);
+    return JSON.parse(md[k]);
+  };
+  const spec = need("spec") as ContinuousSpec;
+  const classNames = need("classNames") as string[];
+  const norm = need("normalization") as { mean: number[]; std: number[] };
+  const tensors: Record<string, NamedTensor> = {};
+  for (const [k, t] of Object.entries(file.tensors)) {
+    if (t.dtype === "F32") tensors[k] = { shape: t.shape, data: t.data as Float32Array };
+  }
+  const embed = tensors["embed.W"];
+  if (!embed) throw fail(`${path}: tensor "embed.W" is missing`);
+  const outDir = opts.outDir ?? runDir;
+  await Deno.mkdir(outDir, { recursive: true });
+  const write = async (name: string, bytes: Uint8Array): Promise<GraphRef> => {
+    await writeFileAtomic(`${outDir}/${name}`, bytes);
+    return { file: name, sha256: sha256(bytes) };
+  };
+  const net = continuousGraph({
+    variant,
+    spec,
+    weights: WeightMap.withPrefix(tensors, "net"),
+    embed,
+    name: "network",
+  });
+  const netRef = await write(
+    "network.onnx",
+    net.encode({
+      docString: `NoProp-${variant.toUpperCase()} network: (x, z_t, t) → ${
+        variant === "ct" ? "û" : "v̂"
+      }`,
+    }),
+  );
+  const cls = variant === "ct"
+    ? classifierGraph(WeightMap.withPrefix(tensors, "cls"), spec.embedDim, spec.classes)
+    : nearestEmbeddingGraph(embed);
+  const clsRef = await write("classifier.onnx", cls.encode({ docString: "NoProp: z_1 → logits" }));
+  const schedule: Manifest["schedule"] = {
+    name: variant === "ct" ? "learned" : "fm",
+    a: [],
+    b: [],
+    c: [],
+  };
+  if (variant === "ct") {
+    const w = WeightMap.withPrefix(tensors, "sched");
+    const H = tensors["sched.a"]?.shape[0];
+    if (!H) throw fail(`${path}: tensor "sched.a" is missing`);
+    const v: CtScheduleValues = {
+      a: Float64Array.from(w.get("a", [H]), softplus),
+      b: Float64Array.from(w.get("b", [H])),
+      c: Float64Array.from(w.get("c", [H]), softplus),
+      gamma0: w.get("gamma0", [1])[0],
+      gamma1: w.get("gamma1", [1])[0],
+    };
+    schedule.graph = await write(
+      "schedule.onnx",
+      ctScheduleGraph(v).encode({ docString: "NoProp-CT schedule: t → γ, √ᾱ, √(1 − ᾱ)" }),
+    );
+  }
+  const manifest: Manifest = {
+    format: "noprop-onnx",
+    version: 1,
+    variant,
+    T: 1,
+    classNames,
+    input: {
+      layout: "NCHW",
+      dtype: "float32",
+      channels: spec.channels,
+      height: spec.height,
+      width: spec.width,
+    },
+    normalization: { mean: norm.mean, std: norm.std },
+    embedDim: spec.embedDim,
+    schedule,
+    sampler: { name: "euler", steps: DEFAULT_CONTINUOUS_STEPS, noise: false },
+    opset: OPSET,
+    blocks: [netRef],
+    classifier: clsRef,
+  };
+  await writeFileAtomic(`${outDir}/manifest.json`, manifestJson(manifest));
+  return {
+    outDir,
+    files: [
+      netRef.file,
+      clsRef.file,
+      ...(schedule.graph ? [schedule.graph.file] : []),
+      "manifest.json",
+    ],
+    manifest,
+    blockNodes: [net.nodeCount],
+  };
+}

@@ -1,0 +1,135 @@
+/**
+ * The backprop baseline of the paper (eq. 17–19): the same T blocks, classifier and label
+ * embedding as NoProp-DT, chained and trained end to end:
+ *   z_0 ~ N(0, I);  z_t = (1 − α_t)·z_{t−1} + α_t·û_t(z_{t−1}, x),  α_t = tanh(w_t);
+ *   loss = CE(classifier(z_T), y).
+ * The mixing weights w_t are learnable scalars, stored as `mix.w` [T] in the weights file.
+ * Unlike NoProp, block t's input is block t−1's output, so gradients cross every block.
+ *
+ * @example
+ * ```ts
+ * import { backpropForward, createMix } from "./backprop_model.ts";
+ * // const mix = createMix(model.schedule.T);
+ * // const logits = backpropForward(model, mix, x, z0, contexts);
+ * ```
+ * @module
+ */
+import { tf } from "../deps.ts";
+import { blockForward } from "../model/block.ts";
+import { denoised } from "../model/embedding.ts";
+import { dense, evalContext, type ForwardContext } from "../model/layers.ts";
+import type { NoPropDT } from "../model/noprop.ts";
+import { Rng } from "../rng.ts";
+
+/**
+ * Initial w_t: atanh(0.5), so every α_t starts at 0.5. (w_t = 0 would make α_t = 0 and give
+ * the blocks no gradient on the first step; the paper does not say how w_t is initialised.)
+ *
+ * @example
+ * ```ts
+ * import { MIX_INIT } from "./backprop_model.ts";
+ * Math.tanh(MIX_INIT); // 0.5
+ * ```
+ */
+export const MIX_INIT: number = Math.atanh(0.5);
+
+/**
+ * The learnable mixing weights w_1..w_T as one variable of shape [T].
+ *
+ * @example
+ * ```ts
+ * import { createMix } from "./backprop_model.ts";
+ * createMix(3).shape; // [3]
+ * ```
+ */
+export function createMix(T: number): tf.Variable {
+  return tf.variable(tf.fill([T], MIX_INIT), true, `mix.w_${T}_${mixId++}`);
+}
+let mixId = 0;
+
+/**
+ * Every trainable variable of the baseline: all blocks, the classifier, W_Embed when
+ * learnable, and the mixing weights (one optimizer over all of them).
+ *
+ * @example
+ * ```ts
+ * import { backpropVariables } from "./backprop_model.ts";
+ * // new AdamW(backpropVariables(model, mix), opts);
+ * ```
+ */
+export function backpropVariables(model: NoPropDT, mix: tf.Variable): tf.Variable[] {
+  return [
+    ...model.blocks.flatMap((b) => b.variables()),
+    ...model.classifier.variables(),
+    ...(model.embedding.trainable ? [model.embedding.W] : []),
+    mix,
+  ];
+}
+
+/**
+ * The end-to-end chain (eq. 17–19): classifier logits [N, K] from x [N, H, W, C] and the
+ * starting noise z0 [N, d]. `ctxs[t−1]` is block t's forward context (training or eval).
+ *
+ * @example
+ * ```ts
+ * import { backpropForward } from "./backprop_model.ts";
+ * import { evalContext } from "../model/layers.ts";
+ * // backpropForward(model, mix, x, z0, model.blocks.map(() => evalContext()));
+ * ```
+ */
+export function backpropForward(
+  model: NoPropDT,
+  mix: tf.Variable,
+  x: tf.Tensor4D,
+  z0: tf.Tensor2D,
+  ctxs: ForwardContext[],
+): tf.Tensor2D {
+  const alpha = tf.tanh(mix);
+  let z = z0;
+  model.blocks.forEach((block, i) => {
+    const a = tf.slice(alpha, [i], [1]);
+    const uHat = denoised(blockForward(block, model.spec, x, z, ctxs[i]), model.embedding.W);
+    z = tf.add(tf.mul(tf.sub(1, a), z), tf.mul(a, uHat));
+  });
+  return dense(model.classifier, "cls", z);
+}
+
+/**
+ * Test accuracy of the baseline (deterministic given z_0, drawn from `seed`).
+ *
+ * @example
+ * ```ts
+ * import { evaluateBackprop } from "./backprop_model.ts";
+ * // const { acc } = await evaluateBackprop(model, mix, batches, { seed: 1 });
+ * ```
+ */
+export async function evaluateBackprop(
+  model: NoPropDT,
+  mix: tf.Variable,
+  batches: Iterable<{ x: Float32Array; y: Int32Array | Uint8Array; size: number }>,
+  opts: { seed: number },
+): Promise<{ acc: number; count: number }> {
+  const rng = new Rng(opts.seed);
+  const { height, width, channels } = model.spec;
+  const d = model.embedding.dim;
+  let ok = 0, count = 0;
+  for (const b of batches) {
+    const n = b.size;
+    const pred = tf.tidy(() => {
+      const x = tf.tensor4d(b.x.subarray(0, n * height * width * channels), [
+        n,
+        height,
+        width,
+        channels,
+      ]);
+      const z0 = tf.tensor2d(rng.fillNormal(new Float32Array(n * d)), [n, d]);
+      const ctxs = model.blocks.map(() => evalContext());
+      return tf.argMax(backpropForward(model, mix, x, z0, ctxs), 1);
+    });
+    const p = await pred.data();
+    pred.dispose();
+    for (let i = 0; i < n; i++) if (p[i] === b.y[i]) ok++;
+    count += n;
+  }
+  return { acc: ok / Math.max(1, count), count };
+}

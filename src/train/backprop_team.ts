@@ -1,0 +1,141 @@
+/**
+ * {@linkcode BackpropTeam}: the backprop baseline behind the same {@linkcode Team} interface as
+ * NoProp's block trainers. One AdamW over every parameter; each batch runs the whole chain
+ * (see `backprop_model.ts`) and back-propagates CE(classifier(z_T), y) through all T blocks.
+ * The data order is NoProp's (stream `(seed, 5000 + epoch)`), so both methods see the same
+ * batches; z_0 comes from the stream `(seed, 3000)` and block t's dropout masks from (t, step).
+ *
+ * @example
+ * ```ts
+ * import { BackpropTeam } from "./backprop_team.ts";
+ * // const team = new BackpropTeam(model, mix, hyper, train, stats);
+ * // await team.run(0, 0, 20, (loss) => console.log(loss));
+ * ```
+ * @module
+ */
+import { tf } from "../deps.ts";
+import { batches } from "../data/batches.ts";
+import type { NormStats } from "../data/normalize.ts";
+import type { ImageSet } from "../data/types.ts";
+import { applyBatchNormUpdates, type ForwardContext } from "../model/layers.ts";
+import { type NoPropDT, streamSeed } from "../model/noprop.ts";
+import { crossEntropy } from "../losses.ts";
+import { Rng } from "../rng.ts";
+import { AdamW } from "./adamw.ts";
+import { backpropForward, backpropVariables } from "./backprop_model.ts";
+import {
+  batchesPerEpoch,
+  type RangeResult,
+  type TrainerHyper,
+  type TrainerState,
+} from "./block_trainer.ts";
+import type { Team } from "./team.ts";
+
+/** Trains the whole chain end to end in this process. */
+export class BackpropTeam implements Team {
+  readonly #opt: AdamW;
+  readonly #vars: tf.Variable[];
+  readonly #rng: Rng;
+
+  /** Creates the single optimizer over all parameters. */
+  constructor(
+    readonly model: NoPropDT,
+    readonly mix: tf.Variable,
+    readonly hyper: TrainerHyper,
+    readonly train: ImageSet,
+    readonly stats: NormStats,
+  ) {
+    this.#vars = backpropVariables(model, mix);
+    this.#opt = new AdamW(this.#vars, {
+      lr: hyper.lr,
+      weightDecay: hyper.weightDecay,
+      beta1: hyper.beta1,
+      beta2: hyper.beta2,
+      eps: hyper.adamEps,
+    });
+    this.#rng = new Rng(streamSeed(hyper.seed, 3000));
+  }
+
+  /**
+   * One end-to-end step on a batch; returns the loss. Exposed for tests.
+   *
+   * @example
+   * ```ts
+   * // const loss = team.step(x, y, 0);
+   * ```
+   */
+  step(x: tf.Tensor4D, y: tf.Tensor1D, step: number): number {
+    const { model, hyper } = this;
+    const B = x.shape[0], d = model.embedding.dim;
+    const z0 = tf.tensor2d(this.#rng.fillNormal(new Float32Array(B * d)), [B, d]);
+    const ctxs: ForwardContext[] = model.blocks.map((_, i) => ({
+      training: true,
+      dropout: hyper.dropout,
+      bnMomentum: hyper.bnMomentum,
+      seed: streamSeed(step, 7000 + i + 1),
+      updates: [],
+    }));
+    const { value, grads } = tf.variableGrads(
+      () => crossEntropy(backpropForward(model, this.mix, x, z0, ctxs), y),
+      this.#vars,
+    );
+    const v = value.dataSync()[0];
+    if (Number.isFinite(v)) {
+      this.#opt.apply(this.#vars.map((w) => grads[w.name] ?? tf.zerosLike(w)));
+      model.blocks.forEach((b, i) => applyBatchNormUpdates(b, ctxs[i]));
+    } else {
+      for (const c of ctxs) tf.dispose(c.updates.map((u) => u.value));
+    }
+    tf.dispose([value, z0]);
+    tf.dispose(grads);
+    return v;
+  }
+
+  /** See {@linkcode Team.run}; the loss reported per batch is the cross-entropy. */
+  async run(
+    epoch: number,
+    from: number,
+    to: number,
+    onBatch: (loss: number) => void,
+  ): Promise<RangeResult> {
+    const { model, hyper } = this;
+    const { height, width, channels } = model.spec;
+    const B = hyper.batchSize;
+    const perEpoch = batchesPerEpoch(this.train, B);
+    const lossSum = new Float64Array(1);
+    let done = 0;
+    const it = batches(this.train, {
+      batchSize: B,
+      stats: this.stats,
+      rng: new Rng(streamSeed(hyper.seed, 5000 + epoch)),
+      dropLast: true,
+      startBatch: from,
+    });
+    for (const b of it) {
+      if (b.index >= to) break;
+      const step = epoch * perEpoch + b.index;
+      const x = tf.tensor4d(b.x, [B, height, width, channels]);
+      const y = tf.tensor1d(b.y, "int32");
+      const v = this.step(x, y, step);
+      tf.dispose([x, y]);
+      if (!Number.isFinite(v)) {
+        throw new Error(`backprop loss is ${v} at step ${step}: training stopped`);
+      }
+      lossSum[0] += v;
+      done++;
+      onBatch(v);
+      await Promise.resolve();
+    }
+    return { lossSum, batches: done, samples: done * B };
+  }
+
+  /** Nothing to gather: the model is trained in place (no per-block trainer states). */
+  collect(): Promise<TrainerState[]> {
+    return Promise.resolve([]);
+  }
+
+  /** Frees the optimizer state. */
+  close(): void {
+    this.#opt.dispose();
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Loads a trained NoProp-CT / -FM run (`weights.safetensors` written by `trainContinuous`) back
+ * into a {@linkcode ContinuousModel}, from the weights file alone (shapes come from its metadata
+ * and tensor shapes).
+ *
+ * @example
+ * ```ts
+ * import { loadContinuousRun } from "./continuous_load.ts";
+ * // const { model, classNames, dataset } = await loadContinuousRun("models/mnist-ct-…");
+ * ```
+ * @module
+ */
+import type { DatasetName } from "../config/schema.ts";
+import type { ContinuousSpec } from "../model/continuous.ts";
+import { type ContinuousModel, createContinuousModel } from "../model/continuous_model.ts";
+import type { ParamArrays } from "../model/params.ts";
+import { tf } from "../deps.ts";
+import { loadSafetensors } from "../safetensors.ts";
+
+/** A loaded run. */
+export interface LoadedContinuousRun {
+  /** The model with the trained weights. */
+  model: ContinuousModel;
+  /** Dataset the run was trained on. */
+  dataset: DatasetName;
+  /** Class names. */
+  classNames: string[];
+}
+
+/**
+ * Reads `<runDir>/weights.safetensors` of a ct/fm run; throws a one-line error for a DT run.
+ *
+ * @example
+ * ```ts
+ * import { loadContinuousRun } from "./continuous_load.ts";
+ * // (await loadContinuousRun(dir)).model.variant; // "ct"
+ * ```
+ */
+export async function loadContinuousRun(runDir: string): Promise<LoadedContinuousRun> {
+  const { tensors, metadata } = await loadSafetensors(`${runDir}/weights.safetensors`);
+  const variant = metadata.variant;
+  if (variant !== "ct" && variant !== "fm") {
+    throw new Error(`${runDir} is not a ct/fm run (variant: ${variant ?? "dt"})`);
+  }
+  const spec = JSON.parse(metadata.spec) as ContinuousSpec;
+  const model = createContinuousModel({
+    variant,
+    image: { height: spec.height, width: spec.width, channels: spec.channels },
+    classes: spec.classes,
+    embedding: metadata.embedding as "onehot" | "learned",
+    embedDim: spec.embedDim,
+    widths: spec.widths,
+    hidden: spec.hidden,
+    seed: 0,
+    gamma0: -1,
+    gamma1: 1,
+    gammaHidden: variant === "ct" ? tensors["sched.a"].shape[0] : 1,
+  });
+  const pick = (prefix: string, strip: boolean) => {
+    const out: ParamArrays = {};
+    for (const [k, v] of Object.entries(tensors)) {
+      if (k.startsWith(prefix)) {
+        out[strip ? k.slice(prefix.length) : k] = { shape: v.shape, data: v.data as Float32Array };
+      }
+    }
+    return out;
+  };
+  model.net.assignFrom(pick("net.", true));
+  model.classifier.assignFrom(pick("cls.", false));
+  model.schedule?.assignFrom(pick("sched.", false));
+  const W = tensors["embed.W"];
+  tf.tidy(() => model.embedding.W.assign(tf.tensor(W.data as Float32Array, W.shape, "float32")));
+  return {
+    model,
+    dataset: metadata.dataset as DatasetName,
+    classNames: JSON.parse(metadata.classNames),
+  };
+}

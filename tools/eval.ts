@@ -1,0 +1,173 @@
+/**
+ * `deno task eval`: test accuracy of a trained NoProp-CT / -FM run for every sampler and step
+ * count, with time per image, through TensorFlow.js (the training-side network and the same
+ * Euler/Heun driver as the runtime, `src/infer/sampler/continuous.ts`). Prints a Markdown table
+ * and saves it as `<run>/eval.md` plus the rows as `<run>/eval.json`.
+ *
+ * The same z_0 (seeded) is used for every sampler and step count, so rows differ only by the
+ * integrator.
+ *
+ * @example
+ * ```ts
+ * import { main } from "./eval.ts";
+ * // await main(["--run", "models/mnist-ct-…", "--steps", "1,10,100", "--sampler", "euler,heun"]);
+ * ```
+ * @module
+ */
+import { initBackend } from "../src/backend/mod.ts";
+import { type BackendChoice, BACKENDS } from "../src/config/schema.ts";
+import { batches } from "../src/data/batches.ts";
+import { loadDataset } from "../src/data/mod.ts";
+import { NORMALIZATION } from "../src/data/normalize.ts";
+import { parseArgs } from "../src/deps.ts";
+import {
+  checkContinuousSampler,
+  type CONTINUOUS_SAMPLERS,
+} from "../src/infer/sampler/continuous.ts";
+import { writeFileAtomic } from "../src/atomic.ts";
+import { evaluateContinuous } from "../src/train/continuous_eval.ts";
+import { loadContinuousRun } from "../src/train/continuous_load.ts";
+import { limitSet } from "../src/train/setup.ts";
+
+const USAGE =
+  `usage: deno task eval --run models/<run> [--steps 1,2,5,10,20,50,100,1000] [--sampler euler,heun]
+                      [--data-dir DIR] [--limit N] [--batch N] [--seed N] [--backend auto|webgpu|wasm|cpu]
+
+  --run DIR       a ct/fm training run folder (weights.safetensors)
+  --steps LIST    sampler step counts (integers ≥ 1)
+  --sampler LIST  euler and/or heun
+  --data-dir DIR  dataset folder (default: $NOPROP_DATA_DIR or the download cache)
+  --limit N       evaluate only the first N test images (0 = all)
+  --batch N       evaluation batch size (default 1000)
+  --seed N        seed of z_0 (default 1)`;
+
+/** One row of the table. */
+export interface EvalRow {
+  /** Sampler. */
+  sampler: string;
+  /** Steps. */
+  steps: number;
+  /** Test accuracy. */
+  accuracy: number;
+  /** Images evaluated. */
+  count: number;
+  /** Milliseconds per image. */
+  msPerImage: number;
+}
+
+/**
+ * Formats rows as a Markdown table.
+ *
+ * @example
+ * ```ts
+ * import { formatTable } from "./eval.ts";
+ * formatTable([{ sampler: "euler", steps: 10, accuracy: 0.9, count: 100, msPerImage: 1.5 }]);
+ * ```
+ */
+export function formatTable(rows: EvalRow[]): string {
+  const out = [
+    "| sampler | steps | test accuracy | images | ms / image |",
+    "| ------- | ----: | ------------: | -----: | ---------: |",
+  ];
+  for (const r of rows) {
+    out.push(
+      `| ${r.sampler} | ${r.steps} | ${(100 * r.accuracy).toFixed(2)}% | ${r.count} | ${
+        r.msPerImage.toFixed(3)
+      } |`,
+    );
+  }
+  return out.join("\n");
+}
+
+function list(s: string): string[] {
+  return s.split(",").map((x) => x.trim()).filter((x) => x !== "");
+}
+
+/**
+ * Runs the CLI; returns the exit status (2: bad arguments, 1: failure).
+ *
+ * @example
+ * ```ts
+ * import { main } from "./eval.ts";
+ * // Deno.exit(await main(Deno.args));
+ * ```
+ */
+export async function main(argv: string[]): Promise<number> {
+  let a;
+  try {
+    a = parseArgs({
+      args: argv,
+      options: {
+        run: { type: "string" },
+        steps: { type: "string", default: "1,2,5,10,20,50,100,1000" },
+        sampler: { type: "string", default: "euler,heun" },
+        "data-dir": { type: "string" },
+        limit: { type: "string", default: "0" },
+        batch: { type: "string", default: "1000" },
+        seed: { type: "string", default: "1" },
+        backend: { type: "string", default: "auto" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+    if (a.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    if (!a.run) throw new Error("--run is required");
+    const samplers = list(a.sampler!);
+    const steps = list(a.steps!).map(Number);
+    if (!samplers.length || !steps.length) throw new Error("--steps and --sampler need values");
+    for (const s of samplers) for (const n of steps) checkContinuousSampler(s, n);
+    if (!(BACKENDS as readonly string[]).includes(a.backend!)) {
+      throw new Error(`unknown backend "${a.backend}" (expected ${BACKENDS.join(", ")})`);
+    }
+    for (const k of ["limit", "batch", "seed"] as const) {
+      const v = Number(a[k]);
+      if (!Number.isInteger(v) || v < (k === "batch" ? 1 : 0)) {
+        throw new Error(`--${k} must be an integer, got ${a[k]}`);
+      }
+    }
+  } catch (e) {
+    console.error(`error: ${(e as Error).message.split("\n")[0]}\n${USAGE}`);
+    return 2;
+  }
+  try {
+    await initBackend(a.backend as BackendChoice);
+    const { model, dataset } = await loadContinuousRun(a.run!);
+    const dataDir = a["data-dir"] ?? Deno.env.get("NOPROP_DATA_DIR");
+    const data = await loadDataset(dataset, dataDir ? { dataDir } : {});
+    const test = limitSet(data.test, Number(a.limit));
+    const rows: EvalRow[] = [];
+    for (const sampler of list(a.sampler!)) {
+      for (const steps of list(a.steps!).map(Number)) {
+        const r = await evaluateContinuous(
+          model,
+          batches(test, { batchSize: Number(a.batch), stats: NORMALIZATION[dataset] }),
+          { seed: Number(a.seed), sampler: sampler as typeof CONTINUOUS_SAMPLERS[number], steps },
+        );
+        const row = {
+          sampler,
+          steps,
+          accuracy: r.acc,
+          count: r.count,
+          msPerImage: 1000 * r.seconds / r.count,
+        };
+        rows.push(row);
+        console.error(formatTable([row]).split("\n")[2]);
+      }
+    }
+    const table = formatTable(rows);
+    console.log(`NoProp-${model.variant.toUpperCase()} ${dataset} (${a.run}):\n${table}`);
+    await writeFileAtomic(`${a.run}/eval.md`, table + "\n");
+    await writeFileAtomic(`${a.run}/eval.json`, JSON.stringify(rows, null, 2) + "\n");
+    return 0;
+  } catch (e) {
+    if (Deno.env.get("NOPROP_DEBUG")) console.error(e);
+    console.error(`error: ${(e as Error).message.split("\n")[0]}`);
+    return 1;
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));
