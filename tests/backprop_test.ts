@@ -39,7 +39,7 @@ Deno.test("backprop baseline: one step changes every block (gradients cross bloc
   const before = await Promise.all(m.blocks.map((b) => b.toArrays()));
   const x = tf.randomNormal([6, 8, 8, 1], 0, 1, "float32", 3) as tf.Tensor4D;
   const y = tf.tensor1d([0, 1, 2, 0, 1, 2], "int32");
-  const loss = team.step(x, y, 0);
+  const loss = await team.step(x, y, 0);
   assert(Number.isFinite(loss) && loss > 0, `loss ${loss}`);
   const after = await Promise.all(m.blocks.map((b) => b.toArrays()));
   for (let t = 0; t < 4; t++) {

@@ -13,6 +13,7 @@ import { sampleContinuous } from "../src/train/continuous_eval.ts";
 import { loadContinuousRun } from "../src/train/continuous_load.ts";
 import { train } from "../src/train/mod.ts";
 import { tinyConfig, writeSyntheticMnist } from "./train_fixtures.ts";
+import { checkOnnx, onnxChecker } from "./onnx_fixtures.ts";
 
 await initBackend("wasm");
 const data = await Deno.makeTempDir({ prefix: "noprop-ct-export-" });
@@ -71,4 +72,22 @@ Deno.test("the runtime rejects 0 steps for a ct model and the dt sampler for it"
   assert(msg.includes('sampler "dt" is for discrete-time models'), msg);
   assertEquals((await clf.logits(x, 1, { sampler: "heun", steps: 3 })).length, 10);
   await clf.close();
+});
+
+const python = await onnxChecker();
+Deno.test({
+  name: "every ct/fm graph passes onnx.checker.check_model(full_check=True)",
+  ignore: !python,
+  fn: async () => {
+    const files: string[] = [];
+    for (const variant of ["ct", "fm"] as const) {
+      const out = await Deno.makeTempDir();
+      const r = await train(tinyConfig(data, out, { variant, epochs: 1, maxSteps: 1 }), {
+        quiet: true,
+      });
+      const ex = await exportRun(r.runDir, { outDir: `${out}/onnx` });
+      files.push(...ex.files.filter((f) => f.endsWith(".onnx")).map((f) => `${ex.outDir}/${f}`));
+    }
+    assertEquals(await checkOnnx(python!, files), []);
+  },
 });

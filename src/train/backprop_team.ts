@@ -61,10 +61,10 @@ export class BackpropTeam implements Team {
    *
    * @example
    * ```ts
-   * // const loss = team.step(x, y, 0);
+   * // const loss = await team.step(x, y, 0);
    * ```
    */
-  step(x: tf.Tensor4D, y: tf.Tensor1D, step: number): number {
+  async step(x: tf.Tensor4D, y: tf.Tensor1D, step: number): Promise<number> {
     const { model, hyper } = this;
     const B = x.shape[0], d = model.embedding.dim;
     const z0 = tf.tensor2d(this.#rng.fillNormal(new Float32Array(B * d)), [B, d]);
@@ -79,7 +79,7 @@ export class BackpropTeam implements Team {
       () => crossEntropy(backpropForward(model, this.mix, x, z0, ctxs), y),
       this.#vars,
     );
-    const v = value.dataSync()[0];
+    const v = (await value.data())[0]; // async read: dataSync fails under webgpu in Deno
     if (Number.isFinite(v)) {
       this.#opt.apply(this.#vars.map((w) => grads[w.name] ?? tf.zerosLike(w)));
       model.blocks.forEach((b, i) => applyBatchNormUpdates(b, ctxs[i]));
@@ -116,7 +116,7 @@ export class BackpropTeam implements Team {
       const step = epoch * perEpoch + b.index;
       const x = tf.tensor4d(b.x, [B, height, width, channels]);
       const y = tf.tensor1d(b.y, "int32");
-      const v = this.step(x, y, step);
+      const v = await this.step(x, y, step);
       tf.dispose([x, y]);
       if (!Number.isFinite(v)) {
         throw new Error(`backprop loss is ${v} at step ${step}: training stopped`);
