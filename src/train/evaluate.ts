@@ -39,12 +39,14 @@ export function sampleDT(
   z0: tf.Tensor2D,
   eps: tf.Tensor2D[],
 ): { noisy: tf.Tensor2D; clean: tf.Tensor2D } {
-  return tf.tidy(() => {
-    const { schedule: s, embedding } = model;
-    const n = x.shape[0];
-    const ctx = evalContext();
-    let zN = z0, zC = z0;
-    for (let t = 1; t <= s.T; t++) {
+  const { schedule: s, embedding } = model;
+  const n = x.shape[0];
+  const ctx = evalContext();
+  let zN = z0, zC = z0;
+  for (let t = 1; t <= s.T; t++) {
+    // One tidy per block: only z_t survives, so memory stays at one block's activations
+    // (a tidy around the whole chain kept all T blocks' and overflowed wasm memory at paper widths).
+    const [nextN, nextC] = tf.tidy(() => {
       const block = model.blocks[t - 1];
       const feat = imageFeatures(block, x, ctx);
       const logits = blockHead(
@@ -56,14 +58,24 @@ export function sampleDT(
       );
       const uHat = denoised(logits, embedding.W);
       const [uN, uC] = tf.split(uHat, [n, n], 0) as tf.Tensor2D[];
-      zN = tf.add(
-        tf.add(tf.mul(uN, s.a[t]), tf.mul(zN, s.b[t])),
-        tf.mul(eps[t - 1], Math.sqrt(s.c[t])),
-      );
-      zC = tf.add(tf.mul(uC, s.a[t]), tf.mul(zC, s.b[t]));
-    }
-    return { noisy: dense(model.classifier, "cls", zN), clean: dense(model.classifier, "cls", zC) };
-  });
+      return [
+        tf.add(
+          tf.add(tf.mul(uN, s.a[t]), tf.mul(zN, s.b[t])),
+          tf.mul(eps[t - 1], Math.sqrt(s.c[t])),
+        ),
+        tf.add(tf.mul(uC, s.a[t]), tf.mul(zC, s.b[t])),
+      ] as tf.Tensor2D[];
+    });
+    if (zN !== z0) tf.dispose([zN, zC]);
+    zN = nextN;
+    zC = nextC;
+  }
+  const out = tf.tidy(() => ({
+    noisy: dense(model.classifier, "cls", zN),
+    clean: dense(model.classifier, "cls", zC),
+  }));
+  if (zN !== z0) tf.dispose([zN, zC]);
+  return out;
 }
 
 /**

@@ -108,6 +108,8 @@ export async function train(config: Config, opts: TrainOptions = {}): Promise<Tr
       const epochDone = pos.batch >= perEpoch;
       if (epochDone) pos = { epoch: pos.epoch + 1, batch: 0, step: pos.step };
       const states = await team.collect(); // all block weights into `model`
+      // Checkpoint before evaluating, so a failing evaluation never costs training work.
+      await saveCheckpoint(runDir, model, meta, states, pos);
       // Evaluate (eq. 3 sampler, with and without noise) after every `evalEvery` epochs and at the end.
       let acc;
       const finished = pos.epoch >= cfg.epochs || pos.step >= lastStep;
@@ -145,7 +147,6 @@ export async function train(config: Config, opts: TrainOptions = {}): Promise<Tr
             } samples/s`,
         );
       }
-      await saveCheckpoint(runDir, model, meta, states, pos);
     }
   } catch (err) {
     if (err instanceof NonFiniteLossError) {
