@@ -102,6 +102,7 @@ export {
   backpropVariables,
   createMix,
   evaluateBackprop,
+  initClassifierFromEmbedding,
 } from "./src/train/backprop_model.ts";
 export { BackpropTeam } from "./src/train/backprop_team.ts";
 export { trainBackprop } from "./src/train/backprop.ts";

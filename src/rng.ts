@@ -13,65 +13,36 @@
  * ```
  * @module
  */
+import { SeededNormal, type SeededNormalState } from "./infer/sampler/random.ts";
 
-/** Serializable state of an {@linkcode Rng}. */
-export interface RngState {
-  /** The 32-bit mulberry32 counter. */
-  s: number;
-  /** A second normal deviate left over from the last Box–Muller pair, or null. */
-  spare: number | null;
-}
+/**
+ * Serializable state of an {@linkcode Rng} (the runtime's `SeededNormalState`).
+ *
+ * @example
+ * ```ts
+ * import { Rng, type RngState } from "./rng.ts";
+ * const saved: RngState = new Rng(1).state();
+ * ```
+ */
+export type RngState = SeededNormalState;
 
-/** Seedable generator of uniform and normal deviates. */
-export class Rng {
-  #s: number;
-  #spare: number | null = null;
-
-  /** Creates a generator from an integer seed. */
-  constructor(seed: number) {
-    this.#s = (seed >>> 0) ^ 0x9e3779b9;
-  }
-
-  /** Rebuilds a generator from {@linkcode Rng.state}'s output. */
-  static fromState(state: RngState): Rng {
-    const r = new Rng(0);
-    r.#s = state.s >>> 0;
-    r.#spare = state.spare;
-    return r;
-  }
-
-  /** The current state, as plain JSON-serializable data. */
-  state(): RngState {
-    return { s: this.#s, spare: this.#spare };
-  }
-
-  /** A uniform deviate in [0, 1). */
-  uniform(): number {
-    let t = (this.#s = (this.#s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  /** A standard normal deviate (Box–Muller, pairs cached). */
-  normal(): number {
-    if (this.#spare !== null) {
-      const v = this.#spare;
-      this.#spare = null;
-      return v;
-    }
-    let u = 0;
-    while (u === 0) u = this.uniform();
-    const v = this.uniform();
-    const r = Math.sqrt(-2 * Math.log(u));
-    this.#spare = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
-  }
-
+/**
+ * Seedable generator of uniform and normal deviates: the runtime's {@linkcode SeededNormal}
+ * (one implementation of mulberry32 and Box–Muller, so trainer and runtime draw the same
+ * streams) plus the trainer's extras. `Rng.fromState(state)` rebuilds an `Rng`.
+ *
+ * @example
+ * ```ts
+ * import { Rng } from "./rng.ts";
+ * const rng = new Rng(42);
+ * rng.shuffle(Uint32Array.of(0, 1, 2, 3));
+ * const again = Rng.fromState(rng.state()); // an Rng that continues the same stream
+ * ```
+ */
+export class Rng extends SeededNormal {
   /** Fills `out` with standard normal deviates and returns it. */
   fillNormal(out: Float32Array): Float32Array {
-    for (let i = 0; i < out.length; i++) out[i] = this.normal();
-    return out;
+    return this.fill(out);
   }
 
   /** An integer in [0, n). */

@@ -61,9 +61,9 @@ Deno.test("train --method backprop learns on generated data and writes mix.w", a
   const cfg = tinyConfig(data, out, { method: "backprop", epochs: 3, lr: 1e-2 });
   const r = await train(cfg, { quiet: true });
   assertEquals(r.steps, 60);
-  // The end-to-end chain learns slowly at this tiny size (about 0.4 after 60 steps): only ask
-  // for clearly above chance and a falling loss.
-  assert(r.last!.accClean > 0.25, `accuracy ${JSON.stringify(r.last)} (chance 0.1)`);
+  // With the nearest-embedding classifier init every class is reachable and the chain learns
+  // this generated task (1.0 measured; with PyTorch's random init it stalled near 0.4).
+  assert(r.last!.accClean > 0.9, `accuracy ${JSON.stringify(r.last)} (chance 0.1)`);
   const { tensors, metadata } = await loadSafetensors(`${r.runDir}/weights.safetensors`);
   assertEquals(tensors["mix.w"].shape, [3]);
   assertEquals(metadata.method, "backprop");

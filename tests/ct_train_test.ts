@@ -63,12 +63,8 @@ Deno.test("a tiny NoProp-FM run learns far above chance; Heun at 10 steps is not
   assert(heun.acc >= euler.acc - 0.05, `Heun ${heun.acc} vs Euler ${euler.acc}`);
 });
 
-Deno.test("ct/fm reject --resume and the prototype embedding with a clear message", async () => {
+Deno.test("ct/fm reject the prototype embedding with a clear message", async () => {
   const out = await Deno.makeTempDir();
-  await assertRejects(
-    () => train(tinyConfig(data, out, { variant: "ct" }), { quiet: true, resumeDir: out }),
-    /--resume is not supported for --variant ct/,
-  );
   await assertRejects(
     () => train(tinyConfig(data, out, { variant: "fm", embedding: "prototype" }), { quiet: true }),
     /prototype embedding is not supported/,

@@ -65,7 +65,11 @@ Deno.test("export: a folder without weights, bad metadata or a bad flag is a one
   await saveSafetensors(`${empty}/weights.safetensors`, {}, { format: "something-else" });
   r = await run("--run", empty);
   assertEquals(r.code, 1);
-  assert(/^error: .*metadata format "something-else" is not noprop-dt$/.test(r.stderr), r.stderr);
+  assert(
+    /^error: .*metadata format "something-else" is not noprop-dt, noprop-backprop, noprop-ct or noprop-fm$/
+      .test(r.stderr),
+    r.stderr,
+  );
 
   r = await run("--frobnicate");
   assertEquals(r.code, 2);

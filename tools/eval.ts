@@ -1,8 +1,10 @@
 /**
  * `deno task eval`: test accuracy of a trained NoProp-CT / -FM run for every sampler and step
- * count, with time per image, through TensorFlow.js (the training-side network and the same
- * Euler/Heun driver as the runtime, `src/infer/sampler/continuous.ts`). Prints a Markdown table
- * and saves it as `<run>/eval.md` plus the rows as `<run>/eval.json`.
+ * count, with time per image, through TensorFlow.js (`--engine tfjs`, the default: the
+ * training-side network and the same Euler/Heun driver as the runtime,
+ * `src/infer/sampler/continuous.ts`) or through ONNX (`--engine onnx`: the run is exported to a
+ * temporary folder and sampled by `@noprop/infer` on onnxruntime-node's cpu provider). Prints a
+ * Markdown table and saves it as `<run>/eval.md` plus the rows as `<run>/eval.json`.
  *
  * The same z_0 (seeded) is used for every sampler and step count, so rows differ only by the
  * integrator.
@@ -28,10 +30,14 @@ import { writeFileAtomic } from "../src/atomic.ts";
 import { evaluateContinuous } from "../src/train/continuous_eval.ts";
 import { loadContinuousRun } from "../src/train/continuous_load.ts";
 import { limitSet } from "../src/train/setup.ts";
+import { exportRun } from "../src/onnx/export.ts";
+import { evaluateExported } from "../src/onnx/evaluate.ts";
+import { failed, usageError } from "./cli_errors.ts";
 
 const USAGE =
   `usage: deno task eval --run models/<run> [--steps 1,2,5,10,20,50,100,1000] [--sampler euler,heun]
-                      [--data-dir DIR] [--limit N] [--batch N] [--seed N] [--backend auto|webgpu|wasm|cpu]
+                      [--data-dir DIR] [--limit N] [--batch N] [--seed N] [--engine tfjs|onnx]
+                      [--backend auto|webgpu|wasm|cpu]
 
   --run DIR       a ct/fm training run folder (weights.safetensors)
   --steps LIST    sampler step counts (integers ≥ 1)
@@ -39,7 +45,8 @@ const USAGE =
   --data-dir DIR  dataset folder (default: $NOPROP_DATA_DIR or the download cache)
   --limit N       evaluate only the first N test images (0 = all)
   --batch N       evaluation batch size (default 1000)
-  --seed N        seed of z_0 (default 1)`;
+  --seed N        seed of z_0 (default 1)
+  --engine E      tfjs (default; --backend picks its backend) or onnx (onnxruntime-node cpu)`;
 
 /** One row of the table. */
 export interface EvalRow {
@@ -106,6 +113,7 @@ export async function main(argv: string[]): Promise<number> {
         batch: { type: "string", default: "1000" },
         seed: { type: "string", default: "1" },
         backend: { type: "string", default: "auto" },
+        engine: { type: "string", default: "tfjs" },
         help: { type: "boolean", short: "h", default: false },
       },
       strict: true,
@@ -123,6 +131,9 @@ export async function main(argv: string[]): Promise<number> {
     if (!(BACKENDS as readonly string[]).includes(a.backend!)) {
       throw new Error(`unknown backend "${a.backend}" (expected ${BACKENDS.join(", ")})`);
     }
+    if (a.engine !== "tfjs" && a.engine !== "onnx") {
+      throw new Error(`unknown engine "${a.engine}" (expected tfjs or onnx)`);
+    }
     for (const k of ["limit", "batch", "seed"] as const) {
       const v = Number(a[k]);
       if (!Number.isInteger(v) || v < (k === "batch" ? 1 : 0)) {
@@ -130,8 +141,7 @@ export async function main(argv: string[]): Promise<number> {
       }
     }
   } catch (e) {
-    console.error(`error: ${(e as Error).message.split("\n")[0]}\n${USAGE}`);
-    return 2;
+    return usageError(e, USAGE);
   }
   try {
     await initBackend(a.backend as BackendChoice);
@@ -140,33 +150,57 @@ export async function main(argv: string[]): Promise<number> {
     const data = await loadDataset(dataset, dataDir ? { dataDir } : {});
     const test = limitSet(data.test, Number(a.limit));
     const rows: EvalRow[] = [];
+    const onnxDir = a.engine === "onnx" ? await Deno.makeTempDir({ prefix: "noprop-eval-" }) : "";
+    if (onnxDir) await exportRun(a.run!, { outDir: onnxDir });
     for (const sampler of list(a.sampler!)) {
       for (const steps of list(a.steps!).map(Number)) {
-        const r = await evaluateContinuous(
-          model,
-          batches(test, { batchSize: Number(a.batch), stats: NORMALIZATION[dataset] }),
-          { seed: Number(a.seed), sampler: sampler as typeof CONTINUOUS_SAMPLERS[number], steps },
-        );
-        const row = {
-          sampler,
-          steps,
-          accuracy: r.acc,
-          count: r.count,
-          msPerImage: 1000 * r.seconds / r.count,
-        };
+        let row: EvalRow;
+        if (onnxDir) {
+          const r = await evaluateExported(onnxDir, {
+            dataset,
+            dataDir,
+            limit: test.count,
+            seed: Number(a.seed),
+            sampler,
+            steps,
+            batch: Number(a.batch),
+          });
+          row = {
+            sampler,
+            steps,
+            accuracy: r.accuracy,
+            count: r.count,
+            msPerImage: 1000 / r.imagesPerS,
+          };
+        } else {
+          const r = await evaluateContinuous(
+            model,
+            batches(test, { batchSize: Number(a.batch), stats: NORMALIZATION[dataset] }),
+            { seed: Number(a.seed), sampler: sampler as typeof CONTINUOUS_SAMPLERS[number], steps },
+          );
+          row = {
+            sampler,
+            steps,
+            accuracy: r.acc,
+            count: r.count,
+            msPerImage: 1000 * r.seconds / r.count,
+          };
+        }
         rows.push(row);
         console.error(formatTable([row]).split("\n")[2]);
       }
     }
     const table = formatTable(rows);
-    console.log(`NoProp-${model.variant.toUpperCase()} ${dataset} (${a.run}):\n${table}`);
+    if (onnxDir) await Deno.remove(onnxDir, { recursive: true });
+    const engine = onnxDir ? "ONNX, onnxruntime-node cpu" : "tfjs";
+    console.log(
+      `NoProp-${model.variant.toUpperCase()} ${dataset} (${a.run}, ${engine}):\n${table}`,
+    );
     await writeFileAtomic(`${a.run}/eval.md`, table + "\n");
     await writeFileAtomic(`${a.run}/eval.json`, JSON.stringify(rows, null, 2) + "\n");
     return 0;
   } catch (e) {
-    if (Deno.env.get("NOPROP_DEBUG")) console.error(e);
-    console.error(`error: ${(e as Error).message.split("\n")[0]}`);
-    return 1;
+    return failed(e);
   }
 }
 

@@ -22,6 +22,7 @@ import { parseArgs } from "../src/deps.ts";
 import type { DatasetName } from "../src/data/types.ts";
 import { ExportError, exportRun } from "../src/onnx/export.ts";
 import { loadSafetensors } from "../src/safetensors.ts";
+import { failed, usageError } from "./cli_errors.ts";
 
 const USAGE =
   `usage: deno task export [--run models/<run>] [--out DIR] [--noise] [--no-verify] [--eval [--data-dir DIR] [--eval-limit N]]
@@ -98,8 +99,7 @@ export async function main(argv: string[]): Promise<number> {
       allowPositionals: false,
     }).values;
   } catch (e) {
-    console.error(`error: ${(e as Error).message.split("\n")[0]}\n${USAGE}`);
-    return 2;
+    return usageError(e, USAGE);
   }
   if (args.help) {
     console.log(USAGE);
@@ -131,9 +131,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (e) {
-    if (Deno.env.get("NOPROP_DEBUG")) console.error(e);
-    console.error(`error: ${(e as Error).message.split("\n")[0]}`);
-    return 1;
+    return failed(e);
   }
 }
 

@@ -31,6 +31,11 @@ export const METHODS = ["noprop", "backprop"] as const;
 /** A training method name. */
 export type Method = (typeof METHODS)[number];
 
+/** Initial classifier of the backprop baseline: W_Embed's read-out, or PyTorch's default. */
+export const BACKPROP_CLASSIFIER_INITS = ["embedding", "default"] as const;
+/** A backprop-baseline classifier initialisation. */
+export type BackpropClassifierInit = (typeof BACKPROP_CLASSIFIER_INITS)[number];
+
 /** Noise schedules (see `src/schedule.ts`). */
 export const SCHEDULES = ["cosine", "linear"] as const;
 /** A noise schedule name. */
@@ -54,6 +59,8 @@ export interface Config {
   variant: Variant;
   /** NoProp or the backprop baseline. */
   method: Method;
+  /** Backprop baseline: initial classifier (see `src/train/backprop_model.ts`). */
+  backpropClassifierInit: BackpropClassifierInit;
   /** Training epochs. */
   epochs: number;
   /** Mini-batch size. */
@@ -254,6 +261,16 @@ export const FIELDS = [
     values: METHODS,
     default: "noprop",
     help: "train each block locally (noprop) or end to end (backprop baseline)",
+  },
+  {
+    name: "backpropClassifierInit",
+    group: "model",
+    type: "enum",
+    values: BACKPROP_CLASSIFIER_INITS,
+    default: "embedding",
+    help: "backprop baseline: initial classifier; embedding = nearest-embedding read-out " +
+      "(every class reachable from the simplex-valued z_T), default = PyTorch's random init, " +
+      "which can leave classes unreachable (README, 'NoProp vs backprop')",
   },
   {
     name: "T",
@@ -459,17 +476,18 @@ export const FIELDS = [
     name: "ctGamma0",
     group: "continuous",
     type: "float",
-    default: -9.21,
-    help: "CT: initial γ_0 = γ(1) = −log SNR(1); −9.21 gives ᾱ(1) = 0.9999, the DT schedule's " +
-      "clean end (the paper gives no value)",
+    default: -3,
+    help:
+      "CT: initial γ_0 = γ(1) = −log SNR(1); −3 gives ᾱ(1) = 0.953 (the paper gives no value; " +
+      "a wider range starves the image branch, README 'Choosing γ_0, γ_1')",
   },
   {
     name: "ctGamma1",
     group: "continuous",
     type: "float",
-    default: 9.21,
-    help: "CT: initial γ_1 = γ(0) = −log SNR(0), must exceed ctGamma0; 9.21 gives ᾱ(0) = 1e-4, " +
-      "the DT schedule's noise end (the paper gives no value)",
+    default: 3,
+    help: "CT: initial γ_1 = γ(0) = −log SNR(0), must exceed ctGamma0; 3 gives ᾱ(0) = 0.047 " +
+      "(the paper gives no value)",
   },
   {
     name: "ctGammaHidden",

@@ -48,7 +48,12 @@ export {
   toModelPixels,
 } from "./image/preprocess.ts";
 export type { RawImage } from "./image/types.ts";
-export { FixedNoise, type NoiseSource, SeededNormal } from "./sampler/random.ts";
+export {
+  FixedNoise,
+  type NoiseSource,
+  SeededNormal,
+  type SeededNormalState,
+} from "./sampler/random.ts";
 export type { Sampler, SamplerRun } from "./sampler/types.ts";
 export { dtSampler } from "./sampler/dt.ts";
 export {

@@ -38,6 +38,12 @@ export interface EvaluateExportedOptions {
   noise?: boolean;
   /** Seed (default 0). */
   seed?: number;
+  /** Sampler (default: the manifest's), e.g. `euler` or `heun` for ct/fm models. */
+  sampler?: string;
+  /** Sampler steps (default: the sampler's). */
+  steps?: number;
+  /** Images per runtime call (default 1000). */
+  batch?: number;
 }
 
 /**
@@ -78,7 +84,7 @@ export async function evaluateExported(
   const n = Math.min(test.count, o.limit ?? test.count);
   const size = test.height * test.width * test.channels;
   const clf = await createClassifier({ modelDir, provider: o.provider ?? "cpu" });
-  const chunk = 1000;
+  const chunk = o.batch ?? 1000;
   let ok = 0;
   const t0 = performance.now();
   for (let s = 0; s < n; s += chunk) {
@@ -90,7 +96,12 @@ export async function evaluateExported(
       new Float32Array(idx.length * size),
       "NCHW",
     );
-    const logits = await clf.logits(x, idx.length, { noise: o.noise, seed: (o.seed ?? 0) + s });
+    const logits = await clf.logits(x, idx.length, {
+      noise: o.noise,
+      seed: (o.seed ?? 0) + s,
+      sampler: o.sampler,
+      steps: o.steps,
+    });
     const K = clf.manifest.classNames.length;
     idx.forEach((img, i) => {
       let best = 0;

@@ -18,8 +18,6 @@
  * ```
  * @module
  */
-import { writeFileAtomic } from "../atomic.ts";
-import { createHash } from "../deps.ts";
 import type { BlockSpec } from "../model/block.ts";
 import { loadSafetensors, type Tensor } from "../safetensors.ts";
 import { scheduleFromAlphaBar, type ScheduleName } from "../schedule.ts";
@@ -27,7 +25,7 @@ import type { Manifest } from "@noprop/infer";
 import { blockGraph } from "./block_graph.ts";
 import { classifierGraph } from "./classifier_graph.ts";
 import { exportContinuous } from "./export_continuous.ts";
-import { OPSET } from "./graph.ts";
+import { writeGraph, writeManifest } from "./manifest_file.ts";
 import { type NamedTensor, WeightMap } from "./weights.ts";
 
 /**
@@ -86,10 +84,6 @@ export class ExportError extends Error {
     super(message);
     this.name = "ExportError";
   }
-}
-
-function sha256(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
 }
 
 function meta(md: Record<string, string>, key: string, path: string): string {
@@ -151,10 +145,14 @@ export async function exportRun(runDir: string, opts: ExportOptions = {}): Promi
   }
   const md = file.metadata;
   if (md.format === "noprop-ct" || md.format === "noprop-fm") {
-    return exportContinuous(runDir, file, opts, (m) => new ExportError(m), manifestJson);
+    return exportContinuous(runDir, file, opts, (m) => new ExportError(m));
   }
-  if (md.format !== "noprop-dt") {
-    throw new ExportError(`${path}: metadata format ${JSON.stringify(md.format)} is not noprop-dt`);
+  const backprop = md.format === "noprop-backprop";
+  if (md.format !== "noprop-dt" && !backprop) {
+    throw new ExportError(
+      `${path}: metadata format ${JSON.stringify(md.format)} is not noprop-dt, noprop-backprop, ` +
+        "noprop-ct or noprop-fm",
+    );
   }
   const variant = meta(md, "variant", path);
   if (variant !== "dt") {
@@ -171,11 +169,11 @@ export async function exportRun(runDir: string, opts: ExportOptions = {}): Promi
   if (classNames.length !== spec.classes) {
     throw new ExportError(`${path}: ${classNames.length} class names for ${spec.classes} classes`);
   }
-  const sched = scheduleFromAlphaBar(
+  const tensors = floats(file.tensors);
+  const sched = backprop ? backpropCoefficients(tensors["mix.w"], T, path) : scheduleFromAlphaBar(
     meta(md, "schedule", path) as ScheduleName,
     Float64Array.from(alphaBar),
   );
-  const tensors = floats(file.tensors);
   const embed = tensors["embed.W"];
   if (!embed) throw new ExportError(`${path}: tensor "embed.W" is missing`);
   const outDir = opts.outDir ?? runDir;
@@ -186,30 +184,21 @@ export async function exportRun(runDir: string, opts: ExportOptions = {}): Promi
   for (let t = 1; t <= T; t++) {
     const name = blockFileName(t).replace(".onnx", "");
     const g = blockGraph({ spec, weights: WeightMap.withPrefix(tensors, name), embed, name });
-    const bytes = g.encode({ docString: `NoProp-DT block ${t} of ${T}: (x, z_${t - 1}) → û_${t}` });
-    await writeFileAtomic(`${outDir}/${name}.onnx`, bytes);
-    blocks.push({ file: `${name}.onnx`, sha256: sha256(bytes) });
+    const what = backprop ? "Backprop-baseline block" : "NoProp-DT block";
+    const bytes = g.encode({ docString: `${what} ${t} of ${T}: (x, z_${t - 1}) → û_${t}` });
+    blocks.push(await writeGraph(outDir, `${name}.onnx`, bytes));
     blockNodes.push(g.nodeCount);
   }
   const cbytes = classifierGraph(WeightMap.withPrefix(tensors, "cls"), spec.embedDim, spec.classes)
     .encode({ docString: "NoProp classifier: z_T → logits" });
-  await writeFileAtomic(`${outDir}/classifier.onnx`, cbytes);
+  const classifier = await writeGraph(outDir, "classifier.onnx", cbytes);
 
-  const manifest: Manifest = {
-    format: "noprop-onnx",
-    version: 1,
+  const manifest = await writeManifest(outDir, {
     variant: "dt",
     T,
     classNames,
-    input: {
-      layout: "NCHW",
-      dtype: "float32",
-      channels: spec.channels,
-      height: spec.height,
-      width: spec.width,
-    },
-    normalization: { mean: norm.mean, std: norm.std },
-    embedDim: spec.embedDim,
+    spec,
+    normalization: norm,
     schedule: {
       name: sched.name,
       a: Array.from(sched.a.subarray(1)),
@@ -217,11 +206,9 @@ export async function exportRun(runDir: string, opts: ExportOptions = {}): Promi
       c: Array.from(sched.c.subarray(1)),
     },
     sampler: { name: "dt", steps: T, noise: opts.noise ?? false },
-    opset: OPSET,
     blocks,
-    classifier: { file: "classifier.onnx", sha256: sha256(cbytes) },
-  };
-  await writeFileAtomic(`${outDir}/manifest.json`, manifestJson(manifest));
+    classifier,
+  });
   return {
     outDir,
     files: [...blocks.map((b) => b.file), "classifier.onnx", "manifest.json"],
@@ -231,36 +218,32 @@ export async function exportRun(runDir: string, opts: ExportOptions = {}): Promi
 }
 
 /**
- * The manifest as JSON text laid out the way `deno fmt` leaves it: two-space indentation,
- * arrays of numbers or strings on one line.
+ * The backprop baseline's chain (eq. 17–19) as DT sampler coefficients: z_t = a_t·û_t + b_t·z_{t−1}
+ * + √c_t·ε with a_t = α_t = tanh(w_t), b_t = 1 − α_t and c_t = 0, so the runtime's DT sampler
+ * runs the baseline unchanged (index t; entry 0 unused, as in `scheduleFromAlphaBar`).
  *
  * @example
  * ```ts
- * import { manifestJson } from "./export.ts";
- * // manifestJson(manifest).endsWith("}\n"); // true
+ * import { backpropCoefficients } from "./export.ts";
+ * const s = backpropCoefficients({ shape: [1], data: new Float32Array([Math.atanh(0.5)]) }, 1, "w");
+ * s.a[1]; // 0.5 (up to rounding)
  * ```
  */
-export function manifestJson(m: Manifest): string {
-  const width = 100; // deno.json "fmt.lineWidth"
-  const fmt = (v: unknown, pad: string, column: number): string => {
-    if (Array.isArray(v) && v.every((x) => x === null || typeof x !== "object")) {
-      const inline = `[${v.map((x) => JSON.stringify(x)).join(", ")}]`;
-      if (column + inline.length + 1 <= width) return inline;
-      return `[\n${v.map((x) => `${pad}  ${JSON.stringify(x)}`).join(",\n")}\n${pad}]`;
-    }
-    if (Array.isArray(v)) {
-      const inner = pad + "  ";
-      return `[\n${v.map((x) => inner + fmt(x, inner, inner.length)).join(",\n")}\n${pad}]`;
-    }
-    if (v !== null && typeof v === "object") {
-      const inner = pad + "  ";
-      const items = Object.entries(v).map(([k, x]) => {
-        const head = `${inner}${JSON.stringify(k)}: `;
-        return head + fmt(x, inner, head.length);
-      });
-      return `{\n${items.join(",\n")}\n${pad}}`;
-    }
-    return JSON.stringify(v);
-  };
-  return fmt(m, "", 0) + "\n";
+export function backpropCoefficients(
+  w: NamedTensor | undefined,
+  T: number,
+  path: string,
+): { name: string; a: Float64Array; b: Float64Array; c: Float64Array } {
+  if (!w) {
+    throw new ExportError(`${path}: tensor "mix.w" (the baseline's α_t = tanh(w_t)) is missing`);
+  }
+  if (w.shape.length !== 1 || w.shape[0] !== T) {
+    throw new ExportError(`${path}: tensor "mix.w" has shape [${w.shape}], expected [${T}]`);
+  }
+  const a = new Float64Array(T + 1), b = new Float64Array(T + 1), c = new Float64Array(T + 1);
+  for (let t = 1; t <= T; t++) {
+    a[t] = Math.tanh(w.data[t - 1]);
+    b[t] = 1 - a[t];
+  }
+  return { name: "backprop", a, b, c };
 }

@@ -12,24 +12,18 @@
  * ```
  * @module
  */
-import { writeFileAtomic } from "../atomic.ts";
-import { createHash } from "../deps.ts";
 import type { ContinuousSpec } from "../model/continuous.ts";
 import type { SafetensorsFile } from "../safetensors.ts";
 import type { CtScheduleValues } from "../schedule.ts";
-import type { GraphRef, Manifest } from "@noprop/infer";
+import type { Manifest } from "@noprop/infer";
 import { classifierGraph } from "./classifier_graph.ts";
 import { continuousGraph, ctScheduleGraph, nearestEmbeddingGraph } from "./continuous_graph.ts";
 import type { ExportOptions, ExportResult } from "./export.ts";
-import { OPSET } from "./graph.ts";
+import { writeGraph, writeManifest } from "./manifest_file.ts";
 import { type NamedTensor, WeightMap } from "./weights.ts";
 
 /** Default sampler steps written into the manifest. */
 export const DEFAULT_CONTINUOUS_STEPS = 10;
-
-function sha256(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
-}
 
 function softplus(x: number): number {
   return x > 20 ? x : Math.log1p(Math.exp(x));
@@ -37,12 +31,12 @@ function softplus(x: number): number {
 
 /**
  * Writes the graphs and the manifest of a ct/fm run (see the module doc). `fail` builds the
- * caller's error type; `manifestJson` lays out the manifest.
+ * caller's error type.
  *
  * @example
  * ```ts
  * import { exportContinuous } from "./export_continuous.ts";
- * // const r = await exportContinuous(runDir, file, {}, (m) => new Error(m), manifestJson);
+ * // const r = await exportContinuous(runDir, file, {}, (m) => new Error(m));
  * ```
  */
 export async function exportContinuous(
@@ -50,7 +44,6 @@ export async function exportContinuous(
   file: SafetensorsFile,
   opts: ExportOptions,
   fail: (msg: string) => Error,
-  manifestJson: (m: Manifest) => string,
 ): Promise<ExportResult> {
   const path = `${runDir}/weights.safetensors`;
   const md = file.metadata;
@@ -71,10 +64,7 @@ export async function exportContinuous(
   if (!embed) throw fail(`${path}: tensor "embed.W" is missing`);
   const outDir = opts.outDir ?? runDir;
   await Deno.mkdir(outDir, { recursive: true });
-  const write = async (name: string, bytes: Uint8Array): Promise<GraphRef> => {
-    await writeFileAtomic(`${outDir}/${name}`, bytes);
-    return { file: name, sha256: sha256(bytes) };
-  };
+  const write = (name: string, bytes: Uint8Array) => writeGraph(outDir, name, bytes);
   const net = continuousGraph({
     variant,
     spec,
@@ -116,28 +106,17 @@ export async function exportContinuous(
       ctScheduleGraph(v).encode({ docString: "NoProp-CT schedule: t → γ, √ᾱ, √(1 − ᾱ)" }),
     );
   }
-  const manifest: Manifest = {
-    format: "noprop-onnx",
-    version: 1,
+  const manifest = await writeManifest(outDir, {
     variant,
     T: 1,
     classNames,
-    input: {
-      layout: "NCHW",
-      dtype: "float32",
-      channels: spec.channels,
-      height: spec.height,
-      width: spec.width,
-    },
-    normalization: { mean: norm.mean, std: norm.std },
-    embedDim: spec.embedDim,
+    spec,
+    normalization: norm,
     schedule,
     sampler: { name: "euler", steps: DEFAULT_CONTINUOUS_STEPS, noise: false },
-    opset: OPSET,
     blocks: [netRef],
     classifier: clsRef,
-  };
-  await writeFileAtomic(`${outDir}/manifest.json`, manifestJson(manifest));
+  });
   return {
     outDir,
     files: [

@@ -30,6 +30,25 @@ export interface AdamWOptions {
   eps?: number;
 }
 
+/**
+ * The whole state of an {@linkcode AdamW} as plain arrays: the step count and the first and
+ * second moments, one array per variable (in the optimizer's variable order).
+ *
+ * @example
+ * ```ts
+ * import type { AdamWState } from "./adamw.ts";
+ * const fresh: AdamWState = { step: 0, m: [new Float32Array(2)], v: [new Float32Array(2)] };
+ * ```
+ */
+export interface AdamWState {
+  /** Steps taken. */
+  step: number;
+  /** First moments. */
+  m: Float32Array[];
+  /** Second moments. */
+  v: Float32Array[];
+}
+
 /** AdamW over a fixed list of variables. */
 export class AdamW {
   /** Number of steps taken. */
@@ -68,14 +87,14 @@ export class AdamW {
   }
 
   /** Moments and step count as plain arrays (async: safe on webgpu). */
-  async state(): Promise<{ step: number; m: Float32Array[]; v: Float32Array[] }> {
+  async state(): Promise<AdamWState> {
     const m = await Promise.all(this.#m.map((t) => t.data() as Promise<Float32Array>));
     const v = await Promise.all(this.#v.map((t) => t.data() as Promise<Float32Array>));
     return { step: this.step, m, v };
   }
 
   /** Restores {@linkcode AdamW.state}'s output. */
-  load(s: { step: number; m: Float32Array[]; v: Float32Array[] }): void {
+  load(s: AdamWState): void {
     if (s.m.length !== this.#m.length) throw new Error("AdamW state: wrong number of tensors");
     this.step = s.step;
     for (let i = 0; i < this.#m.length; i++) {

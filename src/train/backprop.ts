@@ -1,14 +1,19 @@
 /**
  * `trainBackprop(config)`: the backprop baseline's run (`deno task train --method backprop`),
  * with the same run folder as NoProp: `config.yaml`, `weights.safetensors` (the NoProp names
- * plus `mix.w` [T]; metadata `method: backprop`, `format: noprop-backprop`) and `metrics.jsonl`
- * with the same fields (`trainLoss` holds the one cross-entropy; `testAccNoisy` and
- * `testAccClean` are equal, the chain has no sampler noise). The batches come from
- * {@linkcode BackpropTeam}, the same data order as NoProp's block trainers.
+ * plus `mix.w` [T]; metadata `method: backprop`, `format: noprop-backprop`),
+ * `checkpoint.safetensors` (the weights plus the AdamW moments `opt.all.*`, the position and the
+ * z_0 stream `z0`; see `checkpoint_file.ts`) and `metrics.jsonl` with the same fields
+ * (`trainLoss` holds the one cross-entropy; `testAccNoisy` and `testAccClean` are equal, the
+ * chain has no sampler noise). The batches come from {@linkcode BackpropTeam}, the same data
+ * order as NoProp's block trainers.
  *
- * Not supported for the baseline (rejected with a message): `--resume`, `--workers` > 1 and
- * `--variant` other than `dt`.
- * The ONNX exporter rejects its weights (format `noprop-backprop`) until it learns the chain.
+ * The checkpoint is written after every epoch, when `maxSteps` is reached and on SIGINT, always
+ * before evaluating; `opts.resumeDir` continues from it and ends with the same weights, bit for
+ * bit, as a run that was never stopped.
+ *
+ * Not supported for the baseline (rejected with a message): `--workers` > 1 and `--variant`
+ * other than `dt`.
  *
  * @example
  * ```ts
@@ -22,46 +27,51 @@ import { type Config, configToYaml, resolveRunName } from "../config.ts";
 import { batches } from "../data/batches.ts";
 import { writeFileAtomic } from "../atomic.ts";
 import { tf } from "../deps.ts";
-import { saveSafetensors } from "../safetensors.ts";
+import type { NoPropDT } from "../model/noprop.ts";
+import type { Tensor } from "../safetensors.ts";
 import { batchesPerEpoch } from "./block_trainer.ts";
-import { modelArrays } from "./checkpoint.ts";
+import { assignModel, modelArrays } from "./checkpoint.ts";
+import { type Position, readCheckpoint, writeCheckpoint } from "./checkpoint_file.ts";
+import { Interrupt } from "./interrupt.ts";
+import { assignVariable, variableTensor } from "./named_tensors.ts";
 import { runMetadata } from "./metadata.ts";
 import { ProgressBar } from "./progress.ts";
 import { limitSet, setupRun, trainerHyper } from "./setup.ts";
-import { createMix, evaluateBackprop } from "./backprop_model.ts";
+import { createMix, evaluateBackprop, initClassifierFromEmbedding } from "./backprop_model.ts";
 import { BackpropTeam } from "./backprop_team.ts";
 import type { TrainOptions, TrainResult } from "./mod.ts";
 
 /**
- * Saves `weights.safetensors` of the baseline: the model's tensors plus `mix.w`.
+ * The baseline's weights as named tensors: the NoProp-DT model's plus `mix.w` [T].
  *
  * @example
  * ```ts
- * import { saveBackpropWeights } from "./backprop.ts";
- * // await saveBackpropWeights(runDir, model, mix, meta);
+ * import { backpropTensors } from "./backprop.ts";
+ * // Object.keys(await backpropTensors(model, mix)).includes("mix.w"); // true
  * ```
  */
-export async function saveBackpropWeights(
-  dir: string,
-  model: Parameters<typeof modelArrays>[0],
+export async function backpropTensors(
+  model: NoPropDT,
   mix: tf.Variable,
-  meta: Record<string, string>,
-): Promise<void> {
-  const tensors = await modelArrays(model);
-  tensors["mix.w"] = {
-    dtype: "F32",
-    shape: mix.shape.slice(),
-    data: (await mix.data()) as Float32Array<ArrayBuffer>,
-  };
-  await saveSafetensors(`${dir}/weights.safetensors`, tensors, meta);
+): Promise<Record<string, Tensor>> {
+  return { ...await modelArrays(model), "mix.w": await variableTensor(mix) };
 }
 
-/** Trains the backprop baseline as configured (see the module doc). */
+/**
+ * Trains the backprop baseline as configured, or continues the run in `opts.resumeDir` from its
+ * checkpoint (see the module doc).
+ *
+ * @example
+ * ```ts
+ * import { trainBackprop } from "./backprop.ts";
+ * // const r = await trainBackprop({ ...config, method: "backprop", maxSteps: 30 });
+ * // await trainBackprop({ ...config, method: "backprop" }, { resumeDir: r.runDir });
+ * ```
+ */
 export async function trainBackprop(
   config: Config,
   opts: TrainOptions = {},
 ): Promise<TrainResult> {
-  if (opts.resumeDir) throw new Error("--resume is not supported with --method backprop");
   if (config.variant !== "dt") {
     throw new Error(
       "--method backprop is the discrete-time baseline (eq. 17–19): use --variant dt",
@@ -71,56 +81,74 @@ export async function trainBackprop(
     throw new Error("--method backprop trains end to end in one process: use --workers 1");
   }
   const cfg = resolveRunName(config);
-  const runDir = `${cfg.outDir}/${cfg.runName}`;
+  const runDir = opts.resumeDir ?? `${cfg.outDir}/${cfg.runName}`;
+  const ck = opts.resumeDir ? await readCheckpoint(runDir, "noprop-backprop") : undefined;
   const backend = await initBackend(cfg.backend);
   const { data, train: trainSet, stats, model } = await setupRun(cfg);
   const testSet = limitSet(data.test, cfg.evalSamples);
   const mix = createMix(cfg.T);
+  if (cfg.backpropClassifierInit === "embedding") initClassifierFromEmbedding(model);
   const meta: Record<string, string> = {
     ...runMetadata(cfg, data.info, model),
     format: "noprop-backprop",
     method: "backprop",
   };
-  await Deno.mkdir(runDir, { recursive: true });
-  await writeFileAtomic(`${runDir}/config.yaml`, configToYaml(cfg));
   const team = new BackpropTeam(model, mix, trainerHyper(cfg), trainSet, stats);
+  let pos: Position = { epoch: 0, batch: 0, step: 0 };
+  if (ck) {
+    assignModel(model, ck.tensors);
+    assignVariable(mix, ck.tensors, "mix.w");
+    team.load({ opt: ck.optimizer("all"), rng: ck.rng("z0") });
+    pos = ck.pos;
+  } else {
+    await Deno.mkdir(runDir, { recursive: true });
+    await writeFileAtomic(`${runDir}/config.yaml`, configToYaml(cfg));
+  }
   const perEpoch = batchesPerEpoch(trainSet, cfg.batchSize);
   const lastStep = cfg.maxSteps > 0 ? cfg.maxSteps : Infinity;
+  const stop = new Interrupt();
   const log = (s: string) => opts.quiet || console.error(s);
   const params = backpropParamCount(model, mix);
   log(
     `backprop: training ${cfg.dataset} (T=${cfg.T}, ${params} params) on ${backend.name} → ${runDir}`,
   );
   const started = performance.now();
-  let step = 0, epoch = 0, peakRss = 0;
+  let peakRss = 0;
   let last: TrainResult["last"];
   try {
-    while (epoch < cfg.epochs && step < lastStep) {
+    while (pos.epoch < cfg.epochs && pos.step < lastStep && !(await stop.requested())) {
       const bar = new ProgressBar({
-        epoch: epoch + 1,
+        epoch: pos.epoch + 1,
         epochs: cfg.epochs,
         total: perEpoch,
         batchSize: cfg.batchSize,
         ...(opts.quiet ? { write: () => {} } : {}),
       });
-      let done = 0, lossSum = 0, batch = 0;
+      let done = pos.batch, lossSum = 0, nBatches = 0;
       const t0 = performance.now();
-      while (batch < perEpoch && step < lastStep) {
-        const to = Math.min(perEpoch, batch + cfg.syncEvery, batch + (lastStep - step));
-        const r = await team.run(epoch, batch, to, (loss) => bar.update(++done, loss));
+      while (pos.batch < perEpoch && pos.step < lastStep && !(await stop.requested())) {
+        const to = Math.min(perEpoch, pos.batch + cfg.syncEvery, pos.batch + (lastStep - pos.step));
+        const r = await team.run(pos.epoch, pos.batch, to, (loss) => bar.update(++done, loss));
         lossSum += r.lossSum[0];
-        batch += r.batches;
-        step += r.batches;
+        nBatches += r.batches;
+        pos = { ...pos, batch: pos.batch + r.batches, step: pos.step + r.batches };
         peakRss = Math.max(peakRss, Deno.memoryUsage().rss);
       }
       const seconds = (performance.now() - t0) / 1000;
       bar.finish();
-      const epochDone = batch >= perEpoch;
-      const epochValue = epochDone ? epoch + 1 : epoch + batch / perEpoch; // as NoProp's loop
-      if (epochDone) epoch++;
-      const finished = epoch >= cfg.epochs || step >= lastStep;
+      const epochDone = pos.batch >= perEpoch;
+      const epochValue = epochDone ? pos.epoch + 1 : pos.epoch + pos.batch / perEpoch; // as NoProp's loop
+      if (epochDone) pos = { epoch: pos.epoch + 1, batch: 0, step: pos.step };
+      // Checkpoint before evaluating, so a failing evaluation never costs training work.
+      const { opt, rng } = await team.state();
+      await writeCheckpoint(runDir, await backpropTensors(model, mix), meta, {
+        pos,
+        optimizers: { all: opt },
+        rngs: { z0: rng },
+      });
+      const finished = pos.epoch >= cfg.epochs || pos.step >= lastStep;
       let acc;
-      if ((epochDone && epoch % cfg.evalEvery === 0) || finished) {
+      if ((epochDone && pos.epoch % cfg.evalEvery === 0) || finished) {
         acc = await evaluateBackprop(
           model,
           mix,
@@ -131,12 +159,12 @@ export async function trainBackprop(
       }
       const line = {
         epoch: epochValue,
-        step,
-        trainLoss: [done ? lossSum / done : null],
+        step: pos.step,
+        trainLoss: [nBatches ? lossSum / nBatches : null],
         testAccNoisy: acc?.acc ?? null,
         testAccClean: acc?.acc ?? null,
         testCount: acc?.count ?? null,
-        samplesPerSec: done * cfg.batchSize / seconds,
+        samplesPerSec: nBatches * cfg.batchSize / seconds,
         epochSeconds: seconds,
         wallSeconds: (performance.now() - started) / 1000,
         peakRssMB: peakRss / 2 ** 20,
@@ -148,18 +176,22 @@ export async function trainBackprop(
       });
       if (acc) {
         log(
-          `epoch ${epoch}: test acc ${(acc.acc * 100).toFixed(2)}%, ${
+          `epoch ${epochValue}: test acc ${(acc.acc * 100).toFixed(2)}%, ${
             line.samplesPerSec.toFixed(0)
           } samples/s`,
         );
       }
-      await saveBackpropWeights(runDir, model, mix, meta);
     }
   } finally {
+    stop.close();
     team.close();
   }
-  log(`done: ${step} steps in ${((performance.now() - started) / 1000).toFixed(1)} s → ${runDir}`);
-  return { runDir, steps: step, last, interrupted: false };
+  if (stop.seen) {
+    log(`interrupted at step ${pos.step}: checkpoint saved; continue with --resume ${runDir}`);
+  }
+  const wall = ((performance.now() - started) / 1000).toFixed(1);
+  log(`done: ${pos.step} steps in ${wall} s → ${runDir}`);
+  return { runDir, steps: pos.step, last, interrupted: stop.seen };
 }
 
 /**
@@ -172,7 +204,7 @@ export async function trainBackprop(
  * ```
  */
 export function backpropParamCount(
-  model: Parameters<typeof modelArrays>[0],
+  model: NoPropDT,
   mix: tf.Variable,
 ): number {
   return model.blocks.reduce((n, b) => n + b.size(), 0) + model.classifier.size() +

@@ -4,6 +4,8 @@
  * (see `backprop_model.ts`) and back-propagates CE(classifier(z_T), y) through all T blocks.
  * The data order is NoProp's (stream `(seed, 5000 + epoch)`), so both methods see the same
  * batches; z_0 comes from the stream `(seed, 3000)` and block t's dropout masks from (t, step).
+ * {@linkcode BackpropTeam.state} and {@linkcode BackpropTeam.load} carry the optimizer and the
+ * z_0 stream across a checkpoint.
  *
  * @example
  * ```ts
@@ -20,8 +22,8 @@ import type { ImageSet } from "../data/types.ts";
 import { applyBatchNormUpdates, type ForwardContext } from "../model/layers.ts";
 import { type NoPropDT, streamSeed } from "../model/noprop.ts";
 import { crossEntropy } from "../losses.ts";
-import { Rng } from "../rng.ts";
-import { AdamW } from "./adamw.ts";
+import { Rng, type RngState } from "../rng.ts";
+import { AdamW, type AdamWState } from "./adamw.ts";
 import { backpropForward, backpropVariables } from "./backprop_model.ts";
 import {
   batchesPerEpoch,
@@ -31,11 +33,27 @@ import {
 } from "./block_trainer.ts";
 import type { Team } from "./team.ts";
 
+/**
+ * What {@linkcode BackpropTeam} holds besides the model: its one AdamW and the z_0 stream.
+ *
+ * @example
+ * ```ts
+ * import type { BackpropTeamState } from "./backprop_team.ts";
+ * const stepsTaken = (s: BackpropTeamState) => s.opt.step;
+ * ```
+ */
+export interface BackpropTeamState {
+  /** The AdamW over every parameter. */
+  opt: AdamWState;
+  /** The z_0 stream `(seed, 3000)`. */
+  rng: RngState;
+}
+
 /** Trains the whole chain end to end in this process. */
 export class BackpropTeam implements Team {
   readonly #opt: AdamW;
   readonly #vars: tf.Variable[];
-  readonly #rng: Rng;
+  #rng: Rng;
 
   /** Creates the single optimizer over all parameters. */
   constructor(
@@ -127,6 +145,31 @@ export class BackpropTeam implements Team {
       await Promise.resolve();
     }
     return { lossSum, batches: done, samples: done * B };
+  }
+
+  /**
+   * The optimizer's and the z_0 stream's state, for checkpoints (async: safe on webgpu).
+   *
+   * @example
+   * ```ts
+   * // const { opt, rng } = await team.state(); // later: team.load({ opt, rng })
+   * ```
+   */
+  async state(): Promise<BackpropTeamState> {
+    return { opt: await this.#opt.state(), rng: this.#rng.state() };
+  }
+
+  /**
+   * Restores {@linkcode BackpropTeam.state}'s output (the model's weights are restored apart).
+   *
+   * @example
+   * ```ts
+   * // team.load({ opt: ck.optimizer("all"), rng: ck.rng("z0") });
+   * ```
+   */
+  load(s: BackpropTeamState): void {
+    this.#opt.load(s.opt);
+    this.#rng = Rng.fromState(s.rng);
   }
 
   /** Nothing to gather: the model is trained in place (no per-block trainer states). */

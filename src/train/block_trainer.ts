@@ -20,7 +20,7 @@ import type { NormStats } from "../data/normalize.ts";
 import type { ImageSet } from "../data/types.ts";
 import { type NoPropDT, streamSeed } from "../model/noprop.ts";
 import { Rng, type RngState } from "../rng.ts";
-import { AdamW } from "./adamw.ts";
+import { AdamW, type AdamWState } from "./adamw.ts";
 import { sharedVariables, trainBlockStep, type TrainState } from "./step.ts";
 
 /** Hyper-parameters a block trainer needs. */
@@ -59,12 +59,9 @@ export class NonFiniteLossError extends Error {
 /** Serialisable trainer state: optimizer moments and noise streams of the owned blocks. */
 export interface TrainerState {
   /** Per owned block t: AdamW state and noise RNG state. */
-  blocks: Record<
-    number,
-    { opt: { step: number; m: Float32Array[]; v: Float32Array[] }; rng: RngState }
-  >;
+  blocks: Record<number, { opt: AdamWState; rng: RngState }>;
   /** Shared-parameter optimizer state. */
-  shared: { step: number; m: Float32Array[]; v: Float32Array[] };
+  shared: AdamWState;
 }
 
 /** Sum of losses per block over a range of batches. */

@@ -1,13 +1,19 @@
 /**
  * `trainContinuous(config)`: the NoProp-CT / NoProp-FM training loop (paper v1 Algorithms 2
  * and 3). Writes a run folder like the DT loop: `config.yaml`, `weights.safetensors` (`net.*`,
- * `cls.*`, `sched.*`, `embed.W`, metadata with the variant and shapes, after every epoch) and
- * `metrics.jsonl` (one line per epoch: train loss, test accuracy of the configured sampler,
- * samples/s, wall time). Evaluation: `sampler` with `sampleSteps` steps (deterministic ODE,
- * so `accNoisy` = `accClean` in the result).
+ * `cls.*`, `sched.*`, `embed.W`, metadata with the variant and shapes), `checkpoint.safetensors`
+ * (the weights plus the AdamW moments `opt.all.*`, the position and the `noise` stream's
+ * state; see `checkpoint_file.ts`) and `metrics.jsonl` (one line per epoch: train loss, test
+ * accuracy of the configured sampler, samples/s, wall time). Evaluation: `sampler` with
+ * `sampleSteps` steps (deterministic ODE, so `accNoisy` = `accClean` in the result).
  *
- * Not supported yet for ct/fm (rejected with a one-line error): `--resume`, `--workers > 1`,
- * the prototype embedding.
+ * The checkpoint is written after every epoch, when `maxSteps` is reached and on SIGINT, always
+ * before evaluating. `opts.resumeDir` continues from it: the batch order comes from
+ * (seed, epoch) and the dropout masks from the step, so a run stopped mid-epoch and resumed
+ * ends with the same weights, bit for bit, as one that was never stopped.
+ *
+ * Not supported for ct/fm (rejected with a one-line error): `--workers > 1`, the prototype
+ * embedding.
  *
  * @example
  * ```ts
@@ -26,69 +32,48 @@ import { NORMALIZATION } from "../data/normalize.ts";
 import { tf } from "../deps.ts";
 import {
   continuousArrays,
-  type ContinuousModel,
   continuousVariables,
   createContinuousModel,
   disposeContinuousModel,
 } from "../model/continuous_model.ts";
 import { streamSeed } from "../model/noprop.ts";
 import { Rng } from "../rng.ts";
-import { saveSafetensors, type Tensor } from "../safetensors.ts";
 import { AdamW } from "./adamw.ts";
 import { batchesPerEpoch } from "./block_trainer.ts";
+import { type Position, readCheckpoint, writeCheckpoint } from "./checkpoint_file.ts";
+import { assignContinuousModel } from "./continuous_load.ts";
 import { type ContinuousState, continuousStep } from "./continuous_step.ts";
 import { evaluateContinuous } from "./continuous_eval.ts";
+import { continuousMetadata } from "./metadata.ts";
 import type { TrainOptions, TrainResult } from "./mod.ts";
+import { Interrupt } from "./interrupt.ts";
+import { f32Tensors } from "./named_tensors.ts";
 import { ProgressBar } from "./progress.ts";
 import { limitSet } from "./setup.ts";
 
 /**
- * Writes `weights.safetensors` of a continuous model (metadata: format, variant, shapes).
+ * Trains NoProp-CT or NoProp-FM as configured, or continues the run in `opts.resumeDir` from
+ * its checkpoint (see the module doc).
  *
  * @example
  * ```ts
- * import { saveContinuousWeights } from "./continuous.ts";
- * // await saveContinuousWeights("models/run", model, config, ["0", "1", …]);
+ * import { trainContinuous } from "./continuous.ts";
+ * // const r = await trainContinuous({ ...config, variant: "fm", maxSteps: 30 });
+ * // await trainContinuous({ ...config, variant: "fm" }, { resumeDir: r.runDir });
  * ```
  */
-export async function saveContinuousWeights(
-  runDir: string,
-  m: ContinuousModel,
-  cfg: Config,
-  classNames: string[],
-): Promise<void> {
-  const tensors: Record<string, Tensor> = {};
-  for (const [k, v] of Object.entries(await continuousArrays(m))) {
-    tensors[k] = { dtype: "F32", shape: v.shape, data: Float32Array.from(v.data) };
-  }
-  await saveSafetensors(`${runDir}/weights.safetensors`, tensors, {
-    format: `noprop-${m.variant}`,
-    variant: m.variant,
-    dataset: cfg.dataset,
-    spec: JSON.stringify(m.spec),
-    embedding: m.embedding.kind,
-    classNames: JSON.stringify(classNames),
-    normalization: JSON.stringify({
-      mean: NORMALIZATION[cfg.dataset].mean,
-      std: NORMALIZATION[cfg.dataset].std,
-      scale: 1 / 255,
-    }),
-  });
-}
-
-/** Trains NoProp-CT or NoProp-FM as configured (see the module doc). */
 export async function trainContinuous(
   config: Config,
   opts: TrainOptions = {},
 ): Promise<TrainResult> {
   if (config.variant === "dt") throw new Error("trainContinuous: variant must be ct or fm");
-  if (opts.resumeDir) throw new Error(`--resume is not supported for --variant ${config.variant}`);
   if (config.workers > 1) {
     throw new Error(`--workers > 1 is not supported for --variant ${config.variant}`);
   }
   const cfg = resolveRunName(config);
   const variant = config.variant;
-  const runDir = `${cfg.outDir}/${cfg.runName}`;
+  const runDir = opts.resumeDir ?? `${cfg.outDir}/${cfg.runName}`;
+  const ck = opts.resumeDir ? await readCheckpoint(runDir, `noprop-${variant}`) : undefined;
   const backend = await initBackend(cfg.backend);
   const dataDir = resolveDataDir(cfg);
   const data = await loadDataset(cfg.dataset, dataDir ? { dataDir } : {});
@@ -109,8 +94,7 @@ export async function trainContinuous(
     gamma1: cfg.ctGamma1,
     gammaHidden: cfg.ctGammaHidden,
   });
-  await Deno.mkdir(runDir, { recursive: true });
-  await writeFileAtomic(`${runDir}/config.yaml`, configToYaml(cfg));
+  const meta = continuousMetadata(data.info, model);
   const state: ContinuousState = {
     model,
     opt: new AdamW(continuousVariables(model), {
@@ -124,25 +108,32 @@ export async function trainContinuous(
     fmSigma: cfg.fmSigma,
     dropout: cfg.dropout,
   };
+  let noise = new Rng(streamSeed(cfg.seed, 3000));
+  let pos: Position = { epoch: 0, batch: 0, step: 0 };
+  if (ck) {
+    assignContinuousModel(model, ck.tensors);
+    state.opt.load(ck.optimizer("all"));
+    noise = Rng.fromState(ck.rng("noise"));
+    pos = ck.pos;
+  } else {
+    await Deno.mkdir(runDir, { recursive: true });
+    await writeFileAtomic(`${runDir}/config.yaml`, configToYaml(cfg));
+  }
   const B = cfg.batchSize, d = model.embedding.dim;
   const perEpoch = batchesPerEpoch(trainSet, B);
   const lastStep = cfg.maxSteps > 0 ? cfg.maxSteps : Infinity;
-  const noise = new Rng(streamSeed(cfg.seed, 3000));
   const log = (s: string) => opts.quiet || console.error(s);
   log(
     `noprop: training ${cfg.dataset} (NoProp-${cfg.variant.toUpperCase()}, ${model.net.size()} ` +
       `params) on ${backend.name} → ${runDir}`,
   );
-  let interrupted = false;
-  const onSigint = () => interrupted = true;
-  Deno.addSignalListener("SIGINT", onSigint);
+  const stop = new Interrupt();
   const started = performance.now();
-  let step = 0, epoch = 0;
   let last: TrainResult["last"];
   try {
-    while (epoch < cfg.epochs && step < lastStep && !interrupted) {
+    while (pos.epoch < cfg.epochs && pos.step < lastStep && !(await stop.requested())) {
       const bar = new ProgressBar({
-        epoch: epoch + 1,
+        epoch: pos.epoch + 1,
         epochs: cfg.epochs,
         total: perEpoch,
         batchSize: B,
@@ -153,11 +144,12 @@ export async function trainContinuous(
       const it = batches(trainSet, {
         batchSize: B,
         stats,
-        rng: new Rng(streamSeed(cfg.seed, 5000 + epoch)),
+        rng: new Rng(streamSeed(cfg.seed, 5000 + pos.epoch)),
         dropLast: true,
+        startBatch: pos.batch,
       });
       for (const b of it) {
-        if (step >= lastStep || interrupted) break;
+        if (pos.step >= lastStep || await stop.requested()) break;
         const x = tf.tensor4d(b.x, [B, height, width, channels]);
         const y = tf.tensor1d(b.y, "int32");
         const n = {
@@ -165,22 +157,34 @@ export async function trainContinuous(
           e1: tf.tensor2d(noise.fillNormal(new Float32Array(B * d)), [B, d]),
           e2: tf.tensor2d(noise.fillNormal(new Float32Array(B * d)), [B, d]),
         };
-        const loss = continuousStep(state, x, y, n, streamSeed(step, 7000));
+        const loss = continuousStep(state, x, y, n, streamSeed(pos.step, 7000));
         const v = (await loss.data())[0];
         tf.dispose([x, y, n.t, n.e1, n.e2, loss]);
-        if (!Number.isFinite(v)) throw new Error(`loss is ${v} at step ${step}: training stopped`);
+        if (!Number.isFinite(v)) {
+          throw new Error(
+            `loss is ${v} at step ${pos.step}: training stopped; the last good checkpoint in ` +
+              `${runDir} is kept`,
+          );
+        }
         lossSum += v;
         nBatches++;
-        step++;
-        bar.update(nBatches, v);
+        pos = { ...pos, batch: pos.batch + 1, step: pos.step + 1 };
+        bar.update(pos.batch, v);
       }
       const seconds = (performance.now() - t0) / 1000;
       bar.finish();
-      const epochDone = nBatches === perEpoch;
-      if (epochDone) epoch++;
-      const finished = epoch >= cfg.epochs || step >= lastStep || interrupted;
+      const epochDone = pos.batch >= perEpoch;
+      const epochValue = epochDone ? pos.epoch + 1 : pos.epoch + pos.batch / perEpoch;
+      if (epochDone) pos = { epoch: pos.epoch + 1, batch: 0, step: pos.step };
+      // Checkpoint before evaluating, so a failing evaluation never costs training work.
+      await writeCheckpoint(runDir, f32Tensors(await continuousArrays(model)), meta, {
+        pos,
+        optimizers: { all: await state.opt.state() },
+        rngs: { noise: noise.state() },
+      });
+      const finished = pos.epoch >= cfg.epochs || pos.step >= lastStep || stop.seen;
       let acc;
-      if ((epochDone && epoch % cfg.evalEvery === 0) || finished) {
+      if ((epochDone && pos.epoch % cfg.evalEvery === 0) || finished) {
         acc = await evaluateContinuous(
           model,
           batches(testSet, { batchSize: cfg.evalBatch, stats }),
@@ -188,13 +192,13 @@ export async function trainContinuous(
         );
         last = { accNoisy: acc.acc, accClean: acc.acc };
         log(
-          `epoch ${epoch}: test acc ${(acc.acc * 100).toFixed(2)}% (${cfg.sampler}, ` +
+          `epoch ${epochValue}: test acc ${(acc.acc * 100).toFixed(2)}% (${cfg.sampler}, ` +
             `${cfg.sampleSteps} steps), ${(nBatches * B / seconds).toFixed(0)} samples/s`,
         );
       }
       const line = {
-        epoch: epochDone ? epoch : epoch + nBatches / perEpoch,
-        step,
+        epoch: epochValue,
+        step: pos.step,
         trainLoss: nBatches ? lossSum / nBatches : null,
         testAcc: acc?.acc ?? null,
         testCount: acc?.count ?? null,
@@ -208,14 +212,17 @@ export async function trainContinuous(
       await Deno.writeTextFile(`${runDir}/metrics.jsonl`, JSON.stringify(line) + "\n", {
         append: true,
       });
-      await saveContinuousWeights(runDir, model, cfg, data.info.classNames);
       if (!epochDone) break;
     }
   } finally {
-    Deno.removeSignalListener("SIGINT", onSigint);
+    stop.close();
     state.opt.dispose();
     disposeContinuousModel(model);
   }
-  log(`done: ${step} steps in ${((performance.now() - started) / 1000).toFixed(1)} s → ${runDir}`);
-  return { runDir, steps: step, last, interrupted };
+  if (stop.seen) {
+    log(`interrupted at step ${pos.step}: checkpoint saved; continue with --resume ${runDir}`);
+  }
+  const wall = ((performance.now() - started) / 1000).toFixed(1);
+  log(`done: ${pos.step} steps in ${wall} s → ${runDir}`);
+  return { runDir, steps: pos.step, last, interrupted: stop.seen };
 }

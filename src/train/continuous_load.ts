@@ -13,9 +13,8 @@
 import type { DatasetName } from "../config/schema.ts";
 import type { ContinuousSpec } from "../model/continuous.ts";
 import { type ContinuousModel, createContinuousModel } from "../model/continuous_model.ts";
-import type { ParamArrays } from "../model/params.ts";
-import { tf } from "../deps.ts";
-import { loadSafetensors } from "../safetensors.ts";
+import { loadSafetensors, type Tensor } from "../safetensors.ts";
+import { assignVariable, pickArrays } from "./named_tensors.ts";
 
 /** A loaded run. */
 export interface LoadedContinuousRun {
@@ -56,23 +55,27 @@ export async function loadContinuousRun(runDir: string): Promise<LoadedContinuou
     gamma1: 1,
     gammaHidden: variant === "ct" ? tensors["sched.a"].shape[0] : 1,
   });
-  const pick = (prefix: string, strip: boolean) => {
-    const out: ParamArrays = {};
-    for (const [k, v] of Object.entries(tensors)) {
-      if (k.startsWith(prefix)) {
-        out[strip ? k.slice(prefix.length) : k] = { shape: v.shape, data: v.data as Float32Array };
-      }
-    }
-    return out;
-  };
-  model.net.assignFrom(pick("net.", true));
-  model.classifier.assignFrom(pick("cls.", false));
-  model.schedule?.assignFrom(pick("sched.", false));
-  const W = tensors["embed.W"];
-  tf.tidy(() => model.embedding.W.assign(tf.tensor(W.data as Float32Array, W.shape, "float32")));
+  assignContinuousModel(model, tensors);
   return {
     model,
     dataset: metadata.dataset as DatasetName,
     classNames: JSON.parse(metadata.classNames),
   };
+}
+
+/**
+ * Overwrites every tensor of a continuous model (`net.*`, `cls.*`, `sched.*`, `embed.W`) from
+ * named tensors of a weights or checkpoint file; names and shapes must match.
+ *
+ * @example
+ * ```ts
+ * import { assignContinuousModel } from "./continuous_load.ts";
+ * // assignContinuousModel(model, (await readCheckpoint(dir, "noprop-ct")).tensors);
+ * ```
+ */
+export function assignContinuousModel(m: ContinuousModel, tensors: Record<string, Tensor>): void {
+  m.net.assignFrom(pickArrays(tensors, "net.", true));
+  m.classifier.assignFrom(pickArrays(tensors, "cls.", false));
+  m.schedule?.assignFrom(pickArrays(tensors, "sched.", false));
+  assignVariable(m.embedding.W, tensors, "embed.W");
 }

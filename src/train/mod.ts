@@ -1,7 +1,10 @@
 /**
- * `train(config)`: the NoProp-DT training loop (paper Algorithm 1), top to bottom.
- * Writes a run folder `<outDir>/<runName>/` with `config.yaml` (the effective config),
- * `weights.safetensors`, `checkpoint.safetensors` and `metrics.jsonl`.
+ * `train(config)`: the NoProp-DT training loop (paper Algorithm 1), top to bottom; NoProp-CT/-FM
+ * (`trainContinuous`) and the backprop baseline (`trainBackprop`) are dispatched from here.
+ * Every one writes a run folder `<outDir>/<runName>/` with `config.yaml` (the effective config),
+ * `weights.safetensors`, `checkpoint.safetensors` and `metrics.jsonl`, and every one continues
+ * from its checkpoint with `opts.resumeDir` (the checkpoint must be of the same variant and
+ * method).
  *
  * @example
  * ```ts
@@ -20,6 +23,7 @@ import { limitSet, setupRun, trainerHyper } from "./setup.ts";
 import { batchesPerEpoch, NonFiniteLossError } from "./block_trainer.ts";
 import { assignModel, loadCheckpoint, type Position, saveCheckpoint } from "./checkpoint.ts";
 import { evaluateDT } from "./evaluate.ts";
+import { Interrupt } from "./interrupt.ts";
 import { runMetadata } from "./metadata.ts";
 import { ProgressBar } from "./progress.ts";
 import { LocalTeam, type Team, WorkerTeam } from "./team.ts";
@@ -28,7 +32,7 @@ import { trainContinuous } from "./continuous.ts";
 
 /** Options of {@linkcode train}. */
 export interface TrainOptions {
-  /** Continue the run in this folder from its last checkpoint. */
+  /** Continue the run in this folder from its `checkpoint.safetensors` (any variant or method). */
   resumeDir?: string;
   /** Quiet: no progress bar (tests). */
   quiet?: boolean;
@@ -46,18 +50,27 @@ export interface TrainResult {
   interrupted: boolean;
 }
 
-/** Trains NoProp-DT as configured (see the module doc). */
+/**
+ * Trains as configured, or continues the run in `opts.resumeDir` (see the module doc).
+ *
+ * @example
+ * ```ts
+ * import { train } from "./mod.ts";
+ * // const part = await train({ ...config, maxSteps: 27 }, { quiet: true });
+ * // await train(config, { quiet: true, resumeDir: part.runDir }); // same weights as one run
+ * ```
+ */
 export async function train(config: Config, opts: TrainOptions = {}): Promise<TrainResult> {
   if (config.method === "backprop") return trainBackprop(config, opts);
   if (config.variant !== "dt") return trainContinuous(config, opts);
   const cfg = resolveRunName(config);
   const runDir = opts.resumeDir ?? `${cfg.outDir}/${cfg.runName}`;
+  const ck = opts.resumeDir ? await loadCheckpoint(runDir) : undefined; // fails fast
   const backend = await initBackend(cfg.backend);
   const { data, train: trainSet, stats, model } = await setupRun(cfg);
   const testSet = limitSet(data.test, cfg.evalSamples);
   const meta = runMetadata(cfg, data.info, model);
   let pos: Position = { epoch: 0, batch: 0, step: 0 };
-  const ck = opts.resumeDir ? await loadCheckpoint(runDir) : undefined;
   if (ck) {
     assignModel(model, ck.tensors);
     pos = ck.pos;
@@ -70,9 +83,7 @@ export async function train(config: Config, opts: TrainOptions = {}): Promise<Tr
     : new LocalTeam(model, trainerHyper(cfg), trainSet, stats, ck);
   const perEpoch = batchesPerEpoch(trainSet, cfg.batchSize);
   const lastStep = cfg.maxSteps > 0 ? cfg.maxSteps : Infinity;
-  let interrupted = false;
-  const onSigint = () => interrupted = true;
-  Deno.addSignalListener("SIGINT", onSigint);
+  const stop = new Interrupt();
   const log = (s: string) => opts.quiet || console.error(s);
   log(
     `noprop: training ${cfg.dataset} (T=${cfg.T}, ${model.blocks[0].size()} params/block) ` +
@@ -82,7 +93,7 @@ export async function train(config: Config, opts: TrainOptions = {}): Promise<Tr
   let last: TrainResult["last"];
   let peakRss = 0;
   try {
-    while (pos.epoch < cfg.epochs && pos.step < lastStep && !interrupted) {
+    while (pos.epoch < cfg.epochs && pos.step < lastStep && !(await stop.requested())) {
       // One epoch: ranges of `syncEvery` batches (shared weights are averaged between ranges).
       const bar = new ProgressBar({
         epoch: pos.epoch + 1,
@@ -95,7 +106,7 @@ export async function train(config: Config, opts: TrainOptions = {}): Promise<Tr
       const lossSum = new Float64Array(cfg.T);
       let nBatches = 0;
       const t0 = performance.now();
-      while (pos.batch < perEpoch && pos.step < lastStep && !interrupted) {
+      while (pos.batch < perEpoch && pos.step < lastStep && !(await stop.requested())) {
         const to = Math.min(perEpoch, pos.batch + cfg.syncEvery, pos.batch + (lastStep - pos.step));
         const r = await team.run(pos.epoch, pos.batch, to, (loss) => bar.update(++done, loss));
         r.lossSum.forEach((v, i) => lossSum[i] += v);
@@ -154,11 +165,11 @@ export async function train(config: Config, opts: TrainOptions = {}): Promise<Tr
     }
     throw err;
   } finally {
-    Deno.removeSignalListener("SIGINT", onSigint);
+    stop.close();
     team.close();
   }
   const wall = (performance.now() - started) / 1000;
-  if (interrupted) {
+  if (stop.seen) {
     log(`interrupted at step ${pos.step}: checkpoint saved; continue with --resume ${runDir}`);
   }
   log(
@@ -170,5 +181,5 @@ export async function train(config: Config, opts: TrainOptions = {}): Promise<Tr
         : "") +
       ` → ${runDir}`,
   );
-  return { runDir, steps: pos.step, last, interrupted };
+  return { runDir, steps: pos.step, last, interrupted: stop.seen };
 }

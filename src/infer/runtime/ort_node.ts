@@ -20,7 +20,8 @@
 import type * as Ort from "onnxruntime-node";
 import { firstLine, InferError } from "../errors.ts";
 import { probeGraph } from "./probe.ts";
-import type { Engine, EngineOptions, FeedTensor, GraphSession } from "./types.ts";
+import { OrtSession } from "./session.ts";
+import type { Engine, EngineOptions } from "./types.ts";
 
 /**
  * The command that installs onnxruntime-node's CUDA provider files.
@@ -101,29 +102,6 @@ function providerError(provider: NodeProvider, err: unknown): InferError {
  */
 export type NodeProvider = "cpu" | "cuda" | "webgpu";
 
-class NodeSession implements GraphSession {
-  constructor(readonly ort: OrtModule, readonly session: Ort.InferenceSession) {}
-  get inputNames(): readonly string[] {
-    return this.session.inputNames;
-  }
-  get outputNames(): readonly string[] {
-    return this.session.outputNames;
-  }
-  async run(feeds: Record<string, FeedTensor>): Promise<Record<string, Float32Array>> {
-    const f: Record<string, Ort.Tensor> = {};
-    for (const [k, v] of Object.entries(feeds)) {
-      f[k] = new this.ort.Tensor("float32", v.data, v.dims);
-    }
-    const out = await this.session.run(f);
-    const res: Record<string, Float32Array> = {};
-    for (const [k, v] of Object.entries(out)) res[k] = v.data as Float32Array;
-    return res;
-  }
-  release(): Promise<void> {
-    return this.session.release();
-  }
-}
-
 /**
  * An onnxruntime-node engine on `provider` (probed; see the module doc).
  *
@@ -163,7 +141,7 @@ export async function nodeEngine(
     detail: provider === "cpu" ? `${threads} threads` : provider,
     async open(graph, label) {
       try {
-        return new NodeSession(ort, await ort.InferenceSession.create(graph, options));
+        return new OrtSession(ort, await ort.InferenceSession.create(graph, options));
       } catch (e) {
         throw new InferError(
           "bad-model",

@@ -19,7 +19,8 @@
 import type * as Ort from "onnxruntime-web";
 import { firstLine, InferError } from "../errors.ts";
 import { probeGraph } from "./probe.ts";
-import type { Engine, EngineOptions, FeedTensor, GraphSession } from "./types.ts";
+import { OrtSession } from "./session.ts";
+import type { Engine, EngineOptions } from "./types.ts";
 
 type OrtModule = typeof Ort;
 
@@ -117,31 +118,6 @@ function checkWasmReadable(): void {
   }
 }
 
-class WebSession implements GraphSession {
-  constructor(readonly ort: OrtModule, readonly session: Ort.InferenceSession) {}
-  get inputNames(): readonly string[] {
-    return this.session.inputNames;
-  }
-  get outputNames(): readonly string[] {
-    return this.session.outputNames;
-  }
-  async run(feeds: Record<string, FeedTensor>): Promise<Record<string, Float32Array>> {
-    const f: Record<string, Ort.Tensor> = {};
-    for (const [k, v] of Object.entries(feeds)) {
-      f[k] = new this.ort.Tensor("float32", v.data, v.dims);
-    }
-    const out = await this.session.run(f);
-    const res: Record<string, Float32Array> = {};
-    for (const [k, v] of Object.entries(out)) {
-      res[k] = (v.location === "cpu" ? v.data : await v.getData(true)) as Float32Array;
-    }
-    return res;
-  }
-  release(): Promise<void> {
-    return this.session.release();
-  }
-}
-
 /**
  * An onnxruntime-web engine (see the module doc). For `webgpu`, fails with an
  * {@linkcode InferError} when Deno offers no adapter, or when `hardwareOnly` is set and the
@@ -211,7 +187,7 @@ export async function webEngine(
     detail,
     async open(graph, label) {
       try {
-        return new WebSession(ort, await ort.InferenceSession.create(graph, options));
+        return new OrtSession(ort, await ort.InferenceSession.create(graph, options));
       } catch (e) {
         const msg = firstLine(e);
         if (/no available backend/i.test(msg)) throw new InferError("provider-unavailable", msg);

@@ -1,7 +1,7 @@
 /**
  * Seedable standard-normal noise for the samplers: mulberry32 uniforms and Box–Muller
- * normals (pairs cached). The same algorithm as the trainer's generator, so a seed means the
- * same stream on both sides.
+ * normals (pairs cached). The trainer's generator (`Rng` in `src/rng.ts`) is built on this one,
+ * so a seed means the same stream on both sides.
  *
  * @example
  * ```ts
@@ -28,7 +28,25 @@ export interface NoiseSource {
 }
 
 /**
- * A seeded {@linkcode NoiseSource}.
+ * Serializable state of a {@linkcode SeededNormal}: the whole generator, as plain JSON data.
+ *
+ * @example
+ * ```ts
+ * import { SeededNormal, type SeededNormalState } from "./random.ts";
+ * const saved: SeededNormalState = new SeededNormal(7).state();
+ * SeededNormal.fromState(saved).normal(); // continues the stream where it was saved
+ * ```
+ */
+export interface SeededNormalState {
+  /** The 32-bit mulberry32 counter. */
+  s: number;
+  /** A second normal deviate left over from the last Box–Muller pair, or null. */
+  spare: number | null;
+}
+
+/**
+ * A seeded {@linkcode NoiseSource}. The trainer's generator (`Rng` in `src/rng.ts`) extends it,
+ * so the two share one implementation.
  *
  * @example
  * ```ts
@@ -43,6 +61,25 @@ export class SeededNormal implements NoiseSource {
   /** Starts the stream for integer `seed`. */
   constructor(seed: number) {
     this.#s = (seed >>> 0) ^ 0x9e3779b9;
+  }
+
+  /**
+   * Rebuilds a generator (of the class it is called on) from {@linkcode SeededNormal.state}'s
+   * output.
+   */
+  static fromState<G extends SeededNormal>(
+    this: new (seed: number) => G,
+    state: SeededNormalState,
+  ): G {
+    const g = new this(0);
+    g.#s = state.s >>> 0;
+    g.#spare = state.spare;
+    return g;
+  }
+
+  /** The current state, as plain JSON-serializable data. */
+  state(): SeededNormalState {
+    return { s: this.#s, spare: this.#spare };
   }
 
   /** A uniform deviate in [0, 1). */

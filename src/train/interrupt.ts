@@ -1,0 +1,76 @@
+/**
+ * Ctrl-C (SIGINT) for the training loops: while an {@linkcode Interrupt} is open, SIGINT does not
+ * kill the process but sets a flag that the loop polls between batches; the loop then stops,
+ * saves its checkpoint and returns `interrupted: true`.
+ *
+ * Deno delivers a signal only when the event loop gets a turn, and a loop that awaits only
+ * already-settled promises (tfjs reads on the wasm backend) never gives it one, so polling
+ * yields to the event loop (a zero-delay timer) at most every `everyMs` milliseconds.
+ *
+ * @example
+ * ```ts
+ * import { Interrupt } from "./interrupt.ts";
+ * const stop = new Interrupt();
+ * try {
+ *   for (let step = 0; step < 3 && !(await stop.requested()); step++) {
+ *     // one batch
+ *   }
+ * } finally {
+ *   stop.close();
+ * }
+ * ```
+ * @module
+ */
+
+/** A SIGINT flag with a listener installed from construction until {@linkcode Interrupt.close}. */
+export class Interrupt {
+  #seen = false;
+  #lastTurn = performance.now();
+  readonly #onSigint = () => this.#seen = true;
+
+  /** Starts listening for SIGINT; the event loop gets a turn at most every `everyMs` ms. */
+  constructor(readonly everyMs = 100) {
+    Deno.addSignalListener("SIGINT", this.#onSigint);
+  }
+
+  /**
+   * Whether SIGINT has arrived, after giving the event loop a turn when `everyMs` have passed
+   * since the last one.
+   *
+   * @example
+   * ```ts
+   * // while (!(await stop.requested())) trainOneBatch();
+   * ```
+   */
+  async requested(): Promise<boolean> {
+    if (!this.#seen && performance.now() - this.#lastTurn >= this.everyMs) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      this.#lastTurn = performance.now();
+    }
+    return this.#seen;
+  }
+
+  /**
+   * Whether SIGINT has arrived, as far as the event loop has delivered it (no turn given).
+   *
+   * @example
+   * ```ts
+   * // if (stop.seen) console.error("interrupted: checkpoint saved");
+   * ```
+   */
+  get seen(): boolean {
+    return this.#seen;
+  }
+
+  /**
+   * Removes the listener: SIGINT kills the process again.
+   *
+   * @example
+   * ```ts
+   * // try { … } finally { stop.close(); }
+   * ```
+   */
+  close(): void {
+    Deno.removeSignalListener("SIGINT", this.#onSigint);
+  }
+}
