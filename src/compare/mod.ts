@@ -155,7 +155,8 @@ export async function runCompare(o: CompareOptions): Promise<{ dir: string }> {
   await writeFileAtomic(`${dir}/epochs.jsonl`, raw.join("\n") + "\n");
   await writeFileAtomic(`${dir}/summary.json`, JSON.stringify(rows, null, 2) + "\n");
   const settings = `T = ${cfg.T}, batch ${cfg.batchSize}, lr ${cfg.lr}, ${cfg.epochs} epochs` +
-    `${cfg.trainLimit ? `, first ${cfg.trainLimit} training images` : ""}, seed ${cfg.seed}.`;
+    `${cfg.trainLimit ? `, first ${cfg.trainLimit} training images` : ""}, seed ${cfg.seed}, ` +
+    `backprop classifier init: ${cfg.backpropClassifierInit}.`;
   await writeFileAtomic(
     `${dir}/report.md`,
     reportMarkdown({
