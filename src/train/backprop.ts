@@ -35,7 +35,8 @@ import { type Position, readCheckpoint, writeCheckpoint } from "./checkpoint_fil
 import { Interrupt } from "./interrupt.ts";
 import { assignVariable, variableTensor } from "./named_tensors.ts";
 import { runMetadata } from "./metadata.ts";
-import { ProgressBar } from "./progress.ts";
+import { epochBar } from "./progress.ts";
+import { runEpoch } from "./epoch.ts";
 import { limitSet, setupRun, trainerHyper } from "./setup.ts";
 import { createMix, evaluateBackprop, initClassifierFromEmbedding } from "./backprop_model.ts";
 import { BackpropTeam } from "./backprop_team.ts";
@@ -107,6 +108,7 @@ export async function trainBackprop(
   const perEpoch = batchesPerEpoch(trainSet, cfg.batchSize);
   const lastStep = cfg.maxSteps > 0 ? cfg.maxSteps : Infinity;
   const stop = new Interrupt();
+  const loop = { perEpoch, lastStep, syncEvery: cfg.syncEvery, stop };
   const log = (s: string) => opts.quiet || console.error(s);
   const params = backpropParamCount(model, mix);
   log(
@@ -117,25 +119,11 @@ export async function trainBackprop(
   let last: TrainResult["last"];
   try {
     while (pos.epoch < cfg.epochs && pos.step < lastStep && !(await stop.requested())) {
-      const bar = new ProgressBar({
-        epoch: pos.epoch + 1,
-        epochs: cfg.epochs,
-        total: perEpoch,
-        batchSize: cfg.batchSize,
-        ...(opts.quiet ? { write: () => {} } : {}),
-      });
-      let done = pos.batch, lossSum = 0, nBatches = 0;
-      const t0 = performance.now();
-      while (pos.batch < perEpoch && pos.step < lastStep && !(await stop.requested())) {
-        const to = Math.min(perEpoch, pos.batch + cfg.syncEvery, pos.batch + (lastStep - pos.step));
-        const r = await team.run(pos.epoch, pos.batch, to, (loss) => bar.update(++done, loss));
-        lossSum += r.lossSum[0];
-        nBatches += r.batches;
-        pos = { ...pos, batch: pos.batch + r.batches, step: pos.step + r.batches };
-        peakRss = Math.max(peakRss, Deno.memoryUsage().rss);
-      }
-      const seconds = (performance.now() - t0) / 1000;
+      const bar = epochBar(pos.epoch, cfg, perEpoch, opts.quiet);
+      const run = await runEpoch(team, { ...loop, pos, peakRss, losses: 1, bar });
       bar.finish();
+      ({ pos, peakRss } = run);
+      const { lossSum: [lossSum], batches: nBatches, seconds } = run;
       const epochDone = pos.batch >= perEpoch;
       const epochValue = epochDone ? pos.epoch + 1 : pos.epoch + pos.batch / perEpoch; // as NoProp's loop
       if (epochDone) pos = { epoch: pos.epoch + 1, batch: 0, step: pos.step };

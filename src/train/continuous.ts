@@ -48,7 +48,7 @@ import { continuousMetadata } from "./metadata.ts";
 import type { TrainOptions, TrainResult } from "./mod.ts";
 import { Interrupt } from "./interrupt.ts";
 import { f32Tensors } from "./named_tensors.ts";
-import { ProgressBar } from "./progress.ts";
+import { epochBar } from "./progress.ts";
 import { limitSet } from "./setup.ts";
 
 /**
@@ -132,13 +132,7 @@ export async function trainContinuous(
   let last: TrainResult["last"];
   try {
     while (pos.epoch < cfg.epochs && pos.step < lastStep && !(await stop.requested())) {
-      const bar = new ProgressBar({
-        epoch: pos.epoch + 1,
-        epochs: cfg.epochs,
-        total: perEpoch,
-        batchSize: B,
-        ...(opts.quiet ? { write: () => {} } : {}),
-      });
+      const bar = epochBar(pos.epoch, cfg, perEpoch, opts.quiet);
       let lossSum = 0, nBatches = 0;
       const t0 = performance.now();
       const it = batches(trainSet, {

@@ -25,7 +25,8 @@ import { assignModel, loadCheckpoint, type Position, saveCheckpoint } from "./ch
 import { evaluateDT } from "./evaluate.ts";
 import { Interrupt } from "./interrupt.ts";
 import { runMetadata } from "./metadata.ts";
-import { ProgressBar } from "./progress.ts";
+import { epochBar } from "./progress.ts";
+import { runEpoch } from "./epoch.ts";
 import { LocalTeam, type Team, WorkerTeam } from "./team.ts";
 import { trainBackprop } from "./backprop.ts";
 import { trainContinuous } from "./continuous.ts";
@@ -84,6 +85,7 @@ export async function train(config: Config, opts: TrainOptions = {}): Promise<Tr
   const perEpoch = batchesPerEpoch(trainSet, cfg.batchSize);
   const lastStep = cfg.maxSteps > 0 ? cfg.maxSteps : Infinity;
   const stop = new Interrupt();
+  const loop = { perEpoch, lastStep, syncEvery: cfg.syncEvery, stop };
   const log = (s: string) => opts.quiet || console.error(s);
   log(
     `noprop: training ${cfg.dataset} (T=${cfg.T}, ${model.blocks[0].size()} params/block) ` +
@@ -95,27 +97,11 @@ export async function train(config: Config, opts: TrainOptions = {}): Promise<Tr
   try {
     while (pos.epoch < cfg.epochs && pos.step < lastStep && !(await stop.requested())) {
       // One epoch: ranges of `syncEvery` batches (shared weights are averaged between ranges).
-      const bar = new ProgressBar({
-        epoch: pos.epoch + 1,
-        epochs: cfg.epochs,
-        total: perEpoch,
-        batchSize: cfg.batchSize,
-        ...(opts.quiet ? { write: () => {} } : {}),
-      });
-      let done = pos.batch;
-      const lossSum = new Float64Array(cfg.T);
-      let nBatches = 0;
-      const t0 = performance.now();
-      while (pos.batch < perEpoch && pos.step < lastStep && !(await stop.requested())) {
-        const to = Math.min(perEpoch, pos.batch + cfg.syncEvery, pos.batch + (lastStep - pos.step));
-        const r = await team.run(pos.epoch, pos.batch, to, (loss) => bar.update(++done, loss));
-        r.lossSum.forEach((v, i) => lossSum[i] += v);
-        nBatches += r.batches;
-        pos = { ...pos, batch: pos.batch + r.batches, step: pos.step + r.batches };
-        peakRss = Math.max(peakRss, Deno.memoryUsage().rss);
-      }
-      const seconds = (performance.now() - t0) / 1000;
+      const bar = epochBar(pos.epoch, cfg, perEpoch, opts.quiet);
+      const run = await runEpoch(team, { ...loop, pos, peakRss, losses: cfg.T, bar });
       bar.finish();
+      ({ pos, peakRss } = run);
+      const { lossSum, batches: nBatches, seconds } = run;
       const epochDone = pos.batch >= perEpoch;
       if (epochDone) pos = { epoch: pos.epoch + 1, batch: 0, step: pos.step };
       const states = await team.collect(); // all block weights into `model`

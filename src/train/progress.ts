@@ -339,3 +339,30 @@ function terminalColumns(): number {
     return 0;
   }
 }
+
+/**
+ * The bar of the epoch a trainer is about to run: `epoch` is 0-based (a {@linkcode ProgressBar}
+ * counts from 1), `total` the batches per epoch, and `quiet` discards the output.
+ *
+ * @example
+ * ```ts
+ * import { epochBar } from "./progress.ts";
+ * const bar = epochBar(0, { epochs: 3, batchSize: 128 }, 468, true);
+ * bar.state.epoch; // 1
+ * ```
+ */
+export function epochBar(
+  epoch: number,
+  cfg: { epochs: number; batchSize: number },
+  total: number,
+  quiet = false,
+): ProgressBar {
+  const { epochs, batchSize } = cfg;
+  return new ProgressBar({
+    epoch: epoch + 1,
+    epochs,
+    total,
+    batchSize,
+    ...(quiet ? { write: () => {} } : {}),
+  });
+}
