@@ -16,7 +16,6 @@
  * @module
  */
 import { tf } from "../deps.ts";
-import { batches } from "../data/batches.ts";
 import type { NormStats } from "../data/normalize.ts";
 import type { ImageSet } from "../data/types.ts";
 import { applyBatchNormUpdates, type ForwardContext } from "../model/layers.ts";
@@ -27,6 +26,7 @@ import { AdamW, type AdamWState } from "./adamw.ts";
 import { backpropForward, backpropVariables } from "./backprop_model.ts";
 import {
   batchesPerEpoch,
+  epochBatches,
   type RangeResult,
   type TrainerHyper,
   type TrainerState,
@@ -122,13 +122,7 @@ export class BackpropTeam implements Team {
     const perEpoch = batchesPerEpoch(this.train, B);
     const lossSum = new Float64Array(1);
     let done = 0;
-    const it = batches(this.train, {
-      batchSize: B,
-      stats: this.stats,
-      rng: new Rng(streamSeed(hyper.seed, 5000 + epoch)),
-      dropLast: true,
-      startBatch: from,
-    });
+    const it = epochBatches(this.train, this.stats, hyper, epoch, from);
     for (const b of it) {
       if (b.index >= to) break;
       const step = epoch * perEpoch + b.index;

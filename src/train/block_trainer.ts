@@ -15,7 +15,7 @@
  * @module
  */
 import { tf } from "../deps.ts";
-import { batchCount, batches } from "../data/batches.ts";
+import { type Batch, batchCount, batches } from "../data/batches.ts";
 import type { NormStats } from "../data/normalize.ts";
 import type { ImageSet } from "../data/types.ts";
 import { type NoPropDT, streamSeed } from "../model/noprop.ts";
@@ -79,6 +79,34 @@ export function batchesPerEpoch(train: ImageSet, batchSize: number): number {
   return batchCount(train.count, batchSize, true);
 }
 
+/**
+ * The training batches of `epoch` from batch `from` on, in the one data order every trainer
+ * shares (NoProp-DT, CT/FM and the backprop baseline): shuffled by the stream `(seed, 5000 +
+ * epoch)`, last partial batch dropped. So the methods see the same batches and a resumed run
+ * continues exactly where it stopped.
+ *
+ * @example
+ * ```ts
+ * import { epochBatches } from "./block_trainer.ts";
+ * // for (const b of epochBatches(train, stats, { batchSize: 128, seed: 0 }, epoch, from)) { … }
+ * ```
+ */
+export function epochBatches(
+  train: ImageSet,
+  stats: NormStats,
+  o: { batchSize: number; seed: number },
+  epoch: number,
+  from = 0,
+): Generator<Batch, void, undefined> {
+  return batches(train, {
+    batchSize: o.batchSize,
+    stats,
+    rng: new Rng(streamSeed(o.seed, 5000 + epoch)),
+    dropLast: true,
+    startBatch: from,
+  });
+}
+
 /** Trains the owned blocks of a model. */
 export class BlockTrainer {
   readonly #state: TrainState;
@@ -127,13 +155,7 @@ export class BlockTrainer {
     const d = model.embedding.dim, B = hyper.batchSize;
     const perEpoch = batchesPerEpoch(this.train, B);
     const lossSum = new Float64Array(model.blocks.length);
-    const it = batches(this.train, {
-      batchSize: B,
-      stats: this.stats,
-      rng: new Rng(streamSeed(hyper.seed, 5000 + epoch)),
-      dropLast: true,
-      startBatch: from,
-    });
+    const it = epochBatches(this.train, this.stats, hyper, epoch, from);
     let done = 0;
     for (const b of it) {
       if (b.index >= to) break;

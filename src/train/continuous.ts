@@ -39,7 +39,7 @@ import {
 import { streamSeed } from "../model/noprop.ts";
 import { Rng } from "../rng.ts";
 import { AdamW } from "./adamw.ts";
-import { batchesPerEpoch } from "./block_trainer.ts";
+import { batchesPerEpoch, epochBatches } from "./block_trainer.ts";
 import { type Position, readCheckpoint, writeCheckpoint } from "./checkpoint_file.ts";
 import { assignContinuousModel } from "./continuous_load.ts";
 import { type ContinuousState, continuousStep } from "./continuous_step.ts";
@@ -135,13 +135,7 @@ export async function trainContinuous(
       const bar = epochBar(pos.epoch, cfg, perEpoch, opts.quiet);
       let lossSum = 0, nBatches = 0;
       const t0 = performance.now();
-      const it = batches(trainSet, {
-        batchSize: B,
-        stats,
-        rng: new Rng(streamSeed(cfg.seed, 5000 + pos.epoch)),
-        dropLast: true,
-        startBatch: pos.batch,
-      });
+      const it = epochBatches(trainSet, stats, cfg, pos.epoch, pos.batch);
       for (const b of it) {
         if (pos.step >= lastStep || await stop.requested()) break;
         const x = tf.tensor4d(b.x, [B, height, width, channels]);
