@@ -14,6 +14,19 @@ const data = await Deno.makeTempDir({ prefix: "noprop-ct-" });
 await writeSyntheticMnist(data, 640, 200);
 const REPO = new URL("..", import.meta.url).pathname;
 
+/** Reloads a run and evaluates Euler and Heun at 10 steps on the same z_0 (seed 1). */
+async function eulerAndHeun10(runDir: string) {
+  const { model: m } = await loadContinuousRun(runDir);
+  const test = (await loadDataset("mnist", { dataDir: data })).test;
+  const evalWith = (sampler: "euler" | "heun") =>
+    evaluateContinuous(m, batches(test, { batchSize: 200, stats: NORMALIZATION.mnist }), {
+      seed: 1,
+      sampler,
+      steps: 10,
+    });
+  return { euler: await evalWith("euler"), heun: await evalWith("heun") };
+}
+
 Deno.test("a tiny NoProp-CT run through train() learns far above chance, writes its run folder, and Heun at 10 steps is not worse than Euler at 10", async () => {
   const out = await Deno.makeTempDir();
   const r = await train(tinyConfig(data, out, { variant: "ct", epochs: 3, lr: 1e-2 }), {
@@ -31,15 +44,7 @@ Deno.test("a tiny NoProp-CT run through train() learns far above chance, writes 
     assert(k in w.tensors, `weights lack ${k}`);
   }
   assert((await Deno.readTextFile(`${r.runDir}/config.yaml`)).includes("variant: ct"));
-  const { model: m } = await loadContinuousRun(r.runDir);
-  const test = (await loadDataset("mnist", { dataDir: data })).test;
-  const evalWith = (sampler: "euler" | "heun") =>
-    evaluateContinuous(m, batches(test, { batchSize: 200, stats: NORMALIZATION.mnist }), {
-      seed: 1,
-      sampler,
-      steps: 10,
-    });
-  const euler = await evalWith("euler"), heun = await evalWith("heun");
+  const { euler, heun } = await eulerAndHeun10(r.runDir);
   assertEquals(euler.acc, r.last!.accClean); // the reloaded run reproduces its own number
   assert(heun.acc >= euler.acc - 0.05, `Heun ${heun.acc} vs Euler ${euler.acc}`);
 });
@@ -50,15 +55,7 @@ Deno.test("a tiny NoProp-FM run learns far above chance; Heun at 10 steps is not
   const r = await train(cfg, { quiet: true });
   assert(r.last!.accClean > 0.6, `accuracy ${JSON.stringify(r.last)} (chance 0.1)`);
   // Reload the trained weights and evaluate both samplers on the same z_0.
-  const { model: m } = await loadContinuousRun(r.runDir);
-  const test = (await loadDataset("mnist", { dataDir: data })).test;
-  const evalWith = (sampler: "euler" | "heun") =>
-    evaluateContinuous(m, batches(test, { batchSize: 200, stats: NORMALIZATION.mnist }), {
-      seed: 1,
-      sampler,
-      steps: 10,
-    });
-  const euler = await evalWith("euler"), heun = await evalWith("heun");
+  const { euler, heun } = await eulerAndHeun10(r.runDir);
   assertEquals(euler.acc, r.last!.accClean); // the reloaded weights reproduce the run's number
   assert(heun.acc >= euler.acc - 0.05, `Heun ${heun.acc} vs Euler ${euler.acc}`);
 });

@@ -15,6 +15,7 @@
  * @module
  */
 import { tf } from "../deps.ts";
+import { batchImages } from "./batch_tensor.ts";
 import { blockForward } from "../model/block.ts";
 import { denoised } from "../model/embedding.ts";
 import { dense, evalContext, type ForwardContext } from "../model/layers.ts";
@@ -136,18 +137,12 @@ export async function evaluateBackprop(
   opts: { seed: number },
 ): Promise<{ acc: number; count: number }> {
   const rng = new Rng(opts.seed);
-  const { height, width, channels } = model.spec;
   const d = model.embedding.dim;
   let ok = 0, count = 0;
   for (const b of batches) {
     const n = b.size;
     const pred = tf.tidy(() => {
-      const x = tf.tensor4d(b.x.subarray(0, n * height * width * channels), [
-        n,
-        height,
-        width,
-        channels,
-      ]);
+      const x = batchImages(b, model.spec);
       const z0 = tf.tensor2d(rng.fillNormal(new Float32Array(n * d)), [n, d]);
       const ctxs = model.blocks.map(() => evalContext());
       return tf.argMax(backpropForward(model, mix, x, z0, ctxs), 1);

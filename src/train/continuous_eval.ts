@@ -12,6 +12,7 @@
  * @module
  */
 import { tf } from "../deps.ts";
+import { batchImages } from "./batch_tensor.ts";
 import { type ContinuousSamplerName, integrate } from "../infer/sampler/continuous.ts";
 import { continuousForward, velocity } from "../model/continuous.ts";
 import type { ContinuousModel } from "../model/continuous_model.ts";
@@ -115,18 +116,12 @@ export async function evaluateContinuous(
   o: ContinuousEvalOptions,
 ): Promise<{ acc: number; count: number; seconds: number }> {
   const rng = new Rng(o.seed);
-  const { height, width, channels } = m.spec;
   const d = m.embedding.dim;
   let ok = 0, count = 0;
   const t0 = performance.now();
   for (const b of batches) {
     const n = b.size;
-    const x = tf.tensor4d(b.x.subarray(0, n * height * width * channels), [
-      n,
-      height,
-      width,
-      channels,
-    ]);
+    const x = batchImages(b, m.spec);
     const z0 = rng.fillNormal(new Float32Array(n * d));
     const p = await predictFromZ(m, await sampleContinuous(m, x, z0, o), n);
     x.dispose();

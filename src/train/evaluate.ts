@@ -13,6 +13,7 @@
  * @module
  */
 import { tf } from "../deps.ts";
+import { batchImages } from "./batch_tensor.ts";
 import { blockHead, imageFeatures } from "../model/block.ts";
 import { denoised } from "../model/embedding.ts";
 import { dense, evalContext } from "../model/layers.ts";
@@ -93,17 +94,11 @@ export async function evaluateDT(
   opts: { seed: number },
 ): Promise<DtAccuracy> {
   const rng = new Rng(opts.seed);
-  const { height, width, channels } = model.spec;
   const d = model.embedding.dim, T = model.schedule.T;
   let okN = 0, okC = 0, count = 0;
   for (const b of batches) {
     const n = b.size;
-    const x = tf.tensor4d(b.x.subarray(0, n * height * width * channels), [
-      n,
-      height,
-      width,
-      channels,
-    ]);
+    const x = batchImages(b, model.spec);
     const z0 = tf.tensor2d(rng.fillNormal(new Float32Array(n * d)), [n, d]);
     const eps = Array.from(
       { length: T },

@@ -1,0 +1,28 @@
+/**
+ * The images of an evaluation batch as an NHWC tensor: the first `size` images of `b.x`
+ * (the last batch of a split may be padded). One helper for every evaluator (DT, CT/FM,
+ * backprop).
+ *
+ * @example
+ * ```ts
+ * import { batchImages } from "./batch_tensor.ts";
+ * const x = batchImages({ x: new Float32Array(2 * 4), size: 1 }, { height: 2, width: 2, channels: 1 });
+ * x.shape; // [1, 2, 2, 1]
+ * ```
+ * @module
+ */
+import { tf } from "../deps.ts";
+
+/** `b.x` [≥ size, H, W, C] → tensor [size, H, W, C] (caller disposes). */
+export function batchImages(
+  b: { x: Float32Array; size: number },
+  s: { height: number; width: number; channels: number },
+): tf.Tensor4D {
+  const { height, width, channels } = s;
+  return tf.tensor4d(b.x.subarray(0, b.size * height * width * channels), [
+    b.size,
+    height,
+    width,
+    channels,
+  ]);
+}
