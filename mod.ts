@@ -38,8 +38,8 @@ export { crossEntropy, denoiseLoss, klPrior } from "./src/losses.ts";
 export { createNoPropDT, type NoPropDT, type NoPropOptions } from "./src/model/noprop.ts";
 export { blockForward, type BlockSpec, blockSpec, createBlock } from "./src/model/block.ts";
 export { denoised, type Embedding, type EmbeddingKind } from "./src/model/embedding.ts";
-export { evaluateDT, sampleDT } from "./src/train/evaluate.ts";
-export { trainBlockStep } from "./src/train/step.ts";
+export { evaluateDT, sampleDT } from "./src/train/dt/evaluate.ts";
+export { trainBlockStep } from "./src/train/dt/step.ts";
 export { type BackendChoice, type BackendInfo, initBackend } from "./src/backend/mod.ts";
 export {
   batches,
@@ -87,9 +87,9 @@ export {
   ctScheduleValues,
   snrPrime,
 } from "./src/schedule.ts";
-export { trainContinuous } from "./src/train/continuous.ts";
-export { evaluateContinuous } from "./src/train/continuous_eval.ts";
-export { loadContinuousRun } from "./src/train/continuous_load.ts";
+export { trainContinuous } from "./src/train/continuous/run.ts";
+export { evaluateContinuous } from "./src/train/continuous/evaluate.ts";
+export { loadContinuousRun } from "./src/train/continuous/weights.ts";
 export {
   ctHeunStep,
   ddimStep,
@@ -103,8 +103,8 @@ export {
   createMix,
   evaluateBackprop,
   initClassifierFromEmbedding,
-} from "./src/train/backprop_model.ts";
-export { BackpropTeam } from "./src/train/backprop_team.ts";
-export { trainBackprop } from "./src/train/backprop.ts";
+} from "./src/model/backprop.ts";
+export { BackpropTeam } from "./src/train/backprop/team.ts";
+export { trainBackprop } from "./src/train/backprop/run.ts";
 export { type CompareOptions, runCompare } from "./src/compare/mod.ts";
 export { renderCharts, renderVegaLite } from "./src/compare/charts.ts";

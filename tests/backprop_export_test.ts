@@ -12,7 +12,7 @@ import { createNoPropDT } from "../src/model/noprop.ts";
 import { exportRun } from "../src/onnx/export.ts";
 import { Rng } from "../src/rng.ts";
 import { loadSafetensors, saveSafetensors } from "../src/safetensors.ts";
-import { backpropForward, initClassifierFromEmbedding } from "../src/train/backprop_model.ts";
+import { backpropForward, initClassifierFromEmbedding } from "../src/model/backprop.ts";
 import { train } from "../src/train/mod.ts";
 import { createClassifier, FixedNoise } from "@noprop/infer";
 import { loadReference, maxAbsDiff, nhwcToNchw } from "./onnx_fixtures.ts";

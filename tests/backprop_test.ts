@@ -5,9 +5,9 @@ import { createNoPropDT } from "../src/model/noprop.ts";
 import { NORMALIZATION } from "../src/data/normalize.ts";
 import type { ImageSet } from "../src/data/types.ts";
 import { loadSafetensors } from "../src/safetensors.ts";
-import { createMix, MIX_INIT } from "../src/train/backprop_model.ts";
-import { BackpropTeam } from "../src/train/backprop_team.ts";
-import { trainerHyper } from "../src/train/setup.ts";
+import { createMix, MIX_INIT } from "../src/model/backprop.ts";
+import { BackpropTeam } from "../src/train/backprop/team.ts";
+import { trainerHyper } from "../src/train/dt/setup.ts";
 import { train } from "../src/train/mod.ts";
 import { tinyConfig, writeSyntheticMnist } from "./train_fixtures.ts";
 

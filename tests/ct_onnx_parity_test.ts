@@ -14,8 +14,8 @@ import { WeightMap } from "../src/onnx/weights.ts";
 import { Rng } from "../src/rng.ts";
 import { ctGammaAt, ctScheduleValues } from "../src/schedule.ts";
 import { AdamW } from "../src/train/adamw.ts";
-import { sampleContinuous } from "../src/train/continuous_eval.ts";
-import { continuousStep } from "../src/train/continuous_step.ts";
+import { sampleContinuous } from "../src/train/continuous/evaluate.ts";
+import { continuousStep } from "../src/train/continuous/step.ts";
 
 await initBackend("wasm");
 const engine = await nodeEngine("cpu", { threads: 1 });

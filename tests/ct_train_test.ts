@@ -5,8 +5,8 @@ import { loadDataset } from "../src/data/mod.ts";
 import { NORMALIZATION } from "../src/data/normalize.ts";
 import { loadSafetensors } from "../src/safetensors.ts";
 import { train } from "../src/train/mod.ts";
-import { loadContinuousRun } from "../src/train/continuous_load.ts";
-import { evaluateContinuous } from "../src/train/continuous_eval.ts";
+import { loadContinuousRun } from "../src/train/continuous/weights.ts";
+import { evaluateContinuous } from "../src/train/continuous/evaluate.ts";
 import { tinyConfig, writeSyntheticMnist } from "./train_fixtures.ts";
 
 await initBackend("wasm");

@@ -13,7 +13,7 @@ import { denoised } from "../src/model/embedding.ts";
 import { evalContext } from "../src/model/layers.ts";
 import { exportRun } from "../src/onnx/export.ts";
 import { Rng } from "../src/rng.ts";
-import { sampleDT } from "../src/train/evaluate.ts";
+import { sampleDT } from "../src/train/dt/evaluate.ts";
 import { train } from "../src/train/mod.ts";
 import { createClassifier, FixedNoise } from "@noprop/infer";
 import { loadReference, maxAbsDiff, nhwcToNchw, writeFixtureRun } from "./onnx_fixtures.ts";

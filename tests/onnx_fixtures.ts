@@ -8,7 +8,7 @@ import { tf } from "../src/deps.ts";
 import type { BlockSpec } from "../src/model/block.ts";
 import type { EmbeddingKind } from "../src/model/embedding.ts";
 import { createNoPropDT, type NoPropDT } from "../src/model/noprop.ts";
-import { assignModel, saveWeights } from "../src/train/checkpoint.ts";
+import { assignModel, saveWeights } from "../src/train/dt/weights.ts";
 import { loadSafetensors } from "../src/safetensors.ts";
 import { Rng } from "../src/rng.ts";
 import type { ScheduleName } from "../src/schedule.ts";

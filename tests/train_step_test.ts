@@ -3,8 +3,8 @@ import { tf } from "../src/deps.ts";
 import { initBackend } from "../src/backend/mod.ts";
 import { createNoPropDT, type NoPropDT } from "../src/model/noprop.ts";
 import { AdamW } from "../src/train/adamw.ts";
-import { sharedVariables, trainBlockStep, type TrainState } from "../src/train/step.ts";
-import { modelArrays } from "../src/train/checkpoint.ts";
+import { sharedVariables, trainBlockStep, type TrainState } from "../src/train/dt/step.ts";
+import { modelArrays } from "../src/train/dt/weights.ts";
 
 await initBackend("wasm");
 

@@ -69,8 +69,8 @@ async function child(spec: string, dataDir: string, batches: number, widths: num
   const [backend, w] = spec.split(":");
   const workers = Number(w ?? 1);
   const { initBackend } = await import("../src/backend/mod.ts");
-  const { setupRun, trainerHyper } = await import("../src/train/setup.ts");
-  const { LocalTeam, WorkerTeam } = await import("../src/train/team.ts");
+  const { setupRun, trainerHyper } = await import("../src/train/dt/setup.ts");
+  const { LocalTeam, WorkerTeam } = await import("../src/train/dt/team.ts");
   // cpu (~200x slower) and webgpu are timed on single block steps (T = 1: the step costs the same).
   const isCpu = backend === "cpu", single = isCpu || backend === "webgpu";
   const cfg = {

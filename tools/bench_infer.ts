@@ -43,7 +43,7 @@ import { exportRun } from "../src/onnx/export.ts";
 import { blockForward } from "../src/model/block.ts";
 import { denoised } from "../src/model/embedding.ts";
 import { dense, evalContext } from "../src/model/layers.ts";
-import { assignModel, saveWeights } from "../src/train/checkpoint.ts";
+import { assignModel, saveWeights } from "../src/train/dt/weights.ts";
 import { loadSafetensors } from "../src/safetensors.ts";
 
 const TORCH_EXPORTER = new URL("../../shared/anchors/export_torch_block.py", import.meta.url)

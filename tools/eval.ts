@@ -27,9 +27,9 @@ import {
   type CONTINUOUS_SAMPLERS,
 } from "../src/infer/sampler/continuous.ts";
 import { writeFileAtomic } from "../src/atomic.ts";
-import { evaluateContinuous } from "../src/train/continuous_eval.ts";
-import { loadContinuousRun } from "../src/train/continuous_load.ts";
-import { limitSet } from "../src/train/setup.ts";
+import { evaluateContinuous } from "../src/train/continuous/evaluate.ts";
+import { loadContinuousRun } from "../src/train/continuous/weights.ts";
+import { limitSet } from "../src/train/dt/setup.ts";
 import { exportRun } from "../src/onnx/export.ts";
 import { evaluateExported } from "../src/onnx/evaluate.ts";
 import { failed, usageError } from "./cli_errors.ts";

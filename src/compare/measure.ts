@@ -15,12 +15,12 @@ import { tf } from "../deps.ts";
 import type { Config } from "../config/schema.ts";
 import { batches } from "../data/batches.ts";
 import { loadSafetensors } from "../safetensors.ts";
-import { BlockTrainer } from "../train/block_trainer.ts";
-import { assignModel } from "../train/checkpoint.ts";
-import { evaluateDT } from "../train/evaluate.ts";
-import { limitSet, setupRun, trainerHyper } from "../train/setup.ts";
-import { backpropVariables, createMix, evaluateBackprop } from "../train/backprop_model.ts";
-import { BackpropTeam } from "../train/backprop_team.ts";
+import { BlockTrainer } from "../train/dt/trainer.ts";
+import { assignModel } from "../train/dt/weights.ts";
+import { evaluateDT } from "../train/dt/evaluate.ts";
+import { limitSet, setupRun, trainerHyper } from "../train/dt/setup.ts";
+import { backpropVariables, createMix, evaluateBackprop } from "../model/backprop.ts";
+import { BackpropTeam } from "../train/backprop/team.ts";
 import { disposeModel } from "../model/noprop.ts";
 
 /** The training images used for the final train accuracy (at most this many). */

@@ -11,10 +11,10 @@
  * ```
  * @module
  */
-import type { Position } from "./checkpoint_file.ts";
+import type { Position } from "../run/checkpoint.ts";
 import type { Interrupt } from "./interrupt.ts";
 import type { ProgressBar } from "./progress.ts";
-import type { Team } from "./team.ts";
+import type { Team } from "./dt/team.ts";
 
 /** What {@linkcode runEpoch} did. */
 export interface EpochRun {

@@ -19,17 +19,17 @@ import { type Config, configToYaml, resolveRunName } from "../config.ts";
 import { batches } from "../data/batches.ts";
 import { writeFileAtomic } from "../atomic.ts";
 import { tf } from "../deps.ts";
-import { limitSet, setupRun, trainerHyper } from "./setup.ts";
-import { batchesPerEpoch, NonFiniteLossError } from "./block_trainer.ts";
-import { assignModel, loadCheckpoint, type Position, saveCheckpoint } from "./checkpoint.ts";
-import { evaluateDT } from "./evaluate.ts";
+import { limitSet, setupRun, trainerHyper } from "./dt/setup.ts";
+import { batchesPerEpoch, NonFiniteLossError } from "./dt/trainer.ts";
+import { assignModel, loadCheckpoint, type Position, saveCheckpoint } from "./dt/weights.ts";
+import { evaluateDT } from "./dt/evaluate.ts";
 import { Interrupt } from "./interrupt.ts";
-import { runMetadata } from "./metadata.ts";
+import { runMetadata } from "../run/metadata.ts";
 import { epochBar } from "./progress.ts";
 import { runEpoch } from "./epoch.ts";
-import { LocalTeam, type Team, WorkerTeam } from "./team.ts";
-import { trainBackprop } from "./backprop.ts";
-import { trainContinuous } from "./continuous.ts";
+import { LocalTeam, type Team, WorkerTeam } from "./dt/team.ts";
+import { trainBackprop } from "./backprop/run.ts";
+import { trainContinuous } from "./continuous/run.ts";
 
 /** Options of {@linkcode train}. */
 export interface TrainOptions {

@@ -8,18 +8,18 @@
  *
  * @example
  * ```ts
- * import { backpropForward, createMix } from "./backprop_model.ts";
+ * import { backpropForward, createMix } from "./backprop.ts";
  * // const mix = createMix(model.schedule.T);
  * // const logits = backpropForward(model, mix, x, z0, contexts);
  * ```
  * @module
  */
 import { tf } from "../deps.ts";
-import { batchImages } from "./batch_tensor.ts";
-import { blockForward } from "../model/block.ts";
-import { denoised } from "../model/embedding.ts";
-import { dense, evalContext, type ForwardContext } from "../model/layers.ts";
-import type { NoPropDT } from "../model/noprop.ts";
+import { batchImages } from "../train/batch_tensor.ts";
+import { blockForward } from "./block.ts";
+import { denoised } from "./embedding.ts";
+import { dense, evalContext, type ForwardContext } from "./layers.ts";
+import type { NoPropDT } from "./noprop.ts";
 import { Rng } from "../rng.ts";
 
 /**
@@ -28,7 +28,7 @@ import { Rng } from "../rng.ts";
  *
  * @example
  * ```ts
- * import { MIX_INIT } from "./backprop_model.ts";
+ * import { MIX_INIT } from "./backprop.ts";
  * Math.tanh(MIX_INIT); // 0.5
  * ```
  */
@@ -39,7 +39,7 @@ export const MIX_INIT: number = Math.atanh(0.5);
  *
  * @example
  * ```ts
- * import { createMix } from "./backprop_model.ts";
+ * import { createMix } from "./backprop.ts";
  * createMix(3).shape; // [3]
  * ```
  */
@@ -62,7 +62,7 @@ let mixId = 0;
  *
  * @example
  * ```ts
- * import { initClassifierFromEmbedding } from "./backprop_model.ts";
+ * import { initClassifierFromEmbedding } from "./backprop.ts";
  * // initClassifierFromEmbedding(model); // cls.w = 2·W_Embedᵀ, cls.b = −‖u_k‖²
  * ```
  */
@@ -80,7 +80,7 @@ export function initClassifierFromEmbedding(model: NoPropDT): void {
  *
  * @example
  * ```ts
- * import { backpropVariables } from "./backprop_model.ts";
+ * import { backpropVariables } from "./backprop.ts";
  * // new AdamW(backpropVariables(model, mix), opts);
  * ```
  */
@@ -99,8 +99,8 @@ export function backpropVariables(model: NoPropDT, mix: tf.Variable): tf.Variabl
  *
  * @example
  * ```ts
- * import { backpropForward } from "./backprop_model.ts";
- * import { evalContext } from "../model/layers.ts";
+ * import { backpropForward } from "./backprop.ts";
+ * import { evalContext } from "./layers.ts";
  * // backpropForward(model, mix, x, z0, model.blocks.map(() => evalContext()));
  * ```
  */
@@ -126,7 +126,7 @@ export function backpropForward(
  *
  * @example
  * ```ts
- * import { evaluateBackprop } from "./backprop_model.ts";
+ * import { evaluateBackprop } from "./backprop.ts";
  * // const { acc } = await evaluateBackprop(model, mix, batches, { seed: 1 });
  * ```
  */

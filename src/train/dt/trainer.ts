@@ -8,19 +8,19 @@
  *
  * @example
  * ```ts
- * import { BlockTrainer } from "./block_trainer.ts";
+ * import { BlockTrainer } from "./trainer.ts";
  * // const bt = new BlockTrainer(model, hyper, [1, 2, 3], dataset.train, NORMALIZATION.mnist);
  * // await bt.runBatches(0, 0, 10);
  * ```
  * @module
  */
-import { tf } from "../deps.ts";
-import { type Batch, batchCount, batches } from "../data/batches.ts";
-import type { NormStats } from "../data/normalize.ts";
-import type { ImageSet } from "../data/types.ts";
-import { type NoPropDT, streamSeed } from "../model/noprop.ts";
-import { Rng, type RngState } from "../rng.ts";
-import { AdamW, type AdamWState } from "./adamw.ts";
+import { tf } from "../../deps.ts";
+import { type Batch, batchCount, batches } from "../../data/batches.ts";
+import type { NormStats } from "../../data/normalize.ts";
+import type { ImageSet } from "../../data/types.ts";
+import { type NoPropDT, streamSeed } from "../../model/noprop.ts";
+import { Rng, type RngState } from "../../rng.ts";
+import { AdamW, type AdamWState } from "../adamw.ts";
 import { sharedVariables, trainBlockStep, type TrainState } from "./step.ts";
 
 /** Hyper-parameters a block trainer needs. */
@@ -87,7 +87,7 @@ export function batchesPerEpoch(train: ImageSet, batchSize: number): number {
  *
  * @example
  * ```ts
- * import { epochBatches } from "./block_trainer.ts";
+ * import { epochBatches } from "./trainer.ts";
  * // for (const b of epochBatches(train, stats, { batchSize: 128, seed: 0 }, epoch, from)) { … }
  * ```
  */

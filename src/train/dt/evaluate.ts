@@ -12,13 +12,13 @@
  * ```
  * @module
  */
-import { tf } from "../deps.ts";
-import { batchImages } from "./batch_tensor.ts";
-import { blockHead, imageFeatures } from "../model/block.ts";
-import { denoised } from "../model/embedding.ts";
-import { dense, evalContext } from "../model/layers.ts";
-import type { NoPropDT } from "../model/noprop.ts";
-import { Rng } from "../rng.ts";
+import { tf } from "../../deps.ts";
+import { batchImages } from "../batch_tensor.ts";
+import { blockHead, imageFeatures } from "../../model/block.ts";
+import { denoised } from "../../model/embedding.ts";
+import { dense, evalContext } from "../../model/layers.ts";
+import type { NoPropDT } from "../../model/noprop.ts";
+import { Rng } from "../../rng.ts";
 
 /** Accuracy with and without sampler noise. */
 export interface DtAccuracy {

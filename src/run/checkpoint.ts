@@ -16,7 +16,7 @@
  *
  * @example
  * ```ts
- * import { readCheckpoint, writeCheckpoint } from "./checkpoint_file.ts";
+ * import { readCheckpoint, writeCheckpoint } from "./checkpoint.ts";
  * // await writeCheckpoint(runDir, weights, { format: "noprop-ct" }, { pos, optimizers, rngs });
  * // const ck = await readCheckpoint(runDir, "noprop-ct"); opt.load(ck.optimizer("all"));
  * ```
@@ -24,14 +24,14 @@
  */
 import type { RngState } from "../rng.ts";
 import { loadSafetensors, saveSafetensors, type Tensor } from "../safetensors.ts";
-import type { AdamWState } from "./adamw.ts";
+import type { AdamWState } from "../train/adamw.ts";
 
 /**
  * The checkpoint's file name inside a run folder.
  *
  * @example
  * ```ts
- * import { CHECKPOINT_FILE } from "./checkpoint_file.ts";
+ * import { CHECKPOINT_FILE } from "./checkpoint.ts";
  * CHECKPOINT_FILE; // "checkpoint.safetensors"
  * ```
  */
@@ -43,7 +43,7 @@ export const CHECKPOINT_FILE = "checkpoint.safetensors";
  *
  * @example
  * ```ts
- * import type { Position } from "./checkpoint_file.ts";
+ * import type { Position } from "./checkpoint.ts";
  * const start: Position = { epoch: 0, batch: 0, step: 0 };
  * ```
  */
@@ -61,7 +61,7 @@ export interface Position {
  *
  * @example
  * ```ts
- * import type { TrainingState } from "./checkpoint_file.ts";
+ * import type { TrainingState } from "./checkpoint.ts";
  * const s: TrainingState = { pos: { epoch: 0, batch: 3, step: 3 }, optimizers: {}, rngs: {} };
  * ```
  */
@@ -79,7 +79,7 @@ export interface TrainingState {
  *
  * @example
  * ```ts
- * import type { CheckpointFile } from "./checkpoint_file.ts";
+ * import type { CheckpointFile } from "./checkpoint.ts";
  * const next = (ck: CheckpointFile) => ck.pos.step;
  * ```
  */
@@ -106,7 +106,7 @@ export interface CheckpointFile {
  *
  * @example
  * ```ts
- * import { writeCheckpoint } from "./checkpoint_file.ts";
+ * import { writeCheckpoint } from "./checkpoint.ts";
  * // await writeCheckpoint("models/run", weights, meta, {
  * //   pos, optimizers: { all: await opt.state() }, rngs: { noise: noise.state() },
  * // });
@@ -141,7 +141,7 @@ export async function writeCheckpoint(
  *
  * @example
  * ```ts
- * import { readCheckpoint } from "./checkpoint_file.ts";
+ * import { readCheckpoint } from "./checkpoint.ts";
  * // const ck = await readCheckpoint("models/run", "noprop-fm");
  * // ck.pos; // { epoch, batch, step }
  * ```

@@ -17,39 +17,39 @@
  *
  * @example
  * ```ts
- * import { trainContinuous } from "./continuous.ts";
+ * import { trainContinuous } from "./run.ts";
  * // await trainContinuous({ ...config, variant: "ct" }, { quiet: true });
  * ```
  * @module
  */
-import { writeFileAtomic } from "../atomic.ts";
-import { initBackend } from "../backend/mod.ts";
-import { type Config, configToYaml, resolveRunName } from "../config.ts";
-import { resolveDataDir } from "../config/resolve.ts";
-import { batches } from "../data/batches.ts";
-import { loadDataset } from "../data/mod.ts";
-import { NORMALIZATION } from "../data/normalize.ts";
-import { tf } from "../deps.ts";
+import { writeFileAtomic } from "../../atomic.ts";
+import { initBackend } from "../../backend/mod.ts";
+import { type Config, configToYaml, resolveRunName } from "../../config.ts";
+import { resolveDataDir } from "../../config/resolve.ts";
+import { batches } from "../../data/batches.ts";
+import { loadDataset } from "../../data/mod.ts";
+import { NORMALIZATION } from "../../data/normalize.ts";
+import { tf } from "../../deps.ts";
 import {
   continuousArrays,
   continuousVariables,
   createContinuousModel,
   disposeContinuousModel,
-} from "../model/continuous_model.ts";
-import { streamSeed } from "../model/noprop.ts";
-import { Rng } from "../rng.ts";
-import { AdamW } from "./adamw.ts";
-import { batchesPerEpoch, epochBatches } from "./block_trainer.ts";
-import { type Position, readCheckpoint, writeCheckpoint } from "./checkpoint_file.ts";
-import { assignContinuousModel } from "./continuous_load.ts";
-import { type ContinuousState, continuousStep } from "./continuous_step.ts";
-import { evaluateContinuous } from "./continuous_eval.ts";
-import { continuousMetadata } from "./metadata.ts";
-import type { TrainOptions, TrainResult } from "./mod.ts";
-import { Interrupt } from "./interrupt.ts";
-import { f32Tensors } from "./named_tensors.ts";
-import { epochBar } from "./progress.ts";
-import { limitSet } from "./setup.ts";
+} from "../../model/continuous_model.ts";
+import { streamSeed } from "../../model/noprop.ts";
+import { Rng } from "../../rng.ts";
+import { AdamW } from "../adamw.ts";
+import { batchesPerEpoch, epochBatches } from "../dt/trainer.ts";
+import { type Position, readCheckpoint, writeCheckpoint } from "../../run/checkpoint.ts";
+import { assignContinuousModel } from "./weights.ts";
+import { type ContinuousState, continuousStep } from "./step.ts";
+import { evaluateContinuous } from "./evaluate.ts";
+import { continuousMetadata } from "../../run/metadata.ts";
+import type { TrainOptions, TrainResult } from "../mod.ts";
+import { Interrupt } from "../interrupt.ts";
+import { f32Tensors } from "../named_tensors.ts";
+import { epochBar } from "../progress.ts";
+import { limitSet } from "../dt/setup.ts";
 
 /**
  * Trains NoProp-CT or NoProp-FM as configured, or continues the run in `opts.resumeDir` from
@@ -57,7 +57,7 @@ import { limitSet } from "./setup.ts";
  *
  * @example
  * ```ts
- * import { trainContinuous } from "./continuous.ts";
+ * import { trainContinuous } from "./run.ts";
  * // const r = await trainContinuous({ ...config, variant: "fm", maxSteps: 30 });
  * // await trainContinuous({ ...config, variant: "fm" }, { resumeDir: r.runDir });
  * ```

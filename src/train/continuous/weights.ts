@@ -5,16 +5,16 @@
  *
  * @example
  * ```ts
- * import { loadContinuousRun } from "./continuous_load.ts";
+ * import { loadContinuousRun } from "./weights.ts";
  * // const { model, classNames, dataset } = await loadContinuousRun("models/mnist-ct-…");
  * ```
  * @module
  */
-import type { DatasetName } from "../config/schema.ts";
-import type { ContinuousSpec } from "../model/continuous.ts";
-import { type ContinuousModel, createContinuousModel } from "../model/continuous_model.ts";
-import { loadSafetensors, type Tensor } from "../safetensors.ts";
-import { assignVariable, pickArrays } from "./named_tensors.ts";
+import type { DatasetName } from "../../config/schema.ts";
+import type { ContinuousSpec } from "../../model/continuous.ts";
+import { type ContinuousModel, createContinuousModel } from "../../model/continuous_model.ts";
+import { loadSafetensors, type Tensor } from "../../safetensors.ts";
+import { assignVariable, pickArrays } from "../named_tensors.ts";
 
 /** A loaded run. */
 export interface LoadedContinuousRun {
@@ -31,7 +31,7 @@ export interface LoadedContinuousRun {
  *
  * @example
  * ```ts
- * import { loadContinuousRun } from "./continuous_load.ts";
+ * import { loadContinuousRun } from "./weights.ts";
  * // (await loadContinuousRun(dir)).model.variant; // "ct"
  * ```
  */
@@ -69,7 +69,7 @@ export async function loadContinuousRun(runDir: string): Promise<LoadedContinuou
  *
  * @example
  * ```ts
- * import { assignContinuousModel } from "./continuous_load.ts";
+ * import { assignContinuousModel } from "./weights.ts";
  * // assignContinuousModel(model, (await readCheckpoint(dir, "noprop-ct")).tensors);
  * ```
  */

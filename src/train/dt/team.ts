@@ -19,20 +19,20 @@
  * ```
  * @module
  */
-import { tf } from "../deps.ts";
-import type { Config } from "../config/schema.ts";
-import type { NormStats } from "../data/normalize.ts";
-import type { ImageSet } from "../data/types.ts";
-import type { NoPropDT } from "../model/noprop.ts";
-import type { ParamArrays } from "../model/params.ts";
+import { tf } from "../../deps.ts";
+import type { Config } from "../../config/schema.ts";
+import type { NormStats } from "../../data/normalize.ts";
+import type { ImageSet } from "../../data/types.ts";
+import type { NoPropDT } from "../../model/noprop.ts";
+import type { ParamArrays } from "../../model/params.ts";
 import {
   BlockTrainer,
   NonFiniteLossError,
   type RangeResult,
   type TrainerHyper,
   type TrainerState,
-} from "./block_trainer.ts";
-import type { Checkpoint } from "./checkpoint.ts";
+} from "./trainer.ts";
+import type { Checkpoint } from "./weights.ts";
 
 /** Something that trains all T blocks over ranges of batches. */
 export interface Team {

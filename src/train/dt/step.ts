@@ -11,13 +11,13 @@
  * ```
  * @module
  */
-import { tf } from "../deps.ts";
-import { blockForward } from "../model/block.ts";
-import { denoised } from "../model/embedding.ts";
-import { applyBatchNormUpdates, dense, type ForwardContext } from "../model/layers.ts";
-import type { NoPropDT } from "../model/noprop.ts";
-import { crossEntropy, denoiseLoss, klPrior } from "../losses.ts";
-import type { AdamW } from "./adamw.ts";
+import { tf } from "../../deps.ts";
+import { blockForward } from "../../model/block.ts";
+import { denoised } from "../../model/embedding.ts";
+import { applyBatchNormUpdates, dense, type ForwardContext } from "../../model/layers.ts";
+import type { NoPropDT } from "../../model/noprop.ts";
+import { crossEntropy, denoiseLoss, klPrior } from "../../losses.ts";
+import type { AdamW } from "../adamw.ts";
 
 /** Everything a block step needs besides the batch. */
 export interface TrainState {
@@ -56,7 +56,7 @@ export function sharedVariables(model: NoPropDT): tf.Variable[] {
  *
  * @example
  * ```ts
- * import { tf } from "../deps.ts";
+ * import { tf } from "../../deps.ts";
  * import { sampleMarginal } from "./step.ts";
  * sampleMarginal(tf.ones([1, 2]), 0.25, tf.zeros([1, 2])); // [[0.5, 0.5]]
  * ```

@@ -9,36 +9,36 @@
  *
  * @example
  * ```ts
- * import { BackpropTeam } from "./backprop_team.ts";
+ * import { BackpropTeam } from "./team.ts";
  * // const team = new BackpropTeam(model, mix, hyper, train, stats);
  * // await team.run(0, 0, 20, (loss) => console.log(loss));
  * ```
  * @module
  */
-import { tf } from "../deps.ts";
-import type { NormStats } from "../data/normalize.ts";
-import type { ImageSet } from "../data/types.ts";
-import { applyBatchNormUpdates, type ForwardContext } from "../model/layers.ts";
-import { type NoPropDT, streamSeed } from "../model/noprop.ts";
-import { crossEntropy } from "../losses.ts";
-import { Rng, type RngState } from "../rng.ts";
-import { AdamW, type AdamWState } from "./adamw.ts";
-import { backpropForward, backpropVariables } from "./backprop_model.ts";
+import { tf } from "../../deps.ts";
+import type { NormStats } from "../../data/normalize.ts";
+import type { ImageSet } from "../../data/types.ts";
+import { applyBatchNormUpdates, type ForwardContext } from "../../model/layers.ts";
+import { type NoPropDT, streamSeed } from "../../model/noprop.ts";
+import { crossEntropy } from "../../losses.ts";
+import { Rng, type RngState } from "../../rng.ts";
+import { AdamW, type AdamWState } from "../adamw.ts";
+import { backpropForward, backpropVariables } from "../../model/backprop.ts";
 import {
   batchesPerEpoch,
   epochBatches,
   type RangeResult,
   type TrainerHyper,
   type TrainerState,
-} from "./block_trainer.ts";
-import type { Team } from "./team.ts";
+} from "../dt/trainer.ts";
+import type { Team } from "../dt/team.ts";
 
 /**
  * What {@linkcode BackpropTeam} holds besides the model: its one AdamW and the z_0 stream.
  *
  * @example
  * ```ts
- * import type { BackpropTeamState } from "./backprop_team.ts";
+ * import type { BackpropTeamState } from "./team.ts";
  * const stepsTaken = (s: BackpropTeamState) => s.opt.step;
  * ```
  */

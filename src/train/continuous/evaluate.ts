@@ -6,21 +6,21 @@
  *
  * @example
  * ```ts
- * import { evaluateContinuous } from "./continuous_eval.ts";
+ * import { evaluateContinuous } from "./evaluate.ts";
  * // const { acc } = await evaluateContinuous(model, batches, { seed: 1, sampler: "heun", steps: 10 });
  * ```
  * @module
  */
-import { tf } from "../deps.ts";
-import { batchImages } from "./batch_tensor.ts";
-import { type ContinuousSamplerName, integrate } from "../infer/sampler/continuous.ts";
-import { continuousForward, velocity } from "../model/continuous.ts";
-import type { ContinuousModel } from "../model/continuous_model.ts";
-import { denoised } from "../model/embedding.ts";
-import { dense, evalContext } from "../model/layers.ts";
-import { squaredDistances } from "../losses.ts";
-import { Rng } from "../rng.ts";
-import { ctGammaAt, ctScheduleValues } from "../schedule.ts";
+import { tf } from "../../deps.ts";
+import { batchImages } from "../batch_tensor.ts";
+import { type ContinuousSamplerName, integrate } from "../../infer/sampler/continuous.ts";
+import { continuousForward, velocity } from "../../model/continuous.ts";
+import type { ContinuousModel } from "../../model/continuous_model.ts";
+import { denoised } from "../../model/embedding.ts";
+import { dense, evalContext } from "../../model/layers.ts";
+import { squaredDistances } from "../../losses.ts";
+import { Rng } from "../../rng.ts";
+import { ctGammaAt, ctScheduleValues } from "../../schedule.ts";
 
 /** Sampler settings of an evaluation. */
 export interface ContinuousEvalOptions {
@@ -37,7 +37,7 @@ export interface ContinuousEvalOptions {
  *
  * @example
  * ```ts
- * import { sampleContinuous } from "./continuous_eval.ts";
+ * import { sampleContinuous } from "./evaluate.ts";
  * // const z1 = await sampleContinuous(model, x, z0, { seed: 0, sampler: "euler", steps: 10 });
  * ```
  */
@@ -80,7 +80,7 @@ export async function sampleContinuous(
  *
  * @example
  * ```ts
- * import { predictFromZ } from "./continuous_eval.ts";
+ * import { predictFromZ } from "./evaluate.ts";
  * // const labels = await predictFromZ(model, z1, n);
  * ```
  */
@@ -106,7 +106,7 @@ export async function predictFromZ(
  *
  * @example
  * ```ts
- * import { evaluateContinuous } from "./continuous_eval.ts";
+ * import { evaluateContinuous } from "./evaluate.ts";
  * // await evaluateContinuous(model, [{ x, y, size }], { seed: 0, sampler: "euler", steps: 10 });
  * ```
  */

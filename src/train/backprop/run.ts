@@ -17,37 +17,37 @@
  *
  * @example
  * ```ts
- * import { trainBackprop } from "./backprop.ts";
+ * import { trainBackprop } from "./run.ts";
  * // await trainBackprop({ ...config, method: "backprop" }, { quiet: true });
  * ```
  * @module
  */
-import { initBackend } from "../backend/mod.ts";
-import { type Config, configToYaml, resolveRunName } from "../config.ts";
-import { batches } from "../data/batches.ts";
-import { writeFileAtomic } from "../atomic.ts";
-import { tf } from "../deps.ts";
-import type { NoPropDT } from "../model/noprop.ts";
-import type { Tensor } from "../safetensors.ts";
-import { batchesPerEpoch } from "./block_trainer.ts";
-import { assignModel, modelArrays } from "./checkpoint.ts";
-import { type Position, readCheckpoint, writeCheckpoint } from "./checkpoint_file.ts";
-import { Interrupt } from "./interrupt.ts";
-import { assignVariable, variableTensor } from "./named_tensors.ts";
-import { runMetadata } from "./metadata.ts";
-import { epochBar } from "./progress.ts";
-import { runEpoch } from "./epoch.ts";
-import { limitSet, setupRun, trainerHyper } from "./setup.ts";
-import { createMix, evaluateBackprop, initClassifierFromEmbedding } from "./backprop_model.ts";
-import { BackpropTeam } from "./backprop_team.ts";
-import type { TrainOptions, TrainResult } from "./mod.ts";
+import { initBackend } from "../../backend/mod.ts";
+import { type Config, configToYaml, resolveRunName } from "../../config.ts";
+import { batches } from "../../data/batches.ts";
+import { writeFileAtomic } from "../../atomic.ts";
+import { tf } from "../../deps.ts";
+import type { NoPropDT } from "../../model/noprop.ts";
+import type { Tensor } from "../../safetensors.ts";
+import { batchesPerEpoch } from "../dt/trainer.ts";
+import { assignModel, modelArrays } from "../dt/weights.ts";
+import { type Position, readCheckpoint, writeCheckpoint } from "../../run/checkpoint.ts";
+import { Interrupt } from "../interrupt.ts";
+import { assignVariable, variableTensor } from "../named_tensors.ts";
+import { runMetadata } from "../../run/metadata.ts";
+import { epochBar } from "../progress.ts";
+import { runEpoch } from "../epoch.ts";
+import { limitSet, setupRun, trainerHyper } from "../dt/setup.ts";
+import { createMix, evaluateBackprop, initClassifierFromEmbedding } from "../../model/backprop.ts";
+import { BackpropTeam } from "./team.ts";
+import type { TrainOptions, TrainResult } from "../mod.ts";
 
 /**
  * The baseline's weights as named tensors: the NoProp-DT model's plus `mix.w` [T].
  *
  * @example
  * ```ts
- * import { backpropTensors } from "./backprop.ts";
+ * import { backpropTensors } from "./run.ts";
  * // Object.keys(await backpropTensors(model, mix)).includes("mix.w"); // true
  * ```
  */
@@ -64,7 +64,7 @@ export async function backpropTensors(
  *
  * @example
  * ```ts
- * import { trainBackprop } from "./backprop.ts";
+ * import { trainBackprop } from "./run.ts";
  * // const r = await trainBackprop({ ...config, method: "backprop", maxSteps: 30 });
  * // await trainBackprop({ ...config, method: "backprop" }, { resumeDir: r.runDir });
  * ```
@@ -187,7 +187,7 @@ export async function trainBackprop(
  *
  * @example
  * ```ts
- * import { backpropParamCount } from "./backprop.ts";
+ * import { backpropParamCount } from "./run.ts";
  * // backpropParamCount(model, mix);
  * ```
  */

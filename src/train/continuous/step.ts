@@ -13,19 +13,19 @@
  *
  * @example
  * ```ts
- * import { continuousStep } from "./continuous_step.ts";
+ * import { continuousStep } from "./step.ts";
  * // const loss = continuousStep(state, x, y, noise); // scalar, caller disposes
  * ```
  * @module
  */
-import { tf } from "../deps.ts";
-import { continuousForward, velocity } from "../model/continuous.ts";
-import { type ContinuousModel, continuousVariables } from "../model/continuous_model.ts";
-import { denoised } from "../model/embedding.ts";
-import { dense, type ForwardContext } from "../model/layers.ts";
-import { crossEntropy, ctDenoiseLoss, fmAnchorLoss, fmLoss, klPriorGamma } from "../losses.ts";
-import { ctGamma, snrPrime } from "../schedule.ts";
-import type { AdamW } from "./adamw.ts";
+import { tf } from "../../deps.ts";
+import { continuousForward, velocity } from "../../model/continuous.ts";
+import { type ContinuousModel, continuousVariables } from "../../model/continuous_model.ts";
+import { denoised } from "../../model/embedding.ts";
+import { dense, type ForwardContext } from "../../model/layers.ts";
+import { crossEntropy, ctDenoiseLoss, fmAnchorLoss, fmLoss, klPriorGamma } from "../../losses.ts";
+import { ctGamma, snrPrime } from "../../schedule.ts";
+import type { AdamW } from "../adamw.ts";
 
 /** Everything a step needs besides the batch. */
 export interface ContinuousState {
@@ -56,7 +56,7 @@ export interface StepNoise {
  *
  * @example
  * ```ts
- * import { ctLoss } from "./continuous_step.ts";
+ * import { ctLoss } from "./step.ts";
  * // tf.variableGrads(() => ctLoss(model, x, y, noise, ctx, 1));
  * ```
  */
@@ -91,7 +91,7 @@ export function ctLoss(
  *
  * @example
  * ```ts
- * import { fmLossOf } from "./continuous_step.ts";
+ * import { fmLossOf } from "./step.ts";
  * // tf.variableGrads(() => fmLossOf(model, x, y, noise, ctx, 0));
  * ```
  */
@@ -122,7 +122,7 @@ export function fmLossOf(
  *
  * @example
  * ```ts
- * import { continuousStep } from "./continuous_step.ts";
+ * import { continuousStep } from "./step.ts";
  * // const loss = continuousStep(state, x, y, noise, dropoutSeed);
  * ```
  */

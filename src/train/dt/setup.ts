@@ -11,13 +11,13 @@
  * ```
  * @module
  */
-import type { Config } from "../config/schema.ts";
-import { resolveDataDir } from "../config/resolve.ts";
-import { loadDataset } from "../data/mod.ts";
-import { NORMALIZATION, normalizeInto, type NormStats } from "../data/normalize.ts";
-import type { Dataset, ImageSet } from "../data/types.ts";
-import { createNoPropDT, type NoPropDT } from "../model/noprop.ts";
-import type { TrainerHyper } from "./block_trainer.ts";
+import type { Config } from "../../config/schema.ts";
+import { resolveDataDir } from "../../config/resolve.ts";
+import { loadDataset } from "../../data/mod.ts";
+import { NORMALIZATION, normalizeInto, type NormStats } from "../../data/normalize.ts";
+import type { Dataset, ImageSet } from "../../data/types.ts";
+import { createNoPropDT, type NoPropDT } from "../../model/noprop.ts";
+import type { TrainerHyper } from "./trainer.ts";
 
 /** Everything a training process starts from. */
 export interface RunSetup {

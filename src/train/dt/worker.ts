@@ -12,10 +12,10 @@
  * @module
  */
 /// <reference lib="deno.worker" />
-import { initBackend } from "../backend/mod.ts";
-import type { Config } from "../config/schema.ts";
-import type { ParamArrays } from "../model/params.ts";
-import { BlockTrainer, NonFiniteLossError, type TrainerState } from "./block_trainer.ts";
+import { initBackend } from "../../backend/mod.ts";
+import type { Config } from "../../config/schema.ts";
+import type { ParamArrays } from "../../model/params.ts";
+import { BlockTrainer, NonFiniteLossError, type TrainerState } from "./trainer.ts";
 import { setupRun, trainerHyper } from "./setup.ts";
 import { assignShared, sharedArrays, type WorkerReply } from "./team.ts";
 

@@ -12,33 +12,33 @@
  *
  * @example
  * ```ts
- * import { saveCheckpoint, loadCheckpoint } from "./checkpoint.ts";
+ * import { saveCheckpoint, loadCheckpoint } from "./weights.ts";
  * // await saveCheckpoint(runDir, model, meta, trainerStates, position);
  * // const ck = await loadCheckpoint(runDir);
  * ```
  * @module
  */
-import type { NoPropDT } from "../model/noprop.ts";
-import type { RngState } from "../rng.ts";
-import { saveSafetensors, type Tensor } from "../safetensors.ts";
-import type { AdamWState } from "./adamw.ts";
-import type { TrainerState } from "./block_trainer.ts";
+import type { NoPropDT } from "../../model/noprop.ts";
+import type { RngState } from "../../rng.ts";
+import { saveSafetensors, type Tensor } from "../../safetensors.ts";
+import type { AdamWState } from "../adamw.ts";
+import type { TrainerState } from "./trainer.ts";
 import {
   type CheckpointFile,
   type Position,
   readCheckpoint,
   writeCheckpoint,
-} from "./checkpoint_file.ts";
-import { assignVariable, f32Tensors, pickArrays, variableTensor } from "./named_tensors.ts";
+} from "../../run/checkpoint.ts";
+import { assignVariable, f32Tensors, pickArrays, variableTensor } from "../named_tensors.ts";
 
-export type { Position } from "./checkpoint_file.ts";
+export type { Position } from "../../run/checkpoint.ts";
 
 /**
  * Block name prefix for block t: `block_01`.
  *
  * @example
  * ```ts
- * import { blockPrefix } from "./checkpoint.ts";
+ * import { blockPrefix } from "./weights.ts";
  * blockPrefix(3); // "block_03"
  * ```
  */
@@ -52,7 +52,7 @@ export function blockPrefix(t: number): string {
  *
  * @example
  * ```ts
- * import { modelArrays } from "./checkpoint.ts";
+ * import { modelArrays } from "./weights.ts";
  * // Object.keys(await modelArrays(model)); // ["block_01.img.conv1.w", …, "cls.w", "embed.W"]
  * ```
  */
@@ -71,7 +71,7 @@ export async function modelArrays(model: NoPropDT): Promise<Record<string, Tenso
  *
  * @example
  * ```ts
- * import { assignModel } from "./checkpoint.ts";
+ * import { assignModel } from "./weights.ts";
  * // assignModel(model, (await loadSafetensors("models/run/weights.safetensors")).tensors);
  * ```
  */
@@ -86,7 +86,7 @@ export function assignModel(model: NoPropDT, tensors: Record<string, Tensor>): v
  *
  * @example
  * ```ts
- * import { saveWeights } from "./checkpoint.ts";
+ * import { saveWeights } from "./weights.ts";
  * // await saveWeights("models/run", model, runMetadata(config, data.info, model));
  * ```
  */
@@ -104,7 +104,7 @@ export async function saveWeights(
  *
  * @example
  * ```ts
- * import { saveCheckpoint } from "./checkpoint.ts";
+ * import { saveCheckpoint } from "./weights.ts";
  * // await saveCheckpoint(runDir, model, meta, await team.collect(), pos);
  * ```
  */
@@ -132,7 +132,7 @@ export async function saveCheckpoint(
  *
  * @example
  * ```ts
- * import type { Checkpoint } from "./checkpoint.ts";
+ * import type { Checkpoint } from "./weights.ts";
  * const stateOfAll = (ck: Checkpoint, T: number) =>
  *   ck.trainerState(Array.from({ length: T }, (_, i) => i + 1), 0);
  * ```
@@ -148,7 +148,7 @@ export interface Checkpoint extends CheckpointFile {
  *
  * @example
  * ```ts
- * import { loadCheckpoint } from "./checkpoint.ts";
+ * import { loadCheckpoint } from "./weights.ts";
  * // const ck = await loadCheckpoint("models/run"); ck.pos.step;
  * ```
  */
