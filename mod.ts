@@ -87,7 +87,6 @@ export {
   ctScheduleValues,
   snrPrime,
 } from "./src/schedule.ts";
-export { trainContinuous } from "./src/train/continuous/run.ts";
 export { evaluateContinuous } from "./src/train/continuous/evaluate.ts";
 export { loadContinuousRun } from "./src/train/continuous/weights.ts";
 export {
@@ -105,6 +104,5 @@ export {
   initClassifierFromEmbedding,
 } from "./src/model/backprop.ts";
 export { BackpropTeam } from "./src/train/backprop/team.ts";
-export { trainBackprop } from "./src/train/backprop/run.ts";
 export { type CompareOptions, runCompare } from "./src/compare/mod.ts";
 export { renderCharts, renderVegaLite } from "./src/compare/charts.ts";

@@ -40,6 +40,15 @@ Deno.test("a NoProp-DT checkpoint is not resumed as the backprop baseline, nor t
   const refused = (dir: string, found: string, wanted: string) =>
     `${dir}/checkpoint.safetensors is a ${found} checkpoint, not ${wanted}: ` +
     "resume it with the run's own --variant and --method";
+  // The saved config names the method: a different one is refused as a config change …
+  await assertRejects(
+    () =>
+      train(tinyConfig(data, out, { method: "backprop" }), { quiet: true, resumeDir: dt.runDir }),
+    { message: /^--resume: method is "backprop", but the run in .* method = "noprop"; only / },
+  );
+  // … and without config.yaml the checkpoint's own format refuses it.
+  await Deno.remove(`${dt.runDir}/config.yaml`);
+  await Deno.remove(`${bp.runDir}/config.yaml`);
   await assertRejects(
     () =>
       train(tinyConfig(data, out, { method: "backprop" }), { quiet: true, resumeDir: dt.runDir }),

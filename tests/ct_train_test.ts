@@ -33,7 +33,7 @@ Deno.test("a tiny NoProp-CT run through train() learns far above chance, writes 
     quiet: true,
   });
   assertEquals(r.steps, 60);
-  assert(r.last!.accClean > 0.5, `accuracy ${JSON.stringify(r.last)} (chance 0.1)`);
+  assert(r.last!.testAcc! > 0.5, `accuracy ${JSON.stringify(r.last)} (chance 0.1)`);
   const lines = (await Deno.readTextFile(`${r.runDir}/metrics.jsonl`)).trim().split("\n");
   assertEquals(lines.length, 3);
   const first = JSON.parse(lines[0]), lastLine = JSON.parse(lines[2]);
@@ -45,7 +45,7 @@ Deno.test("a tiny NoProp-CT run through train() learns far above chance, writes 
   }
   assert((await Deno.readTextFile(`${r.runDir}/config.yaml`)).includes("variant: ct"));
   const { euler, heun } = await eulerAndHeun10(r.runDir);
-  assertEquals(euler.acc, r.last!.accClean); // the reloaded run reproduces its own number
+  assertEquals(euler.acc, r.last!.testAcc!); // the reloaded run reproduces its own number
   assert(heun.acc >= euler.acc - 0.05, `Heun ${heun.acc} vs Euler ${euler.acc}`);
 });
 
@@ -53,10 +53,10 @@ Deno.test("a tiny NoProp-FM run learns far above chance; Heun at 10 steps is not
   const out = await Deno.makeTempDir();
   const cfg = tinyConfig(data, out, { variant: "fm", epochs: 6, lr: 1e-2, hidden: 64 });
   const r = await train(cfg, { quiet: true });
-  assert(r.last!.accClean > 0.6, `accuracy ${JSON.stringify(r.last)} (chance 0.1)`);
+  assert(r.last!.testAcc! > 0.6, `accuracy ${JSON.stringify(r.last)} (chance 0.1)`);
   // Reload the trained weights and evaluate both samplers on the same z_0.
   const { euler, heun } = await eulerAndHeun10(r.runDir);
-  assertEquals(euler.acc, r.last!.accClean); // the reloaded weights reproduce the run's number
+  assertEquals(euler.acc, r.last!.testAcc!); // the reloaded weights reproduce the run's number
   assert(heun.acc >= euler.acc - 0.05, `Heun ${heun.acc} vs Euler ${euler.acc}`);
 });
 

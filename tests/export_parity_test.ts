@@ -107,6 +107,6 @@ Deno.test("test accuracy through the runtime matches the trainer's own evaluatio
   const { evaluateExported } = await import("../src/onnx/evaluate.ts");
   const r = await evaluateExported(trained.runDir, { dataset: "mnist", dataDir: data, limit: 64 });
   assertEquals(r.count, 64);
-  const tfjs = trained.last!.accClean;
+  const tfjs = trained.last!.testAccNoiseFree!;
   assert(Math.abs(r.accuracy - tfjs) <= 0.1, `ONNX ${r.accuracy} vs tfjs ${tfjs}`);
 });

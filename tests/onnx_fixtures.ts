@@ -5,13 +5,12 @@
  * @module
  */
 import { tf } from "../src/deps.ts";
-import type { BlockSpec } from "../src/model/block.ts";
 import type { EmbeddingKind } from "../src/model/embedding.ts";
 import { createNoPropDT, type NoPropDT } from "../src/model/noprop.ts";
-import { assignModel, saveWeights } from "../src/train/dt/weights.ts";
+import { assignModel, dtMetadata, saveWeights } from "../src/train/dt/weights.ts";
+import { decodeMetadata, type DtMetadata } from "../src/run/metadata.ts";
 import { loadSafetensors } from "../src/safetensors.ts";
 import { Rng } from "../src/rng.ts";
-import type { ScheduleName } from "../src/schedule.ts";
 
 /** Shape and kind of a fixture model. */
 export interface FixtureOptions {
@@ -71,25 +70,18 @@ export function fixtureModel(o: FixtureOptions): NoPropDT {
 }
 
 /** Metadata like the trainer's `runMetadata`, for a fixture model. */
-export function fixtureMetadata(model: NoPropDT): Record<string, string> {
+export function fixtureMetadata(model: NoPropDT): DtMetadata {
   const c = model.spec.channels;
-  return {
-    format: "noprop-dt",
-    variant: "dt",
-    dataset: c === 1 ? "mnist" : "cifar10",
-    T: String(model.schedule.T),
-    schedule: model.schedule.name,
-    alphaBar: JSON.stringify(Array.from(model.schedule.alphaBar)),
-    embedding: model.embedding.kind,
-    embedDim: String(model.embedding.dim),
-    spec: JSON.stringify(model.spec),
-    classNames: JSON.stringify(Array.from({ length: 10 }, (_, i) => `class ${i}`)),
-    normalization: JSON.stringify(
-      c === 1
-        ? { mean: [0.1307], std: [0.3081], scale: 1 / 255 }
-        : { mean: [0.4914, 0.4822, 0.4465], std: [0.2470, 0.2435, 0.2616], scale: 1 / 255 },
-    ),
-  };
+  const classNames = Array.from({ length: 10 }, (_, i) => `class ${i}`);
+  return dtMetadata(
+    model,
+    c === 1 ? { name: "mnist", classNames, mean: [0.1307], std: [0.3081] } : {
+      name: "cifar10",
+      classNames,
+      mean: [0.4914, 0.4822, 0.4465],
+      std: [0.2470, 0.2435, 0.2616],
+    },
+  );
 }
 
 /** Writes a fixture run folder (weights.safetensors) and returns its path and model. */
@@ -104,15 +96,17 @@ export async function writeFixtureRun(
 
 /** Loads a run folder back into a tfjs model (the reference for parity). */
 export async function loadReference(runDir: string): Promise<NoPropDT> {
-  const { tensors, metadata } = await loadSafetensors(`${runDir}/weights.safetensors`);
-  const spec = JSON.parse(metadata.spec) as BlockSpec;
-  const kind = metadata.embedding as EmbeddingKind;
+  const path = `${runDir}/weights.safetensors`;
+  const { tensors, metadata } = await loadSafetensors(path);
+  const meta = decodeMetadata(metadata, path);
+  if (meta.variant !== "dt") throw new Error(`${path}: not a DT model`);
+  const { spec, embedding: kind } = meta;
   const d = spec.height * spec.width * spec.channels;
   const model = createNoPropDT({
     image: { height: spec.height, width: spec.width, channels: spec.channels },
     classes: spec.classes,
-    T: Number(metadata.T),
-    schedule: metadata.schedule as ScheduleName,
+    T: meta.T,
+    schedule: meta.schedule,
     embedding: kind,
     embedDim: spec.embedDim,
     widths: spec.widths,

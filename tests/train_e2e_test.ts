@@ -22,7 +22,7 @@ Deno.test("a tiny NoProp-DT run on generated data learns far above chance and wr
   const r = await train(tinyConfig(data, out, { epochs: 3, lr: 1e-2 }), { quiet: true });
   assertEquals(r.steps, 60);
   assert(
-    r.last!.accClean > 0.6 && r.last!.accNoisy > 0.6,
+    r.last!.testAccNoiseFree! > 0.6 && r.last!.testAcc! > 0.6,
     `accuracy ${JSON.stringify(r.last)} (chance 0.1)`,
   );
   const lines = (await Deno.readTextFile(`${r.runDir}/metrics.jsonl`)).trim().split("\n").map((l) =>
@@ -32,8 +32,8 @@ Deno.test("a tiny NoProp-DT run on generated data learns far above chance and wr
   for (
     const k of [
       "trainLoss",
-      "testAccNoisy",
-      "testAccClean",
+      "testAcc",
+      "testAccNoiseFree",
       "samplesPerSec",
       "wallSeconds",
       "peakRssMB",
@@ -74,7 +74,7 @@ Deno.test("with the one-hot embedding, 2 workers give the same block weights as 
   for (const name of Object.keys(a).filter((n) => n.startsWith("block_"))) {
     assert(sameBits(a[name].data, b[name].data), `${name} differs between 1 and 2 workers`);
   }
-  assert(par.last!.accClean > 0.1);
+  assert(par.last!.testAccNoiseFree! > 0.1);
 });
 
 Deno.test("a non-finite loss stops training with a message naming the block and step", async () => {

@@ -43,7 +43,7 @@ import { exportRun } from "../src/onnx/export.ts";
 import { blockForward } from "../src/model/block.ts";
 import { denoised } from "../src/model/embedding.ts";
 import { dense, evalContext } from "../src/model/layers.ts";
-import { assignModel, saveWeights } from "../src/train/dt/weights.ts";
+import { assignModel, dtMetadata, saveWeights } from "../src/train/dt/weights.ts";
 import { loadSafetensors } from "../src/safetensors.ts";
 
 const TORCH_EXPORTER = new URL("../../shared/anchors/export_torch_block.py", import.meta.url)
@@ -125,19 +125,9 @@ async function paperModel(run?: string): Promise<{ runDir: string; outDir: strin
     hidden: 256,
     seed: 1,
   });
-  await saveWeights(outDir, model, {
-    format: "noprop-dt",
-    variant: "dt",
-    dataset: "mnist",
-    T: "10",
-    schedule: "cosine",
-    alphaBar: JSON.stringify(Array.from(model.schedule.alphaBar)),
-    embedding: "onehot",
-    embedDim: "10",
-    spec: JSON.stringify(model.spec),
-    classNames: JSON.stringify(Array.from({ length: 10 }, (_, i) => String(i))),
-    normalization: JSON.stringify({ mean: [0.1307], std: [0.3081], scale: 1 / 255 }),
-  });
+  const classNames = Array.from({ length: 10 }, (_, i) => String(i));
+  const info = { name: "mnist" as const, classNames, mean: [0.1307], std: [0.3081] };
+  await saveWeights(outDir, model, dtMetadata(model, info));
   return { runDir: outDir, outDir };
 }
 

@@ -29,7 +29,7 @@ import {
 import { writeFileAtomic } from "../src/atomic.ts";
 import { evaluateContinuous } from "../src/train/continuous/evaluate.ts";
 import { loadContinuousRun } from "../src/train/continuous/weights.ts";
-import { limitSet } from "../src/train/dt/setup.ts";
+import { limitSet } from "../src/train/batches.ts";
 import { exportRun } from "../src/onnx/export.ts";
 import { evaluateExported } from "../src/onnx/evaluate.ts";
 import { failed, usageError } from "./cli_errors.ts";

@@ -23,6 +23,8 @@ import type { DatasetName } from "../src/data/types.ts";
 import { ExportError, exportRun } from "../src/onnx/export.ts";
 import { loadSafetensors } from "../src/safetensors.ts";
 import { failed, usageError } from "./cli_errors.ts";
+import { latestRun, runFile, RunFolderError } from "../src/run/folder.ts";
+import { decodeMetadata } from "../src/run/metadata.ts";
 
 const USAGE =
   `usage: deno task export [--run models/<run>] [--out DIR] [--noise] [--no-verify] [--eval [--data-dir DIR] [--eval-limit N]]
@@ -35,27 +37,17 @@ const USAGE =
   --data-dir DIR   dataset folder for --eval (default: $NOPROP_DATA_DIR or the download cache)
   --eval-limit N   evaluate only the first N test images`;
 
-async function newestRun(root: string): Promise<string> {
-  let best: { path: string; mtime: number } | undefined;
-  try {
-    for await (const e of Deno.readDir(root)) {
-      if (!e.isDirectory) continue;
-      try {
-        const st = await Deno.stat(`${root}/${e.name}/weights.safetensors`);
-        const mtime = st.mtime?.getTime() ?? 0;
-        if (!best || mtime > best.mtime) best = { path: `${root}/${e.name}`, mtime };
-      } catch { /* not a run folder */ }
-    }
-  } catch { /* no models/ */ }
-  if (!best) {
-    throw new ExportError(`no run folder with weights.safetensors in ${root}/; pass --run`);
-  }
-  return best.path;
+async function datasetOf(runDir: string): Promise<DatasetName> {
+  const path = runFile(runDir, "weights");
+  return decodeMetadata((await loadSafetensors(path)).metadata, path).dataset;
 }
 
-async function datasetOf(runDir: string): Promise<DatasetName> {
-  const { metadata } = await loadSafetensors(`${runDir}/weights.safetensors`);
-  return metadata.dataset as DatasetName;
+async function newestRunOrFail(root: string): Promise<string> {
+  try {
+    return await latestRun(root, "weights");
+  } catch (e) {
+    throw e instanceof RunFolderError ? new ExportError(`${e.message}; pass --run`) : e;
+  }
 }
 
 async function verify(outDir: string, files: string[]): Promise<string> {
@@ -106,7 +98,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    const runDir = args.run ?? await newestRun("models");
+    const runDir = args.run ?? await newestRunOrFail("models");
     const t0 = performance.now();
     const r = await exportRun(runDir, { outDir: args.out, noise: args.noise });
     const checked = args["no-verify"] ? "not verified" : await verify(r.outDir, r.files);

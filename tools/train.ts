@@ -4,7 +4,9 @@
  * Builds the effective {@linkcode Config} (defaults ← YAML ← flags), then hands it to
  * `train()` from `src/train/mod.ts`, which is imported only after the configuration is
  * valid, so `--help`, `--list-configs`, `--print-config` and bad input never load it.
- * Configuration errors print one line, `error: <message>`, and exit with status 2.
+ * Configuration and run-folder errors (a folder in use, an existing run without `--overwrite`,
+ * a resume that changes the model or data) print one line, `error: <message>`, and exit with
+ * status 2. A run stopped by Ctrl-C or SIGTERM saves its checkpoint and exits with status 130.
  *
  * @example
  * ```sh
@@ -14,6 +16,7 @@
  * deno task train --dataset cifar10 --epochs 3          # configs/cifar10.yaml as the base
  * deno task train --resume models/mnist-dt-20250102-030405 --epochs 120
  * deno task train --resume                              # the latest run in --out-dir
+ * deno task train --config configs/mnist-quick.yaml --run-name a --overwrite  # start run a over
  * ```
  * @module
  */
@@ -26,15 +29,19 @@ import {
   loadConfig,
   parseTrainArgs,
   resolveRunName,
-  RUN_CONFIG_FILE,
   trainUsage,
 } from "../src/config.ts";
+import { latestRun, runFile, RunFolderError } from "../src/run/folder.ts";
 
 /** Exit status for a configuration or usage error. */
 export const EXIT_USAGE = 2;
 
+/** Exit status of a run stopped by Ctrl-C or SIGTERM (after saving its checkpoint): 128 + SIGINT. */
+export const EXIT_INTERRUPTED = 130;
+
 /**
- * Runs the CLI with `argv` and returns the exit status (0 ok, 2 bad configuration).
+ * Runs the CLI with `argv` and returns the exit status (0 ok, 2 bad configuration or run
+ * folder, 130 interrupted).
  * Other errors (bad data, a missing checkpoint, a non-finite loss) print one line and return 1
  * (set `NOPROP_DEBUG=1` for the stack).
  *
@@ -47,6 +54,7 @@ export const EXIT_USAGE = 2;
 export async function main(argv: string[]): Promise<number> {
   let config: Config;
   let resumeDir: string | undefined;
+  let overwrite = false;
   try {
     const args = parseTrainArgs(argv);
     if (args.help) {
@@ -60,14 +68,18 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     let configPath = args.configPath;
+    overwrite = args.overwrite;
     if (args.resume !== undefined) {
       resumeDir = args.resume !== "" ? args.resume : await latestRun(
         (await loadConfig({ configPath, overrides: args.overrides })).outDir,
-      );
+        "config",
+      ).catch((e) => {
+        throw e instanceof RunFolderError ? new ConfigError(`--resume: ${e.message}`) : e;
+      });
       if (!(await isDir(resumeDir))) {
         throw new ConfigError(`--resume: "${resumeDir}" is not a run folder`);
       }
-      const saved = `${resumeDir.replace(/\/+$/, "")}/${RUN_CONFIG_FILE}`;
+      const saved = runFile(resumeDir, "config");
       if (configPath === undefined && (await isFile(saved))) configPath = saved;
     }
     config = resolveRunName(await loadConfig({ configPath, overrides: args.overrides }));
@@ -84,34 +96,19 @@ export async function main(argv: string[]): Promise<number> {
   }
   const { train } = await import("../src/train/mod.ts");
   try {
-    await train(config, { resumeDir });
+    const r = await train(config, { resumeDir, overwrite });
+    if (r.interrupted) return EXIT_INTERRUPTED;
   } catch (err) {
+    if (err instanceof ConfigError || err instanceof RunFolderError) {
+      console.error(`error: ${err.message}`);
+      return EXIT_USAGE;
+    }
     // Bad data, a missing checkpoint, a non-finite loss…: one line, non-zero exit.
     if (Deno.env.get("NOPROP_DEBUG")) throw err;
     console.error(`error: ${(err instanceof Error ? err.message : String(err)).split("\n")[0]}`);
     return 1;
   }
   return 0;
-}
-
-/** The most recently modified folder of `outDir` that holds a saved run config. */
-async function latestRun(outDir: string): Promise<string> {
-  let best: { path: string; mtime: number } | undefined;
-  try {
-    for await (const e of Deno.readDir(outDir)) {
-      if (!e.isDirectory) continue;
-      const path = `${outDir.replace(/\/+$/, "")}/${e.name}`;
-      if (!(await isFile(`${path}/${RUN_CONFIG_FILE}`))) continue;
-      const mtime = (await Deno.stat(path)).mtime?.getTime() ?? 0;
-      if (!best || mtime > best.mtime) best = { path, mtime };
-    }
-  } catch (err) {
-    if (!(err instanceof Deno.errors.NotFound)) throw err;
-  }
-  if (!best) {
-    throw new ConfigError(`--resume: no run folder with ${RUN_CONFIG_FILE} in "${outDir}"`);
-  }
-  return best.path;
 }
 
 async function isDir(path: string): Promise<boolean> {

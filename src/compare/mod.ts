@@ -19,7 +19,9 @@ import { type Config, ConfigError, configToYaml, loadConfig } from "../config.ts
 import { writeFileAtomic } from "../atomic.ts";
 import { type EpochPoint, type MemoryBar, renderCharts } from "./charts.ts";
 import { measureMethods } from "./measure.ts";
-import { meanLoss, type MetricLine, reportMarkdown, summarize } from "./report.ts";
+import { reportMarkdown, summarize } from "./report.ts";
+import { meanLoss, type MetricsLine, parseMetrics } from "../run/metrics.ts";
+import { runFile } from "../run/folder.ts";
 
 /** The two methods, in the order they run. */
 export const METHODS = ["noprop", "backprop"] as const;
@@ -45,9 +47,9 @@ function stamp(d: Date): string {
     `${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
 }
 
-async function readMetrics(dir: string): Promise<MetricLine[]> {
-  const text = await Deno.readTextFile(`${dir}/metrics.jsonl`);
-  return text.trim().split("\n").filter((l) => l).map((l) => JSON.parse(l));
+async function readMetrics(dir: string): Promise<MetricsLine[]> {
+  const path = runFile(dir, "metrics");
+  return parseMetrics(await Deno.readTextFile(path), path);
 }
 
 /** Runs `tools/train.ts` for one method in a child process. */
@@ -135,13 +137,13 @@ export async function runCompare(o: CompareOptions): Promise<{ dir: string }> {
     const row = summarize(m, lines, measured[m]);
     rows.push(row);
     for (const l of lines) {
-      raw.push(JSON.stringify({ method: m, ...l }));
+      raw.push(JSON.stringify({ ...l, method: m }));
       points.push({
         method: m,
         epoch: l.epoch,
         step: l.step,
         wallSeconds: l.wallSeconds,
-        testAcc: l.testAccNoisy,
+        testAcc: l.testAcc,
         loss: meanLoss(l),
       });
     }

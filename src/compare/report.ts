@@ -11,30 +11,7 @@
  * @module
  */
 import type { MethodMeasure } from "./measure.ts";
-
-/** One line of a run's `metrics.jsonl` (the fields the comparison reads). */
-export interface MetricLine {
-  /** Epochs done. */
-  epoch: number;
-  /** Batches done. */
-  step: number;
-  /** Mean training loss per block (NoProp) or the one cross-entropy (backprop). */
-  trainLoss: (number | null)[];
-  /** Test accuracy, stochastic sampler (NoProp) or the chain (backprop). */
-  testAccNoisy: number | null;
-  /** Test accuracy, noise-free sampler. */
-  testAccClean: number | null;
-  /** Training samples per second this epoch. */
-  samplesPerSec: number;
-  /** Seconds this epoch took (training only). */
-  epochSeconds: number;
-  /** Seconds since the run started. */
-  wallSeconds: number;
-  /** Peak resident set size of the training process so far, MiB. */
-  peakRssMB: number;
-  /** tfjs tensor memory at the end of the epoch, MiB. */
-  tensorMB: number;
-}
+import type { MetricsLine } from "../run/metrics.ts";
 
 /** One row of the report's table. */
 export interface SummaryRow {
@@ -73,14 +50,14 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.le
  * // summarize("backprop", lines, { stepPeakBytes: 1e6, trainAcc: 0.99, params: 1000 }).testAcc;
  * ```
  */
-export function summarize(method: string, lines: MetricLine[], m: MethodMeasure): SummaryRow {
+export function summarize(method: string, lines: MetricsLine[], m: MethodMeasure): SummaryRow {
   if (lines.length === 0) throw new Error(`${method}: the run wrote no metrics`);
-  const evaluated = lines.filter((l) => l.testAccNoisy !== null);
+  const evaluated = lines.filter((l) => l.testAcc !== null);
   const last = evaluated.at(-1);
   return {
     method,
-    testAcc: last?.testAccNoisy ?? null,
-    testAccClean: method === "noprop" ? last?.testAccClean ?? null : null,
+    testAcc: last?.testAcc ?? null,
+    testAccClean: last?.testAccNoiseFree ?? null,
     trainAcc: m.trainAcc,
     // A run cut short by maxSteps ends with a fraction of an epoch: scale its time up.
     secondsPerEpoch: lines.reduce((a, l) => a + l.epochSeconds, 0) /
@@ -92,12 +69,6 @@ export function summarize(method: string, lines: MetricLine[], m: MethodMeasure)
     params: m.params,
     epochs: lines.length,
   };
-}
-
-/** Mean of a metrics line's training loss entries (NoProp: over blocks). */
-export function meanLoss(l: MetricLine): number | null {
-  const xs = l.trainLoss.filter((v): v is number => v !== null);
-  return xs.length ? mean(xs) : null;
 }
 
 const pct = (v: number | null) => v === null ? "–" : `${(v * 100).toFixed(2)}%`;

@@ -39,6 +39,11 @@ export const CLI_OPTIONS: readonly CliOption[] = [
     arg: "[RUN_DIR]",
     help: "resume a run folder (its config.yaml is the base); no value: the latest run in outDir",
   },
+  {
+    name: "overwrite",
+    type: "boolean",
+    help: "start over in a run folder that already holds a run (its files are deleted)",
+  },
   { name: "list-configs", type: "boolean", help: "list configs/*.yaml with descriptions" },
   { name: "print-config", type: "boolean", help: "print the effective config as YAML and exit" },
   { name: "help", type: "boolean", short: "h", help: "show this help" },
@@ -56,6 +61,8 @@ export interface TrainArgs {
   configPath?: string;
   /** `--resume [RUN_DIR]`: the folder, `""` for "latest", undefined when absent. */
   resume?: string;
+  /** `--overwrite` given. */
+  overwrite: boolean;
   /** Config-field flags as strings, keyed by field name. */
   overrides: Record<string, string>;
 }
@@ -111,6 +118,7 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
     printConfig: values["print-config"] === true,
     configPath: values.config as string | undefined,
     resume: values.resume as string | undefined,
+    overwrite: values.overwrite === true,
     overrides,
   };
 }

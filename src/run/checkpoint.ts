@@ -1,30 +1,48 @@
 /**
- * The checkpoint of a run folder, one format for every trainer (NoProp-DT, NoProp-CT/-FM and
+ * The checkpoint of a run folder, one format for every method (NoProp-DT, NoProp-CT/-FM and
  * the backprop baseline). `checkpoint.safetensors` holds:
  * - the model's weights under their `weights.safetensors` names (BatchNorm running statistics
  *   included);
  * - each AdamW's moments as `opt.<name>.m.<i>` and `opt.<name>.v.<i>` (one per variable, in the
  *   optimizer's order);
- * - in the metadata, the run description (`format`, `variant`, shapes, …) and `trainer`: JSON
- *   `{ pos, optSteps, rngs }` with the training position, each optimizer's step count and the
- *   state of every random stream by name.
+ * - in the metadata, the model description (`src/run/metadata.ts`) and `trainer`: JSON
+ *   `{ pos, optSteps, optSizes, rngs, metrics }` with the training position, each optimizer's
+ *   step count and number of variables, the state of every random stream by name, and every
+ *   `metrics.jsonl` line written so far (`src/run/metrics.ts`).
  *
- * {@linkcode writeCheckpoint} writes it together with `weights.safetensors` (the weights and the
- * same description), each atomically (temp file + rename), so an interrupted write never
- * replaces a good file. {@linkcode readCheckpoint} reads it back and refuses, in one line naming
- * the file, a missing checkpoint or one written by another variant or method.
+ * The checkpoint is the folder's source of truth: {@linkcode writeCheckpoint} writes it, then
+ * `weights.safetensors` and `metrics.jsonl` from the same state (each atomically: temp file +
+ * rename); {@linkcode syncDerivedFiles} rewrites those two from a checkpoint read back, which a
+ * resumed run does first, so a crash between the writes never leaves the folder inconsistent
+ * for the next run. {@linkcode readCheckpoint} validates everything it reads and refuses, in one
+ * line naming the file, a missing checkpoint, one of another method, or a malformed state.
  *
  * @example
  * ```ts
  * import { readCheckpoint, writeCheckpoint } from "./checkpoint.ts";
- * // await writeCheckpoint(runDir, weights, { format: "noprop-ct" }, { pos, optimizers, rngs });
- * // const ck = await readCheckpoint(runDir, "noprop-ct"); opt.load(ck.optimizer("all"));
+ * const dir = await Deno.makeTempDir();
+ * const meta = {
+ *   format: "noprop-fm", variant: "fm", dataset: "mnist", classNames: ["a", "b"],
+ *   normalization: { mean: [0], std: [1], scale: 1 / 255 }, embedding: "onehot",
+ *   spec: { height: 1, width: 1, channels: 1, classes: 2, embedDim: 2, widths: [1, 1, 1], hidden: 1 },
+ * } as const;
+ * const w = { "embed.W": { dtype: "F32", shape: [2, 2], data: new Float32Array(4) } } as const;
+ * await writeCheckpoint(dir, w, meta, {
+ *   pos: { epoch: 1, batch: 0, step: 5 }, optimizers: {}, rngs: { noise: { s: 7, spare: null } },
+ *   metrics: [],
+ * });
+ * const ck = await readCheckpoint(dir, "noprop-fm");
+ * console.assert(ck.pos.step === 5 && ck.rng("noise").s === 7);
  * ```
  * @module
  */
 import type { RngState } from "../rng.ts";
 import { loadSafetensors, saveSafetensors, type Tensor } from "../safetensors.ts";
+import { writeFileAtomic } from "../atomic.ts";
 import type { AdamWState } from "../train/adamw.ts";
+import { decodeMetadata, encodeMetadata, type Format, type RunMetadata } from "./metadata.ts";
+import { decodeMetricsLine, formatMetrics, type MetricsLine } from "./metrics.ts";
+import { RUN_FILES, runFile } from "./folder.ts";
 
 /**
  * The checkpoint's file name inside a run folder.
@@ -32,10 +50,10 @@ import type { AdamWState } from "../train/adamw.ts";
  * @example
  * ```ts
  * import { CHECKPOINT_FILE } from "./checkpoint.ts";
- * CHECKPOINT_FILE; // "checkpoint.safetensors"
+ * console.assert(CHECKPOINT_FILE === "checkpoint.safetensors");
  * ```
  */
-export const CHECKPOINT_FILE = "checkpoint.safetensors";
+export const CHECKPOINT_FILE: string = RUN_FILES.checkpoint;
 
 /**
  * Where training stands: the next batch to run. Batch order comes from (seed, epoch) and
@@ -57,12 +75,13 @@ export interface Position {
 }
 
 /**
- * Everything of a trainer besides the weights: position, optimizers and random streams by name.
+ * Everything of a run besides the weights: position, optimizers, random streams by name and
+ * the metrics lines so far.
  *
  * @example
  * ```ts
  * import type { TrainingState } from "./checkpoint.ts";
- * const s: TrainingState = { pos: { epoch: 0, batch: 3, step: 3 }, optimizers: {}, rngs: {} };
+ * const s: TrainingState = { pos: { epoch: 0, batch: 3, step: 3 }, optimizers: {}, rngs: {}, metrics: [] };
  * ```
  */
 export interface TrainingState {
@@ -72,6 +91,8 @@ export interface TrainingState {
   optimizers: Record<string, AdamWState>;
   /** Random-stream states by name. */
   rngs: Record<string, RngState>;
+  /** Every metrics line of the run so far (`metrics.jsonl` is rewritten from these). */
+  metrics: MetricsLine[];
 }
 
 /**
@@ -88,10 +109,12 @@ export interface CheckpointFile {
   path: string;
   /** The model's weights (every tensor but the optimizer moments). */
   tensors: Record<string, Tensor>;
-  /** The metadata (run description and `trainer`). */
-  metadata: Record<string, string>;
+  /** The model description. */
+  meta: RunMetadata;
   /** The next batch to run. */
   pos: Position;
+  /** The metrics lines so far. */
+  metrics: MetricsLine[];
   /** Names of the saved optimizers. */
   optimizerNames: string[];
   /** The optimizer state `name`; throws a one-line error naming the file when absent. */
@@ -101,27 +124,27 @@ export interface CheckpointFile {
 }
 
 /**
- * Writes `<dir>/checkpoint.safetensors` (weights, optimizer moments, `trainer` metadata) and
- * `<dir>/weights.safetensors` (weights and `meta`), each atomically. `weights` is not modified.
+ * Writes `<dir>/checkpoint.safetensors` (weights, optimizer moments, `trainer` metadata), then
+ * `weights.safetensors` and `metrics.jsonl` from the same state, each atomically.
  *
  * @example
  * ```ts
  * import { writeCheckpoint } from "./checkpoint.ts";
- * // await writeCheckpoint("models/run", weights, meta, {
- * //   pos, optimizers: { all: await opt.state() }, rngs: { noise: noise.state() },
- * // });
+ * // see the module example
  * ```
  */
 export async function writeCheckpoint(
   dir: string,
   weights: Record<string, Tensor>,
-  meta: Record<string, string>,
+  meta: RunMetadata,
   state: TrainingState,
 ): Promise<void> {
   const tensors = { ...weights };
   const optSteps: Record<string, number> = {};
+  const optSizes: Record<string, number> = {};
   for (const [name, s] of Object.entries(state.optimizers)) {
     optSteps[name] = s.step;
+    optSizes[name] = s.m.length;
     for (const kind of ["m", "v"] as const) {
       s[kind].forEach((a, i) => {
         const data = a as Float32Array<ArrayBuffer>;
@@ -129,25 +152,76 @@ export async function writeCheckpoint(
       });
     }
   }
-  const trainer = JSON.stringify({ pos: state.pos, optSteps, rngs: state.rngs });
-  await saveSafetensors(`${dir}/${CHECKPOINT_FILE}`, tensors, { ...meta, trainer });
-  await saveSafetensors(`${dir}/weights.safetensors`, weights, meta);
+  const trainer = JSON.stringify({
+    pos: state.pos,
+    optSteps,
+    optSizes,
+    rngs: state.rngs,
+    metrics: state.metrics,
+  });
+  const md = encodeMetadata(meta);
+  await saveSafetensors(runFile(dir, "checkpoint"), tensors, { ...md, trainer });
+  await writeDerived(dir, weights, md, state.metrics);
+}
+
+async function writeDerived(
+  dir: string,
+  weights: Record<string, Tensor>,
+  md: Record<string, string>,
+  metrics: readonly MetricsLine[],
+): Promise<void> {
+  await saveSafetensors(runFile(dir, "weights"), weights, md);
+  await writeFileAtomic(runFile(dir, "metrics"), formatMetrics(metrics));
 }
 
 /**
- * Reads `<dir>/checkpoint.safetensors`, expecting the run description `format` (`noprop-dt`,
- * `noprop-ct`, `noprop-fm` or `noprop-backprop`). Throws a one-line error naming the file when
- * it does not exist, holds no training state, or was written by another variant or method.
+ * Rewrites `weights.safetensors` and `metrics.jsonl` of `dir` from a checkpoint read back
+ * (a resumed run does this first: see the module doc).
+ *
+ * @example
+ * ```ts
+ * import { readCheckpoint, syncDerivedFiles } from "./checkpoint.ts";
+ * // await syncDerivedFiles(dir, await readCheckpoint(dir, "noprop-dt"));
+ * ```
+ */
+export async function syncDerivedFiles(dir: string, ck: CheckpointFile): Promise<void> {
+  await writeDerived(dir, ck.tensors, encodeMetadata(ck.meta), ck.metrics);
+}
+
+const isCount = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
+
+function checkRng(path: string, name: string, s: unknown): RngState {
+  const r = s as RngState;
+  if (
+    typeof s !== "object" || s === null || !isCount(r.s) || r.s >= 2 ** 32 ||
+    !(r.spare === null || (typeof r.spare === "number" && Number.isFinite(r.spare)))
+  ) {
+    throw new Error(
+      `${path}: random stream "${name}" has a malformed state ${JSON.stringify(s)} ` +
+        `(expected { s: 32-bit integer, spare: number or null })`,
+    );
+  }
+  return r;
+}
+
+/**
+ * Reads `<dir>/checkpoint.safetensors`, expecting `format` (`noprop-dt`, `noprop-ct`,
+ * `noprop-fm` or `noprop-backprop`). Throws a one-line error naming the file when it does not
+ * exist, holds no or a malformed training state, or was written by another variant or method.
+ * (Whether the position fits the data is checked by the loop, which knows the epoch length.)
  *
  * @example
  * ```ts
  * import { readCheckpoint } from "./checkpoint.ts";
- * // const ck = await readCheckpoint("models/run", "noprop-fm");
- * // ck.pos; // { epoch, batch, step }
+ * try {
+ *   await readCheckpoint(await Deno.makeTempDir(), "noprop-dt");
+ * } catch (e) {
+ *   console.assert(String(e).includes("does not exist"));
+ * }
  * ```
  */
-export async function readCheckpoint(dir: string, format: string): Promise<CheckpointFile> {
-  const path = `${dir.replace(/\/+$/, "")}/${CHECKPOINT_FILE}`;
+export async function readCheckpoint(dir: string, format: Format): Promise<CheckpointFile> {
+  const path = runFile(dir, "checkpoint");
   const isFile = await Deno.stat(path).then((s) => s.isFile, () => false);
   if (!isFile) throw new Error(`${path} does not exist: this run saved no checkpoint to resume`);
   const { tensors, metadata } = await loadSafetensors(path);
@@ -162,32 +236,91 @@ export async function readCheckpoint(dir: string, format: string): Promise<Check
         `--variant and --method`,
     );
   }
-  const tr = JSON.parse(metadata.trainer) as {
-    pos: Position;
-    optSteps: Record<string, number>;
-    rngs: Record<string, RngState>;
-  };
+  const meta = decodeMetadata(metadata, path);
+  let tr: Record<string, unknown>;
+  try {
+    tr = JSON.parse(metadata.trainer);
+  } catch {
+    throw new Error(`${path}: the training state is not valid JSON`);
+  }
+  const pos = tr.pos as Position;
+  if (
+    typeof pos !== "object" || pos === null || !isCount(pos.epoch) || !isCount(pos.batch) ||
+    !isCount(pos.step)
+  ) {
+    throw new Error(
+      `${path}: training position ${JSON.stringify(pos)} is not { epoch, batch, step } ` +
+        `of integers ≥ 0`,
+    );
+  }
+  const optSteps = (tr.optSteps ?? {}) as Record<string, number>;
+  const optSizes = (tr.optSizes ?? {}) as Record<string, number>;
+  for (const [name, s] of Object.entries(optSteps)) {
+    if (!isCount(s)) {
+      throw new Error(`${path}: optimizer "${name}" step ${s} is not an integer ≥ 0`);
+    }
+  }
+  const rngs = (tr.rngs ?? {}) as Record<string, unknown>;
+  for (const [name, s] of Object.entries(rngs)) checkRng(path, name, s);
+  if (tr.metrics !== undefined && !Array.isArray(tr.metrics)) {
+    throw new Error(`${path}: the metrics in the training state are not a list`);
+  }
+  const metrics = ((tr.metrics ?? []) as unknown[]).map((l, i) =>
+    decodeMetricsLine(l, `${path}: metrics line ${i + 1}`)
+  );
   const weights: Record<string, Tensor> = {};
   for (const [k, v] of Object.entries(tensors)) if (!k.startsWith("opt.")) weights[k] = v;
   return {
     path,
     tensors: weights,
-    metadata,
-    pos: tr.pos,
-    optimizerNames: Object.keys(tr.optSteps),
+    meta,
+    pos,
+    metrics,
+    optimizerNames: Object.keys(optSteps),
     optimizer(name) {
-      if (tr.optSteps[name] === undefined) throw new Error(`${path}: no optimizer state "${name}"`);
+      if (optSteps[name] === undefined) throw new Error(`${path}: no optimizer state "${name}"`);
+      const size = optSizes[name];
       const m: Float32Array[] = [], v: Float32Array[] = [];
-      for (let i = 0; tensors[`opt.${name}.m.${i}`]; i++) {
-        m.push(tensors[`opt.${name}.m.${i}`].data as Float32Array);
-        v.push(tensors[`opt.${name}.v.${i}`].data as Float32Array);
+      for (let i = 0; size !== undefined ? i < size : tensors[`opt.${name}.m.${i}`]; i++) {
+        for (const [kind, out] of [["m", m], ["v", v]] as const) {
+          const t = tensors[`opt.${name}.${kind}.${i}`];
+          if (!t) {
+            throw new Error(`${path}: optimizer tensor "opt.${name}.${kind}.${i}" is missing`);
+          }
+          out.push(t.data as Float32Array);
+        }
       }
-      return { step: tr.optSteps[name], m, v };
+      return { step: optSteps[name], m, v };
     },
     rng(name) {
-      const s = tr.rngs?.[name];
+      const s = rngs[name];
       if (!s) throw new Error(`${path}: no state of the random stream "${name}"`);
-      return s;
+      return s as RngState;
     },
   };
+}
+
+/**
+ * Checks that a checkpoint's position fits an epoch of `perEpoch` batches: the batch lies
+ * inside the epoch and the step count equals epoch · perEpoch + batch.
+ *
+ * @example
+ * ```ts
+ * import { checkPosition } from "./checkpoint.ts";
+ * checkPosition("ck", { epoch: 1, batch: 2, step: 12 }, 10); // fine
+ * ```
+ */
+export function checkPosition(path: string, pos: Position, perEpoch: number): void {
+  if (pos.batch >= perEpoch) {
+    throw new Error(
+      `${path}: training position batch ${pos.batch} is past the end of the epoch ` +
+        `(${perEpoch} batches per epoch)`,
+    );
+  }
+  if (pos.step !== pos.epoch * perEpoch + pos.batch) {
+    throw new Error(
+      `${path}: training position step ${pos.step} does not match epoch ${pos.epoch}, batch ` +
+        `${pos.batch} (${perEpoch} batches per epoch)`,
+    );
+  }
 }

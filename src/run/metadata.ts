@@ -1,75 +1,225 @@
 /**
- * The description of a trained model stored in the safetensors metadata: everything the
- * ONNX exporter needs to rebuild the graphs without the config (variant, T, shapes, embedding,
- * schedule, class names, normalisation and layout). Its `format` also tells a resumed run
- * whose checkpoint it is reading.
+ * The description of a trained model stored in the metadata of `weights.safetensors` and
+ * `checkpoint.safetensors`: everything the ONNX exporter, `deno task eval` and a resumed run need
+ * to rebuild the model without the config (format, variant, T, ᾱ schedule, shapes, embedding,
+ * class names, normalisation and layout). One typed encoding ({@linkcode encodeMetadata}) and
+ * decoding ({@linkcode decodeMetadata}) that every writer and reader goes through; safetensors
+ * metadata values are strings, so numbers and lists are stored as JSON.
  *
  * @example
  * ```ts
- * import { runMetadata } from "./metadata.ts";
- * // const meta = runMetadata(config, dataset.info, model); // Record<string, string>
+ * import { decodeMetadata, encodeMetadata, type RunMetadata } from "./metadata.ts";
+ * const m: RunMetadata = {
+ *   format: "noprop-fm", variant: "fm", dataset: "mnist", classNames: ["a", "b"],
+ *   normalization: { mean: [0.1], std: [0.3], scale: 1 / 255 }, embedding: "onehot",
+ *   spec: { height: 4, width: 4, channels: 1, classes: 2, embedDim: 2, widths: [2, 2, 2], hidden: 4 },
+ * };
+ * console.assert(decodeMetadata(encodeMetadata(m), "w.safetensors").variant === "fm");
  * ```
  * @module
  */
-import type { Config } from "../config/schema.ts";
+import type { DatasetName } from "../config/schema.ts";
 import type { DatasetInfo } from "../data/types.ts";
-import type { ContinuousModel } from "../model/continuous_model.ts";
-import type { NoPropDT } from "../model/noprop.ts";
+import type { BlockSpec } from "../model/block.ts";
+import type { ContinuousSpec } from "../model/continuous.ts";
+
+/** The weight formats: one per training method. */
+export const FORMATS = ["noprop-dt", "noprop-backprop", "noprop-ct", "noprop-fm"] as const;
+/** A weight format. */
+export type Format = (typeof FORMATS)[number];
+
+/** What every format records about its data. */
+interface DataMetadata {
+  /** Dataset name. */
+  dataset: DatasetName;
+  /** Class names, index = label. */
+  classNames: string[];
+  /** Input normalisation: x = (pixel · scale − mean[c]) / std[c]. */
+  normalization: { mean: number[]; std: number[]; scale: number };
+  /** Label embedding kind. */
+  embedding: "onehot" | "learned" | "prototype";
+}
 
 /**
- * Metadata strings for `weights.safetensors` of a NoProp-DT run (the backprop baseline adds
- * `format: noprop-backprop` and `method: backprop`).
+ * NoProp-DT or the backprop baseline (same blocks; the baseline's coefficients come from its
+ * `mix.w` tensor).
  *
  * @example
  * ```ts
- * import { runMetadata } from "./metadata.ts";
- * // runMetadata(config, dataset.info, model).format; // "noprop-dt"
+ * import type { DtMetadata } from "./metadata.ts";
+ * const blocks = (m: DtMetadata) => m.T;
  * ```
  */
-export function runMetadata(
-  cfg: Config,
-  info: DatasetInfo,
-  model: NoPropDT,
-): Record<string, string> {
+export interface DtMetadata extends DataMetadata {
+  /** `noprop-dt` or `noprop-backprop`. */
+  format: "noprop-dt" | "noprop-backprop";
+  /** Always `dt`. */
+  variant: "dt";
+  /** Number of blocks. */
+  T: number;
+  /** Noise schedule name. */
+  schedule: "cosine" | "linear";
+  /** ᾱ_0 … ᾱ_T. */
+  alphaBar: number[];
+  /** Label-embedding dimension. */
+  embedDim: number;
+  /** Block shapes. */
+  spec: BlockSpec;
+}
+
+/**
+ * NoProp-CT or NoProp-FM (one network).
+ *
+ * @example
+ * ```ts
+ * import type { ContinuousMetadata } from "./metadata.ts";
+ * const isCt = (m: ContinuousMetadata) => m.variant === "ct";
+ * ```
+ */
+export interface ContinuousMetadata extends DataMetadata {
+  /** `noprop-ct` or `noprop-fm`. */
+  format: "noprop-ct" | "noprop-fm";
+  /** `ct` or `fm`. */
+  variant: "ct" | "fm";
+  /** Network shapes. */
+  spec: ContinuousSpec;
+}
+
+/**
+ * The description of any trained model.
+ *
+ * @example
+ * ```ts
+ * import type { RunMetadata } from "./metadata.ts";
+ * const continuous = (m: RunMetadata) => m.variant !== "dt";
+ * ```
+ */
+export type RunMetadata = DtMetadata | ContinuousMetadata;
+
+/** The layout note stored with DT weights. */
+const LAYOUT = "tfjs: images NHWC, conv [kh,kw,in,out], dense [in,out], flatten in NHWC order";
+
+/**
+ * The data part of the metadata, from a dataset's description.
+ *
+ * @example
+ * ```ts
+ * import { dataMetadata } from "./metadata.ts";
+ * const d = dataMetadata({ name: "mnist", classNames: ["0"], mean: [0.1], std: [0.3] });
+ * console.assert(d.normalization.scale === 1 / 255);
+ * ```
+ */
+export function dataMetadata(
+  info: Pick<DatasetInfo, "name" | "classNames" | "mean" | "std">,
+): Omit<DataMetadata, "embedding"> {
   return {
-    format: "noprop-dt",
-    variant: cfg.variant,
-    T: String(model.schedule.T),
-    schedule: model.schedule.name,
-    alphaBar: JSON.stringify(Array.from(model.schedule.alphaBar)),
-    embedding: model.embedding.kind,
-    embedDim: String(model.embedding.dim),
-    spec: JSON.stringify(model.spec),
-    ...dataMetadata(info),
-    layout: "tfjs: images NHWC, conv [kh,kw,in,out], dense [in,out], flatten in NHWC order",
+    dataset: info.name as DatasetName,
+    classNames: [...info.classNames],
+    normalization: { mean: [...info.mean], std: [...info.std], scale: 1 / 255 },
   };
 }
 
 /**
- * Metadata strings for `weights.safetensors` of a NoProp-CT / -FM run (format `noprop-ct` or
- * `noprop-fm`, shapes, embedding, class names, normalisation).
+ * The metadata strings of `m`.
  *
  * @example
  * ```ts
- * import { continuousMetadata } from "./metadata.ts";
- * // const meta = continuousMetadata(dataset.info, model); // meta.format === "noprop-ct"
+ * import { encodeMetadata } from "./metadata.ts";
+ * // encodeMetadata(m).alphaBar is a JSON list for DT formats
  * ```
  */
-export function continuousMetadata(info: DatasetInfo, m: ContinuousModel): Record<string, string> {
-  return {
-    format: `noprop-${m.variant}`,
+export function encodeMetadata(m: RunMetadata): Record<string, string> {
+  const common = {
+    format: m.format,
     variant: m.variant,
+    dataset: m.dataset,
+    classNames: JSON.stringify(m.classNames),
+    normalization: JSON.stringify(m.normalization),
+    embedding: m.embedding,
     spec: JSON.stringify(m.spec),
-    embedding: m.embedding.kind,
-    ...dataMetadata(info),
+  };
+  if (m.variant !== "dt") return common;
+  return {
+    ...common,
+    ...(m.format === "noprop-backprop" ? { method: "backprop" } : {}),
+    T: String(m.T),
+    schedule: m.schedule,
+    alphaBar: JSON.stringify(m.alphaBar),
+    embedDim: String(m.embedDim),
+    layout: LAYOUT,
   };
 }
 
-/** What every variant records about its data: dataset, class names, normalisation. */
-function dataMetadata(info: DatasetInfo): Record<string, string> {
+/**
+ * Reads the metadata strings of the file `path` back into a {@linkcode RunMetadata}; throws a
+ * one-line error naming the file and the field for anything missing or malformed.
+ *
+ * @example
+ * ```ts
+ * import { decodeMetadata } from "./metadata.ts";
+ * try {
+ *   decodeMetadata({ format: "noprop-dt" }, "run/weights.safetensors");
+ * } catch (e) {
+ *   console.assert(String(e).startsWith("Error: run/weights.safetensors: metadata"));
+ * }
+ * ```
+ */
+export function decodeMetadata(md: Record<string, string>, path: string): RunMetadata {
+  const fail = (msg: string) => new Error(`${path}: metadata ${msg}`);
+  const str = (k: string) => {
+    const v = md[k];
+    if (v === undefined) throw fail(`"${k}" is missing`);
+    return v;
+  };
+  const json = <T>(k: string, ok: (v: unknown) => boolean, what: string): T => {
+    let v: unknown;
+    try {
+      v = JSON.parse(str(k));
+    } catch {
+      throw fail(`"${k}" is not valid JSON`);
+    }
+    if (!ok(v)) throw fail(`"${k}" is not ${what}`);
+    return v as T;
+  };
+  const isObj = (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v);
+  const format = str("format") as Format;
+  if (!FORMATS.includes(format)) {
+    throw fail(`format ${JSON.stringify(format)} is not one of ${FORMATS.join(", ")}`);
+  }
+  const embedding = str("embedding") as DataMetadata["embedding"];
+  if (!["onehot", "learned", "prototype"].includes(embedding)) {
+    throw fail(`"embedding" ${JSON.stringify(embedding)} is not onehot, learned or prototype`);
+  }
+  const data: DataMetadata = {
+    dataset: str("dataset") as DatasetName,
+    classNames: json("classNames", (v) => Array.isArray(v), "a list of names"),
+    normalization: json("normalization", isObj, "an object"),
+    embedding,
+  };
+  if (format === "noprop-ct" || format === "noprop-fm") {
+    const variant = format === "noprop-ct" ? "ct" : "fm";
+    if (str("variant") !== variant) throw fail(`"variant" does not match format ${format}`);
+    return { format, variant, ...data, spec: json("spec", isObj, "an object") };
+  }
+  if (str("variant") !== "dt") throw fail(`"variant" of a ${format} model must be dt`);
+  const T = Number(str("T"));
+  const alphaBar = json<number[]>("alphaBar", (v) => Array.isArray(v), "a list of numbers");
+  if (!Number.isInteger(T) || T < 1 || alphaBar.length !== T + 1) {
+    throw fail(`T = ${md.T} and ${alphaBar.length} ᾱ values do not match`);
+  }
+  const spec = json<BlockSpec>("spec", isObj, "an object");
+  if (data.classNames.length !== spec.classes) {
+    throw fail(`has ${data.classNames.length} class names for ${spec.classes} classes`);
+  }
+  const schedule = str("schedule") as DtMetadata["schedule"];
   return {
-    dataset: info.name,
-    classNames: JSON.stringify(info.classNames),
-    normalization: JSON.stringify({ mean: info.mean, std: info.std, scale: 1 / 255 }),
+    format,
+    variant: "dt",
+    ...data,
+    T,
+    schedule,
+    alphaBar,
+    embedDim: Number(str("embedDim")),
+    spec,
   };
 }

@@ -1,26 +1,26 @@
 /**
- * One epoch of a {@linkcode Team} (NoProp-DT's block trainers or the backprop baseline), run in
- * ranges of `syncEvery` batches from the current position until the epoch ends, `lastStep` is
- * reached or Ctrl-C is requested. Between ranges the process's peak RSS is sampled.
+ * One epoch of a {@linkcode TrainMethod}, run in ranges of `method.rangeSize` batches from the
+ * current position until the epoch ends, `lastStep` is reached or a stop is requested (Ctrl-C
+ * or SIGTERM, checked between ranges). Between ranges the process's peak RSS is sampled.
  *
  * @example
  * ```ts
  * import { runEpoch } from "./epoch.ts";
- * // const r = await runEpoch(team, { pos, perEpoch, lastStep, syncEvery: 20, losses: T, stop, bar });
- * // pos = r.pos; r.lossSum[t − 1] / r.batches is block t's mean loss
+ * // const r = await runEpoch(method, { pos, perEpoch, lastStep, stop, bar });
+ * // pos = r.pos; r.lossSum[t − 1] / r.batches is block t's mean loss (DT)
  * ```
  * @module
  */
 import type { Position } from "../run/checkpoint.ts";
 import type { Interrupt } from "./interrupt.ts";
+import type { TrainMethod } from "./method.ts";
 import type { ProgressBar } from "./progress.ts";
-import type { Team } from "./dt/team.ts";
 
 /** What {@linkcode runEpoch} did. */
 export interface EpochRun {
   /** The position after the last batch run (same epoch; the caller advances it). */
   pos: Position;
-  /** Summed loss per entry of the team's `lossSum` (DT: per block; backprop: one). */
+  /** Summed loss per part of the method. */
   lossSum: Float64Array;
   /** Batches run. */
   batches: number;
@@ -36,29 +36,31 @@ export interface EpochRun {
  * @example
  * ```ts
  * import { runEpoch } from "./epoch.ts";
- * // const { pos, lossSum, batches, seconds } = await runEpoch(team, o);
+ * // const { pos, lossSum, batches, seconds } = await runEpoch(method, o);
  * ```
  */
 export async function runEpoch(
-  team: Team,
+  method: TrainMethod,
   o: {
     pos: Position;
     perEpoch: number;
     lastStep: number;
-    syncEvery: number;
-    /** Entries of the team's `lossSum` (DT: T, one per block; backprop: 1). */
-    losses: number;
     stop: Interrupt;
     bar: ProgressBar;
     peakRss?: number;
   },
 ): Promise<EpochRun> {
   let pos = o.pos, done = pos.batch, batches = 0, peakRss = o.peakRss ?? 0;
-  const lossSum = new Float64Array(o.losses);
+  const lossSum = new Float64Array(method.lossParts);
   const t0 = performance.now();
   while (pos.batch < o.perEpoch && pos.step < o.lastStep && !(await o.stop.requested())) {
-    const to = Math.min(o.perEpoch, pos.batch + o.syncEvery, pos.batch + (o.lastStep - pos.step));
-    const r = await team.run(pos.epoch, pos.batch, to, (loss) => o.bar.update(++done, loss));
+    const to = Math.min(
+      o.perEpoch,
+      pos.batch + method.rangeSize,
+      pos.batch + (o.lastStep - pos.step),
+    );
+    const r = await method.run(pos.epoch, pos.batch, to, (loss) => o.bar.update(++done, loss));
+    if (r.batches === 0) break; // the data ran out (cannot happen with a fixed epoch length)
     r.lossSum.forEach((v, i) => lossSum[i] += v);
     batches += r.batches;
     pos = { ...pos, batch: pos.batch + r.batches, step: pos.step + r.batches };

@@ -1,7 +1,9 @@
 /**
- * Ctrl-C (SIGINT) for the training loops: while an {@linkcode Interrupt} is open, SIGINT does not
- * kill the process but sets a flag that the loop polls between batches; the loop then stops,
- * saves its checkpoint and returns `interrupted: true`.
+ * Ctrl-C (SIGINT) and SIGTERM for the training loop: while an {@linkcode Interrupt} is open,
+ * either signal does not kill the process but sets a flag that the loop polls between batches;
+ * the loop then stops, saves its checkpoint and returns `interrupted: true` (the CLI exits with
+ * status 130). The first signal prints "stopping after this batch…" at once (to stderr, unless
+ * quiet), so a second Ctrl-C is not needed; later ones are acknowledged the same way.
  *
  * Deno delivers a signal only when the event loop gets a turn, and a loop that awaits only
  * already-settled promises (tfjs reads on the wasm backend) never gives it one, so polling
@@ -22,15 +24,24 @@
  * @module
  */
 
-/** A SIGINT flag with a listener installed from construction until {@linkcode Interrupt.close}. */
+/** The signals that stop training gracefully. */
+const SIGNALS: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+
+/** A stop flag with SIGINT/SIGTERM listeners installed from construction until {@linkcode Interrupt.close}. */
 export class Interrupt {
   #seen = false;
   #lastTurn = performance.now();
-  readonly #onSigint = () => this.#seen = true;
+  readonly #onSignal = () => {
+    this.#seen = true;
+    this.notice?.("stopping after this batch… (the checkpoint is saved before exiting)");
+  };
 
-  /** Starts listening for SIGINT; the event loop gets a turn at most every `everyMs` ms. */
-  constructor(readonly everyMs = 100) {
-    Deno.addSignalListener("SIGINT", this.#onSigint);
+  /**
+   * Starts listening; the event loop gets a turn at most every `everyMs` ms. `notice` (e.g.
+   * `console.error`) is told at once when a signal arrives.
+   */
+  constructor(readonly everyMs = 100, readonly notice?: (message: string) => void) {
+    for (const s of SIGNALS) Deno.addSignalListener(s, this.#onSignal);
   }
 
   /**
@@ -63,7 +74,7 @@ export class Interrupt {
   }
 
   /**
-   * Removes the listener: SIGINT kills the process again.
+   * Removes the listeners: SIGINT and SIGTERM kill the process again.
    *
    * @example
    * ```ts
@@ -71,6 +82,6 @@ export class Interrupt {
    * ```
    */
   close(): void {
-    Deno.removeSignalListener("SIGINT", this.#onSigint);
+    for (const s of SIGNALS) Deno.removeSignalListener(s, this.#onSignal);
   }
 }

@@ -1,6 +1,5 @@
 /**
- * {@linkcode BackpropTeam}: the backprop baseline behind the same {@linkcode Team} interface as
- * NoProp's block trainers. One AdamW over every parameter; each batch runs the whole chain
+ * {@linkcode BackpropTeam}: the backprop baseline's trainer. One AdamW over every parameter; each batch runs the whole chain
  * (see `backprop_model.ts`) and back-propagates CE(classifier(z_T), y) through all T blocks.
  * The data order is NoProp's (stream `(seed, 5000 + epoch)`), so both methods see the same
  * batches; z_0 comes from the stream `(seed, 3000)` and block t's dropout masks from (t, step).
@@ -24,14 +23,8 @@ import { crossEntropy } from "../../losses.ts";
 import { Rng, type RngState } from "../../rng.ts";
 import { AdamW, type AdamWState } from "../adamw.ts";
 import { backpropForward, backpropVariables } from "../../model/backprop.ts";
-import {
-  batchesPerEpoch,
-  epochBatches,
-  type RangeResult,
-  type TrainerHyper,
-  type TrainerState,
-} from "../dt/trainer.ts";
-import type { Team } from "../dt/team.ts";
+import { type RangeResult, runRange } from "../batches.ts";
+import type { TrainerHyper } from "../dt/trainer.ts";
 
 /**
  * What {@linkcode BackpropTeam} holds besides the model: its one AdamW and the z_0 stream.
@@ -50,7 +43,7 @@ export interface BackpropTeamState {
 }
 
 /** Trains the whole chain end to end in this process. */
-export class BackpropTeam implements Team {
+export class BackpropTeam {
   readonly #opt: AdamW;
   readonly #vars: tf.Variable[];
   #rng: Rng;
@@ -109,36 +102,18 @@ export class BackpropTeam implements Team {
     return v;
   }
 
-  /** See {@linkcode Team.run}; the loss reported per batch is the cross-entropy. */
-  async run(
+  /** Trains batches [from, to) of `epoch`; the loss reported per batch is the cross-entropy. */
+  run(
     epoch: number,
     from: number,
     to: number,
     onBatch: (loss: number) => void,
   ): Promise<RangeResult> {
-    const { model, hyper } = this;
-    const { height, width, channels } = model.spec;
-    const B = hyper.batchSize;
-    const perEpoch = batchesPerEpoch(this.train, B);
-    const lossSum = new Float64Array(1);
-    let done = 0;
-    const it = epochBatches(this.train, this.stats, hyper, epoch, from);
-    for (const b of it) {
-      if (b.index >= to) break;
-      const step = epoch * perEpoch + b.index;
-      const x = tf.tensor4d(b.x, [B, height, width, channels]);
-      const y = tf.tensor1d(b.y, "int32");
-      const v = await this.step(x, y, step);
-      tf.dispose([x, y]);
-      if (!Number.isFinite(v)) {
-        throw new Error(`backprop loss is ${v} at step ${step}: training stopped`);
-      }
-      lossSum[0] += v;
-      done++;
-      onBatch(v);
-      await Promise.resolve();
-    }
-    return { lossSum, batches: done, samples: done * B };
+    const src = { train: this.train, stats: this.stats, hyper: this.hyper };
+    const parts = { parts: 1, partName: () => "backprop loss" };
+    return runRange(src, epoch, from, to, parts, async (x, y, step) => {
+      return [[0, await this.step(x, y, step)]];
+    }, onBatch);
   }
 
   /**
@@ -164,11 +139,6 @@ export class BackpropTeam implements Team {
   load(s: BackpropTeamState): void {
     this.#opt.load(s.opt);
     this.#rng = Rng.fromState(s.rng);
-  }
-
-  /** Nothing to gather: the model is trained in place (no per-block trainer states). */
-  collect(): Promise<TrainerState[]> {
-    return Promise.resolve([]);
   }
 
   /** Frees the optimizer state. */

@@ -1,5 +1,5 @@
 /**
- * Loads a trained NoProp-CT / -FM run (`weights.safetensors` written by `trainContinuous`) back
+ * Loads a trained NoProp-CT / -FM run (`weights.safetensors` of its run folder) back
  * into a {@linkcode ContinuousModel}, from the weights file alone (shapes come from its metadata
  * and tensor shapes).
  *
@@ -11,7 +11,8 @@
  * @module
  */
 import type { DatasetName } from "../../config/schema.ts";
-import type { ContinuousSpec } from "../../model/continuous.ts";
+import { decodeMetadata } from "../../run/metadata.ts";
+import { runFile } from "../../run/folder.ts";
 import { type ContinuousModel, createContinuousModel } from "../../model/continuous_model.ts";
 import { loadSafetensors, type Tensor } from "../../safetensors.ts";
 import { assignVariable, pickArrays } from "../named_tensors.ts";
@@ -36,17 +37,16 @@ export interface LoadedContinuousRun {
  * ```
  */
 export async function loadContinuousRun(runDir: string): Promise<LoadedContinuousRun> {
-  const { tensors, metadata } = await loadSafetensors(`${runDir}/weights.safetensors`);
-  const variant = metadata.variant;
-  if (variant !== "ct" && variant !== "fm") {
-    throw new Error(`${runDir} is not a ct/fm run (variant: ${variant ?? "dt"})`);
-  }
-  const spec = JSON.parse(metadata.spec) as ContinuousSpec;
+  const path = runFile(runDir, "weights");
+  const { tensors, metadata } = await loadSafetensors(path);
+  const meta = decodeMetadata(metadata, path);
+  if (meta.variant === "dt") throw new Error(`${runDir} is not a ct/fm run (variant: dt)`);
+  const { variant, spec } = meta;
   const model = createContinuousModel({
     variant,
     image: { height: spec.height, width: spec.width, channels: spec.channels },
     classes: spec.classes,
-    embedding: metadata.embedding as "onehot" | "learned",
+    embedding: meta.embedding as "onehot" | "learned",
     embedDim: spec.embedDim,
     widths: spec.widths,
     hidden: spec.hidden,
@@ -58,8 +58,8 @@ export async function loadContinuousRun(runDir: string): Promise<LoadedContinuou
   assignContinuousModel(model, tensors);
   return {
     model,
-    dataset: metadata.dataset as DatasetName,
-    classNames: JSON.parse(metadata.classNames),
+    dataset: meta.dataset,
+    classNames: meta.classNames,
   };
 }
 

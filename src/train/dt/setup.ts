@@ -1,49 +1,31 @@
 /**
- * Builds what a training process needs from a config: the dataset (train split optionally
- * limited to its first `trainLimit` images), its normalisation, and a freshly initialised model.
- * The main thread and every worker call this with the same config, so they build identical
- * models from the seed.
+ * Builds a NoProp-DT model (and its trainer's hyper-parameters) from a config and the run's
+ * data. The main thread and every training worker call this with the same config, so they
+ * build identical models from the seed.
  *
  * @example
  * ```ts
  * import { setupRun } from "./setup.ts";
- * // const { data, train, stats, model } = await setupRun(config);
+ * // const { data, model } = await setupRun(config); // in a worker
  * ```
  * @module
  */
 import type { Config } from "../../config/schema.ts";
-import { resolveDataDir } from "../../config/resolve.ts";
-import { loadDataset } from "../../data/mod.ts";
-import { NORMALIZATION, normalizeInto, type NormStats } from "../../data/normalize.ts";
-import type { Dataset, ImageSet } from "../../data/types.ts";
+import { normalizeInto } from "../../data/normalize.ts";
 import { createNoPropDT, type NoPropDT } from "../../model/noprop.ts";
+import { loadRunData, type RunData } from "../batches.ts";
 import type { TrainerHyper } from "./trainer.ts";
 
-/** Everything a training process starts from. */
-export interface RunSetup {
-  /** The dataset. */
-  data: Dataset;
-  /** The training images actually used. */
-  train: ImageSet;
-  /** Normalisation constants. */
-  stats: NormStats;
-  /** The model, initialised from the seed. */
-  model: NoPropDT;
-}
-
-/** The first `limit` images of a set (all when 0), without copying. */
-export function limitSet(set: ImageSet, limit: number): ImageSet {
-  if (!limit || limit >= set.count) return set;
-  const per = set.height * set.width * set.channels;
-  return {
-    ...set,
-    count: limit,
-    images: set.images.subarray(0, limit * per),
-    labels: set.labels.subarray(0, limit),
-  };
-}
-
-/** Hyper-parameters of the block trainer, from the config. */
+/**
+ * Hyper-parameters of the block trainer, from the config.
+ *
+ * @example
+ * ```ts
+ * import { defaultConfig } from "../../config.ts";
+ * import { trainerHyper } from "./setup.ts";
+ * console.assert(trainerHyper(defaultConfig()).batchSize === defaultConfig().batchSize);
+ * ```
+ */
 export function trainerHyper(c: Config): TrainerHyper {
   return {
     batchSize: c.batchSize,
@@ -59,28 +41,29 @@ export function trainerHyper(c: Config): TrainerHyper {
   };
 }
 
-/** Loads the data and builds the model for `config`. */
-export async function setupRun(config: Config): Promise<RunSetup> {
-  const dataDir = resolveDataDir(config);
-  const data = await loadDataset(config.dataset, dataDir ? { dataDir } : {});
-  const train = limitSet(data.train, config.trainLimit);
-  const stats = NORMALIZATION[config.dataset];
-  const { height, width, channels } = data.info;
+/**
+ * A freshly initialised NoProp-DT model for `config` and the run's data (the prototype
+ * embedding is built from the training images).
+ *
+ * @example
+ * ```ts
+ * import { buildDtModel } from "./setup.ts";
+ * // const model = buildDtModel(config, await loadRunData(config));
+ * ```
+ */
+export function buildDtModel(config: Config, run: RunData): NoPropDT {
+  const { train, stats } = run;
+  const { height, width, channels } = run.data.info;
   let prototypeData;
   if (config.embedding === "prototype") {
     const features = new Float32Array(train.count * height * width * channels);
-    normalizeInto(
-      train,
-      Uint32Array.from({ length: train.count }, (_, i) => i),
-      stats,
-      features,
-      "NHWC",
-    );
+    const all = Uint32Array.from({ length: train.count }, (_, i) => i);
+    normalizeInto(train, all, stats, features, "NHWC");
     prototypeData = { features, labels: train.labels };
   }
-  const model = createNoPropDT({
+  return createNoPropDT({
     image: { height, width, channels },
-    classes: data.info.numClasses,
+    classes: run.data.info.numClasses,
     T: config.T,
     schedule: config.schedule,
     embedding: config.embedding,
@@ -90,5 +73,18 @@ export async function setupRun(config: Config): Promise<RunSetup> {
     seed: config.seed,
     prototypeData,
   });
-  return { data, train, stats, model };
+}
+
+/**
+ * Loads the data and builds the model for `config` (a training worker's start).
+ *
+ * @example
+ * ```ts
+ * import { setupRun } from "./setup.ts";
+ * // const { train, stats, model } = await setupRun(config);
+ * ```
+ */
+export async function setupRun(config: Config): Promise<RunData & { model: NoPropDT }> {
+  const run = await loadRunData(config);
+  return { ...run, model: buildDtModel(config, run) };
 }

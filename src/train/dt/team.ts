@@ -25,14 +25,11 @@ import type { NormStats } from "../../data/normalize.ts";
 import type { ImageSet } from "../../data/types.ts";
 import type { NoPropDT } from "../../model/noprop.ts";
 import type { ParamArrays } from "../../model/params.ts";
-import {
-  BlockTrainer,
-  NonFiniteLossError,
-  type RangeResult,
-  type TrainerHyper,
-  type TrainerState,
-} from "./trainer.ts";
-import type { Checkpoint } from "./weights.ts";
+import { NonFiniteLossError, type RangeResult } from "../batches.ts";
+import { BlockTrainer, type TrainerHyper, type TrainerState } from "./trainer.ts";
+
+/** Trainer state for the blocks `owned`, with the shared optimizer of worker slot `slot`. */
+export type RestoreState = (owned: number[], slot: number) => TrainerState;
 
 /** Something that trains all T blocks over ranges of batches. */
 export interface Team {
@@ -60,17 +57,17 @@ export function ownedBlocks(T: number, k: number, n: number): number[] {
 export class LocalTeam implements Team {
   readonly #bt: BlockTrainer;
 
-  /** Creates the trainer; restores optimizer/RNG state from `ck` if given. */
+  /** Creates the trainer; restores optimizer/RNG state with `restore` if given. */
   constructor(
     model: NoPropDT,
     hyper: TrainerHyper,
     train: ImageSet,
     stats: NormStats,
-    ck?: Checkpoint,
+    restore?: RestoreState,
   ) {
     const all = model.blocks.map((_, i) => i + 1);
     this.#bt = new BlockTrainer(model, hyper, all, train, stats);
-    if (ck) this.#bt.load(ck.trainerState(all, 0));
+    if (restore) this.#bt.load(restore(all, 0));
   }
 
   /** See {@linkcode Team.run}. */
@@ -103,7 +100,7 @@ export type WorkerReply =
     shared: ParamArrays;
     state: TrainerState;
   }
-  | { type: "error"; message: string; block?: number; step?: number };
+  | { type: "error"; message: string; nonFinite?: { what: string; step: number; value: number } };
 
 /** Trains blocks in N Deno workers (see the module doc). */
 export class WorkerTeam implements Team {
@@ -113,7 +110,7 @@ export class WorkerTeam implements Team {
   private constructor(readonly model: NoPropDT, readonly n: number) {}
 
   /** Starts `n` workers, each building the same model from the seed (or the checkpoint). */
-  static async start(model: NoPropDT, cfg: Config, ck?: Checkpoint): Promise<WorkerTeam> {
+  static async start(model: NoPropDT, cfg: Config, restore?: RestoreState): Promise<WorkerTeam> {
     const team = new WorkerTeam(model, cfg.workers);
     const T = model.blocks.length;
     const blockArrays = await Promise.all(model.blocks.map((b) => b.toArrays()));
@@ -130,7 +127,7 @@ export class WorkerTeam implements Team {
         owned,
         blocks,
         shared,
-        state: ck ? ck.trainerState(owned, k) : undefined,
+        state: restore?.(owned, k),
       });
     }
     await Promise.all(team.#workers.map((w) => team.#next(w, "ready")));
@@ -144,8 +141,8 @@ export class WorkerTeam implements Team {
         if (m.type === "batch") return onBatch?.(m.loss);
         if (m.type === "error") {
           return reject(
-            m.block !== undefined
-              ? new NonFiniteLossError(m.block, m.step!, NaN)
+            m.nonFinite
+              ? new NonFiniteLossError(m.nonFinite.what, m.nonFinite.step, m.nonFinite.value)
               : new Error(m.message),
           );
         }
@@ -173,7 +170,7 @@ export class WorkerTeam implements Team {
     this.#shared = averageArrays(replies.map((r) => r.shared));
     const lossSum = new Float64Array(this.model.blocks.length);
     for (const r of replies) r.result.lossSum.forEach((v, i) => lossSum[i] += v);
-    return { lossSum, batches: replies[0].result.batches, samples: replies[0].result.samples };
+    return { lossSum, batches: replies[0].result.batches };
   }
 
   /** See {@linkcode Team.collect}. */

@@ -15,12 +15,12 @@
  * @module
  */
 import { tf } from "../../deps.ts";
-import { type Batch, batchCount, batches } from "../../data/batches.ts";
 import type { NormStats } from "../../data/normalize.ts";
 import type { ImageSet } from "../../data/types.ts";
 import { type NoPropDT, streamSeed } from "../../model/noprop.ts";
 import { Rng, type RngState } from "../../rng.ts";
 import { AdamW, type AdamWState } from "../adamw.ts";
+import { type RangeResult, runRange } from "../batches.ts";
 import { sharedVariables, trainBlockStep, type TrainState } from "./step.ts";
 
 /** Hyper-parameters a block trainer needs. */
@@ -47,64 +47,12 @@ export interface TrainerHyper {
   seed: number;
 }
 
-/** A non-finite loss, with where it happened. */
-export class NonFiniteLossError extends Error {
-  /** Creates the error for block `t` at global batch step `step`. */
-  constructor(readonly block: number, readonly step: number, value: number) {
-    super(`loss of block ${block} is ${value} at step ${step}: training stopped`);
-    this.name = "NonFiniteLossError";
-  }
-}
-
 /** Serialisable trainer state: optimizer moments and noise streams of the owned blocks. */
 export interface TrainerState {
   /** Per owned block t: AdamW state and noise RNG state. */
   blocks: Record<number, { opt: AdamWState; rng: RngState }>;
   /** Shared-parameter optimizer state. */
   shared: AdamWState;
-}
-
-/** Sum of losses per block over a range of batches. */
-export interface RangeResult {
-  /** Sum of block t's loss at index t−1 (0 for blocks not owned). */
-  lossSum: Float64Array;
-  /** Batches run. */
-  batches: number;
-  /** Samples seen (batches × batch size). */
-  samples: number;
-}
-
-/** The number of training batches per epoch (the last partial batch is dropped). */
-export function batchesPerEpoch(train: ImageSet, batchSize: number): number {
-  return batchCount(train.count, batchSize, true);
-}
-
-/**
- * The training batches of `epoch` from batch `from` on, in the one data order every trainer
- * shares (NoProp-DT, CT/FM and the backprop baseline): shuffled by the stream `(seed, 5000 +
- * epoch)`, last partial batch dropped. So the methods see the same batches and a resumed run
- * continues exactly where it stopped.
- *
- * @example
- * ```ts
- * import { epochBatches } from "./trainer.ts";
- * // for (const b of epochBatches(train, stats, { batchSize: 128, seed: 0 }, epoch, from)) { … }
- * ```
- */
-export function epochBatches(
-  train: ImageSet,
-  stats: NormStats,
-  o: { batchSize: number; seed: number },
-  epoch: number,
-  from = 0,
-): Generator<Batch, void, undefined> {
-  return batches(train, {
-    batchSize: o.batchSize,
-    stats,
-    rng: new Rng(streamSeed(o.seed, 5000 + epoch)),
-    dropLast: true,
-    startBatch: from,
-  });
 }
 
 /** Trains the owned blocks of a model. */
@@ -144,25 +92,18 @@ export class BlockTrainer {
    * Runs batches [from, to) of `epoch` through every owned block (Algorithm 1's inner loop).
    * `onBatch` is called after each batch with the mean loss over the owned blocks.
    */
-  async runBatches(
+  runBatches(
     epoch: number,
     from: number,
     to: number,
     onBatch?: (meanLoss: number) => void,
   ): Promise<RangeResult> {
     const { model, hyper } = this;
-    const { height, width, channels } = model.spec;
     const d = model.embedding.dim, B = hyper.batchSize;
-    const perEpoch = batchesPerEpoch(this.train, B);
-    const lossSum = new Float64Array(model.blocks.length);
-    const it = epochBatches(this.train, this.stats, hyper, epoch, from);
-    let done = 0;
-    for (const b of it) {
-      if (b.index >= to) break;
-      const step = epoch * perEpoch + b.index;
-      const x = tf.tensor4d(b.x, [B, height, width, channels]);
-      const y = tf.tensor1d(b.y, "int32");
-      let batchLoss = 0;
+    const src = { train: this.train, stats: this.stats, hyper };
+    const parts = { parts: model.blocks.length, partName: (i: number) => `loss of block ${i + 1}` };
+    return runRange(src, epoch, from, to, parts, async (x, y, step) => {
+      const losses: [number, number][] = [];
       for (const t of this.owned) {
         const rng = this.#rngs.get(t)!;
         const e1 = tf.tensor2d(rng.fillNormal(new Float32Array(B * d)), [B, d]);
@@ -170,18 +111,11 @@ export class BlockTrainer {
         const loss = trainBlockStep(this.#state, t, x, y, e1, e2, streamSeed(step, 7000 + t));
         const v = (await loss.data())[0];
         tf.dispose([loss, e1, e2]);
-        if (!Number.isFinite(v)) {
-          tf.dispose([x, y]);
-          throw new NonFiniteLossError(t, step, v);
-        }
-        lossSum[t - 1] += v;
-        batchLoss += v;
+        losses.push([t - 1, v]);
+        if (!Number.isFinite(v)) break;
       }
-      tf.dispose([x, y]);
-      done++;
-      onBatch?.(batchLoss / this.owned.length);
-    }
-    return { lossSum, batches: done, samples: done * B };
+      return losses;
+    }, onBatch);
   }
 
   /** Optimizer and RNG state of the owned blocks (async: safe on webgpu). */

@@ -1,37 +1,23 @@
 /**
- * NoProp-DT's run-folder persistence in the safetensors format (readable by other tools):
- * - `weights.safetensors`: every block (`block_01.img.conv1.w`, …), the classifier
- *   (`cls.w`, `cls.b`) and the embedding (`embed.W`), tfjs layouts (conv [kh, kw, in, out],
- *   dense [in, out], NHWC flatten order), with the model description in the metadata;
- * - `checkpoint.safetensors`: the same weights plus the AdamW moments (`opt.block_01.m.3`, …,
- *   `opt.shared_<k>.*` for worker k's shared optimizer) and, in the metadata, the training
- *   position (epoch, batch, step) and each block's noise stream (named by t). The file format
- *   is the one every trainer shares (`checkpoint_file.ts`).
- * Both are written atomically (temp file + rename), so an interrupted write never replaces a
- * good file.
+ * NoProp-DT's weights as named tensors (the names of `weights.safetensors` and the checkpoint):
+ * every block (`block_01.img.conv1.w`, …), the classifier (`cls.w`, `cls.b`) and the embedding
+ * (`embed.W`), in tfjs layouts (conv [kh, kw, in, out], dense [in, out], NHWC flatten order),
+ * and the model description that goes with them (`src/run/metadata.ts`).
  *
  * @example
  * ```ts
- * import { saveCheckpoint, loadCheckpoint } from "./weights.ts";
- * // await saveCheckpoint(runDir, model, meta, trainerStates, position);
- * // const ck = await loadCheckpoint(runDir);
+ * import { blockPrefix } from "./weights.ts";
+ * console.assert(blockPrefix(3) === "block_03");
  * ```
  * @module
  */
 import type { NoPropDT } from "../../model/noprop.ts";
-import type { RngState } from "../../rng.ts";
+import type { DatasetInfo } from "../../data/types.ts";
+import { dataMetadata, type DtMetadata } from "../../run/metadata.ts";
+import { runFile } from "../../run/folder.ts";
 import { saveSafetensors, type Tensor } from "../../safetensors.ts";
-import type { AdamWState } from "../adamw.ts";
-import type { TrainerState } from "./trainer.ts";
-import {
-  type CheckpointFile,
-  type Position,
-  readCheckpoint,
-  writeCheckpoint,
-} from "../../run/checkpoint.ts";
+import { encodeMetadata } from "../../run/metadata.ts";
 import { assignVariable, f32Tensors, pickArrays, variableTensor } from "../named_tensors.ts";
-
-export type { Position } from "../../run/checkpoint.ts";
 
 /**
  * Block name prefix for block t: `block_01`.
@@ -82,87 +68,42 @@ export function assignModel(model: NoPropDT, tensors: Record<string, Tensor>): v
 }
 
 /**
- * Saves `weights.safetensors` into `dir`.
+ * The model description of a NoProp-DT model (`noprop-dt`) or of the backprop baseline built
+ * on the same blocks (`noprop-backprop`).
+ *
+ * @example
+ * ```ts
+ * import { dtMetadata } from "./weights.ts";
+ * // dtMetadata(model, dataset.info).T === model.schedule.T
+ * ```
+ */
+export function dtMetadata(
+  model: NoPropDT,
+  info: Pick<DatasetInfo, "name" | "classNames" | "mean" | "std">,
+  format: DtMetadata["format"] = "noprop-dt",
+): DtMetadata {
+  return {
+    format,
+    variant: "dt",
+    ...dataMetadata(info),
+    embedding: model.embedding.kind,
+    T: model.schedule.T,
+    schedule: model.schedule.name,
+    alphaBar: Array.from(model.schedule.alphaBar),
+    embedDim: model.embedding.dim,
+    spec: model.spec,
+  };
+}
+
+/**
+ * Saves `weights.safetensors` of `model` into `dir` (without a checkpoint: fixtures, benches).
  *
  * @example
  * ```ts
  * import { saveWeights } from "./weights.ts";
- * // await saveWeights("models/run", model, runMetadata(config, data.info, model));
+ * // await saveWeights("/tmp/run", model, dtMetadata(model, dataset.info));
  * ```
  */
-export async function saveWeights(
-  dir: string,
-  model: NoPropDT,
-  meta: Record<string, string>,
-): Promise<void> {
-  await saveSafetensors(`${dir}/weights.safetensors`, await modelArrays(model), meta);
-}
-
-/**
- * Saves `checkpoint.safetensors` (weights, every block's and the shared optimizers' states,
- * the blocks' noise streams, the position) and `weights.safetensors`.
- *
- * @example
- * ```ts
- * import { saveCheckpoint } from "./weights.ts";
- * // await saveCheckpoint(runDir, model, meta, await team.collect(), pos);
- * ```
- */
-export async function saveCheckpoint(
-  dir: string,
-  model: NoPropDT,
-  meta: Record<string, string>,
-  states: TrainerState[],
-  pos: Position,
-): Promise<void> {
-  const optimizers: Record<string, AdamWState> = {};
-  const rngs: Record<string, RngState> = {};
-  states.forEach((s, k) => {
-    optimizers[`shared_${k}`] = s.shared;
-    for (const [t, b] of Object.entries(s.blocks)) {
-      optimizers[blockPrefix(Number(t))] = b.opt;
-      rngs[t] = b.rng;
-    }
-  });
-  await writeCheckpoint(dir, await modelArrays(model), meta, { pos, optimizers, rngs });
-}
-
-/**
- * A loaded NoProp-DT checkpoint.
- *
- * @example
- * ```ts
- * import type { Checkpoint } from "./weights.ts";
- * const stateOfAll = (ck: Checkpoint, T: number) =>
- *   ck.trainerState(Array.from({ length: T }, (_, i) => i + 1), 0);
- * ```
- */
-export interface Checkpoint extends CheckpointFile {
-  /** Trainer state for the given owned blocks (shared state from worker slot `slot`). */
-  trainerState(owned: number[], slot: number): TrainerState;
-}
-
-/**
- * Reads `checkpoint.safetensors` of a NoProp-DT run from `dir` (one-line errors: see
- * {@linkcode readCheckpoint}).
- *
- * @example
- * ```ts
- * import { loadCheckpoint } from "./weights.ts";
- * // const ck = await loadCheckpoint("models/run"); ck.pos.step;
- * ```
- */
-export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
-  const ck = await readCheckpoint(dir, "noprop-dt");
-  const sharedCount = ck.optimizerNames.filter((n) => n.startsWith("shared_")).length;
-  return {
-    ...ck,
-    trainerState(owned, slot) {
-      const blocks: TrainerState["blocks"] = {};
-      for (const t of owned) {
-        blocks[t] = { opt: ck.optimizer(blockPrefix(t)), rng: ck.rng(String(t)) };
-      }
-      return { blocks, shared: ck.optimizer(`shared_${Math.min(slot, sharedCount - 1)}`) };
-    },
-  };
+export async function saveWeights(dir: string, model: NoPropDT, meta: DtMetadata): Promise<void> {
+  await saveSafetensors(runFile(dir, "weights"), await modelArrays(model), encodeMetadata(meta));
 }

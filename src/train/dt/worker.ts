@@ -15,7 +15,8 @@
 import { initBackend } from "../../backend/mod.ts";
 import type { Config } from "../../config/schema.ts";
 import type { ParamArrays } from "../../model/params.ts";
-import { BlockTrainer, NonFiniteLossError, type TrainerState } from "./trainer.ts";
+import { NonFiniteLossError } from "../batches.ts";
+import { BlockTrainer, type TrainerState } from "./trainer.ts";
 import { setupRun, trainerHyper } from "./setup.ts";
 import { assignShared, sharedArrays, type WorkerReply } from "./team.ts";
 
@@ -65,7 +66,8 @@ self.onmessage = async (e: MessageEvent) => {
     }
   } catch (err) {
     if (err instanceof NonFiniteLossError) {
-      reply({ type: "error", message: err.message, block: err.block, step: err.step });
+      const nonFinite = { what: err.what, step: err.step, value: err.value };
+      reply({ type: "error", message: err.message, nonFinite });
     } else reply({ type: "error", message: err instanceof Error ? err.message : String(err) });
   }
 };

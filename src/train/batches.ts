@@ -1,0 +1,206 @@
+/**
+ * The training data as every method sees it: the one data order (shuffled by the stream
+ * `(seed, 5000 + epoch)`, last partial batch dropped), the run's data loaded once, and
+ * {@linkcode runRange}, the one loop over a range of training batches (tensors in, step,
+ * non-finite check, tensors out) that the DT block trainers, CT/FM and the backprop baseline
+ * all use. Because the order depends only on (seed, epoch, batch), the methods see the same
+ * batches and a resumed run continues exactly where it stopped.
+ *
+ * @example
+ * ```ts
+ * import { batchCount } from "../data/batches.ts";
+ * import { batchesPerEpoch } from "./batches.ts";
+ * const set = { count: 300, height: 1, width: 1, channels: 1 };
+ * console.assert(batchesPerEpoch(set, 128) === batchCount(300, 128, true)); // 2
+ * ```
+ * @module
+ */
+import { tf } from "../deps.ts";
+import type { Config } from "../config/schema.ts";
+import { resolveDataDir } from "../config/resolve.ts";
+import { ConfigError } from "../config/errors.ts";
+import { type Batch, batchCount, batches } from "../data/batches.ts";
+import { loadDataset } from "../data/mod.ts";
+import { NORMALIZATION, type NormStats } from "../data/normalize.ts";
+import type { Dataset, ImageSet } from "../data/types.ts";
+import { streamSeed } from "../model/noprop.ts";
+import { Rng } from "../rng.ts";
+
+/** A non-finite training loss, with where it happened. */
+export class NonFiniteLossError extends Error {
+  /** `what`: the loss that went bad (`loss of block 3`, `loss`); `step`: the global batch step. */
+  constructor(readonly what: string, readonly step: number, readonly value: number) {
+    super(`${what} is ${value} at step ${step}: training stopped`);
+    this.name = "NonFiniteLossError";
+  }
+}
+
+/** Summed losses over a range of batches. */
+export interface RangeResult {
+  /** Summed loss per part (DT: block t at index t − 1, 0 for blocks not trained here). */
+  lossSum: Float64Array;
+  /** Batches run. */
+  batches: number;
+}
+
+/** The data of a run: the dataset, the training images used, the test images evaluated. */
+export interface RunData {
+  /** The dataset. */
+  data: Dataset;
+  /** Training images (the first `trainLimit`, or all). */
+  train: ImageSet;
+  /** Test images evaluated (the first `evalSamples`, or all). */
+  test: ImageSet;
+  /** Normalisation constants. */
+  stats: NormStats;
+}
+
+/**
+ * The first `limit` images of a set (all when 0), without copying.
+ *
+ * @example
+ * ```ts
+ * import { limitSet } from "./batches.ts";
+ * const s = { count: 3, height: 1, width: 1, channels: 1, images: new Uint8Array(3), labels: new Uint8Array(3) };
+ * console.assert(limitSet(s as never, 2).count === 2);
+ * ```
+ */
+export function limitSet(set: ImageSet, limit: number): ImageSet {
+  if (!limit || limit >= set.count) return set;
+  const per = set.height * set.width * set.channels;
+  return {
+    ...set,
+    count: limit,
+    images: set.images.subarray(0, limit * per),
+    labels: set.labels.subarray(0, limit),
+  };
+}
+
+/**
+ * Loads the configured dataset; refuses (one line, {@linkcode ConfigError}) a batch size
+ * larger than the training set, which would train 0 steps.
+ *
+ * @example
+ * ```ts
+ * import { loadRunData } from "./batches.ts";
+ * // const { train, test, stats } = await loadRunData(config);
+ * ```
+ */
+export async function loadRunData(cfg: Config): Promise<RunData> {
+  const dataDir = resolveDataDir(cfg);
+  const data = await loadDataset(cfg.dataset, dataDir ? { dataDir } : {});
+  const train = limitSet(data.train, cfg.trainLimit);
+  if (cfg.batchSize > train.count) {
+    throw new ConfigError(
+      `batchSize ${cfg.batchSize} is larger than the ${train.count} training images` +
+        `${cfg.trainLimit ? ` (trainLimit ${cfg.trainLimit})` : ""}: no full batch to train on`,
+    );
+  }
+  return {
+    data,
+    train,
+    test: limitSet(data.test, cfg.evalSamples),
+    stats: NORMALIZATION[cfg.dataset],
+  };
+}
+
+/**
+ * The number of training batches per epoch (the last partial batch is dropped).
+ *
+ * @example
+ * ```ts
+ * import { batchesPerEpoch } from "./batches.ts";
+ * console.assert(batchesPerEpoch({ count: 1000 }, 128) === 7);
+ * ```
+ */
+export function batchesPerEpoch(train: Pick<ImageSet, "count">, batchSize: number): number {
+  return batchCount(train.count, batchSize, true);
+}
+
+/**
+ * The training batches of `epoch` from batch `from` on, in the one data order (module doc).
+ *
+ * @example
+ * ```ts
+ * import { epochBatches } from "./batches.ts";
+ * // for (const b of epochBatches(train, stats, { batchSize: 128, seed: 0 }, epoch, from)) { … }
+ * ```
+ */
+export function epochBatches(
+  train: ImageSet,
+  stats: NormStats,
+  o: { batchSize: number; seed: number },
+  epoch: number,
+  from = 0,
+): Generator<Batch, void, undefined> {
+  return batches(train, {
+    batchSize: o.batchSize,
+    stats,
+    rng: new Rng(streamSeed(o.seed, 5000 + epoch)),
+    dropLast: true,
+    startBatch: from,
+  });
+}
+
+/** Where {@linkcode runRange} reads batches from. */
+export interface BatchSource {
+  /** Training images. */
+  train: ImageSet;
+  /** Their normalisation. */
+  stats: NormStats;
+  /** Batch size and seed of the data order. */
+  hyper: { batchSize: number; seed: number };
+}
+
+/** What one step reports: the loss of each part it trained, by index into the range's sums. */
+export type StepLosses = ReadonlyArray<readonly [part: number, loss: number]>;
+
+/**
+ * Runs batches [from, to) of `epoch`: makes the batch tensors, calls `step` (which trains and
+ * returns its losses), disposes the tensors, stops with {@linkcode NonFiniteLossError} (named
+ * by `partName`) on a non-finite loss, sums the losses into `parts` entries and calls `onBatch`
+ * with the batch's mean loss.
+ *
+ * @example
+ * ```ts
+ * import { runRange } from "./batches.ts";
+ * // await runRange(src, epoch, 0, 20, { parts: 1, partName: () => "loss" },
+ * //   async (x, y, step) => [[0, await trainOn(x, y, step)]]);
+ * ```
+ */
+export async function runRange(
+  src: BatchSource,
+  epoch: number,
+  from: number,
+  to: number,
+  o: { parts: number; partName: (part: number) => string },
+  step: (x: tf.Tensor4D, y: tf.Tensor1D, step: number) => Promise<StepLosses>,
+  onBatch?: (meanLoss: number) => void,
+): Promise<RangeResult> {
+  const { height, width, channels } = src.train;
+  const B = src.hyper.batchSize;
+  const perEpoch = batchesPerEpoch(src.train, B);
+  const lossSum = new Float64Array(o.parts);
+  let done = 0;
+  for (const b of epochBatches(src.train, src.stats, src.hyper, epoch, from)) {
+    if (b.index >= to) break;
+    const global = epoch * perEpoch + b.index;
+    const x = tf.tensor4d(b.x, [B, height, width, channels]);
+    const y = tf.tensor1d(b.y, "int32");
+    let losses: StepLosses;
+    try {
+      losses = await step(x, y, global);
+    } finally {
+      tf.dispose([x, y]);
+    }
+    let sum = 0;
+    for (const [part, v] of losses) {
+      if (!Number.isFinite(v)) throw new NonFiniteLossError(o.partName(part), global, v);
+      lossSum[part] += v;
+      sum += v;
+    }
+    done++;
+    onBatch?.(sum / Math.max(1, losses.length));
+  }
+  return { lossSum, batches: done };
+}

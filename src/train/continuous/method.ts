@@ -1,0 +1,134 @@
+/**
+ * NoProp-CT and NoProp-FM behind the training loop's {@linkcode TrainMethod} seam (paper v1
+ * Algorithms 2 and 3): one network (and for CT the classifier and the learnable schedule)
+ * updated by one AdamW per batch with the loss of `step.ts`; evaluated with the runtime's
+ * Euler/Heun driver (`evaluate.ts`, deterministic, so there is no separate noise-free figure).
+ * Each batch draws t ~ U(0, 1) and two standard-normal [B, d] from the stream `noise`
+ * `(seed, 3000)`; dropout masks come from the step. Checkpoint names: optimizer `all`, random
+ * stream `noise`. One process only (`--workers 1`: one network, nothing to spread).
+ *
+ * @example
+ * ```ts
+ * import { createContinuousMethod } from "./method.ts";
+ * // const method = await createContinuousMethod({ cfg: { ...cfg, variant: "fm" }, run });
+ * ```
+ * @module
+ */
+import { ConfigError } from "../../config/errors.ts";
+import { tf } from "../../deps.ts";
+import { batches } from "../../data/batches.ts";
+import {
+  continuousArrays,
+  continuousVariables,
+  createContinuousModel,
+  disposeContinuousModel,
+} from "../../model/continuous_model.ts";
+import { streamSeed } from "../../model/noprop.ts";
+import { dataMetadata } from "../../run/metadata.ts";
+import { Rng } from "../../rng.ts";
+import { AdamW } from "../adamw.ts";
+import { runRange } from "../batches.ts";
+import type { MethodContext, TrainMethod } from "../method.ts";
+import { f32Tensors } from "../named_tensors.ts";
+import { evaluateContinuous } from "./evaluate.ts";
+import { type ContinuousState, continuousStep } from "./step.ts";
+import { assignContinuousModel } from "./weights.ts";
+
+/**
+ * Builds NoProp-CT or -FM for a run (restoring the checkpoint when given).
+ *
+ * @example
+ * ```ts
+ * import { createContinuousMethod } from "./method.ts";
+ * // const m = await createContinuousMethod({ cfg: { ...cfg, variant: "ct" }, run });
+ * ```
+ */
+export function createContinuousMethod(ctx: MethodContext): Promise<TrainMethod> {
+  const { cfg, run, checkpoint: ck } = ctx;
+  const variant = cfg.variant;
+  if (variant === "dt") throw new Error("createContinuousMethod: variant must be ct or fm");
+  if (cfg.workers > 1) {
+    throw new ConfigError(`--workers > 1 is not supported for --variant ${variant}`);
+  }
+  const { height, width, channels, numClasses } = run.data.info;
+  const model = createContinuousModel({
+    variant,
+    image: { height, width, channels },
+    classes: numClasses,
+    embedding: cfg.embedding,
+    embedDim: cfg.embeddingDim,
+    widths: cfg.widths as [number, number, number],
+    hidden: cfg.hidden,
+    seed: cfg.seed,
+    gamma0: cfg.ctGamma0,
+    gamma1: cfg.ctGamma1,
+    gammaHidden: cfg.ctGammaHidden,
+  });
+  const opt = new AdamW(continuousVariables(model), {
+    lr: cfg.lr,
+    weightDecay: cfg.weightDecay,
+    beta1: cfg.beta1,
+    beta2: cfg.beta2,
+    eps: cfg.adamEps,
+  });
+  const state: ContinuousState = {
+    model,
+    opt,
+    eta: cfg.eta,
+    fmSigma: cfg.fmSigma,
+    dropout: cfg.dropout,
+  };
+  let noise = new Rng(streamSeed(cfg.seed, 3000));
+  if (ck) {
+    assignContinuousModel(model, ck.tensors);
+    opt.load(ck.optimizer("all"));
+    noise = Rng.fromState(ck.rng("noise"));
+  }
+  const B = cfg.batchSize, d = model.embedding.dim;
+  const src = { train: run.train, stats: run.stats, hyper: cfg };
+  const parts = { parts: 1, partName: () => "loss" };
+  return Promise.resolve({
+    name: variant,
+    meta: {
+      format: `noprop-${variant}`,
+      variant,
+      ...dataMetadata(run.data.info),
+      embedding: model.embedding.kind,
+      spec: model.spec,
+    },
+    description: `NoProp-${variant.toUpperCase()}, ${model.net.size()} params`,
+    lossParts: 1,
+    rangeSize: 1,
+    sampler: { name: cfg.sampler, steps: cfg.sampleSteps },
+    run: (epoch, from, to, onBatch) =>
+      runRange(src, epoch, from, to, parts, async (x, y, step) => {
+        const n = {
+          t: tf.tensor1d(Float32Array.from({ length: B }, () => noise.uniform())),
+          e1: tf.tensor2d(noise.fillNormal(new Float32Array(B * d)), [B, d]),
+          e2: tf.tensor2d(noise.fillNormal(new Float32Array(B * d)), [B, d]),
+        };
+        const loss = continuousStep(state, x, y, n, streamSeed(step, 7000));
+        const v = (await loss.data())[0];
+        tf.dispose([n.t, n.e1, n.e2, loss]);
+        return [[0, v]];
+      }, onBatch),
+    async state() {
+      return {
+        weights: f32Tensors(await continuousArrays(model)),
+        optimizers: { all: await opt.state() },
+        rngs: { noise: noise.state() },
+      };
+    },
+    async evaluate() {
+      const test = batches(run.test, { batchSize: cfg.evalBatch, stats: run.stats });
+      const o = { seed: cfg.seed + 1, sampler: cfg.sampler, steps: cfg.sampleSteps };
+      const a = await evaluateContinuous(model, test, o);
+      return { acc: a.acc, accNoiseFree: null, count: a.count };
+    },
+    extra: () => Promise.resolve({}),
+    close() {
+      opt.dispose();
+      disposeContinuousModel(model);
+    },
+  });
+}

@@ -1,0 +1,88 @@
+/**
+ * NoProp-DT behind the training loop's {@linkcode TrainMethod} seam (paper Algorithm 1): T
+ * blocks, each with its own AdamW and label-noise stream, trained in this process or spread
+ * over `--workers` Deno workers (`team.ts`); evaluated with the eq. 3 sampler, stochastic and
+ * noise-free (`evaluate.ts`).
+ *
+ * Checkpoint names: optimizers `block_XX` (one per block) and `shared_<k>` (worker k's copy of
+ * the classifier / W_Embed optimizer), random streams by t.
+ *
+ * @example
+ * ```ts
+ * import { createDtMethod } from "./method.ts";
+ * // const method = await createDtMethod({ cfg, run, checkpoint });
+ * ```
+ * @module
+ */
+import { batches } from "../../data/batches.ts";
+import type { AdamWState } from "../adamw.ts";
+import type { RngState } from "../../rng.ts";
+import type { MethodContext, TrainMethod } from "../method.ts";
+import { evaluateDT } from "./evaluate.ts";
+import { buildDtModel, trainerHyper } from "./setup.ts";
+import { LocalTeam, type RestoreState, type Team, WorkerTeam } from "./team.ts";
+import type { TrainerState } from "./trainer.ts";
+import { assignModel, blockPrefix, dtMetadata, modelArrays } from "./weights.ts";
+import { disposeModel } from "../../model/noprop.ts";
+
+/**
+ * Builds the DT method for a run (restoring the checkpoint when given).
+ *
+ * @example
+ * ```ts
+ * import { createDtMethod } from "./method.ts";
+ * // const m = await createDtMethod({ cfg, run }); await m.run(0, 0, 1, () => {});
+ * ```
+ */
+export async function createDtMethod(ctx: MethodContext): Promise<TrainMethod> {
+  const { cfg, run, checkpoint: ck } = ctx;
+  const model = buildDtModel(cfg, run);
+  let restore: RestoreState | undefined;
+  if (ck) {
+    assignModel(model, ck.tensors);
+    const slots = ck.optimizerNames.filter((n) => n.startsWith("shared_")).length;
+    restore = (owned, slot) => {
+      const blocks: TrainerState["blocks"] = {};
+      for (const t of owned) {
+        blocks[t] = { opt: ck.optimizer(blockPrefix(t)), rng: ck.rng(String(t)) };
+      }
+      return { blocks, shared: ck.optimizer(`shared_${Math.min(slot, slots - 1)}`) };
+    };
+  }
+  const team: Team = cfg.workers > 1
+    ? await WorkerTeam.start(model, cfg, restore)
+    : new LocalTeam(model, trainerHyper(cfg), run.train, run.stats, restore);
+  return {
+    name: "dt",
+    meta: dtMetadata(model, run.data.info),
+    description: `NoProp-DT, T=${cfg.T}, ${model.blocks[0].size()} params/block` +
+      (cfg.workers > 1 ? `, ${cfg.workers} workers` : ""),
+    lossParts: cfg.T,
+    rangeSize: cfg.workers > 1 ? cfg.syncEvery : 1,
+    sampler: { name: "dt", steps: cfg.T },
+    run: (epoch, from, to, onBatch) => team.run(epoch, from, to, onBatch),
+    async state() {
+      const states = await team.collect(); // every block's weights into `model`
+      const optimizers: Record<string, AdamWState> = {};
+      const rngs: Record<string, RngState> = {};
+      states.forEach((s, k) => {
+        optimizers[`shared_${k}`] = s.shared;
+        for (const [t, b] of Object.entries(s.blocks)) {
+          optimizers[blockPrefix(Number(t))] = b.opt;
+          rngs[t] = b.rng;
+        }
+      });
+      return { weights: await modelArrays(model), optimizers, rngs };
+    },
+    async evaluate() {
+      const test = batches(run.test, { batchSize: cfg.evalBatch, stats: run.stats });
+      const a = await evaluateDT(model, test, { seed: cfg.seed + 1 });
+      return { acc: a.accNoisy, accNoiseFree: a.accClean, count: a.count };
+    },
+    extra: () => Promise.resolve({}),
+    close() {
+      team.close();
+      disposeModel(model);
+    },
+  };
+}

@@ -1,0 +1,180 @@
+/**
+ * `train(config)`: the one training loop, for every method behind the {@linkcode TrainMethod}
+ * seam (NoProp-DT, NoProp-CT/-FM, the backprop baseline). It reads top to bottom:
+ * open the run folder (lock, fresh start or resume: `src/run/open.ts`), load the data, build
+ * the method (from the checkpoint when resuming), then per epoch: train in ranges, checkpoint,
+ * evaluate every `evalEvery` epochs and at the end, record the metrics line. The checkpoint
+ * holds every metrics line and is written before evaluating, so a failing evaluation never
+ * costs training work and no crash loses a line (`src/run/checkpoint.ts`).
+ *
+ * Ctrl-C or SIGTERM stops after the current range: checkpoint saved, `interrupted: true`.
+ *
+ * @example
+ * ```ts
+ * import { train } from "./loop.ts";
+ * // const part = await train({ ...config, maxSteps: 27 }, { quiet: true });
+ * // await train(config, { quiet: true, resumeDir: part.runDir }); // same weights as one run
+ * ```
+ * @module
+ */
+import { initBackend } from "../backend/mod.ts";
+import { type Config, resolveRunName } from "../config.ts";
+import { tf } from "../deps.ts";
+import {
+  checkPosition,
+  type Position,
+  readCheckpoint,
+  syncDerivedFiles,
+  writeCheckpoint,
+} from "../run/checkpoint.ts";
+import { METRICS_SCHEMA, type MetricsLine } from "../run/metrics.ts";
+import { openRunFolder } from "../run/open.ts";
+import { batchesPerEpoch, loadRunData, NonFiniteLossError } from "./batches.ts";
+import { runEpoch } from "./epoch.ts";
+import { Interrupt } from "./interrupt.ts";
+import { createMethod, formatOf } from "./methods.ts";
+import { epochBar } from "./progress.ts";
+
+/** Options of {@linkcode train}. */
+export interface TrainOptions {
+  /** Continue the run in this folder from its `checkpoint.safetensors`. */
+  resumeDir?: string;
+  /** Start over in a folder that already holds a run (its files are deleted first). */
+  overwrite?: boolean;
+  /** Quiet: no progress bar or log lines (tests). */
+  quiet?: boolean;
+}
+
+/** What a finished (or interrupted) run reports. */
+export interface TrainResult {
+  /** The run folder. */
+  runDir: string;
+  /** Batches completed. */
+  steps: number;
+  /** The last metrics line with an evaluation, if any. */
+  last?: MetricsLine;
+  /** Stopped early by Ctrl-C or SIGTERM (checkpoint saved). */
+  interrupted: boolean;
+}
+
+/**
+ * Trains as configured, or continues the run in `opts.resumeDir` (see the module doc).
+ *
+ * @example
+ * ```ts
+ * import { train } from "./loop.ts";
+ * // const { runDir, last } = await train(config, { quiet: true });
+ * ```
+ */
+export async function train(config: Config, opts: TrainOptions = {}): Promise<TrainResult> {
+  const log = (s: string) => opts.quiet || console.error(s);
+  const cfg = resolveRunName(config);
+  if (cfg.workers > cfg.T && cfg.method === "noprop" && cfg.variant === "dt") {
+    log(`note: --workers ${cfg.workers} capped to T = ${cfg.T} (one block per worker at most)`);
+    cfg.workers = cfg.T;
+  }
+  const folder = await openRunFolder(cfg, opts);
+  const runDir = folder.dir;
+  const stop = new Interrupt(100, log);
+  try {
+    const ck = folder.resumed ? await readCheckpoint(runDir, formatOf(cfg)) : undefined;
+    const backend = await initBackend(cfg.backend);
+    const run = await loadRunData(cfg);
+    const perEpoch = batchesPerEpoch(run.train, cfg.batchSize);
+    if (ck) {
+      checkPosition(ck.path, ck.pos, perEpoch);
+      await syncDerivedFiles(runDir, ck); // repairs a crash between the checkpoint and the rest
+    }
+    const method = await createMethod({ cfg, run, checkpoint: ck });
+    let pos: Position = ck?.pos ?? { epoch: 0, batch: 0, step: 0 };
+    const lines = ck?.metrics ?? [];
+    const lastStep = cfg.maxSteps > 0 ? cfg.maxSteps : Infinity;
+    log(`noprop: training ${cfg.dataset} (${method.description}) on ${backend.name} → ${runDir}`);
+    const started = performance.now();
+    let peakRss = 0;
+    try {
+      while (pos.epoch < cfg.epochs && pos.step < lastStep && !(await stop.requested())) {
+        const bar = epochBar(pos.epoch, cfg, perEpoch, opts.quiet);
+        const r = await runEpoch(method, { pos, perEpoch, lastStep, stop, bar, peakRss });
+        bar.finish();
+        ({ pos, peakRss } = r);
+        const epochDone = pos.batch >= perEpoch;
+        if (epochDone) pos = { epoch: pos.epoch + 1, batch: 0, step: pos.step };
+        const finished = pos.epoch >= cfg.epochs || pos.step >= lastStep;
+        const evaluate = !stop.seen &&
+          ((epochDone && pos.epoch % cfg.evalEvery === 0) || finished);
+        const line: MetricsLine = {
+          schema: METRICS_SCHEMA,
+          method: method.name,
+          epoch: epochDone ? pos.epoch : pos.epoch + pos.batch / perEpoch,
+          step: pos.step,
+          trainLoss: Array.from(r.lossSum, (v) => r.batches ? v / r.batches : null),
+          testAcc: null,
+          testAccNoiseFree: null,
+          testCount: null,
+          sampler: method.sampler.name,
+          sampleSteps: method.sampler.steps,
+          samplesPerSec: r.batches * cfg.batchSize / r.seconds,
+          epochSeconds: r.seconds,
+          wallSeconds: (performance.now() - started) / 1000,
+          peakRssMB: peakRss / 2 ** 20,
+          tensorMB: tf.memory().numBytes / 2 ** 20,
+          extra: await method.extra(),
+        };
+        // Checkpoint (with the line) before evaluating, so a failing evaluation never costs
+        // training work; then once more with the evaluation in the line.
+        const state = { ...await method.state(), pos };
+        const save = () =>
+          writeCheckpoint(runDir, state.weights, method.meta, {
+            ...state,
+            metrics: [...lines, line],
+          });
+        await save();
+        if (evaluate) {
+          const e = await method.evaluate();
+          Object.assign(line, {
+            testAcc: e.acc,
+            testAccNoiseFree: e.accNoiseFree,
+            testCount: e.count,
+          });
+          await save();
+          log(
+            `epoch ${+line.epoch.toFixed(3)}: ${accuracyText(line)}, ${
+              line.samplesPerSec.toFixed(0)
+            } samples/s`,
+          );
+        }
+        lines.push(line);
+      }
+    } catch (err) {
+      if (err instanceof NonFiniteLossError) {
+        throw new Error(`${err.message}; the last good checkpoint in ${runDir} is kept`);
+      }
+      throw err;
+    } finally {
+      method.close();
+    }
+    const last = lines.findLast((l) => l.testAcc !== null);
+    if (stop.seen) {
+      log(`interrupted at step ${pos.step}: checkpoint saved; continue with --resume ${runDir}`);
+    }
+    const wall = ((performance.now() - started) / 1000).toFixed(1);
+    log(`done: ${pos.step} steps in ${wall} s${last ? `, ${accuracyText(last)}` : ""} → ${runDir}`);
+    return { runDir, steps: pos.step, last, interrupted: stop.seen };
+  } finally {
+    stop.close();
+    await folder.close();
+  }
+}
+
+/** "test acc 97.50% (dt sampler), 98.10% (noise-free)" for a line with an evaluation. */
+function accuracyText(l: MetricsLine): string {
+  const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
+  const what = l.sampler === "dt"
+    ? "stochastic eq. 3"
+    : l.sampler === "chain"
+    ? "chain"
+    : `${l.sampler}, ${l.sampleSteps} steps`;
+  return `test acc ${pct(l.testAcc!)} (${what})` +
+    (l.testAccNoiseFree !== null ? `, ${pct(l.testAccNoiseFree)} (noise-free)` : "");
+}

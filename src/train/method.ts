@@ -1,0 +1,121 @@
+/**
+ * The seam between the one training loop (`loop.ts`) and the training methods: NoProp-DT
+ * (`dt/method.ts`), NoProp-CT/-FM (`continuous/method.ts`) and the backprop baseline
+ * (`backprop/method.ts`). The loop owns everything a run does around the method: the run
+ * folder, the lock, resume, Ctrl-C, the epoch bar, checkpoint-before-evaluate, the evaluation
+ * cadence, the metrics line and the closing line. A method owns its model, optimizers and
+ * random streams: it trains ranges of batches, hands over its state for the checkpoint, and
+ * evaluates.
+ *
+ * @example
+ * ```ts
+ * import type { TrainMethod } from "./method.ts";
+ * const banner = (m: TrainMethod) => `${m.description} (${m.lossParts} loss parts)`;
+ * ```
+ * @module
+ */
+import type { Config } from "../config/schema.ts";
+import type { AdamWState } from "./adamw.ts";
+import type { RngState } from "../rng.ts";
+import type { Tensor } from "../safetensors.ts";
+import type { CheckpointFile } from "../run/checkpoint.ts";
+import type { RunMetadata } from "../run/metadata.ts";
+import type { MetricsMethod } from "../run/metrics.ts";
+import type { RangeResult, RunData } from "./batches.ts";
+
+/**
+ * What an evaluation on the test images measured.
+ *
+ * @example
+ * ```ts
+ * import type { Evaluation } from "./method.ts";
+ * const e: Evaluation = { acc: 0.98, accNoiseFree: 0.99, count: 10000 };
+ * ```
+ */
+export interface Evaluation {
+  /** Accuracy of the method's sampler (DT: stochastic eq. 3; CT/FM: the ODE sampler; backprop: the chain). */
+  acc: number;
+  /** DT: accuracy of the noise-free eq. 3 sampler (ε = 0); null for the others. */
+  accNoiseFree: number | null;
+  /** Images evaluated. */
+  count: number;
+}
+
+/**
+ * A method's whole training state, for the checkpoint.
+ *
+ * @example
+ * ```ts
+ * import type { MethodState } from "./method.ts";
+ * const empty: MethodState = { weights: {}, optimizers: {}, rngs: {} };
+ * ```
+ */
+export interface MethodState {
+  /** Every weight by its `weights.safetensors` name. */
+  weights: Record<string, Tensor>;
+  /** AdamW states by name. */
+  optimizers: Record<string, AdamWState>;
+  /** Random streams by name. */
+  rngs: Record<string, RngState>;
+}
+
+/**
+ * A training method behind the loop (see the module doc).
+ *
+ * @example
+ * ```ts
+ * import type { TrainMethod } from "./method.ts";
+ * async function oneRange(m: TrainMethod) {
+ *   const r = await m.run(0, 0, m.rangeSize, () => {});
+ *   return r.lossSum[0] / r.batches;
+ * }
+ * ```
+ */
+export interface TrainMethod {
+  /** The method, as recorded in the metrics lines. */
+  readonly name: MetricsMethod;
+  /** The model description written with the weights (its `format` guards resume). */
+  readonly meta: RunMetadata;
+  /** One line for the run's banner: the model and where it trains. */
+  readonly description: string;
+  /** Entries of {@linkcode RangeResult.lossSum} (DT: T, one per block; others: 1). */
+  readonly lossParts: number;
+  /** Batches per call of {@linkcode TrainMethod.run}: Ctrl-C and memory are checked between calls. */
+  readonly rangeSize: number;
+  /** The sampler of {@linkcode Evaluation.acc} and its steps, for the metrics line. */
+  readonly sampler: { name: string; steps: number };
+  /** Trains batches [from, to) of `epoch`; `onBatch` gets each batch's mean loss. */
+  run(
+    epoch: number,
+    from: number,
+    to: number,
+    onBatch: (loss: number) => void,
+  ): Promise<RangeResult>;
+  /** The whole training state (brings weights trained elsewhere, e.g. in workers, home first). */
+  state(): Promise<MethodState>;
+  /** Accuracy on the run's test images. */
+  evaluate(): Promise<Evaluation>;
+  /** Extra numbers for the metrics line (backprop: the learned α_t). */
+  extra(): Promise<Record<string, number | number[]>>;
+  /** Frees tensors and stops workers. */
+  close(): void;
+}
+
+/**
+ * What a method is built from: the config, the run's data and, when resuming, the checkpoint
+ * (already checked to be of the method's format).
+ *
+ * @example
+ * ```ts
+ * import type { MethodContext } from "./method.ts";
+ * const resuming = (c: MethodContext) => c.checkpoint !== undefined;
+ * ```
+ */
+export interface MethodContext {
+  /** The effective config. */
+  cfg: Config;
+  /** The data. */
+  run: RunData;
+  /** The checkpoint to continue from. */
+  checkpoint?: CheckpointFile;
+}
