@@ -78,6 +78,8 @@ export interface TrainMethod {
   readonly meta: RunMetadata;
   /** One line for the run's banner: the model and where it trains. */
   readonly description: string;
+  /** Trainable scalars (every block, classifier, learnable W_Embed, schedule, …). */
+  readonly params: number;
   /** Entries of {@linkcode RangeResult.lossSum} (DT: T, one per block; others: 1). */
   readonly lossParts: number;
   /** Batches per call of {@linkcode TrainMethod.run}: Ctrl-C and memory are checked between calls. */

@@ -60,6 +60,7 @@ export function createBackpropMethod(ctx: MethodContext): Promise<TrainMethod> {
   const params = backpropVariables(model, mix).reduce((n, v) => n + v.size, 0);
   return Promise.resolve({
     name: "backprop",
+    params,
     meta: dtMetadata(model, run.data.info, "noprop-backprop"),
     description: `backprop baseline, T=${cfg.T}, ${params} params`,
     lossParts: 1,

@@ -89,6 +89,7 @@ export function createContinuousMethod(ctx: MethodContext): Promise<TrainMethod>
   const parts = { parts: 1, partName: () => "loss" };
   return Promise.resolve({
     name: variant,
+    params: continuousVariables(model).reduce((n, v) => n + v.size, 0),
     meta: {
       format: `noprop-${variant}`,
       variant,

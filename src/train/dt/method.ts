@@ -52,8 +52,11 @@ export async function createDtMethod(ctx: MethodContext): Promise<TrainMethod> {
   const team: Team = cfg.workers > 1
     ? await WorkerTeam.start(model, cfg, restore)
     : new LocalTeam(model, trainerHyper(cfg), run.train, run.stats, restore);
+  const params = model.blocks.reduce((n, b) => n + b.size(), 0) + model.classifier.size() +
+    (model.embedding.trainable ? model.embedding.W.size : 0);
   return {
     name: "dt",
+    params,
     meta: dtMetadata(model, run.data.info),
     description: `NoProp-DT, T=${cfg.T}, ${model.blocks[0].size()} params/block` +
       (cfg.workers > 1 ? `, ${cfg.workers} workers` : ""),

@@ -1,0 +1,50 @@
+import { assertEquals, assertThrows } from "../assert.ts";
+import { decodeMetadata, encodeMetadata, type RunMetadata } from "../../src/run/metadata.ts";
+
+const dt: RunMetadata = {
+  format: "noprop-dt",
+  variant: "dt",
+  dataset: "mnist",
+  classNames: ["a", "b"],
+  normalization: { mean: [0.1], std: [0.3], scale: 1 / 255 },
+  embedding: "onehot",
+  T: 2,
+  schedule: "cosine",
+  alphaBar: [0.001, 0.5, 0.99],
+  embedDim: 2,
+  spec: {
+    height: 4,
+    width: 4,
+    channels: 1,
+    classes: 2,
+    embedDim: 2,
+    widths: [1, 1, 1],
+    hidden: 2,
+    zAsImage: false,
+  },
+};
+
+Deno.test("DT and backprop metadata round-trip through the safetensors strings", () => {
+  assertEquals(decodeMetadata(encodeMetadata(dt), "w"), dt);
+  const bp = { ...dt, format: "noprop-backprop" } as const;
+  assertEquals(encodeMetadata(bp).method, "backprop");
+  assertEquals(decodeMetadata(encodeMetadata(bp), "w"), bp);
+});
+
+Deno.test("metadata problems are one line naming the file and the field", () => {
+  const md = encodeMetadata(dt);
+  const bad = (over: Record<string, string | undefined>, message: string) =>
+    assertThrows(() => decodeMetadata({ ...md, ...over } as Record<string, string>, "r/w"), {
+      message: `r/w: metadata ${message}`,
+    });
+  bad(
+    { format: "noprop-xy" },
+    'format "noprop-xy" is not one of noprop-dt, noprop-backprop, noprop-ct, noprop-fm',
+  );
+  bad({ T: undefined }, '"T" is missing');
+  bad({ alphaBar: "[0.1" }, '"alphaBar" is not valid JSON');
+  bad({ T: "3" }, "T = 3 and 3 ᾱ values do not match");
+  bad({ classNames: '["a"]' }, "has 1 class names for 2 classes");
+  bad({ variant: "ct" }, '"variant" of a noprop-dt model must be dt');
+  bad({ embedding: "x" }, '"embedding" "x" is not onehot, learned or prototype');
+});
