@@ -21,7 +21,6 @@ Deno.test({
     const { train, test, info } = await loadDataset("mnist", { dataDir, log: () => {} });
     const ms = performance.now() - t0;
     console.log(`real MNIST (train + test, md5 verified) loaded in ${ms.toFixed(0)} ms`);
-    console.log(`loaded in ${ms.toFixed(0)} ms (speed is measured, not asserted)`);
     assertEquals([train.count, test.count], [60000, 10000]);
     assertStrictEquals(train.images.length, 60000 * 28 * 28);
     assertStrictEquals(test.images.length, 10000 * 28 * 28);
