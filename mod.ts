@@ -26,6 +26,20 @@
  * @module
  */
 export { train, type TrainOptions, type TrainResult } from "./src/train/mod.ts";
+// The method seam of the one training loop, and the run folder it writes.
+export type { Evaluation, MethodContext, MethodState, TrainMethod } from "./src/train/method.ts";
+export { createMethod, formatOf } from "./src/train/methods.ts";
+export { loadRunData, type RunData } from "./src/train/batches.ts";
+export { latestRun, RUN_FILES, RunFolderError } from "./src/run/folder.ts";
+export {
+  decodeMetricsLine,
+  METRICS_SCHEMA,
+  type MetricsLine,
+  parseMetrics,
+} from "./src/run/metrics.ts";
+export { decodeMetadata, encodeMetadata, type RunMetadata } from "./src/run/metadata.ts";
+export { readCheckpoint } from "./src/run/checkpoint.ts";
+export { RESUMABLE_FIELDS } from "./src/run/resume.ts";
 export { type Config, ConfigError, defaultConfig, loadConfig } from "./src/config.ts";
 export {
   alphaBars,
