@@ -24,7 +24,7 @@ import { type ContinuousModel, continuousVariables } from "../../model/continuou
 import { denoised } from "../../model/embedding.ts";
 import { dense, type ForwardContext } from "../../model/layers.ts";
 import { crossEntropy, ctDenoiseLoss, fmAnchorLoss, fmLoss, klPriorGamma } from "../../losses.ts";
-import { ctGamma, snrPrime } from "../../schedule.ts";
+import { ctGamma, snrPrime } from "../../model/ct_schedule.ts";
 import type { AdamW } from "../adamw.ts";
 
 /** Everything a step needs besides the batch. */

@@ -13,6 +13,7 @@
 import type { DatasetName } from "../../config/schema.ts";
 import type { ContinuousSpec } from "../../model/continuous.ts";
 import { type ContinuousModel, createContinuousModel } from "../../model/continuous_model.ts";
+import { LEGACY_GAMMA1, upgradeCtScheduleArrays } from "../../model/ct_schedule.ts";
 import { loadSafetensors, type Tensor } from "../../safetensors.ts";
 import { assignVariable, pickArrays } from "../named_tensors.ts";
 
@@ -28,6 +29,7 @@ export interface LoadedContinuousRun {
 
 /**
  * Reads `<runDir>/weights.safetensors` of a ct/fm run; throws a one-line error for a DT run.
+ * Files written before γ_1 = γ_0 + softplus(δ) (`sched.gamma1`) are converted on loading.
  *
  * @example
  * ```ts
@@ -36,7 +38,10 @@ export interface LoadedContinuousRun {
  * ```
  */
 export async function loadContinuousRun(runDir: string): Promise<LoadedContinuousRun> {
-  const { tensors, metadata } = await loadSafetensors(`${runDir}/weights.safetensors`);
+  const path = `${runDir}/weights.safetensors`;
+  const file = await loadSafetensors(path);
+  const metadata = file.metadata;
+  const tensors = upgradeCtScheduleArrays(file.tensors, path) as Record<string, Tensor>;
   const variant = metadata.variant;
   if (variant !== "ct" && variant !== "fm") {
     throw new Error(`${runDir} is not a ct/fm run (variant: ${variant ?? "dt"})`);
@@ -65,7 +70,9 @@ export async function loadContinuousRun(runDir: string): Promise<LoadedContinuou
 
 /**
  * Overwrites every tensor of a continuous model (`net.*`, `cls.*`, `sched.*`, `embed.W`) from
- * named tensors of a weights or checkpoint file; names and shapes must match.
+ * named tensors of a weights or checkpoint file; names and shapes must match. A checkpoint
+ * written before γ_1 = γ_0 + softplus(δ) (it holds `sched.gamma1`) is refused in one line: its
+ * optimizer moments belong to γ_1, not δ, so it cannot be resumed (evaluate or export it instead).
  *
  * @example
  * ```ts
@@ -76,6 +83,12 @@ export async function loadContinuousRun(runDir: string): Promise<LoadedContinuou
 export function assignContinuousModel(m: ContinuousModel, tensors: Record<string, Tensor>): void {
   m.net.assignFrom(pickArrays(tensors, "net.", true));
   m.classifier.assignFrom(pickArrays(tensors, "cls.", false));
+  if (m.schedule && tensors[LEGACY_GAMMA1] && !tensors["sched.delta"]) {
+    throw new Error(
+      `weights: "${LEGACY_GAMMA1}" found: written before γ_1 = γ_0 + softplus(δ), so it cannot be ` +
+        "resumed (evaluate or export it instead)",
+    );
+  }
   m.schedule?.assignFrom(pickArrays(tensors, "sched.", false));
   assignVariable(m.embedding.W, tensors, "embed.W");
 }
