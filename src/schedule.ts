@@ -16,6 +16,11 @@
  *
  *   (the same formula as the PyTorch anchor in ../shared/anchors). For T = 10 this gives
  *   ᾱ = [1e-4, 0.0241, 0.0940, 0.2031, 0.3408, 0.4938, 0.6475, 0.7869, 0.8987, 0.9721, 0.9999].
+ *   Only ᾱ_0 and ᾱ_T are ever clipped for T ≤ 155. From T = 156 on, the clip would also flatten
+ *   ᾱ_1 (and from T = 388 on ᾱ_{T−1}) onto the end value, so ᾱ would stop increasing. There,
+ *   every interior ᾱ_t within 0.5% of a clip bound (in ᾱ at the noise end, in 1 − ᾱ at the
+ *   clean end) is replaced by interpolating log SNR linearly in t between the end and the first
+ *   interior value clear of it; T ≤ 155 is untouched (bit-identical to the plain clip).
  * - `linear`: ᾱ_t linear in t between the same end points, ᾱ_t = 1e-4 + (0.9999 − 1e-4)·t/T.
  *
  * @example
@@ -73,6 +78,7 @@ export function alphaBars(name: ScheduleName, T: number): Float64Array {
     throw new Error(`schedule: T must be an integer ≥ 1, got ${T}`);
   }
   const out = new Float64Array(T + 1);
+  const raw = new Float64Array(T + 1);
   const s = 0.008;
   const f0 = Math.cos((s / (1 + s)) * Math.PI / 2) ** 2;
   for (let t = 0; t <= T; t++) {
@@ -84,9 +90,38 @@ export function alphaBars(name: ScheduleName, T: number): Float64Array {
     } else {
       throw new Error(`schedule: unknown schedule "${name}" (expected cosine or linear)`);
     }
+    raw[t] = v;
     out[t] = Math.min(ALPHA_BAR_MAX, Math.max(ALPHA_BAR_MIN, v));
   }
+  if (name === "cosine") mendClippedInterior(out, raw);
   return out;
+}
+
+/** An interior ᾱ_t within this factor of a clip bound is interpolated (see the module doc). */
+const CLIP_MARGIN = 1.005;
+
+const logSnr = (ab: number) => Math.log(ab) - Math.log1p(-ab);
+const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+
+/**
+ * Replaces the interior ᾱ_t that the clip flattens onto (or within {@linkcode CLIP_MARGIN} of)
+ * ᾱ_0 or ᾱ_T by log-SNR interpolation in t (module doc). `raw` is the unclipped formula.
+ */
+function mendClippedInterior(ab: Float64Array, raw: Float64Array): void {
+  const T = ab.length - 1;
+  const clearLow = (t: number) => raw[t] > ALPHA_BAR_MIN * CLIP_MARGIN;
+  const clearHigh = (t: number) => 1 - raw[t] > (1 - ALPHA_BAR_MAX) * CLIP_MARGIN;
+  let i = 1; // first interior t clear of the noise end
+  while (i < T && !clearLow(i)) i++;
+  let j = T - 1; // last interior t clear of the clean end
+  while (j > 0 && !clearHigh(j)) j--;
+  const fill = (p: number, q: number) => {
+    const lp = logSnr(ab[p]), lq = logSnr(ab[q]);
+    for (let t = p + 1; t < q; t++) ab[t] = sigmoid(lp + (lq - lp) * (t - p) / (q - p));
+  };
+  if (i > j) return fill(0, T);
+  fill(0, i);
+  fill(j, T);
 }
 
 /**
