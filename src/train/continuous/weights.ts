@@ -81,14 +81,14 @@ export async function loadContinuousRun(runDir: string): Promise<LoadedContinuou
  * ```
  */
 export function assignContinuousModel(m: ContinuousModel, tensors: Record<string, Tensor>): void {
-  m.net.assignFrom(pickArrays(tensors, "net.", true));
-  m.classifier.assignFrom(pickArrays(tensors, "cls.", false));
   if (m.schedule && tensors[LEGACY_GAMMA1] && !tensors["sched.delta"]) {
     throw new Error(
       `weights: "${LEGACY_GAMMA1}" found: written before γ_1 = γ_0 + softplus(δ), so it cannot be ` +
         "resumed (evaluate or export it instead)",
     );
   }
+  m.net.assignFrom(pickArrays(tensors, "net.", true));
+  m.classifier.assignFrom(pickArrays(tensors, "cls.", false));
   m.schedule?.assignFrom(pickArrays(tensors, "sched.", false));
   assignVariable(m.embedding.W, tensors, "embed.W");
 }
