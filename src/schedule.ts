@@ -17,7 +17,7 @@
  *   (the same formula as the PyTorch anchor in ../shared/anchors). For T = 10 this gives
  *   ᾱ = [1e-4, 0.0241, 0.0940, 0.2031, 0.3408, 0.4938, 0.6475, 0.7869, 0.8987, 0.9721, 0.9999].
  *   Only ᾱ_0 and ᾱ_T are ever clipped for T ≤ 155. From T = 156 on, the clip would also flatten
- *   ᾱ_1 (and from T = 388 on ᾱ_{T−1}) onto the end value, so ᾱ would stop increasing. There,
+ *   ᾱ_1 (and from T = 444 on ᾱ_{T−1}) onto the end value, so ᾱ would stop increasing. There,
  *   every interior ᾱ_t within 0.5% of a clip bound (in ᾱ at the noise end, in 1 − ᾱ at the
  *   clean end) is replaced by interpolating log SNR linearly in t between the end and the first
  *   interior value clear of it; T ≤ 155 is untouched (bit-identical to the plain clip).
