@@ -100,7 +100,7 @@ export {
   type CtScheduleOptions,
   ctScheduleValues,
   snrPrime,
-} from "./src/schedule.ts";
+} from "./src/model/ct_schedule.ts";
 export { evaluateContinuous } from "./src/train/continuous/evaluate.ts";
 export { loadContinuousRun } from "./src/train/continuous/weights.ts";
 export {

@@ -16,6 +16,11 @@
  *
  *   (the same formula as the PyTorch anchor in ../shared/anchors). For T = 10 this gives
  *   ᾱ = [1e-4, 0.0241, 0.0940, 0.2031, 0.3408, 0.4938, 0.6475, 0.7869, 0.8987, 0.9721, 0.9999].
+ *   Only ᾱ_0 and ᾱ_T are ever clipped for T ≤ 155. From T = 156 on, the clip would also flatten
+ *   ᾱ_1 (and from T = 444 on ᾱ_{T−1}) onto the end value, so ᾱ would stop increasing. There,
+ *   every interior ᾱ_t within 0.5% of a clip bound (in ᾱ at the noise end, in 1 − ᾱ at the
+ *   clean end) is replaced by interpolating log SNR linearly in t between the end and the first
+ *   interior value clear of it; T ≤ 155 is untouched (bit-identical to the plain clip).
  * - `linear`: ᾱ_t linear in t between the same end points, ᾱ_t = 1e-4 + (0.9999 − 1e-4)·t/T.
  *
  * @example
@@ -28,10 +33,6 @@
  * ```
  * @module
  */
-
-import { tf } from "./deps.ts";
-import { ParamSet } from "./model/params.ts";
-import type { Rng } from "./rng.ts";
 
 /** Names of the available fixed schedules. */
 export type ScheduleName = "cosine" | "linear";
@@ -77,6 +78,7 @@ export function alphaBars(name: ScheduleName, T: number): Float64Array {
     throw new Error(`schedule: T must be an integer ≥ 1, got ${T}`);
   }
   const out = new Float64Array(T + 1);
+  const raw = new Float64Array(T + 1);
   const s = 0.008;
   const f0 = Math.cos((s / (1 + s)) * Math.PI / 2) ** 2;
   for (let t = 0; t <= T; t++) {
@@ -88,9 +90,38 @@ export function alphaBars(name: ScheduleName, T: number): Float64Array {
     } else {
       throw new Error(`schedule: unknown schedule "${name}" (expected cosine or linear)`);
     }
+    raw[t] = v;
     out[t] = Math.min(ALPHA_BAR_MAX, Math.max(ALPHA_BAR_MIN, v));
   }
+  if (name === "cosine") mendClippedInterior(out, raw);
   return out;
+}
+
+/** An interior ᾱ_t within this factor of a clip bound is interpolated (see the module doc). */
+const CLIP_MARGIN = 1.005;
+
+const logSnr = (ab: number) => Math.log(ab) - Math.log1p(-ab);
+const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+
+/**
+ * Replaces the interior ᾱ_t that the clip flattens onto (or within {@linkcode CLIP_MARGIN} of)
+ * ᾱ_0 or ᾱ_T by log-SNR interpolation in t (module doc). `raw` is the unclipped formula.
+ */
+function mendClippedInterior(ab: Float64Array, raw: Float64Array): void {
+  const T = ab.length - 1;
+  const clearLow = (t: number) => raw[t] > ALPHA_BAR_MIN * CLIP_MARGIN;
+  const clearHigh = (t: number) => 1 - raw[t] > (1 - ALPHA_BAR_MAX) * CLIP_MARGIN;
+  let i = 1; // first interior t clear of the noise end
+  while (i < T && !clearLow(i)) i++;
+  let j = T - 1; // last interior t clear of the clean end
+  while (j > 0 && !clearHigh(j)) j--;
+  const fill = (p: number, q: number) => {
+    const lp = logSnr(ab[p]), lq = logSnr(ab[q]);
+    for (let t = p + 1; t < q; t++) ab[t] = sigmoid(lp + (lq - lp) * (t - p) / (q - p));
+  };
+  if (i > j) return fill(0, T);
+  fill(0, i);
+  fill(j, T);
 }
 
 /**
@@ -152,177 +183,4 @@ export function scheduleFromAlphaBar(name: ScheduleName, alphaBar: Float64Array)
  */
 export function makeSchedule(name: ScheduleName, T: number): DtSchedule {
   return scheduleFromAlphaBar(name, alphaBars(name, T));
-}
-
-// ---------------------------------------------------------------------------------------------
-// NoProp-CT: the learnable continuous-time schedule (paper v1 §2.2.2, eq. 65–67).
-// t ∈ [0, 1], t = 0 noise, t = 1 clean (the DT index direction).
-//
-//   SNR(t) = exp(−γ(t))                                                         (eq. 65)
-//   γ̃(t)  = Σ_j c_j·σ(a_j·t + b_j),  a_j = softplus(â_j) > 0, c_j = softplus(ĉ_j) > 0
-//           (a two-layer network with positive weights, so γ̃ increases strictly)   (eq. 66)
-//   γ̄(t)  = (γ̃(t) − γ̃(0)) / (γ̃(1) − γ̃(0)) ∈ [0, 1]
-//   γ(t)  = γ_0 + (γ_1 − γ_0)·(1 − γ̄(t)),   γ_0, γ_1 trainable                  (eq. 67)
-//   ᾱ(t)  = sigmoid(−γ(t)),  1 − ᾱ(t) = sigmoid(γ(t))
-//
-// So γ(0) = γ_1 (noise end) and γ(1) = γ_0 (clean end); SNR increases with t iff γ_1 > γ_0.
-// 1 − ᾱ is always computed as sigmoid(γ), never as 1 − ᾱ, so ᾱ(1) < 1 holds in floating point
-// and every √(1 − ᾱ) stays > 0. SNR′(t) = −γ′(t)·exp(−γ(t)) with the exact (analytic) γ′:
-//   γ′(t) = −(γ_1 − γ_0)·γ̃′(t)/(γ̃(1) − γ̃(0)),  γ̃′(t) = Σ_j c_j a_j σ_j(1 − σ_j).
-// ---------------------------------------------------------------------------------------------
-
-/** Initial values and width of the learnable CT schedule. */
-export interface CtScheduleOptions {
-  /** Initial γ_0 = γ(1) (clean end). */
-  gamma0: number;
-  /** Initial γ_1 = γ(0) (noise end); must exceed γ_0. */
-  gamma1: number;
-  /** Hidden width of γ̃. */
-  hidden: number;
-}
-
-function softplus(x: number): number {
-  return x > 20 ? x : Math.log1p(Math.exp(x));
-}
-
-/**
- * Creates the learnable schedule's parameters `sched.a`, `sched.b`, `sched.c` [hidden] (raw;
- * a and c pass through softplus) and the scalars `sched.gamma0`, `sched.gamma1` [1].
- *
- * @example
- * ```ts
- * import { createCtSchedule } from "./schedule.ts";
- * import { Rng } from "./rng.ts";
- * const p = createCtSchedule({ gamma0: -9.21, gamma1: 9.21, hidden: 16 }, new Rng(0));
- * p.get("sched.gamma0").shape; // [1]
- * ```
- */
-export function createCtSchedule(o: CtScheduleOptions, rng: Rng): ParamSet {
-  if (!(o.gamma1 > o.gamma0)) {
-    throw new Error(`schedule: γ_1 (${o.gamma1}) must exceed γ_0 (${o.gamma0}) so SNR increases`);
-  }
-  const p = new ParamSet();
-  const H = o.hidden;
-  const normal = (n: number, s: number) => Float32Array.from({ length: n }, () => s * rng.normal());
-  p.add("sched.a", [H], normal(H, 1));
-  p.add("sched.b", [H], normal(H, 1));
-  p.add("sched.c", [H], normal(H, 1));
-  p.add("sched.gamma0", [1], Float32Array.of(o.gamma0));
-  p.add("sched.gamma1", [1], Float32Array.of(o.gamma1));
-  return p;
-}
-
-/** γ(t) and its exact derivative γ′(t) at the times `t`, as tensors. */
-export interface CtGamma {
-  /** γ(t), shape of t. */
-  gamma: tf.Tensor1D;
-  /** γ′(t) = dγ/dt, shape of t. */
-  dgamma: tf.Tensor1D;
-}
-
-/**
- * γ(t) (eq. 67) and γ′(t) (analytic) for t [N]; differentiable in the schedule's parameters.
- *
- * @example
- * ```ts
- * import { tf } from "./deps.ts";
- * import { createCtSchedule, ctGamma } from "./schedule.ts";
- * import { Rng } from "./rng.ts";
- * const p = createCtSchedule({ gamma0: -5, gamma1: 5, hidden: 4 }, new Rng(0));
- * ctGamma(p, tf.tensor1d([0, 1])).gamma; // [5, -5]
- * ```
- */
-export function ctGamma(p: ParamSet, t: tf.Tensor1D): CtGamma {
-  const a = tf.softplus(p.get("sched.a")), b = p.get("sched.b"), c = tf.softplus(p.get("sched.c"));
-  const g0 = p.get("sched.gamma0"), g1 = p.get("sched.gamma1");
-  const tilde = (tt: tf.Tensor) => {
-    const s = tf.sigmoid(tf.add(tf.mul(tf.expandDims(tt, 1), a), b)); // [N, H]
-    return {
-      value: tf.sum(tf.mul(s, c), 1),
-      slope: tf.sum(tf.mul(tf.mul(s, tf.sub(1, s)), tf.mul(a, c)), 1),
-    };
-  };
-  const at = tilde(t);
-  const ends = tilde(tf.tensor1d([0, 1]));
-  const [t0, t1] = tf.split(ends.value, 2);
-  const range = tf.sub(t1, t0);
-  const gbar = tf.div(tf.sub(at.value, t0), range);
-  const gamma = tf.add(g0, tf.mul(tf.sub(g1, g0), tf.sub(1, gbar))) as tf.Tensor1D;
-  const dgamma = tf.neg(tf.div(tf.mul(tf.sub(g1, g0), at.slope), range)) as tf.Tensor1D;
-  return { gamma, dgamma };
-}
-
-/**
- * SNR′(t) = −γ′(t)·exp(−γ(t)) (exact, from {@linkcode ctGamma}); > 0 whenever γ_1 > γ_0.
- *
- * @example
- * ```ts
- * import { tf } from "./deps.ts";
- * import { createCtSchedule, ctGamma, snrPrime } from "./schedule.ts";
- * import { Rng } from "./rng.ts";
- * const p = createCtSchedule({ gamma0: -5, gamma1: 5, hidden: 4 }, new Rng(0));
- * snrPrime(ctGamma(p, tf.tensor1d([0.5]))); // > 0
- * ```
- */
-export function snrPrime(g: CtGamma): tf.Tensor1D {
-  return tf.mul(tf.neg(g.dgamma), tf.exp(tf.neg(g.gamma))) as tf.Tensor1D;
-}
-
-/** The learnable schedule's values as plain numbers (for samplers and export). */
-export interface CtScheduleValues {
-  /** softplus(â) [H]. */
-  a: Float64Array;
-  /** b [H]. */
-  b: Float64Array;
-  /** softplus(ĉ) [H]. */
-  c: Float64Array;
-  /** γ_0. */
-  gamma0: number;
-  /** γ_1. */
-  gamma1: number;
-}
-
-/**
- * Reads the schedule's parameters into {@linkcode CtScheduleValues} (softplus applied).
- *
- * @example
- * ```ts
- * import { createCtSchedule, ctScheduleValues } from "./schedule.ts";
- * import { Rng } from "./rng.ts";
- * const v = await ctScheduleValues(createCtSchedule({ gamma0: -5, gamma1: 5, hidden: 4 }, new Rng(0)));
- * v.gamma1; // 5
- * ```
- */
-export async function ctScheduleValues(p: ParamSet): Promise<CtScheduleValues> {
-  const get = async (n: string) => Float64Array.from(await p.get(n).data());
-  const sp = (x: Float64Array) => x.map(softplus);
-  return {
-    a: sp(await get("sched.a")),
-    b: await get("sched.b"),
-    c: sp(await get("sched.c")),
-    gamma0: (await get("sched.gamma0"))[0],
-    gamma1: (await get("sched.gamma1"))[0],
-  };
-}
-
-/**
- * γ(t) in float64 from {@linkcode CtScheduleValues} (eq. 67; the same formula as
- * {@linkcode ctGamma}). ᾱ(t) = 1/(1 + exp(γ)).
- *
- * @example
- * ```ts
- * import { ctGammaAt } from "./schedule.ts";
- * const v = { a: new Float64Array([1]), b: new Float64Array([0]), c: new Float64Array([1]), gamma0: -5, gamma1: 5 };
- * ctGammaAt(v, 0); // 5
- * ctGammaAt(v, 1); // -5
- * ```
- */
-export function ctGammaAt(v: CtScheduleValues, t: number): number {
-  const tilde = (x: number) => {
-    let s = 0;
-    for (let j = 0; j < v.a.length; j++) s += v.c[j] / (1 + Math.exp(-(v.a[j] * x + v.b[j])));
-    return s;
-  };
-  const t0 = tilde(0), t1 = tilde(1);
-  return v.gamma0 + (v.gamma1 - v.gamma0) * (1 - (tilde(t) - t0) / (t1 - t0));
 }

@@ -12,7 +12,7 @@ import {
 import { continuousGraph, ctScheduleGraph } from "../src/onnx/continuous_graph.ts";
 import { WeightMap } from "../src/onnx/weights.ts";
 import { Rng } from "../src/rng.ts";
-import { ctGammaAt, ctScheduleValues } from "../src/schedule.ts";
+import { ctGammaAt, ctScheduleValues } from "../src/model/ct_schedule.ts";
 import { AdamW } from "../src/train/adamw.ts";
 import { sampleContinuous } from "../src/train/continuous/evaluate.ts";
 import { continuousStep } from "../src/train/continuous/step.ts";

@@ -8,7 +8,7 @@ import {
   ctGammaAt,
   ctScheduleValues,
   snrPrime,
-} from "../src/schedule.ts";
+} from "../src/model/ct_schedule.ts";
 
 await initBackend("cpu");
 const grid = tf.tensor1d(Float32Array.from({ length: 201 }, (_, i) => i / 200));

@@ -17,7 +17,7 @@
  */
 import type { tf } from "../deps.ts";
 import { Rng } from "../rng.ts";
-import { createCtSchedule } from "../schedule.ts";
+import { createCtSchedule } from "./ct_schedule.ts";
 import { type ContinuousSpec, continuousSpec, createContinuousNet } from "./continuous.ts";
 import { type Embedding, learnedEmbedding, oneHotEmbedding } from "./embedding.ts";
 import { streamSeed } from "./noprop.ts";

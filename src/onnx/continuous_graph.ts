@@ -23,7 +23,7 @@
  */
 import type { ContinuousSpec } from "../model/continuous.ts";
 import { TIME_EMBED_DIM, TIME_SCALE, timeFrequencies } from "../model/continuous.ts";
-import type { CtScheduleValues } from "../schedule.ts";
+import type { CtScheduleValues } from "../model/ct_schedule.ts";
 import { isIdentity } from "./block_graph.ts";
 import { GraphBuilder } from "./graph.ts";
 import { convKernelToOihw, nhwcRowsToNchw } from "./layout.ts";

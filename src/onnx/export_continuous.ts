@@ -14,7 +14,7 @@
  */
 import type { ContinuousSpec } from "../model/continuous.ts";
 import type { SafetensorsFile } from "../safetensors.ts";
-import type { CtScheduleValues } from "../schedule.ts";
+import { ctScheduleValuesFrom } from "../model/ct_schedule.ts";
 import type { Manifest } from "@noprop/infer";
 import { classifierGraph } from "./classifier_graph.ts";
 import { continuousGraph, ctScheduleGraph, nearestEmbeddingGraph } from "./continuous_graph.ts";
@@ -24,10 +24,6 @@ import { type NamedTensor, WeightMap } from "./weights.ts";
 
 /** Default sampler steps written into the manifest. */
 export const DEFAULT_CONTINUOUS_STEPS = 10;
-
-function softplus(x: number): number {
-  return x > 20 ? x : Math.log1p(Math.exp(x));
-}
 
 /**
  * Writes the graphs and the manifest of a ct/fm run (see the module doc). `fail` builds the
@@ -91,16 +87,12 @@ export async function exportContinuous(
     c: [],
   };
   if (variant === "ct") {
-    const w = WeightMap.withPrefix(tensors, "sched");
-    const H = tensors["sched.a"]?.shape[0];
-    if (!H) throw fail(`${path}: tensor "sched.a" is missing`);
-    const v: CtScheduleValues = {
-      a: Float64Array.from(w.get("a", [H]), softplus),
-      b: Float64Array.from(w.get("b", [H])),
-      c: Float64Array.from(w.get("c", [H]), softplus),
-      gamma0: w.get("gamma0", [1])[0],
-      gamma1: w.get("gamma1", [1])[0],
-    };
+    let v;
+    try {
+      v = ctScheduleValuesFrom(tensors, path);
+    } catch (e) {
+      throw fail((e as Error).message);
+    }
     schedule.graph = await write(
       "schedule.onnx",
       ctScheduleGraph(v).encode({ docString: "NoProp-CT schedule: t → γ, √ᾱ, √(1 − ᾱ)" }),

@@ -20,7 +20,7 @@ import { denoised } from "../../model/embedding.ts";
 import { dense, evalContext } from "../../model/layers.ts";
 import { squaredDistances } from "../../losses.ts";
 import { Rng } from "../../rng.ts";
-import { ctGammaAt, ctScheduleValues } from "../../schedule.ts";
+import { ctGammaAt, ctScheduleValues } from "../../model/ct_schedule.ts";
 
 /** Sampler settings of an evaluation. */
 export interface ContinuousEvalOptions {

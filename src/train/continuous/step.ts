@@ -24,7 +24,7 @@ import { type ContinuousModel, continuousVariables } from "../../model/continuou
 import { denoised } from "../../model/embedding.ts";
 import { dense, type ForwardContext } from "../../model/layers.ts";
 import { crossEntropy, ctDenoiseLoss, fmAnchorLoss, fmLoss, klPriorGamma } from "../../losses.ts";
-import { ctGamma, snrPrime } from "../../schedule.ts";
+import { ctGamma, snrPrime } from "../../model/ct_schedule.ts";
 import type { AdamW } from "../adamw.ts";
 
 /** Everything a step needs besides the batch. */
@@ -52,7 +52,14 @@ export interface StepNoise {
 }
 
 /**
- * CT loss (eq. 9) for a batch, as a scalar tensor (differentiable; see the module doc).
+ * The network as the losses see it: logits [N, classes] from x, z_t and t. The default is
+ * `continuousForward` of the model's network with the step's context; tests pass a stub.
+ */
+export type NetLogits = (x: tf.Tensor4D, z: tf.Tensor2D, t: tf.Tensor1D) => tf.Tensor2D;
+
+/**
+ * CT loss (eq. 9) for a batch, as a scalar tensor (differentiable; see the module doc). A pure
+ * function of (model, batch, noise); `net` defaults to the model's network.
  *
  * @example
  * ```ts
@@ -67,6 +74,7 @@ export function ctLoss(
   n: StepNoise,
   ctx: ForwardContext,
   eta: number,
+  net: NetLogits = (xb, z, t) => continuousForward(m.net, xb, z, t, ctx),
 ): tf.Scalar {
   const W = m.embedding.W;
   const u = tf.gather(W, y) as tf.Tensor2D; // u_y
@@ -74,7 +82,7 @@ export function ctLoss(
   const ab = tf.expandDims(tf.sigmoid(tf.neg(g.gamma)), 1); // ᾱ(t)
   const om = tf.expandDims(tf.sigmoid(g.gamma), 1); // 1 − ᾱ(t), computed without cancellation
   const zt = tf.add(tf.mul(tf.sqrt(ab), u), tf.mul(tf.sqrt(om), n.e1)) as tf.Tensor2D;
-  const uHat = denoised(continuousForward(m.net, x, zt, n.t, ctx), W);
+  const uHat = denoised(net(x, zt, n.t), W);
   const ends = ctGamma(m.schedule!, tf.tensor1d([0, 1])).gamma;
   const [g0, g1] = tf.split(ends, 2) as tf.Tensor1D[]; // γ(0), γ(1)
   const z1 = tf.add(
@@ -87,7 +95,7 @@ export function ctLoss(
 }
 
 /**
- * FM loss (eq. 10–13) for a batch, as a scalar tensor.
+ * FM loss (eq. 10–13) for a batch, as a scalar tensor; `net` as in {@linkcode ctLoss}.
  *
  * @example
  * ```ts
@@ -102,13 +110,14 @@ export function fmLossOf(
   n: StepNoise,
   ctx: ForwardContext,
   sigma: number,
+  net: NetLogits = (xb, z, t) => continuousForward(m.net, xb, z, t, ctx),
 ): tf.Scalar {
   const W = m.embedding.W;
   const u = tf.gather(W, y) as tf.Tensor2D;
   const t = tf.expandDims(n.t, 1);
   let zt = tf.add(tf.mul(t, u), tf.mul(tf.sub(1, t), n.e1)) as tf.Tensor2D; // eq. 10
   if (sigma > 0) zt = tf.add(zt, tf.mul(sigma, n.e2));
-  const vHat = velocity(continuousForward(m.net, x, zt, n.t, ctx), W);
+  const vHat = velocity(net(x, zt, n.t), W);
   let loss = fmLoss(vHat, u, n.e1);
   if (m.embedding.trainable) {
     const z1 = tf.add(zt, tf.mul(tf.sub(1, t), vHat)) as tf.Tensor2D; // eq. 13 anchor

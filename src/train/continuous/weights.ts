@@ -14,6 +14,7 @@ import type { DatasetName } from "../../config/schema.ts";
 import { decodeMetadata } from "../../run/metadata.ts";
 import { runFile } from "../../run/folder.ts";
 import { type ContinuousModel, createContinuousModel } from "../../model/continuous_model.ts";
+import { LEGACY_GAMMA1, upgradeCtScheduleArrays } from "../../model/ct_schedule.ts";
 import { loadSafetensors, type Tensor } from "../../safetensors.ts";
 import { assignVariable, pickArrays } from "../named_tensors.ts";
 
@@ -29,6 +30,7 @@ export interface LoadedContinuousRun {
 
 /**
  * Reads `<runDir>/weights.safetensors` of a ct/fm run; throws a one-line error for a DT run.
+ * Files written before γ_1 = γ_0 + softplus(δ) (`sched.gamma1`) are converted on loading.
  *
  * @example
  * ```ts
@@ -38,10 +40,11 @@ export interface LoadedContinuousRun {
  */
 export async function loadContinuousRun(runDir: string): Promise<LoadedContinuousRun> {
   const path = runFile(runDir, "weights");
-  const { tensors, metadata } = await loadSafetensors(path);
-  const meta = decodeMetadata(metadata, path);
+  const file = await loadSafetensors(path);
+  const meta = decodeMetadata(file.metadata, path);
   if (meta.variant === "dt") throw new Error(`${runDir} is not a ct/fm run (variant: dt)`);
   const { variant, spec } = meta;
+  const tensors = upgradeCtScheduleArrays(file.tensors, path) as Record<string, Tensor>;
   const model = createContinuousModel({
     variant,
     image: { height: spec.height, width: spec.width, channels: spec.channels },
@@ -65,7 +68,9 @@ export async function loadContinuousRun(runDir: string): Promise<LoadedContinuou
 
 /**
  * Overwrites every tensor of a continuous model (`net.*`, `cls.*`, `sched.*`, `embed.W`) from
- * named tensors of a weights or checkpoint file; names and shapes must match.
+ * named tensors of a weights or checkpoint file; names and shapes must match. A checkpoint
+ * written before γ_1 = γ_0 + softplus(δ) (it holds `sched.gamma1`) is refused in one line: its
+ * optimizer moments belong to γ_1, not δ, so it cannot be resumed (evaluate or export it instead).
  *
  * @example
  * ```ts
@@ -74,6 +79,12 @@ export async function loadContinuousRun(runDir: string): Promise<LoadedContinuou
  * ```
  */
 export function assignContinuousModel(m: ContinuousModel, tensors: Record<string, Tensor>): void {
+  if (m.schedule && tensors[LEGACY_GAMMA1] && !tensors["sched.delta"]) {
+    throw new Error(
+      `weights: "${LEGACY_GAMMA1}" found: written before γ_1 = γ_0 + softplus(δ), so it cannot be ` +
+        "resumed (evaluate or export it instead)",
+    );
+  }
   m.net.assignFrom(pickArrays(tensors, "net.", true));
   m.classifier.assignFrom(pickArrays(tensors, "cls.", false));
   m.schedule?.assignFrom(pickArrays(tensors, "sched.", false));

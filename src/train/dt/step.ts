@@ -66,9 +66,53 @@ export function sampleMarginal(u: tf.Tensor2D, alphaBar: number, eps: tf.Tensor2
 }
 
 /**
+ * The forward pass of one block as the loss sees it: logits [N, classes] from x and z_{t−1}.
+ * {@linkcode trainBlockStep} passes `blockForward` of block t in training mode; tests pass a stub.
+ */
+export type BlockLogits = (x: tf.Tensor4D, z: tf.Tensor2D) => tf.Tensor2D;
+
+/**
+ * Block t's loss L_t of eq. 8 (Algorithm 1) for a batch, as a differentiable scalar tensor:
+ *
+ *   L_t = CE(classifier(z_T), y) + KL(q(z_0|y) ‖ N(0, I))
+ *       + (T/2)·η·(SNR(t) − SNR(t−1))·‖û_t(z_{t−1}, x) − u_y‖²,
+ *   z_{t−1} = √ᾱ_{t−1} u_y + √(1 − ᾱ_{t−1}) ε_prev,  z_T = √ᾱ_T u_y + √(1 − ᾱ_T) ε_T.
+ *
+ * `logits` is block t's forward; everything else comes from `model` (schedule, classifier,
+ * W_Embed). A pure function of (model, batch, noise).
+ *
+ * @example
+ * ```ts
+ * import { dtBlockLoss } from "./step.ts";
+ * // const loss = dtBlockLoss(model, t, x, y, epsPrev, epsT, 0.1, (x, z) => logitsOf(x, z));
+ * ```
+ */
+export function dtBlockLoss(
+  model: NoPropDT,
+  t: number,
+  x: tf.Tensor4D,
+  y: tf.Tensor1D,
+  epsPrev: tf.Tensor2D,
+  epsT: tf.Tensor2D,
+  eta: number,
+  logits: BlockLogits,
+): tf.Scalar {
+  const { schedule: sch, embedding } = model;
+  const T = sch.T;
+  const u = tf.gather(embedding.W, y) as tf.Tensor2D; // u_y = W_Embed[y]
+  const zPrev = sampleMarginal(u, sch.alphaBar[t - 1], epsPrev); // z_{t−1} ~ q(z_{t−1}|y)
+  const zT = sampleMarginal(u, sch.alphaBar[T], epsT); // z_T ~ q(z_T|y)
+  const uHat = denoised(logits(x, zPrev), embedding.W);
+  const ce = crossEntropy(dense(model.classifier, "cls", zT), y);
+  const kl = klPrior(u, sch.alphaBar[0]);
+  return tf.add(tf.add(ce, kl), denoiseLoss(uHat, u, T, eta, sch.snrWeight[t])) as tf.Scalar;
+}
+
+/**
  * One step of Algorithm 1 for block t ∈ 1..T. `epsPrev` and `epsT` are standard-normal noise
- * [N, d] for z_{t−1} and z_T. Updates block t, the classifier and learnable W_Embed; returns
- * the scalar loss (caller disposes).
+ * [N, d] for z_{t−1} and z_T. Minimises {@linkcode dtBlockLoss} with block t's forward in
+ * training mode: updates block t, the classifier and learnable W_Embed; returns the scalar loss
+ * (caller disposes).
  */
 export function trainBlockStep(
   s: TrainState,
@@ -80,8 +124,6 @@ export function trainBlockStep(
   dropoutSeed: number,
 ): tf.Scalar {
   const { model } = s;
-  const { schedule: sch, embedding } = model;
-  const T = sch.T;
   const block = model.blocks[t - 1];
   const opt = s.blockOpt[t - 1];
   if (!opt) throw new Error(`block ${t} has no optimizer in this process`);
@@ -94,15 +136,11 @@ export function trainBlockStep(
     seed: dropoutSeed,
     updates: [],
   };
-  const { value, grads } = tf.variableGrads(() => {
-    const u = tf.gather(embedding.W, y) as tf.Tensor2D; // u_y = W_Embed[y]
-    const zPrev = sampleMarginal(u, sch.alphaBar[t - 1], epsPrev); // z_{t−1} ~ q(z_{t−1}|y)
-    const zT = sampleMarginal(u, sch.alphaBar[T], epsT); // z_T ~ q(z_T|y)
-    const uHat = denoised(blockForward(block, model.spec, x, zPrev, ctx), embedding.W);
-    const ce = crossEntropy(dense(model.classifier, "cls", zT), y);
-    const kl = klPrior(u, sch.alphaBar[0]);
-    return tf.add(tf.add(ce, kl), denoiseLoss(uHat, u, T, s.eta, sch.snrWeight[t])) as tf.Scalar;
-  }, [...blockVars, ...shared]);
+  const forward: BlockLogits = (xb, z) => blockForward(block, model.spec, xb, z, ctx);
+  const { value, grads } = tf.variableGrads(
+    () => dtBlockLoss(model, t, x, y, epsPrev, epsT, s.eta, forward),
+    [...blockVars, ...shared],
+  );
   const g = (v: tf.Variable) => grads[v.name] ?? tf.zerosLike(v);
   opt.apply(blockVars.map(g));
   s.sharedOpt.apply(shared.map(g));

@@ -1,0 +1,280 @@
+/**
+ * NoProp-CT's learnable noise schedule (paper v1 §2.2.2, eq. 65–67): a small network with
+ * trainable parameters, part of the CT model (the fixed DT schedule is `src/schedule.ts`).
+ * t ∈ [0, 1], t = 0 noise, t = 1 clean (the DT index direction).
+ *
+ *   SNR(t) = exp(−γ(t))                                                         (eq. 65)
+ *   γ̃(t)  = Σ_j c_j·σ(a_j·t + b_j),  a_j = softplus(â_j) > 0, c_j = softplus(ĉ_j) > 0
+ *           (a two-layer network with positive weights, so γ̃ increases strictly)   (eq. 66)
+ *   γ̄(t)  = (γ̃(t) − γ̃(0)) / (γ̃(1) − γ̃(0)) ∈ [0, 1]
+ *   γ(t)  = γ_0 + (γ_1 − γ_0)·(1 − γ̄(t))                                       (eq. 67)
+ *   ᾱ(t)  = sigmoid(−γ(t)),  1 − ᾱ(t) = sigmoid(γ(t))
+ *
+ * So γ(0) = γ_1 (noise end) and γ(1) = γ_0 (clean end); SNR increases with t iff γ_1 > γ_0.
+ *
+ * Parameterisation (a deviation in form, not in the family of schedules): the paper trains γ_0
+ * and γ_1 as free scalars, and nothing then keeps γ_1 > γ_0 during training. Here the trainable
+ * scalars are `sched.gamma0` = γ_0 and `sched.delta` = δ with
+ *
+ *   γ_1 − γ_0 = softplus(δ) > 0,
+ *
+ * so the order holds for every value AdamW can reach (softplus(δ) > 0 in float32 down to
+ * δ ≈ −87; the range is used as softplus(δ) itself, never as the difference γ_1 − γ_0 of two
+ * rounded numbers). `sched.a`, `sched.b`, `sched.c` [hidden] are â, b, ĉ. Weights files written
+ * before this change hold `sched.gamma1` instead of `sched.delta`
+ * ({@linkcode LEGACY_GAMMA1}); {@linkcode ctScheduleValuesFrom} reads both and
+ * {@linkcode upgradeCtScheduleArrays} converts the old form.
+ *
+ * 1 − ᾱ is always computed as sigmoid(γ), never as 1 − ᾱ, so ᾱ(1) < 1 holds in floating point
+ * and every √(1 − ᾱ) stays > 0. SNR′(t) = −γ′(t)·exp(−γ(t)) with the exact (analytic) γ′:
+ *   γ′(t) = −(γ_1 − γ_0)·γ̃′(t)/(γ̃(1) − γ̃(0)),  γ̃′(t) = Σ_j c_j a_j σ_j(1 − σ_j).
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { createCtSchedule, ctGamma } from "./ct_schedule.ts";
+ * import { Rng } from "../rng.ts";
+ * const p = createCtSchedule({ gamma0: -3, gamma1: 3, hidden: 16 }, new Rng(0));
+ * ctGamma(p, tf.tensor1d([0, 1])).gamma; // ≈ [3, -3]
+ * ```
+ * @module
+ */
+import { tf } from "../deps.ts";
+import { ParamSet } from "./params.ts";
+import type { Rng } from "../rng.ts";
+
+/** Initial values and width of the learnable CT schedule. */
+export interface CtScheduleOptions {
+  /** Initial γ_0 = γ(1) (clean end). */
+  gamma0: number;
+  /** Initial γ_1 = γ(0) (noise end); must exceed γ_0. */
+  gamma1: number;
+  /** Hidden width of γ̃. */
+  hidden: number;
+}
+
+/** Name of γ_1 in weights files written before γ_1 = γ_0 + softplus(δ) (see the module doc). */
+export const LEGACY_GAMMA1 = "sched.gamma1";
+
+function softplus(x: number): number {
+  return x > 20 ? x : Math.log1p(Math.exp(x));
+}
+
+/** δ with softplus(δ) = r, for r > 0 (float64). */
+function softplusInverse(r: number): number {
+  return r > 20 ? r + Math.log1p(-Math.exp(-r)) : Math.log(Math.expm1(r));
+}
+
+/**
+ * Creates the learnable schedule's parameters `sched.a`, `sched.b`, `sched.c` [hidden] (raw;
+ * a and c pass through softplus), `sched.gamma0` [1] = γ_0 and `sched.delta` [1] = δ with
+ * softplus(δ) = γ_1 − γ_0.
+ *
+ * @example
+ * ```ts
+ * import { createCtSchedule } from "./ct_schedule.ts";
+ * import { Rng } from "../rng.ts";
+ * const p = createCtSchedule({ gamma0: -9.21, gamma1: 9.21, hidden: 16 }, new Rng(0));
+ * p.get("sched.delta").shape; // [1]
+ * ```
+ */
+export function createCtSchedule(o: CtScheduleOptions, rng: Rng): ParamSet {
+  if (!(o.gamma1 > o.gamma0)) {
+    throw new Error(`schedule: γ_1 (${o.gamma1}) must exceed γ_0 (${o.gamma0}) so SNR increases`);
+  }
+  const p = new ParamSet();
+  const H = o.hidden;
+  const normal = (n: number, s: number) => Float32Array.from({ length: n }, () => s * rng.normal());
+  p.add("sched.a", [H], normal(H, 1));
+  p.add("sched.b", [H], normal(H, 1));
+  p.add("sched.c", [H], normal(H, 1));
+  p.add("sched.gamma0", [1], Float32Array.of(o.gamma0));
+  p.add("sched.delta", [1], Float32Array.of(softplusInverse(o.gamma1 - o.gamma0)));
+  return p;
+}
+
+/** γ(t) and its exact derivative γ′(t) at the times `t`, as tensors. */
+export interface CtGamma {
+  /** γ(t), shape of t. */
+  gamma: tf.Tensor1D;
+  /** γ′(t) = dγ/dt, shape of t. */
+  dgamma: tf.Tensor1D;
+}
+
+/**
+ * γ(t) (eq. 67) and γ′(t) (analytic) for t [N]; differentiable in the schedule's parameters.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { createCtSchedule, ctGamma } from "./ct_schedule.ts";
+ * import { Rng } from "../rng.ts";
+ * const p = createCtSchedule({ gamma0: -5, gamma1: 5, hidden: 4 }, new Rng(0));
+ * ctGamma(p, tf.tensor1d([0, 1])).gamma; // ≈ [5, -5]
+ * ```
+ */
+export function ctGamma(p: ParamSet, t: tf.Tensor1D): CtGamma {
+  const a = tf.softplus(p.get("sched.a")), b = p.get("sched.b"), c = tf.softplus(p.get("sched.c"));
+  const g0 = p.get("sched.gamma0");
+  const range = tf.softplus(p.get("sched.delta")); // γ_1 − γ_0 > 0
+  const tilde = (tt: tf.Tensor) => {
+    const s = tf.sigmoid(tf.add(tf.mul(tf.expandDims(tt, 1), a), b)); // [N, H]
+    return {
+      value: tf.sum(tf.mul(s, c), 1),
+      slope: tf.sum(tf.mul(tf.mul(s, tf.sub(1, s)), tf.mul(a, c)), 1),
+    };
+  };
+  const at = tilde(t);
+  const ends = tilde(tf.tensor1d([0, 1]));
+  const [t0, t1] = tf.split(ends.value, 2);
+  const span = tf.sub(t1, t0);
+  const gbar = tf.div(tf.sub(at.value, t0), span);
+  const gamma = tf.add(g0, tf.mul(range, tf.sub(1, gbar))) as tf.Tensor1D;
+  const dgamma = tf.neg(tf.div(tf.mul(range, at.slope), span)) as tf.Tensor1D;
+  return { gamma, dgamma };
+}
+
+/**
+ * SNR′(t) = −γ′(t)·exp(−γ(t)) (exact, from {@linkcode ctGamma}); > 0 since γ_1 > γ_0.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { createCtSchedule, ctGamma, snrPrime } from "./ct_schedule.ts";
+ * import { Rng } from "../rng.ts";
+ * const p = createCtSchedule({ gamma0: -5, gamma1: 5, hidden: 4 }, new Rng(0));
+ * snrPrime(ctGamma(p, tf.tensor1d([0.5]))); // > 0
+ * ```
+ */
+export function snrPrime(g: CtGamma): tf.Tensor1D {
+  return tf.mul(tf.neg(g.dgamma), tf.exp(tf.neg(g.gamma))) as tf.Tensor1D;
+}
+
+/** The learnable schedule's values as plain numbers (for samplers and export). */
+export interface CtScheduleValues {
+  /** softplus(â) [H]. */
+  a: Float64Array;
+  /** b [H]. */
+  b: Float64Array;
+  /** softplus(ĉ) [H]. */
+  c: Float64Array;
+  /** γ_0. */
+  gamma0: number;
+  /** γ_1 = γ_0 + softplus(δ). */
+  gamma1: number;
+}
+
+/** Named arrays as read from a weights file or a {@linkcode ParamSet}. */
+export type NamedArrays = Record<string, { shape: number[]; data: ArrayLike<number> }>;
+
+/**
+ * {@linkcode CtScheduleValues} from named arrays (`sched.a`, `sched.b`, `sched.c`,
+ * `sched.gamma0`, and `sched.delta` or, in files written before the softplus gap,
+ * `sched.gamma1`); float64, softplus applied. `where` names the source in the one-line errors.
+ *
+ * @example
+ * ```ts
+ * import { ctScheduleValuesFrom } from "./ct_schedule.ts";
+ * const one = (v: number) => ({ shape: [1], data: [v] });
+ * const v = ctScheduleValuesFrom({ "sched.a": one(0), "sched.b": one(0), "sched.c": one(0),
+ *   "sched.gamma0": one(-1), "sched.delta": one(0) }, "example");
+ * v.gamma1; // −1 + log 2
+ * ```
+ */
+export function ctScheduleValuesFrom(arrays: NamedArrays, where: string): CtScheduleValues {
+  const get = (n: string, len?: number) => {
+    const t = arrays[n];
+    if (!t) throw new Error(`${where}: tensor "${n}" is missing`);
+    if (len !== undefined && t.data.length !== len) {
+      throw new Error(`${where}: tensor "${n}" has ${t.data.length} values, expected ${len}`);
+    }
+    return Float64Array.from(t.data);
+  };
+  const a = get("sched.a").map(softplus);
+  const H = a.length;
+  const gamma0 = get("sched.gamma0", 1)[0];
+  const gamma1 = arrays["sched.delta"] || !arrays[LEGACY_GAMMA1]
+    ? gamma0 + softplus(get("sched.delta", 1)[0])
+    : get(LEGACY_GAMMA1, 1)[0];
+  if (!(gamma1 > gamma0)) {
+    throw new Error(`${where}: γ_1 = ${gamma1} does not exceed γ_0 = ${gamma0}`);
+  }
+  return { a, b: get("sched.b", H), c: get("sched.c", H).map(softplus), gamma0, gamma1 };
+}
+
+/**
+ * Reads the schedule's parameters into {@linkcode CtScheduleValues} (softplus applied).
+ *
+ * @example
+ * ```ts
+ * import { createCtSchedule, ctScheduleValues } from "./ct_schedule.ts";
+ * import { Rng } from "../rng.ts";
+ * const v = await ctScheduleValues(createCtSchedule({ gamma0: -5, gamma1: 5, hidden: 4 }, new Rng(0)));
+ * v.gamma1; // ≈ 5
+ * ```
+ */
+export async function ctScheduleValues(p: ParamSet): Promise<CtScheduleValues> {
+  return ctScheduleValuesFrom(await p.toArrays(), "CT schedule");
+}
+
+/** The `sched.delta` tensor that {@linkcode upgradeCtScheduleArrays} adds. */
+export interface UpgradedTensor {
+  /** Always F32. */
+  dtype: "F32";
+  /** [1]. */
+  shape: number[];
+  /** δ. */
+  data: Float32Array<ArrayBuffer>;
+}
+
+/**
+ * Converts the schedule tensors of a weights file written before γ_1 = γ_0 + softplus(δ)
+ * (`sched.gamma1`, see the module doc) to the current form (`sched.delta`, float32); other
+ * files are returned unchanged. For loading old runs to evaluate or export them.
+ *
+ * @example
+ * ```ts
+ * import { upgradeCtScheduleArrays } from "./ct_schedule.ts";
+ * const one = (v: number) => ({ shape: [1], data: Float32Array.of(v) });
+ * const t = upgradeCtScheduleArrays({ "sched.gamma0": one(-3), "sched.gamma1": one(3) }, "old");
+ * Object.keys(t); // ["sched.gamma0", "sched.delta"]
+ * ```
+ */
+export function upgradeCtScheduleArrays<T extends { shape: number[]; data: unknown }>(
+  tensors: Record<string, T>,
+  where: string,
+): Record<string, T | UpgradedTensor> {
+  const old = tensors[LEGACY_GAMMA1];
+  if (!old || tensors["sched.delta"]) return tensors;
+  const first = (t: T | undefined) => t && Number((t.data as ArrayLike<number>)[0]);
+  const g0 = first(tensors["sched.gamma0"]), g1 = first(old)!;
+  if (g0 === undefined) throw new Error(`${where}: tensor "sched.gamma0" is missing`);
+  if (!(g1 > g0)) throw new Error(`${where}: γ_1 = ${g1} does not exceed γ_0 = ${g0}`);
+  const out: Record<string, T | UpgradedTensor> = { ...tensors };
+  delete out[LEGACY_GAMMA1];
+  const data = Float32Array.of(softplusInverse(g1 - g0));
+  out["sched.delta"] = { dtype: "F32", shape: [1], data };
+  return out;
+}
+
+/**
+ * γ(t) in float64 from {@linkcode CtScheduleValues} (eq. 67; the same formula as
+ * {@linkcode ctGamma}). ᾱ(t) = 1/(1 + exp(γ)).
+ *
+ * @example
+ * ```ts
+ * import { ctGammaAt } from "./ct_schedule.ts";
+ * const v = { a: new Float64Array([1]), b: new Float64Array([0]), c: new Float64Array([1]), gamma0: -5, gamma1: 5 };
+ * ctGammaAt(v, 0); // 5
+ * ctGammaAt(v, 1); // -5
+ * ```
+ */
+export function ctGammaAt(v: CtScheduleValues, t: number): number {
+  const tilde = (x: number) => {
+    let s = 0;
+    for (let j = 0; j < v.a.length; j++) s += v.c[j] / (1 + Math.exp(-(v.a[j] * x + v.b[j])));
+    return s;
+  };
+  const t0 = tilde(0), t1 = tilde(1);
+  return v.gamma0 + (v.gamma1 - v.gamma0) * (1 - (tilde(t) - t0) / (t1 - t0));
+}
