@@ -82,11 +82,11 @@ export { continuousForward, continuousSpec, createContinuousNet } from "./src/mo
 export {
   createCtSchedule,
   ctGamma,
-  ctGammaAt,
   type CtScheduleOptions,
   ctScheduleValues,
   snrPrime,
-} from "./src/schedule.ts";
+} from "./src/model/ct_schedule.ts";
+export { ctGammaAt, type CtScheduleValues } from "./src/schedule.ts";
 export { trainContinuous } from "./src/train/continuous/run.ts";
 export { evaluateContinuous } from "./src/train/continuous/evaluate.ts";
 export { loadContinuousRun } from "./src/train/continuous/weights.ts";

@@ -1,6 +1,7 @@
 /**
  * All NoProp-DT noise-schedule math, in the paper's index convention
- * (Li, Teh, Pascanu, arXiv:2503.24322 v1, §2.2.1 and Appendix A).
+ * (Li, Teh, Pascanu, arXiv:2503.24322 v1, §2.2.1 and Appendix A), and the CT schedule's values
+ * as plain numbers (γ(t), eq. 67). Plain TypeScript, no tfjs: the exporter imports it.
  *
  * Index convention: z_0 is pure noise and z_T is close to the label embedding u_y.
  * The schedule has T+1 values ᾱ_0 < ᾱ_1 < … < ᾱ_T with ᾱ_t = ∏_{s=t..T} α_s, so
@@ -28,10 +29,6 @@
  * ```
  * @module
  */
-
-import { tf } from "./deps.ts";
-import { ParamSet } from "./model/params.ts";
-import type { Rng } from "./rng.ts";
 
 /** Names of the available fixed schedules. */
 export type ScheduleName = "cosine" | "linear";
@@ -155,118 +152,10 @@ export function makeSchedule(name: ScheduleName, T: number): DtSchedule {
 }
 
 // ---------------------------------------------------------------------------------------------
-// NoProp-CT: the learnable continuous-time schedule (paper v1 §2.2.2, eq. 65–67).
-// t ∈ [0, 1], t = 0 noise, t = 1 clean (the DT index direction).
-//
-//   SNR(t) = exp(−γ(t))                                                         (eq. 65)
-//   γ̃(t)  = Σ_j c_j·σ(a_j·t + b_j),  a_j = softplus(â_j) > 0, c_j = softplus(ĉ_j) > 0
-//           (a two-layer network with positive weights, so γ̃ increases strictly)   (eq. 66)
-//   γ̄(t)  = (γ̃(t) − γ̃(0)) / (γ̃(1) − γ̃(0)) ∈ [0, 1]
-//   γ(t)  = γ_0 + (γ_1 − γ_0)·(1 − γ̄(t)),   γ_0, γ_1 trainable                  (eq. 67)
-//   ᾱ(t)  = sigmoid(−γ(t)),  1 − ᾱ(t) = sigmoid(γ(t))
-//
-// So γ(0) = γ_1 (noise end) and γ(1) = γ_0 (clean end); SNR increases with t iff γ_1 > γ_0.
-// 1 − ᾱ is always computed as sigmoid(γ), never as 1 − ᾱ, so ᾱ(1) < 1 holds in floating point
-// and every √(1 − ᾱ) stays > 0. SNR′(t) = −γ′(t)·exp(−γ(t)) with the exact (analytic) γ′:
-//   γ′(t) = −(γ_1 − γ_0)·γ̃′(t)/(γ̃(1) − γ̃(0)),  γ̃′(t) = Σ_j c_j a_j σ_j(1 − σ_j).
+// NoProp-CT's learnable schedule (paper v1 §2.2.2, eq. 65–67) read out as plain numbers, for the
+// samplers and the exporter. The schedule itself, with its tfjs parameters and the formulas, is
+// model/ct_schedule.ts.
 // ---------------------------------------------------------------------------------------------
-
-/** Initial values and width of the learnable CT schedule. */
-export interface CtScheduleOptions {
-  /** Initial γ_0 = γ(1) (clean end). */
-  gamma0: number;
-  /** Initial γ_1 = γ(0) (noise end); must exceed γ_0. */
-  gamma1: number;
-  /** Hidden width of γ̃. */
-  hidden: number;
-}
-
-function softplus(x: number): number {
-  return x > 20 ? x : Math.log1p(Math.exp(x));
-}
-
-/**
- * Creates the learnable schedule's parameters `sched.a`, `sched.b`, `sched.c` [hidden] (raw;
- * a and c pass through softplus) and the scalars `sched.gamma0`, `sched.gamma1` [1].
- *
- * @example
- * ```ts
- * import { createCtSchedule } from "./schedule.ts";
- * import { Rng } from "./rng.ts";
- * const p = createCtSchedule({ gamma0: -9.21, gamma1: 9.21, hidden: 16 }, new Rng(0));
- * p.get("sched.gamma0").shape; // [1]
- * ```
- */
-export function createCtSchedule(o: CtScheduleOptions, rng: Rng): ParamSet {
-  if (!(o.gamma1 > o.gamma0)) {
-    throw new Error(`schedule: γ_1 (${o.gamma1}) must exceed γ_0 (${o.gamma0}) so SNR increases`);
-  }
-  const p = new ParamSet();
-  const H = o.hidden;
-  const normal = (n: number, s: number) => Float32Array.from({ length: n }, () => s * rng.normal());
-  p.add("sched.a", [H], normal(H, 1));
-  p.add("sched.b", [H], normal(H, 1));
-  p.add("sched.c", [H], normal(H, 1));
-  p.add("sched.gamma0", [1], Float32Array.of(o.gamma0));
-  p.add("sched.gamma1", [1], Float32Array.of(o.gamma1));
-  return p;
-}
-
-/** γ(t) and its exact derivative γ′(t) at the times `t`, as tensors. */
-export interface CtGamma {
-  /** γ(t), shape of t. */
-  gamma: tf.Tensor1D;
-  /** γ′(t) = dγ/dt, shape of t. */
-  dgamma: tf.Tensor1D;
-}
-
-/**
- * γ(t) (eq. 67) and γ′(t) (analytic) for t [N]; differentiable in the schedule's parameters.
- *
- * @example
- * ```ts
- * import { tf } from "./deps.ts";
- * import { createCtSchedule, ctGamma } from "./schedule.ts";
- * import { Rng } from "./rng.ts";
- * const p = createCtSchedule({ gamma0: -5, gamma1: 5, hidden: 4 }, new Rng(0));
- * ctGamma(p, tf.tensor1d([0, 1])).gamma; // [5, -5]
- * ```
- */
-export function ctGamma(p: ParamSet, t: tf.Tensor1D): CtGamma {
-  const a = tf.softplus(p.get("sched.a")), b = p.get("sched.b"), c = tf.softplus(p.get("sched.c"));
-  const g0 = p.get("sched.gamma0"), g1 = p.get("sched.gamma1");
-  const tilde = (tt: tf.Tensor) => {
-    const s = tf.sigmoid(tf.add(tf.mul(tf.expandDims(tt, 1), a), b)); // [N, H]
-    return {
-      value: tf.sum(tf.mul(s, c), 1),
-      slope: tf.sum(tf.mul(tf.mul(s, tf.sub(1, s)), tf.mul(a, c)), 1),
-    };
-  };
-  const at = tilde(t);
-  const ends = tilde(tf.tensor1d([0, 1]));
-  const [t0, t1] = tf.split(ends.value, 2);
-  const range = tf.sub(t1, t0);
-  const gbar = tf.div(tf.sub(at.value, t0), range);
-  const gamma = tf.add(g0, tf.mul(tf.sub(g1, g0), tf.sub(1, gbar))) as tf.Tensor1D;
-  const dgamma = tf.neg(tf.div(tf.mul(tf.sub(g1, g0), at.slope), range)) as tf.Tensor1D;
-  return { gamma, dgamma };
-}
-
-/**
- * SNR′(t) = −γ′(t)·exp(−γ(t)) (exact, from {@linkcode ctGamma}); > 0 whenever γ_1 > γ_0.
- *
- * @example
- * ```ts
- * import { tf } from "./deps.ts";
- * import { createCtSchedule, ctGamma, snrPrime } from "./schedule.ts";
- * import { Rng } from "./rng.ts";
- * const p = createCtSchedule({ gamma0: -5, gamma1: 5, hidden: 4 }, new Rng(0));
- * snrPrime(ctGamma(p, tf.tensor1d([0.5]))); // > 0
- * ```
- */
-export function snrPrime(g: CtGamma): tf.Tensor1D {
-  return tf.mul(tf.neg(g.dgamma), tf.exp(tf.neg(g.gamma))) as tf.Tensor1D;
-}
 
 /** The learnable schedule's values as plain numbers (for samplers and export). */
 export interface CtScheduleValues {
@@ -283,31 +172,8 @@ export interface CtScheduleValues {
 }
 
 /**
- * Reads the schedule's parameters into {@linkcode CtScheduleValues} (softplus applied).
- *
- * @example
- * ```ts
- * import { createCtSchedule, ctScheduleValues } from "./schedule.ts";
- * import { Rng } from "./rng.ts";
- * const v = await ctScheduleValues(createCtSchedule({ gamma0: -5, gamma1: 5, hidden: 4 }, new Rng(0)));
- * v.gamma1; // 5
- * ```
- */
-export async function ctScheduleValues(p: ParamSet): Promise<CtScheduleValues> {
-  const get = async (n: string) => Float64Array.from(await p.get(n).data());
-  const sp = (x: Float64Array) => x.map(softplus);
-  return {
-    a: sp(await get("sched.a")),
-    b: await get("sched.b"),
-    c: sp(await get("sched.c")),
-    gamma0: (await get("sched.gamma0"))[0],
-    gamma1: (await get("sched.gamma1"))[0],
-  };
-}
-
-/**
  * γ(t) in float64 from {@linkcode CtScheduleValues} (eq. 67; the same formula as
- * {@linkcode ctGamma}). ᾱ(t) = 1/(1 + exp(γ)).
+ * `ctGamma` in `model/ct_schedule.ts`). ᾱ(t) = 1/(1 + exp(γ)).
  *
  * @example
  * ```ts

@@ -7,7 +7,7 @@
  */
 import { assert, assertEquals } from "./assert.ts";
 import { initBackend } from "../src/backend/mod.ts";
-import { tf } from "../src/deps.ts";
+import { tf } from "../src/deps_tf.ts";
 import { blockForward } from "../src/model/block.ts";
 import { denoised } from "../src/model/embedding.ts";
 import { evalContext } from "../src/model/layers.ts";

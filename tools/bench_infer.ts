@@ -26,7 +26,7 @@
  * ```
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseArgs } from "../src/deps.ts";
 import {
   dtSampler,
   type Engine,
@@ -37,7 +37,7 @@ import {
   webEngine,
 } from "@noprop/infer";
 import { initBackend } from "../src/backend/mod.ts";
-import { tf } from "../src/deps.ts";
+import { tf } from "../src/deps_tf.ts";
 import { createNoPropDT } from "../src/model/noprop.ts";
 import { exportRun } from "../src/onnx/export.ts";
 import { blockForward } from "../src/model/block.ts";

@@ -17,7 +17,8 @@
  * ```
  * @module
  */
-import { parseArgs, tf } from "../src/deps.ts";
+import { parseArgs } from "../src/deps.ts";
+import { tf } from "../src/deps_tf.ts";
 import { type BackendChoice, initBackend, readTensor } from "../src/backend/mod.ts";
 
 /** A trainable block and its AdamW state. */

@@ -11,7 +11,7 @@
  * ```
  * @module
  */
-import { tf } from "../deps.ts";
+import { tf } from "../deps_tf.ts";
 import type { Config } from "../config/schema.ts";
 import { batches } from "../data/batches.ts";
 import { loadSafetensors } from "../safetensors.ts";

@@ -14,7 +14,7 @@
  * ```
  * @module
  */
-import { tf } from "../deps.ts";
+import { tf } from "../deps_tf.ts";
 import { batchImages } from "../train/batch_tensor.ts";
 import { blockForward } from "./block.ts";
 import { denoised } from "./embedding.ts";

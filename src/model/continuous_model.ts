@@ -15,9 +15,9 @@
  * ```
  * @module
  */
-import type { tf } from "../deps.ts";
+import type { tf } from "../deps_tf.ts";
 import { Rng } from "../rng.ts";
-import { createCtSchedule } from "../schedule.ts";
+import { createCtSchedule } from "./ct_schedule.ts";
 import { type ContinuousSpec, continuousSpec, createContinuousNet } from "./continuous.ts";
 import { type Embedding, learnedEmbedding, oneHotEmbedding } from "./embedding.ts";
 import { streamSeed } from "./noprop.ts";

@@ -22,7 +22,7 @@
  * @module
  */
 import type { ContinuousSpec } from "../model/continuous.ts";
-import { TIME_EMBED_DIM, TIME_SCALE, timeFrequencies } from "../model/continuous.ts";
+import { TIME_EMBED_DIM, TIME_SCALE, timeFrequencies } from "../model/time_frequencies.ts";
 import type { CtScheduleValues } from "../schedule.ts";
 import { isIdentity } from "./block_graph.ts";
 import { GraphBuilder } from "./graph.ts";

@@ -18,7 +18,7 @@ import { initBackend } from "../backend/mod.ts";
 import { type Config, configToYaml, resolveRunName } from "../config.ts";
 import { batches } from "../data/batches.ts";
 import { writeFileAtomic } from "../atomic.ts";
-import { tf } from "../deps.ts";
+import { tf } from "../deps_tf.ts";
 import { limitSet, setupRun, trainerHyper } from "./dt/setup.ts";
 import { batchesPerEpoch, NonFiniteLossError } from "./dt/trainer.ts";
 import { assignModel, loadCheckpoint, type Position, saveCheckpoint } from "./dt/weights.ts";

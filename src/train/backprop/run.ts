@@ -26,7 +26,7 @@ import { initBackend } from "../../backend/mod.ts";
 import { type Config, configToYaml, resolveRunName } from "../../config.ts";
 import { batches } from "../../data/batches.ts";
 import { writeFileAtomic } from "../../atomic.ts";
-import { tf } from "../../deps.ts";
+import { tf } from "../../deps_tf.ts";
 import type { NoPropDT } from "../../model/noprop.ts";
 import type { Tensor } from "../../safetensors.ts";
 import { batchesPerEpoch } from "../dt/trainer.ts";

@@ -29,7 +29,7 @@ import { resolveDataDir } from "../../config/resolve.ts";
 import { batches } from "../../data/batches.ts";
 import { loadDataset } from "../../data/mod.ts";
 import { NORMALIZATION } from "../../data/normalize.ts";
-import { tf } from "../../deps.ts";
+import { tf } from "../../deps_tf.ts";
 import {
   continuousArrays,
   continuousVariables,

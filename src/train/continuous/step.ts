@@ -18,13 +18,13 @@
  * ```
  * @module
  */
-import { tf } from "../../deps.ts";
+import { tf } from "../../deps_tf.ts";
 import { continuousForward, velocity } from "../../model/continuous.ts";
 import { type ContinuousModel, continuousVariables } from "../../model/continuous_model.ts";
 import { denoised } from "../../model/embedding.ts";
 import { dense, type ForwardContext } from "../../model/layers.ts";
 import { crossEntropy, ctDenoiseLoss, fmAnchorLoss, fmLoss, klPriorGamma } from "../../losses.ts";
-import { ctGamma, snrPrime } from "../../schedule.ts";
+import { ctGamma, snrPrime } from "../../model/ct_schedule.ts";
 import type { AdamW } from "../adamw.ts";
 
 /** Everything a step needs besides the batch. */

@@ -12,7 +12,7 @@
  * ```
  * @module
  */
-import { tf } from "../../deps.ts";
+import { tf } from "../../deps_tf.ts";
 import { batchImages } from "../batch_tensor.ts";
 import { blockHead, imageFeatures } from "../../model/block.ts";
 import { denoised } from "../../model/embedding.ts";
