@@ -25,66 +25,11 @@ import type { Manifest } from "@noprop/infer";
 import { blockGraph } from "./block_graph.ts";
 import { classifierGraph } from "./classifier_graph.ts";
 import { exportContinuous } from "./export_continuous.ts";
+import { ExportError, type ExportOptions, type ExportResult } from "./export_types.ts";
 import { writeGraph, writeManifest } from "./manifest_file.ts";
 import { type NamedTensor, WeightMap } from "./weights.ts";
 
-/**
- * Options of {@linkcode exportRun}.
- *
- * @example
- * ```ts
- * import type { ExportOptions } from "./export.ts";
- * const o: ExportOptions = { outDir: "/tmp/onnx", noise: false };
- * ```
- */
-export interface ExportOptions {
-  /** Output folder (default: the run folder itself). Created if missing. */
-  outDir?: string;
-  /** Default of the sampler's stochastic term written to the manifest (default false). */
-  noise?: boolean;
-}
-
-/**
- * What {@linkcode exportRun} wrote.
- *
- * @example
- * ```ts
- * import { exportRun } from "./export.ts";
- * const { files, manifest } = await exportRun("models/run");
- * console.log(files, manifest.T);
- * ```
- */
-export interface ExportResult {
-  /** The output folder. */
-  outDir: string;
-  /** File names written, manifest last. */
-  files: string[];
-  /** The manifest written. */
-  manifest: Manifest;
-  /** Node count of each block graph. */
-  blockNodes: number[];
-}
-
-/**
- * A problem with the run folder (missing file, bad metadata); the message is one line.
- *
- * @example
- * ```ts
- * import { ExportError, exportRun } from "./export.ts";
- * try {
- *   await exportRun("/no/such/run");
- * } catch (e) {
- *   if (e instanceof ExportError) console.error(e.message); // one line
- * }
- * ```
- */
-export class ExportError extends Error {
-  /** Creates the error. */
-  constructor(message: string) {
-    super(message);
-    this.name = "ExportError";
-  }
-}
+export { ExportError, type ExportOptions, type ExportResult } from "./export_types.ts";
 
 function meta(md: Record<string, string>, key: string, path: string): string {
   const v = md[key];
@@ -145,7 +90,7 @@ export async function exportRun(runDir: string, opts: ExportOptions = {}): Promi
   }
   const md = file.metadata;
   if (md.format === "noprop-ct" || md.format === "noprop-fm") {
-    return exportContinuous(runDir, file, opts, (m) => new ExportError(m));
+    return exportContinuous(runDir, file, opts);
   }
   const backprop = md.format === "noprop-backprop";
   if (md.format !== "noprop-dt" && !backprop) {

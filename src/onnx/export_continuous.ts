@@ -18,7 +18,7 @@ import type { CtScheduleValues } from "../schedule.ts";
 import type { Manifest } from "@noprop/infer";
 import { classifierGraph } from "./classifier_graph.ts";
 import { continuousGraph, ctScheduleGraph, nearestEmbeddingGraph } from "./continuous_graph.ts";
-import type { ExportOptions, ExportResult } from "./export.ts";
+import { ExportError, type ExportOptions, type ExportResult } from "./export_types.ts";
 import { writeGraph, writeManifest } from "./manifest_file.ts";
 import { type NamedTensor, WeightMap } from "./weights.ts";
 
@@ -30,27 +30,28 @@ function softplus(x: number): number {
 }
 
 /**
- * Writes the graphs and the manifest of a ct/fm run (see the module doc). `fail` builds the
- * caller's error type.
+ * Writes the graphs and the manifest of a ct/fm run (see the module doc). Throws
+ * {@linkcode ExportError} for bad metadata.
  *
  * @example
  * ```ts
  * import { exportContinuous } from "./export_continuous.ts";
- * // const r = await exportContinuous(runDir, file, {}, (m) => new Error(m));
+ * // const r = await exportContinuous(runDir, file, {});
  * ```
  */
 export async function exportContinuous(
   runDir: string,
   file: SafetensorsFile,
   opts: ExportOptions,
-  fail: (msg: string) => Error,
 ): Promise<ExportResult> {
   const path = `${runDir}/weights.safetensors`;
   const md = file.metadata;
   const variant = md.variant;
-  if (variant !== "ct" && variant !== "fm") throw fail(`${path}: variant "${variant}" unknown`);
+  if (variant !== "ct" && variant !== "fm") {
+    throw new ExportError(`${path}: variant "${variant}" unknown`);
+  }
   const need = (k: string) => {
-    if (md[k] === undefined) throw fail(`${path}: metadata "${k}" is missing`);
+    if (md[k] === undefined) throw new ExportError(`${path}: metadata "${k}" is missing`);
     return JSON.parse(md[k]);
   };
   const spec = need("spec") as ContinuousSpec;
@@ -61,7 +62,7 @@ export async function exportContinuous(
     if (t.dtype === "F32") tensors[k] = { shape: t.shape, data: t.data as Float32Array };
   }
   const embed = tensors["embed.W"];
-  if (!embed) throw fail(`${path}: tensor "embed.W" is missing`);
+  if (!embed) throw new ExportError(`${path}: tensor "embed.W" is missing`);
   const outDir = opts.outDir ?? runDir;
   await Deno.mkdir(outDir, { recursive: true });
   const write = (name: string, bytes: Uint8Array) => writeGraph(outDir, name, bytes);
@@ -93,7 +94,7 @@ export async function exportContinuous(
   if (variant === "ct") {
     const w = WeightMap.withPrefix(tensors, "sched");
     const H = tensors["sched.a"]?.shape[0];
-    if (!H) throw fail(`${path}: tensor "sched.a" is missing`);
+    if (!H) throw new ExportError(`${path}: tensor "sched.a" is missing`);
     const v: CtScheduleValues = {
       a: Float64Array.from(w.get("a", [H]), softplus),
       b: Float64Array.from(w.get("b", [H])),
