@@ -151,6 +151,38 @@ export function makeSchedule(name: ScheduleName, T: number): DtSchedule {
   return scheduleFromAlphaBar(name, alphaBars(name, T));
 }
 
+/** Eq. 3 coefficients a_t, b_t, c_t at index t = 1..T (entry 0 unused). */
+export interface ChainCoefficients {
+  /** a_t, the weight of û_t. */
+  a: Float64Array;
+  /** b_t, the weight of z_{t−1}. */
+  b: Float64Array;
+  /** c_t, the variance of the noise term. */
+  c: Float64Array;
+}
+
+/**
+ * The backprop baseline's chain (eq. 17–19, z_t = (1 − α_t)·z_{t−1} + α_t·û_t with
+ * α_t = tanh(w_t)) as eq. 3 coefficients: a_t = α_t, b_t = 1 − α_t, c_t = 0, so the DT sampler
+ * runs the baseline unchanged. `w` holds w_1..w_T (the `mix.w` tensor).
+ *
+ * @example
+ * ```ts
+ * import { mixCoefficients } from "./schedule.ts";
+ * const s = mixCoefficients([Math.atanh(0.5)]);
+ * s.a[1]; // 0.5 (up to rounding); s.b[1] = 1 − s.a[1]; s.c[1] = 0
+ * ```
+ */
+export function mixCoefficients(w: ArrayLike<number>): ChainCoefficients {
+  const T = w.length;
+  const a = new Float64Array(T + 1), b = new Float64Array(T + 1), c = new Float64Array(T + 1);
+  for (let t = 1; t <= T; t++) {
+    a[t] = Math.tanh(w[t - 1]);
+    b[t] = 1 - a[t];
+  }
+  return { a, b, c };
+}
+
 // ---------------------------------------------------------------------------------------------
 // NoProp-CT's learnable schedule (paper v1 §2.2.2, eq. 65–67) read out as plain numbers, for the
 // samplers and the exporter. The schedule itself, with its tfjs parameters and the formulas, is

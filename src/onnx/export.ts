@@ -20,7 +20,7 @@
  */
 import type { BlockSpec } from "../model/block.ts";
 import { loadSafetensors, type Tensor } from "../safetensors.ts";
-import { scheduleFromAlphaBar, type ScheduleName } from "../schedule.ts";
+import { mixCoefficients, scheduleFromAlphaBar, type ScheduleName } from "../schedule.ts";
 import type { Manifest } from "@noprop/infer";
 import { blockGraph } from "./block_graph.ts";
 import { classifierGraph } from "./classifier_graph.ts";
@@ -163,9 +163,9 @@ export async function exportRun(runDir: string, opts: ExportOptions = {}): Promi
 }
 
 /**
- * The backprop baseline's chain (eq. 17–19) as DT sampler coefficients: z_t = a_t·û_t + b_t·z_{t−1}
- * + √c_t·ε with a_t = α_t = tanh(w_t), b_t = 1 − α_t and c_t = 0, so the runtime's DT sampler
- * runs the baseline unchanged (index t; entry 0 unused, as in `scheduleFromAlphaBar`).
+ * The backprop baseline's chain (eq. 17–19) as DT sampler coefficients (`mixCoefficients` in
+ * `src/schedule.ts`: a_t = α_t = tanh(w_t), b_t = 1 − α_t, c_t = 0, index t), after checking
+ * the `mix.w` tensor.
  *
  * @example
  * ```ts
@@ -185,10 +185,5 @@ export function backpropCoefficients(
   if (w.shape.length !== 1 || w.shape[0] !== T) {
     throw new ExportError(`${path}: tensor "mix.w" has shape [${w.shape}], expected [${T}]`);
   }
-  const a = new Float64Array(T + 1), b = new Float64Array(T + 1), c = new Float64Array(T + 1);
-  for (let t = 1; t <= T; t++) {
-    a[t] = Math.tanh(w.data[t - 1]);
-    b[t] = 1 - a[t];
-  }
-  return { name: "backprop", a, b, c };
+  return { name: "backprop", ...mixCoefficients(w.data) };
 }
