@@ -96,11 +96,15 @@ export { continuousForward, continuousSpec, createContinuousNet } from "./src/mo
 export {
   createCtSchedule,
   ctGamma,
-  ctGammaAt,
   type CtScheduleOptions,
   ctScheduleValues,
   snrPrime,
 } from "./src/model/ct_schedule.ts";
+export {
+  ctGammaAt,
+  type CtScheduleValues,
+  ctScheduleValuesFrom,
+} from "./src/model/ct_schedule_values.ts";
 export { evaluateContinuous } from "./src/train/continuous/evaluate.ts";
 export { loadContinuousRun } from "./src/train/continuous/weights.ts";
 export {

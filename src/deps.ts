@@ -1,28 +1,22 @@
 /**
- * The one place the training side imports its external dependencies.
+ * The one place the project imports its light external dependencies: YAML and the Node
+ * built-ins. TensorFlow.js has its own home, `deps_tf.ts`, and the ONNX protobuf classes
+ * theirs, `deps_onnx.ts`, so that the configuration, the data loaders and the CLIs' `--help`
+ * never load either (tests/import_graph_test.ts checks this).
  *
- * Every npm package the trainer uses is re-exported from here, so that swapping a
- * dependency (for example `npm:yaml` for JSR's `@std/yaml` once JSR is reachable)
- * is a change to this file only. Versions are pinned in `deno.json`'s import map.
+ * Every external dependency is imported in exactly one of these files, so swapping one (for
+ * example `npm:yaml` for JSR's `@std/yaml` once JSR is reachable) is a change to that file only.
+ * Versions are pinned in `deno.json`'s import map.
  *
  * @example
  * ```ts
- * import { tf, YAML } from "./deps.ts";
- * const t = tf.tensor1d([1, 2, 3]);
- * console.log(YAML.stringify({ rank: t.rank }));
+ * import { parseArgs, YAML } from "./deps.ts";
+ * const { values } = parseArgs({ args: ["--n", "3"], options: { n: { type: "string" } } });
+ * console.log(YAML.stringify(values));
  * ```
  * @module
  */
-export * as tf from "@tensorflow/tfjs";
 export * as YAML from "yaml";
 export { parseArgs } from "node:util";
 export { gunzipSync } from "node:zlib";
 export { createHash } from "node:crypto";
-
-// The ONNX protobuf classes (npm:onnx-proto, CommonJS: default-import, then take `.onnx`),
-// for the exporter in src/onnx. `OnnxProto` is the type namespace (OnnxProto.IModelProto, …).
-import onnxProto from "onnx-proto";
-import type { onnx as OnnxProto } from "onnx-proto";
-export type { OnnxProto };
-/** The runtime ONNX protobuf namespace (`onnx.ModelProto.encode(…)`, `onnx.TensorProto.DataType`). */
-export const onnx: typeof OnnxProto = onnxProto.onnx;

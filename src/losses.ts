@@ -13,20 +13,20 @@
  *
  * @example
  * ```ts
- * import { tf } from "./deps.ts";
+ * import { tf } from "./deps_tf.ts";
  * import { denoiseLoss } from "./losses.ts";
  * const l = denoiseLoss(tf.tensor2d([[1, 0]]), tf.tensor2d([[0, 0]]), 10, 0.1, 2); // 10/2·0.1·2·1 = 1
  * ```
  * @module
  */
-import { tf } from "./deps.ts";
+import { tf } from "./deps_tf.ts";
 
 /**
  * Mean cross-entropy of `logits` [N, K] against integer labels `y` [N].
  *
  * @example
  * ```ts
- * import { tf } from "./deps.ts";
+ * import { tf } from "./deps_tf.ts";
  * import { crossEntropy } from "./losses.ts";
  * crossEntropy(tf.zeros([1, 2]), tf.tensor1d([0], "int32")); // log 2
  * ```
@@ -42,7 +42,7 @@ export function crossEntropy(logits: tf.Tensor2D, y: tf.Tensor1D): tf.Scalar {
  *
  * @example
  * ```ts
- * import { tf } from "./deps.ts";
+ * import { tf } from "./deps_tf.ts";
  * import { klPrior } from "./losses.ts";
  * klPrior(tf.tensor2d([[1, 0]]), 0.5); // ½[0.5 − 1 − 2·log 0.5]
  * ```
@@ -58,7 +58,7 @@ export function klPrior(u: tf.Tensor2D, alphaBar0: number): tf.Scalar {
  *
  * @example
  * ```ts
- * import { tf } from "./deps.ts";
+ * import { tf } from "./deps_tf.ts";
  * import { denoiseLoss } from "./losses.ts";
  * denoiseLoss(tf.tensor2d([[0.5, 0.5]]), tf.tensor2d([[1, 0]]), 10, 0.1, 1); // 0.5·0.5 = 0.25
  * ```
@@ -83,7 +83,7 @@ export function denoiseLoss(
  *
  * @example
  * ```ts
- * import { tf } from "./deps.ts";
+ * import { tf } from "./deps_tf.ts";
  * import { ctDenoiseLoss } from "./losses.ts";
  * ctDenoiseLoss(tf.tensor2d([[1, 0]]), tf.tensor2d([[0, 0]]), tf.tensor1d([4]), 1); // ½·4·1 = 2
  * ```
@@ -104,7 +104,7 @@ export function ctDenoiseLoss(
  *
  * @example
  * ```ts
- * import { tf } from "./deps.ts";
+ * import { tf } from "./deps_tf.ts";
  * import { klPriorGamma } from "./losses.ts";
  * klPriorGamma(tf.tensor2d([[1, 0]]), tf.tensor1d([0])); // = klPrior(u, 0.5)
  * ```
@@ -122,7 +122,7 @@ export function klPriorGamma(u: tf.Tensor2D, gamma0: tf.Tensor1D): tf.Scalar {
  *
  * @example
  * ```ts
- * import { tf } from "./deps.ts";
+ * import { tf } from "./deps_tf.ts";
  * import { fmLoss } from "./losses.ts";
  * fmLoss(tf.tensor2d([[1, 1]]), tf.tensor2d([[1, 0]]), tf.tensor2d([[0, 0]])); // 1
  * ```
@@ -137,7 +137,7 @@ export function fmLoss(vHat: tf.Tensor2D, u: tf.Tensor2D, z0: tf.Tensor2D): tf.S
  *
  * @example
  * ```ts
- * import { tf } from "./deps.ts";
+ * import { tf } from "./deps_tf.ts";
  * import { fmAnchorLoss } from "./losses.ts";
  * fmAnchorLoss(tf.tensor2d([[1, 0]]), tf.eye(2), tf.tensor1d([0], "int32")); // log(1 + e^−2)
  * ```
@@ -151,7 +151,7 @@ export function fmAnchorLoss(z1: tf.Tensor2D, W: tf.Tensor, y: tf.Tensor1D): tf.
  *
  * @example
  * ```ts
- * import { tf } from "./deps.ts";
+ * import { tf } from "./deps_tf.ts";
  * import { squaredDistances } from "./losses.ts";
  * squaredDistances(tf.tensor2d([[1, 0]]), tf.eye(2)); // [[0, 2]]
  * ```

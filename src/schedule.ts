@@ -1,6 +1,8 @@
 /**
  * All NoProp-DT noise-schedule math, in the paper's index convention
- * (Li, Teh, Pascanu, arXiv:2503.24322 v1, §2.2.1 and Appendix A).
+ * (Li, Teh, Pascanu, arXiv:2503.24322 v1, §2.2.1 and Appendix A), and the backprop baseline's
+ * chain coefficients. Plain TypeScript, no tfjs: the exporter imports it. (NoProp-CT's learnable
+ * schedule is part of the CT model: `model/ct_schedule.ts`, `model/ct_schedule_values.ts`.)
  *
  * Index convention: z_0 is pure noise and z_T is close to the label embedding u_y.
  * The schedule has T+1 values ᾱ_0 < ᾱ_1 < … < ᾱ_T with ᾱ_t = ∏_{s=t..T} α_s, so
@@ -183,4 +185,36 @@ export function scheduleFromAlphaBar(name: ScheduleName, alphaBar: Float64Array)
  */
 export function makeSchedule(name: ScheduleName, T: number): DtSchedule {
   return scheduleFromAlphaBar(name, alphaBars(name, T));
+}
+
+/** Eq. 3 coefficients a_t, b_t, c_t at index t = 1..T (entry 0 unused). */
+export interface ChainCoefficients {
+  /** a_t, the weight of û_t. */
+  a: Float64Array;
+  /** b_t, the weight of z_{t−1}. */
+  b: Float64Array;
+  /** c_t, the variance of the noise term. */
+  c: Float64Array;
+}
+
+/**
+ * The backprop baseline's chain (eq. 17–19, z_t = (1 − α_t)·z_{t−1} + α_t·û_t with
+ * α_t = tanh(w_t)) as eq. 3 coefficients: a_t = α_t, b_t = 1 − α_t, c_t = 0, so the DT sampler
+ * runs the baseline unchanged. `w` holds w_1..w_T (the `mix.w` tensor).
+ *
+ * @example
+ * ```ts
+ * import { mixCoefficients } from "./schedule.ts";
+ * const s = mixCoefficients([Math.atanh(0.5)]);
+ * s.a[1]; // 0.5 (up to rounding); s.b[1] = 1 − s.a[1]; s.c[1] = 0
+ * ```
+ */
+export function mixCoefficients(w: ArrayLike<number>): ChainCoefficients {
+  const T = w.length;
+  const a = new Float64Array(T + 1), b = new Float64Array(T + 1), c = new Float64Array(T + 1);
+  for (let t = 1; t <= T; t++) {
+    a[t] = Math.tanh(w[t - 1]);
+    b[t] = 1 - a[t];
+  }
+  return { a, b, c };
 }

@@ -1,5 +1,5 @@
 // The backend seam: initBackend / readTensor / probeWebGpu.
-import { tf } from "../src/deps.ts";
+import { tf } from "../src/deps_tf.ts";
 import { initBackend, probeWebGpu, readTensor, WASM_KERNELS } from "../src/backend/mod.ts";
 import { assert, assertEquals, assertRejects, assertStrictEquals } from "./assert.ts";
 import { ensureXdgRuntimeDir } from "./backend_helpers.ts";

@@ -1,5 +1,5 @@
 // The project's wasm kernels (src/backend/wasm_kernels.ts) against the stock cpu backend.
-import { tf } from "../src/deps.ts";
+import { tf } from "../src/deps_tf.ts";
 import { initBackend, WASM_KERNELS } from "../src/backend/mod.ts";
 import { filterGradAlgo } from "../src/backend/wasm_kernels.ts";
 import { Rng } from "../src/rng.ts";

@@ -3,7 +3,7 @@
 // DENO_WEBGPU_BACKEND unset: on these machines forcing "vulkan" yields NO adapter, while
 // the default picks llvmpipe. XDG_RUNTIME_DIR is set by this test itself (see
 // backend_helpers.ts). Skipped (ignored, with a message) when there is no adapter.
-import { tf } from "../src/deps.ts";
+import { tf } from "../src/deps_tf.ts";
 import { initBackend, probeWebGpu, readTensor } from "../src/backend/mod.ts";
 import { Rng } from "../src/rng.ts";
 import { assert, assertEquals, assertStrictEquals } from "./assert.ts";

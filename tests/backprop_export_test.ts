@@ -6,7 +6,7 @@
  */
 import { assert, assertEquals, assertRejects } from "./assert.ts";
 import { initBackend } from "../src/backend/mod.ts";
-import { tf } from "../src/deps.ts";
+import { tf } from "../src/deps_tf.ts";
 import { evalContext } from "../src/model/layers.ts";
 import { createNoPropDT } from "../src/model/noprop.ts";
 import { exportRun } from "../src/onnx/export.ts";

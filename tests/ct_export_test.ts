@@ -1,6 +1,6 @@
 import { assert, assertEquals } from "./assert.ts";
 import { initBackend } from "../src/backend/mod.ts";
-import { tf } from "../src/deps.ts";
+import { tf } from "../src/deps_tf.ts";
 import { batches } from "../src/data/batches.ts";
 import { loadDataset } from "../src/data/mod.ts";
 import { NORMALIZATION } from "../src/data/normalize.ts";

@@ -11,7 +11,7 @@
  * The stub network is logits = z_t·M + t·k, so û depends on z_t and t.
  */
 import { assert } from "./assert.ts";
-import { tf } from "../src/deps.ts";
+import { tf } from "../src/deps_tf.ts";
 import { initBackend } from "../src/backend/mod.ts";
 import {
   type ContinuousModel,

@@ -1,6 +1,6 @@
 import { assert } from "./assert.ts";
 import { initBackend } from "../src/backend/mod.ts";
-import { tf } from "../src/deps.ts";
+import { tf } from "../src/deps_tf.ts";
 import { nodeEngine } from "@noprop/infer";
 import { integrate } from "../src/infer/sampler/continuous.ts";
 import {
@@ -12,7 +12,8 @@ import {
 import { continuousGraph, ctScheduleGraph } from "../src/onnx/continuous_graph.ts";
 import { WeightMap } from "../src/onnx/weights.ts";
 import { Rng } from "../src/rng.ts";
-import { ctGammaAt, ctScheduleValues } from "../src/model/ct_schedule.ts";
+import { ctScheduleValues } from "../src/model/ct_schedule.ts";
+import { ctGammaAt } from "../src/model/ct_schedule_values.ts";
 import { AdamW } from "../src/train/adamw.ts";
 import { sampleContinuous } from "../src/train/continuous/evaluate.ts";
 import { continuousStep } from "../src/train/continuous/step.ts";

@@ -7,7 +7,7 @@
  * reach the driver the right way round, and z_1 is read out by the right rule.
  */
 import { assert } from "./assert.ts";
-import { tf } from "../src/deps.ts";
+import { tf } from "../src/deps_tf.ts";
 import { initBackend } from "../src/backend/mod.ts";
 import { ctHeunStep, fmHeunStep, integrate } from "../src/infer/sampler/continuous.ts";
 import { createContinuousModel } from "../src/model/continuous_model.ts";

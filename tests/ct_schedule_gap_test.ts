@@ -4,19 +4,16 @@
  * schedule; and weights files of the older form (`sched.gamma1`) are read, converted or refused.
  */
 import { assert, assertThrows } from "./assert.ts";
-import { tf } from "../src/deps.ts";
+import { tf } from "../src/deps_tf.ts";
 import { initBackend } from "../src/backend/mod.ts";
 import { Rng } from "../src/rng.ts";
 import { AdamW } from "../src/train/adamw.ts";
+import { createCtSchedule, ctGamma, ctScheduleValues, snrPrime } from "../src/model/ct_schedule.ts";
 import {
-  createCtSchedule,
-  ctGamma,
   ctGammaAt,
-  ctScheduleValues,
   ctScheduleValuesFrom,
-  snrPrime,
   upgradeCtScheduleArrays,
-} from "../src/model/ct_schedule.ts";
+} from "../src/model/ct_schedule_values.ts";
 import { createContinuousModel } from "../src/model/continuous_model.ts";
 import { assignContinuousModel } from "../src/train/continuous/weights.ts";
 import { f32Tensors } from "../src/train/named_tensors.ts";

@@ -1,14 +1,9 @@
 import { assert } from "./assert.ts";
-import { tf } from "../src/deps.ts";
+import { tf } from "../src/deps_tf.ts";
 import { initBackend } from "../src/backend/mod.ts";
 import { Rng } from "../src/rng.ts";
-import {
-  createCtSchedule,
-  ctGamma,
-  ctGammaAt,
-  ctScheduleValues,
-  snrPrime,
-} from "../src/model/ct_schedule.ts";
+import { createCtSchedule, ctGamma, ctScheduleValues, snrPrime } from "../src/model/ct_schedule.ts";
+import { ctGammaAt } from "../src/model/ct_schedule_values.ts";
 
 await initBackend("cpu");
 const grid = tf.tensor1d(Float32Array.from({ length: 201 }, (_, i) => i / 200));

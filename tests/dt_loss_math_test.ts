@@ -9,7 +9,7 @@
  * ᾱ_{t−1} (block input), ᾱ_T (classifier input), ᾱ_0 (KL), and SNR(t) − SNR(t−1) (weight).
  */
 import { assert } from "./assert.ts";
-import { tf } from "../src/deps.ts";
+import { tf } from "../src/deps_tf.ts";
 import { initBackend } from "../src/backend/mod.ts";
 import { createNoPropDT, type NoPropDT } from "../src/model/noprop.ts";
 import { blockForward } from "../src/model/block.ts";

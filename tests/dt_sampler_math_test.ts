@@ -7,7 +7,7 @@
  * The coefficients a_t, b_t, c_t themselves are pinned in schedule_math_test.ts.
  */
 import { assert } from "./assert.ts";
-import { tf } from "../src/deps.ts";
+import { tf } from "../src/deps_tf.ts";
 import { initBackend } from "../src/backend/mod.ts";
 import { dtSampler } from "../src/infer/sampler/dt.ts";
 import { FixedNoise } from "../src/infer/sampler/random.ts";
@@ -116,7 +116,9 @@ Deno.test("tfjs sampleDT = eq. 3 by hand for both trajectories, blocks with fixe
       return v;
     });
   const x = tf.randomNormal([N, 4, 4, 1], 0, 1, "float32", 1) as tf.Tensor4D;
-  const out = sampleDT(m, x, tf.tensor2d(Z0, [N, D]), EPS.map((e) => tf.tensor2d(e, [N, D])));
-  close(await out.noisy.data(), logits(handChain(uHat, true)), "noisy logits");
-  close(await out.clean.data(), logits(handChain(uHat, false)), "clean logits");
+  const queue = [Z0, ...EPS]; // the noise in the order the sampler draws it: z_0, ε_1 … ε_T
+  const noise = { fill: (o: Float32Array) => (o.set(queue.shift()!), o) }; // z_0 and ε are [N·D]
+  const out = await sampleDT(m, x, noise);
+  close(out.noisy, logits(handChain(uHat, true)), "noisy logits");
+  close(out.clean, logits(handChain(uHat, false)), "clean logits");
 });

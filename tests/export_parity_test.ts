@@ -7,7 +7,7 @@
  */
 import { assert, assertEquals } from "./assert.ts";
 import { initBackend } from "../src/backend/mod.ts";
-import { tf } from "../src/deps.ts";
+import { tf } from "../src/deps_tf.ts";
 import { blockForward } from "../src/model/block.ts";
 import { denoised } from "../src/model/embedding.ts";
 import { evalContext } from "../src/model/layers.ts";
@@ -32,7 +32,7 @@ async function parity(runDir: string, provider: "cpu" | "wasm") {
   const z0 = rng.fillNormal(new Float32Array(n * d));
   const eps = Array.from({ length: T }, () => rng.fillNormal(new Float32Array(n * d)));
   const x = tf.tensor4d(xh, [n, h, w, c]);
-  const ref = sampleDT(model, x, tf.tensor2d(z0, [n, d]), eps.map((e) => tf.tensor2d(e, [n, d])));
+  const ref = await sampleDT(model, x, new FixedNoise([z0, ...eps]));
   const clf = await createClassifier({ modelDir: runDir, provider });
   const xn = nhwcToNchw(xh, n, h, w, c);
   // Every block: û_t from ONNX vs tfjs, both given tfjs' own z_{t−1}.
@@ -55,10 +55,10 @@ async function parity(runDir: string, provider: "cpu" | "wasm") {
   await clf.close();
   const diffs = {
     block,
-    noisy: maxAbsDiff(noisy, ref.noisy.dataSync()),
-    clean: maxAbsDiff(clean, ref.clean.dataSync()),
+    noisy: maxAbsDiff(noisy, ref.noisy),
+    clean: maxAbsDiff(clean, ref.clean),
   };
-  tf.dispose([x, ref.noisy, ref.clean]);
+  x.dispose();
   for (const [k, v] of Object.entries(diffs)) {
     assert(v < TOL, `${provider}: max |ONNX − tfjs| of ${k} = ${v} ≥ ${TOL}`);
   }

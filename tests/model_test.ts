@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "./assert.ts";
-import { tf } from "../src/deps.ts";
+import { tf } from "../src/deps_tf.ts";
 import { initBackend } from "../src/backend/mod.ts";
 import { blockForward, blockSpec, createBlock, flatSize } from "../src/model/block.ts";
 import { denoised, learnedInit } from "../src/model/embedding.ts";

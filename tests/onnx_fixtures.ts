@@ -4,7 +4,7 @@
  * model loaded back from a run folder, and the reference ONNX checker.
  * @module
  */
-import { tf } from "../src/deps.ts";
+import { tf } from "../src/deps_tf.ts";
 import type { EmbeddingKind } from "../src/model/embedding.ts";
 import { createNoPropDT, type NoPropDT } from "../src/model/noprop.ts";
 import { assignModel, dtMetadata, saveWeights } from "../src/train/dt/weights.ts";

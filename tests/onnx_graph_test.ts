@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertThrows } from "./assert.ts";
 import { initBackend } from "../src/backend/mod.ts";
-import { tf } from "../src/deps.ts";
+import { tf } from "../src/deps_tf.ts";
 import { batchNorm, evalContext } from "../src/model/layers.ts";
 import { ParamSet } from "../src/model/params.ts";
 import { Rng } from "../src/rng.ts";

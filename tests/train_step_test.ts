@@ -1,5 +1,5 @@
 import { assert } from "./assert.ts";
-import { tf } from "../src/deps.ts";
+import { tf } from "../src/deps_tf.ts";
 import { initBackend } from "../src/backend/mod.ts";
 import { createNoPropDT, type NoPropDT } from "../src/model/noprop.ts";
 import { AdamW } from "../src/train/adamw.ts";

@@ -10,7 +10,8 @@
  *   (`../shared/anchors/export_torch_block.py`), run T times through the same sampler code,
  *   with the same sessions settings, in the same process, interleaved round by round
  *   (medians reported);
- * - and for the TensorFlow.js model on its wasm backend (the same chain in tfjs ops).
+ * - and for the TensorFlow.js model on its wasm backend (the same sampler code, `dtChain`, with
+ *   the tfjs blocks as the denoiser: the trainer's evaluation path).
  *
  * The ratio ours/PyTorch is the figure of merit (bar: ≥ 1.0 in images/s). Keep runs short: the
  * defaults take about a minute on 2 cores.
@@ -26,23 +27,24 @@
  * ```
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseArgs } from "../src/deps.ts";
 import {
+  dtChain,
   dtSampler,
   type Engine,
   type GraphSession,
   type Manifest,
   nodeEngine,
   SeededNormal,
+  softmaxRows,
   webEngine,
 } from "@noprop/infer";
 import { initBackend } from "../src/backend/mod.ts";
-import { tf } from "../src/deps.ts";
+import { tf } from "../src/deps_tf.ts";
 import { createNoPropDT } from "../src/model/noprop.ts";
 import { exportRun } from "../src/onnx/export.ts";
-import { blockForward } from "../src/model/block.ts";
-import { denoised } from "../src/model/embedding.ts";
-import { dense, evalContext } from "../src/model/layers.ts";
+import { dense } from "../src/model/layers.ts";
+import { blockDenoiser } from "../src/train/dt/evaluate.ts";
 import { assignModel, dtMetadata, saveWeights } from "../src/train/dt/weights.ts";
 import { loadSafetensors } from "../src/safetensors.ts";
 
@@ -54,17 +56,6 @@ interface Chain {
   cls: GraphSession;
   /** Maps a block's outputs to û. */
   uhat: (out: Record<string, Float32Array>) => Float32Array;
-}
-
-function softmax(l: Float32Array, k: number): Float32Array {
-  const o = new Float32Array(l.length);
-  for (let r = 0; r < l.length / k; r++) {
-    let m = -Infinity, s = 0;
-    for (let j = 0; j < k; j++) m = Math.max(m, l[r * k + j]);
-    for (let j = 0; j < k; j++) s += o[r * k + j] = Math.exp(l[r * k + j] - m);
-    for (let j = 0; j < k; j++) o[r * k + j] /= s;
-  }
-  return o;
 }
 
 async function runChain(c: Chain, m: Manifest, x: Float32Array, n: number): Promise<Float32Array> {
@@ -98,7 +89,7 @@ async function openChain(
     blocks: sessions,
     cls: await engine.open(cls, "classifier"),
     uhat: torch
-      ? (o: Record<string, Float32Array>) => softmax(o.logits, k)
+      ? (o: Record<string, Float32Array>) => softmaxRows(o.logits, k)
       : (o: Record<string, Float32Array>) => o.uhat,
   };
 }
@@ -147,23 +138,20 @@ async function tfjsChain(runDir: string, m: Manifest, x: Float32Array, rounds: n
     seed: 0,
   });
   assignModel(model, tensors);
-  const d = m.embedDim, hw = m.input.height * m.input.width, sc = model.schedule;
+  const d = m.embedDim, hw = m.input.height * m.input.width;
   const run = async (n: number) => {
-    const out = tf.tidy(() => { // one stochastic trajectory, as in the ONNX chain
-      const xt = tf.tensor4d(x.subarray(0, n * hw), [n, m.input.height, m.input.width, 1]);
-      let z = tf.randomNormal([n, d]) as tf.Tensor2D;
-      for (let t = 1; t <= m.T; t++) {
-        const u = denoised(
-          blockForward(model.blocks[t - 1], model.spec, xt, z, evalContext()),
-          model.embedding.W,
-        );
-        z = tf.add(
-          tf.add(tf.mul(u, sc.a[t]), tf.mul(z, sc.b[t])),
-          tf.mul(tf.randomNormal([n, d]), Math.sqrt(sc.c[t])),
-        );
-      }
-      return dense(model.classifier, "cls", z);
+    // One stochastic trajectory, as in the ONNX chain: the same sampler code (dtChain), the
+    // tfjs blocks as the denoiser (the trainer's evaluation path).
+    const xt = tf.tensor4d(x.subarray(0, n * hw), [n, m.input.height, m.input.width, 1]);
+    const zT = await dtChain({
+      schedule: m.schedule,
+      size: n * d,
+      stochastic: true,
+      noise: new SeededNormal(0),
+      denoise: blockDenoiser(model, xt),
     });
+    xt.dispose();
+    const out = tf.tidy(() => dense(model.classifier, "cls", tf.tensor2d(zT, [n, d])));
     await out.data();
     out.dispose();
   };

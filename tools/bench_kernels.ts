@@ -1,133 +1,29 @@
 /**
- * Micro-benchmark: training steps/s of a representative NoProp MNIST block (fwd + bwd +
- * AdamW, batch 128) on a chosen backend, plus a per-kernel time profile.
- *
- * The block: conv3x3(1→32) relu maxpool2 dropout · conv3x3(32→64) relu dropout ·
- * conv3x3(64→128) relu maxpool2 dropout · flatten(6272) → dense 256 + batch-norm relu;
- * label branch dense(10→256) + batch-norm relu; concat → dense 256 + BN relu → dense 128
- * + BN relu → dense 10 → softmax; loss = mean squared error to a one-hot target.
+ * Micro-benchmark: training steps/s of the paper's MNIST block (the project's own: `createBlock`
+ * in src/model/block.ts, conv widths 32/64/128, hidden 256, batch-norm, dropout) on a chosen
+ * backend, through the trainer's own step (`trainBlockStep` in src/train/dt/step.ts: block
+ * forward + backward + AdamW from src/train/adamw.ts, classifier CE on z_T included, paper
+ * eq. 8), plus a per-kernel time profile. Hyper-parameters are the config defaults.
  *
  * Usage:
  *   deno run --allow-read --allow-env tools/bench_kernels.ts [--backend wasm|cpu|webgpu]
- *     [--batch 128] [--steps 10] [--warmup 2] [--profile] [--no-dropout]
+ *     [--batch 128] [--steps 10] [--warmup 2] [--profile N] [--workers N] [--no-dropout]
  *
  * @example
  * ```sh
- * deno run --allow-read --allow-env tools/bench_kernels.ts --backend wasm --profile
+ * deno run --allow-read --allow-env tools/bench_kernels.ts --backend wasm --profile 3
  * ```
  * @module
  */
-import { parseArgs, tf } from "../src/deps.ts";
+import { parseArgs } from "../src/deps.ts";
+import { tf } from "../src/deps_tf.ts";
 import { type BackendChoice, initBackend, readTensor } from "../src/backend/mod.ts";
-
-/** A trainable block and its AdamW state. */
-export interface Block {
-  /** Trainable variables by name. */
-  vars: Record<string, tf.Variable>;
-  /** Forward pass: image batch [B,28,28,1] and label batch [B,10] to class probs [B,10]. */
-  forward(x: tf.Tensor4D, z: tf.Tensor2D, training: boolean): tf.Tensor2D;
-}
-
-function glorot(shape: number[], fanIn: number, fanOut: number): tf.Variable {
-  const lim = Math.sqrt(6 / (fanIn + fanOut));
-  return tf.variable(tf.randomUniform(shape, -lim, lim));
-}
-
-/**
- * Builds the representative block (see the module doc).
- *
- * @example
- * ```ts
- * const block = makeBlock(); // then block.forward(x, z, true)
- * ```
- */
-export function makeBlock(dropout = 0.2): Block {
-  const v: Record<string, tf.Variable> = {};
-  const conv = (name: string, ci: number, co: number) => {
-    v[name + ".w"] = glorot([3, 3, ci, co], 9 * ci, 9 * co);
-    v[name + ".b"] = tf.variable(tf.zeros([co]));
-  };
-  const dense = (name: string, i: number, o: number, bn: boolean) => {
-    v[name + ".w"] = glorot([i, o], i, o);
-    v[name + ".b"] = tf.variable(tf.zeros([o]));
-    if (bn) {
-      v[name + ".g"] = tf.variable(tf.ones([o]));
-      v[name + ".beta"] = tf.variable(tf.zeros([o]));
-    }
-  };
-  conv("c1", 1, 32);
-  conv("c2", 32, 64);
-  conv("c3", 64, 128);
-  dense("fx", 6272, 256, true);
-  dense("fz", 10, 256, true);
-  dense("h1", 512, 256, true);
-  dense("h2", 256, 128, true);
-  dense("out", 128, 10, false);
-
-  const convRelu = (x: tf.Tensor4D, n: string) =>
-    tf.relu(
-      tf.add(tf.conv2d(x, v[n + ".w"] as tf.Tensor4D, 1, "same"), v[n + ".b"]),
-    ) as tf.Tensor4D;
-  const pool = (x: tf.Tensor4D) => tf.maxPool(x, 2, 2, "valid");
-  const drop = (x: tf.Tensor4D, training: boolean) =>
-    training && dropout > 0 ? tf.dropout(x, dropout) as tf.Tensor4D : x;
-  const denseBn = (x: tf.Tensor2D, n: string) => {
-    const y = tf.add(tf.matMul(x, v[n + ".w"] as tf.Tensor2D), v[n + ".b"]);
-    const { mean, variance } = tf.moments(y, 0);
-    const nrm = tf.div(tf.sub(y, mean), tf.sqrt(tf.add(variance, 1e-5)));
-    return tf.relu(tf.add(tf.mul(nrm, v[n + ".g"]), v[n + ".beta"])) as tf.Tensor2D;
-  };
-  return {
-    vars: v,
-    forward(x, z, training) {
-      let h = drop(pool(convRelu(x, "c1")), training);
-      h = drop(convRelu(h, "c2"), training);
-      h = drop(pool(convRelu(h, "c3")), training);
-      const fx = denseBn(tf.reshape(h, [x.shape[0], 6272]) as tf.Tensor2D, "fx");
-      const fz = denseBn(z, "fz");
-      let u = denseBn(tf.concat([fx, fz], 1), "h1");
-      u = denseBn(u, "h2");
-      return tf.softmax(tf.add(tf.matMul(u, v["out.w"] as tf.Tensor2D), v["out.b"]));
-    },
-  };
-}
-
-/**
- * One AdamW step written with tf ops; `state` holds moments and the step count.
- *
- * @example
- * ```ts
- * const state = { t: 0, m: {}, v: {} };
- * adamW(block.vars, grads, state, 1e-3);
- * ```
- */
-export function adamW(
-  vars: Record<string, tf.Variable>,
-  grads: Record<string, tf.Tensor>,
-  state: { t: number; m: Record<string, tf.Variable>; v: Record<string, tf.Variable> },
-  lr: number,
-  b1 = 0.9,
-  b2 = 0.999,
-  eps = 1e-8,
-  wd = 1e-3,
-): void {
-  state.t++;
-  const c1 = 1 - b1 ** state.t, c2 = 1 - b2 ** state.t;
-  tf.tidy(() => {
-    for (const [k, p] of Object.entries(vars)) {
-      const g = grads[k];
-      if (!g) continue;
-      state.m[k] ??= tf.variable(tf.zerosLike(p), false);
-      state.v[k] ??= tf.variable(tf.zerosLike(p), false);
-      const m = tf.add(tf.mul(state.m[k], b1), tf.mul(g, 1 - b1));
-      const v = tf.add(tf.mul(state.v[k], b2), tf.mul(tf.square(g), 1 - b2));
-      state.m[k].assign(m);
-      state.v[k].assign(v);
-      const upd = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), eps));
-      p.assign(tf.sub(tf.mul(p, 1 - lr * wd), tf.mul(upd, lr)));
-    }
-  });
-}
+import { defaultConfig } from "../src/config.ts";
+import { createNoPropDT, disposeModel } from "../src/model/noprop.ts";
+import { Rng } from "../src/rng.ts";
+import { trainerHyper } from "../src/train/dt/setup.ts";
+import { trainBlockStep } from "../src/train/dt/step.ts";
+import { createTrainState } from "../src/train/dt/trainer.ts";
 
 /** Options of {@linkcode runBench}. */
 export interface BenchOptions {
@@ -172,19 +68,30 @@ export interface BenchResult {
 export async function runBench(o: BenchOptions): Promise<BenchResult> {
   const info = await initBackend(o.backend);
   const B = o.batch;
-  const block = makeBlock(o.dropout);
-  const state = { t: 0, m: {}, v: {} };
-  const x = tf.randomUniform([B, 28, 28, 1]) as tf.Tensor4D;
-  const labels = tf.randomUniform([B], 0, 10, "int32") as tf.Tensor1D;
-  const target = tf.cast(tf.oneHot(labels, 10), "float32") as tf.Tensor2D;
-  const z = tf.randomNormal([B, 10]) as tf.Tensor2D;
+  const cfg = defaultConfig();
+  // One block (T = 1): a block step costs the same whatever t is.
+  const model = createNoPropDT({
+    image: { height: 28, width: 28, channels: 1 },
+    classes: 10,
+    T: 1,
+    schedule: cfg.schedule,
+    embedding: "onehot",
+    embedDim: 10,
+    widths: cfg.widths as [number, number, number],
+    hidden: cfg.hidden,
+    seed: cfg.seed,
+  });
+  const state = createTrainState(model, { ...trainerHyper(cfg), dropout: o.dropout }, [1]);
+  const rng = new Rng(3);
+  const x = tf.tensor4d(rng.fillNormal(new Float32Array(B * 784)), [B, 28, 28, 1]);
+  const y = tf.tensor1d(Int32Array.from({ length: B }, () => rng.int(10)), "int32");
+  const epsPrev = tf.tensor2d(rng.fillNormal(new Float32Array(B * 10)), [B, 10]);
+  const epsT = tf.tensor2d(rng.fillNormal(new Float32Array(B * 10)), [B, 10]);
+  let n = 0;
   const step = async () => {
-    const { value, grads } = tf.variableGrads(() =>
-      tf.mean(tf.square(tf.sub(block.forward(x, z, true), target))) as tf.Scalar
-    );
-    adamW(block.vars, grads, state, 1e-3);
+    const value = trainBlockStep(state, 1, x, y, epsPrev, epsT, n++);
     const loss = (await readTensor(value))[0];
-    tf.dispose([value, grads]);
+    value.dispose();
     return loss;
   };
   for (let i = 0; i < o.warmup; i++) await step();
@@ -225,7 +132,9 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       profile.push(`  ${e.ms.toFixed(1).padStart(8)} ms  x${e.n.toFixed(0)}  ${key}`);
     }
   }
-  tf.dispose([x, labels, target, z, ...Object.values(block.vars)]);
+  tf.dispose([x, y, epsPrev, epsT]);
+  for (const opt of [...state.blockOpt, state.sharedOpt]) opt?.dispose();
+  disposeModel(model);
   return {
     backend: info.name + (info.adapterDescription ? ` (${info.adapterDescription})` : ""),
     stepsPerSec: o.steps / dt,

@@ -20,7 +20,7 @@
  */
 import { parseArgs } from "../src/deps.ts";
 import type { DatasetName } from "../src/data/types.ts";
-import { ExportError, exportRun } from "../src/onnx/export.ts";
+import { ExportError } from "../src/onnx/export_types.ts";
 import { loadSafetensors } from "../src/safetensors.ts";
 import { failed, usageError } from "./cli_errors.ts";
 import { latestRun, runFile, RunFolderError } from "../src/run/folder.ts";
@@ -98,6 +98,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
+    const { exportRun } = await import("../src/onnx/export.ts"); // not loaded for --help
     const runDir = args.run ?? await newestRunOrFail("models");
     const t0 = performance.now();
     const r = await exportRun(runDir, { outDir: args.out, noise: args.noise });

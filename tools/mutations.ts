@@ -56,6 +56,7 @@ export const OLD_TESTS: readonly string[] = [
 const DT_STEP = "src/train/dt/step.ts";
 const CT_STEP = "src/train/continuous/step.ts";
 const CT_SCHED = "src/model/ct_schedule.ts";
+const CT_SCHED_VALUES = "src/model/ct_schedule_values.ts";
 const DT_SAMPLER = "src/infer/sampler/dt.ts";
 const DT_EVAL = "src/train/dt/evaluate.ts";
 const CT_SAMPLER = "src/infer/sampler/continuous.ts";
@@ -149,37 +150,37 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     id: "dt-sampler-variance-not-sqrt",
     file: DT_SAMPLER,
-    find: "s = Math.sqrt(schedule.c[t - 1])",
-    replace: "s = schedule.c[t - 1]",
+    find: "s = Math.sqrt(C[t - 1])",
+    replace: "s = C[t - 1]",
     description: "runtime DT sampler: noise scaled by c_t instead of √c_t",
   },
   {
     id: "dt-sampler-reversed-coefficients",
     file: DT_SAMPLER,
-    find: "const a = schedule.a[t - 1], b = schedule.b[t - 1]",
-    replace: "const a = schedule.a[T - t], b = schedule.b[T - t]",
+    find: "const a = A[t - 1], b = B[t - 1]",
+    replace: "const a = A[T - t], b = B[T - t]",
     description: "runtime DT sampler: step t uses a_{T+1−t}, b_{T+1−t}",
   },
   {
     id: "dt-eval-no-noise",
     file: DT_EVAL,
-    find: "tf.mul(eps[t - 1], Math.sqrt(s.c[t]))",
-    replace: "tf.mul(eps[t - 1], 0)",
-    description: "tfjs DT sampler: stochastic trajectory without √c_t·ε",
+    find: "else out.fill(0, half);",
+    replace: "else out.fill(0);",
+    description: "tfjs DT evaluation: the stochastic trajectory gets ε = 0 too",
   },
   {
-    id: "dt-eval-noise-order",
+    id: "dt-eval-clean-gets-noise",
     file: DT_EVAL,
-    find: "tf.mul(eps[t - 1], Math.sqrt(s.c[t]))",
-    replace: "tf.mul(eps[s.T - t], Math.sqrt(s.c[t]))",
-    description: "tfjs DT sampler: ε_t drawn in reverse order (breaks parity with the runtime)",
+    find: "else out.fill(0, half);",
+    replace: "else out.copyWithin(half, 0, half);",
+    description: "tfjs DT evaluation: the noise-free trajectory gets the stochastic one's ε",
   },
   {
     id: "dt-eval-clean-uses-noisy-z",
     file: DT_EVAL,
-    find: "tf.add(tf.mul(uC, s.a[t]), tf.mul(zC, s.b[t]))",
-    replace: "tf.add(tf.mul(uC, s.a[t]), tf.mul(zN, s.b[t]))",
-    description: "tfjs DT sampler: the noise-free trajectory continues from the noisy z",
+    find: "if (this.#first) out.copyWithin(half, 0, half);",
+    replace: "if (this.#first) out.fill(0, half);",
+    description: "tfjs DT evaluation: the noise-free trajectory does not start from the same z_0",
   },
   // --- NoProp-CT loss (eq. 9) ---
   {
@@ -291,7 +292,7 @@ export const MUTATIONS: readonly Mutation[] = [
   },
   {
     id: "ct-gap-values-raw",
-    file: CT_SCHED,
+    file: CT_SCHED_VALUES,
     find: 'gamma0 + softplus(get("sched.delta", 1)[0])',
     replace: 'gamma0 + get("sched.delta", 1)[0]',
     description: "CT schedule: float64 values (samplers, export) read γ_1 = γ_0 + δ",

@@ -4,9 +4,9 @@
  * {@linkcode initBackend} imports and registers the chosen backend package, enables
  * prod mode, registers the project's fast wasm training kernels (see `wasm_kernels.ts`),
  * then sets and awaits the backend. (Kernel gradients come from the union package
- * `@tensorflow/tfjs` imported in `src/deps.ts`: `tfjs-core`'s Node entry alone registers none.) Everything else in the project
- * should only ever call `initBackend` and read tensors with {@linkcode readTensor}
- * (`dataSync()` fails under webgpu in Deno).
+ * `@tensorflow/tfjs` imported in `src/deps_tf.ts`: `tfjs-core`'s Node entry alone registers
+ * none.) Everything else in the project should only ever call `initBackend` and read tensors
+ * with {@linkcode readTensor} (`dataSync()` fails under webgpu in Deno).
  *
  * Backends:
  * - `"wasm"`: XNNPACK + SIMD, single-threaded in Deno; needs `--allow-read` (it reads
@@ -20,14 +20,14 @@
  * @example
  * ```ts
  * import { initBackend, readTensor } from "./src/backend/mod.ts";
- * import { tf } from "./src/deps.ts";
+ * import { tf } from "./src/deps_tf.ts";
  * const info = await initBackend("auto");
  * console.log(info.name); // "wasm" on a machine without a real GPU
  * console.log(await readTensor(tf.square(tf.tensor1d([1, 2]))));
  * ```
  * @module
  */
-import { tf } from "../deps.ts";
+import { tf } from "../deps_tf.ts";
 import { registerWasmKernels, restoreStockWasmKernels } from "./wasm_kernels.ts";
 
 export { registerWasmKernels, restoreStockWasmKernels, WASM_KERNELS } from "./wasm_kernels.ts";
@@ -259,7 +259,7 @@ function oneLine(e: unknown): string {
  * @example
  * ```ts
  * import { readTensor } from "./src/backend/mod.ts";
- * import { tf } from "./src/deps.ts";
+ * import { tf } from "./src/deps_tf.ts";
  * const v = await readTensor(tf.tensor1d([1, 2, 3])); // Float32Array [1, 2, 3]
  * ```
  */

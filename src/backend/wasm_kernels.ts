@@ -16,7 +16,7 @@
  *
  * @example
  * ```ts
- * import { tf } from "../deps.ts";
+ * import { tf } from "../deps_tf.ts";
  * import { registerWasmKernels } from "./wasm_kernels.ts";
  * await tf.setBackend("wasm");
  * registerWasmKernels();
@@ -28,7 +28,7 @@
  * ```
  * @module
  */
-import { tf } from "../deps.ts";
+import { tf } from "../deps_tf.ts";
 
 /** The slice of tfjs's `BackendWasm` these kernels use. */
 interface WasmBackend {

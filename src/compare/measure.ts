@@ -12,7 +12,7 @@
  * ```
  * @module
  */
-import { tf } from "../deps.ts";
+import { tf } from "../deps_tf.ts";
 import type { Config } from "../config/schema.ts";
 import { readCheckpoint } from "../run/checkpoint.ts";
 import { limitSet, loadRunData, type RunData } from "../train/batches.ts";

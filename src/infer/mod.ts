@@ -55,7 +55,7 @@ export {
   type SeededNormalState,
 } from "./sampler/random.ts";
 export type { Sampler, SamplerRun } from "./sampler/types.ts";
-export { dtSampler } from "./sampler/dt.ts";
+export { dtChain, type DtChainOptions, dtSampler } from "./sampler/dt.ts";
 export {
   CONTINUOUS_SAMPLERS,
   type ContinuousSamplerName,

@@ -14,13 +14,16 @@
  * ```
  * @module
  */
-import { tf } from "../deps.ts";
+import { tf } from "../deps_tf.ts";
 import { batchImages } from "../train/batch_tensor.ts";
 import { blockForward } from "./block.ts";
 import { denoised } from "./embedding.ts";
-import { dense, evalContext, type ForwardContext } from "./layers.ts";
+import { dense, type ForwardContext } from "./layers.ts";
 import type { NoPropDT } from "./noprop.ts";
 import { Rng } from "../rng.ts";
+import { mixCoefficients } from "../schedule.ts";
+import { dtChain } from "../infer/sampler/dt.ts";
+import { argmaxRows, blockDenoiser, chainSchedule } from "../train/dt/evaluate.ts";
 
 /**
  * Initial w_t: atanh(0.5), so every α_t starts at 0.5. (w_t = 0 would make α_t = 0 and give
@@ -122,7 +125,10 @@ export function backpropForward(
 }
 
 /**
- * Test accuracy of the baseline (deterministic given z_0, drawn from `seed`).
+ * Test accuracy of the baseline (deterministic given z_0, drawn from `seed`). The chain of
+ * eq. 17–19 is eq. 3 with (a_t, b_t, c_t) = (α_t, 1 − α_t, 0) (`mixCoefficients`), so it runs
+ * through the runtime's DT chain (`dtChain`), as the exported model does, with the tfjs blocks
+ * as the denoiser (one tidy per block).
  *
  * @example
  * ```ts
@@ -137,18 +143,23 @@ export async function evaluateBackprop(
   opts: { seed: number },
 ): Promise<{ acc: number; count: number }> {
   const rng = new Rng(opts.seed);
-  const d = model.embedding.dim;
+  const schedule = chainSchedule(mixCoefficients(await mix.data()));
+  const d = model.embedding.dim, K = model.spec.classes;
   let ok = 0, count = 0;
   for (const b of batches) {
     const n = b.size;
-    const pred = tf.tidy(() => {
-      const x = batchImages(b, model.spec);
-      const z0 = tf.tensor2d(rng.fillNormal(new Float32Array(n * d)), [n, d]);
-      const ctxs = model.blocks.map(() => evalContext());
-      return tf.argMax(backpropForward(model, mix, x, z0, ctxs), 1);
+    const x = batchImages(b, model.spec);
+    const zT = await dtChain({
+      schedule,
+      size: n * d,
+      stochastic: false,
+      noise: rng,
+      denoise: blockDenoiser(model, x),
     });
-    const p = await pred.data();
-    pred.dispose();
+    x.dispose();
+    const logits = tf.tidy(() => dense(model.classifier, "cls", tf.tensor2d(zT, [n, d])));
+    const p = argmaxRows(await logits.data() as Float32Array, K);
+    logits.dispose();
     for (let i = 0; i < n; i++) if (p[i] === b.y[i]) ok++;
     count += n;
   }

@@ -14,7 +14,7 @@
  *
  * @example
  * ```ts
- * import { tf } from "../deps.ts";
+ * import { tf } from "../deps_tf.ts";
  * import { createBlock, blockForward, blockSpec } from "./block.ts";
  * import { evalContext } from "./layers.ts";
  * import { Rng } from "../rng.ts";
@@ -25,7 +25,7 @@
  * ```
  * @module
  */
-import { tf } from "../deps.ts";
+import { tf } from "../deps_tf.ts";
 import type { Rng } from "../rng.ts";
 import { ParamSet } from "./params.ts";
 import { batchNorm, conv, dense, dropout, type ForwardContext, maxPool2 } from "./layers.ts";

@@ -13,7 +13,7 @@
  *
  * @example
  * ```ts
- * import { tf } from "../deps.ts";
+ * import { tf } from "../deps_tf.ts";
  * import { continuousForward, continuousSpec, createContinuousNet } from "./continuous.ts";
  * import { evalContext } from "./layers.ts";
  * import { Rng } from "../rng.ts";
@@ -24,16 +24,12 @@
  * ```
  * @module
  */
-import { tf } from "../deps.ts";
+import { tf } from "../deps_tf.ts";
 import type { Rng } from "../rng.ts";
 import { type BlockSpec, blockSpec, flatSize } from "./block.ts";
 import { conv, dense, dropout, type ForwardContext, maxPool2 } from "./layers.ts";
 import { ParamSet } from "./params.ts";
-
-/** Dimension of the sinusoidal time embedding (paper Fig. 6). */
-export const TIME_EMBED_DIM = 64;
-/** t is scaled by this before the sinusoids (as in DDPM's step index, t ∈ [0, 1] → [0, 1000]). */
-export const TIME_SCALE = 1000;
+import { TIME_EMBED_DIM, TIME_SCALE, timeFrequencies } from "./time_frequencies.ts";
 
 /** Shapes of the continuous network: a DT {@linkcode BlockSpec} with zAsImage = false. */
 export type ContinuousSpec = BlockSpec;
@@ -81,25 +77,11 @@ export function createContinuousNet(spec: ContinuousSpec, rng: Rng): ParamSet {
 }
 
 /**
- * Frequencies of the sinusoidal embedding: f_i = 10000^(−i/32), i = 0..31.
- *
- * @example
- * ```ts
- * import { timeFrequencies } from "./continuous.ts";
- * timeFrequencies()[0]; // 1
- * ```
- */
-export function timeFrequencies(): Float32Array {
-  const half = TIME_EMBED_DIM / 2;
-  return Float32Array.from({ length: half }, (_, i) => Math.exp(-Math.log(10000) * i / half));
-}
-
-/**
  * The 64-d sinusoidal embedding [sin(1000·t·f), cos(1000·t·f)] of t [N] → [N, 64].
  *
  * @example
  * ```ts
- * import { tf } from "../deps.ts";
+ * import { tf } from "../deps_tf.ts";
  * import { timeEmbedding } from "./continuous.ts";
  * timeEmbedding(tf.zeros([1])).shape; // [1, 64]
  * ```
@@ -141,7 +123,7 @@ export function continuousForward(
  *
  * @example
  * ```ts
- * import { tf } from "../deps.ts";
+ * import { tf } from "../deps_tf.ts";
  * import { velocity } from "./continuous.ts";
  * velocity(tf.tensor2d([[1, -1]]), tf.eye(2)); // [[1, -1]]
  * ```

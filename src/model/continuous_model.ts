@@ -15,7 +15,7 @@
  * ```
  * @module
  */
-import type { tf } from "../deps.ts";
+import type { tf } from "../deps_tf.ts";
 import { Rng } from "../rng.ts";
 import { createCtSchedule } from "./ct_schedule.ts";
 import { type ContinuousSpec, continuousSpec, createContinuousNet } from "./continuous.ts";

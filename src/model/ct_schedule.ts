@@ -22,8 +22,8 @@
  * δ ≈ −87; the range is used as softplus(δ) itself, never as the difference γ_1 − γ_0 of two
  * rounded numbers). `sched.a`, `sched.b`, `sched.c` [hidden] are â, b, ĉ. Weights files written
  * before this change hold `sched.gamma1` instead of `sched.delta`
- * ({@linkcode LEGACY_GAMMA1}); {@linkcode ctScheduleValuesFrom} reads both and
- * {@linkcode upgradeCtScheduleArrays} converts the old form.
+ * (`LEGACY_GAMMA1`); `ctScheduleValuesFrom` reads both and
+ * `upgradeCtScheduleArrays` (in `ct_schedule_values.ts`) converts the old form.
  *
  * 1 − ᾱ is always computed as sigmoid(γ), never as 1 − ᾱ, so ᾱ(1) < 1 holds in floating point
  * and every √(1 − ᾱ) stays > 0. SNR′(t) = −γ′(t)·exp(−γ(t)) with the exact (analytic) γ′:
@@ -31,7 +31,7 @@
  *
  * @example
  * ```ts
- * import { tf } from "../deps.ts";
+ * import { tf } from "../deps_tf.ts";
  * import { createCtSchedule, ctGamma } from "./ct_schedule.ts";
  * import { Rng } from "../rng.ts";
  * const p = createCtSchedule({ gamma0: -3, gamma1: 3, hidden: 16 }, new Rng(0));
@@ -39,9 +39,14 @@
  * ```
  * @module
  */
-import { tf } from "../deps.ts";
+import { tf } from "../deps_tf.ts";
 import { ParamSet } from "./params.ts";
 import type { Rng } from "../rng.ts";
+import {
+  type CtScheduleValues,
+  ctScheduleValuesFrom,
+  softplusInverse,
+} from "./ct_schedule_values.ts";
 
 /** Initial values and width of the learnable CT schedule. */
 export interface CtScheduleOptions {
@@ -51,18 +56,6 @@ export interface CtScheduleOptions {
   gamma1: number;
   /** Hidden width of γ̃. */
   hidden: number;
-}
-
-/** Name of γ_1 in weights files written before γ_1 = γ_0 + softplus(δ) (see the module doc). */
-export const LEGACY_GAMMA1 = "sched.gamma1";
-
-function softplus(x: number): number {
-  return x > 20 ? x : Math.log1p(Math.exp(x));
-}
-
-/** δ with softplus(δ) = r, for r > 0 (float64). */
-function softplusInverse(r: number): number {
-  return r > 20 ? r + Math.log1p(-Math.exp(-r)) : Math.log(Math.expm1(r));
 }
 
 /**
@@ -106,7 +99,7 @@ export interface CtGamma {
  *
  * @example
  * ```ts
- * import { tf } from "../deps.ts";
+ * import { tf } from "../deps_tf.ts";
  * import { createCtSchedule, ctGamma } from "./ct_schedule.ts";
  * import { Rng } from "../rng.ts";
  * const p = createCtSchedule({ gamma0: -5, gamma1: 5, hidden: 4 }, new Rng(0));
@@ -139,7 +132,7 @@ export function ctGamma(p: ParamSet, t: tf.Tensor1D): CtGamma {
  *
  * @example
  * ```ts
- * import { tf } from "../deps.ts";
+ * import { tf } from "../deps_tf.ts";
  * import { createCtSchedule, ctGamma, snrPrime } from "./ct_schedule.ts";
  * import { Rng } from "../rng.ts";
  * const p = createCtSchedule({ gamma0: -5, gamma1: 5, hidden: 4 }, new Rng(0));
@@ -148,58 +141,6 @@ export function ctGamma(p: ParamSet, t: tf.Tensor1D): CtGamma {
  */
 export function snrPrime(g: CtGamma): tf.Tensor1D {
   return tf.mul(tf.neg(g.dgamma), tf.exp(tf.neg(g.gamma))) as tf.Tensor1D;
-}
-
-/** The learnable schedule's values as plain numbers (for samplers and export). */
-export interface CtScheduleValues {
-  /** softplus(â) [H]. */
-  a: Float64Array;
-  /** b [H]. */
-  b: Float64Array;
-  /** softplus(ĉ) [H]. */
-  c: Float64Array;
-  /** γ_0. */
-  gamma0: number;
-  /** γ_1 = γ_0 + softplus(δ). */
-  gamma1: number;
-}
-
-/** Named arrays as read from a weights file or a {@linkcode ParamSet}. */
-export type NamedArrays = Record<string, { shape: number[]; data: ArrayLike<number> }>;
-
-/**
- * {@linkcode CtScheduleValues} from named arrays (`sched.a`, `sched.b`, `sched.c`,
- * `sched.gamma0`, and `sched.delta` or, in files written before the softplus gap,
- * `sched.gamma1`); float64, softplus applied. `where` names the source in the one-line errors.
- *
- * @example
- * ```ts
- * import { ctScheduleValuesFrom } from "./ct_schedule.ts";
- * const one = (v: number) => ({ shape: [1], data: [v] });
- * const v = ctScheduleValuesFrom({ "sched.a": one(0), "sched.b": one(0), "sched.c": one(0),
- *   "sched.gamma0": one(-1), "sched.delta": one(0) }, "example");
- * v.gamma1; // −1 + log 2
- * ```
- */
-export function ctScheduleValuesFrom(arrays: NamedArrays, where: string): CtScheduleValues {
-  const get = (n: string, len?: number) => {
-    const t = arrays[n];
-    if (!t) throw new Error(`${where}: tensor "${n}" is missing`);
-    if (len !== undefined && t.data.length !== len) {
-      throw new Error(`${where}: tensor "${n}" has ${t.data.length} values, expected ${len}`);
-    }
-    return Float64Array.from(t.data);
-  };
-  const a = get("sched.a").map(softplus);
-  const H = a.length;
-  const gamma0 = get("sched.gamma0", 1)[0];
-  const gamma1 = arrays["sched.delta"] || !arrays[LEGACY_GAMMA1]
-    ? gamma0 + softplus(get("sched.delta", 1)[0])
-    : get(LEGACY_GAMMA1, 1)[0];
-  if (!(gamma1 > gamma0)) {
-    throw new Error(`${where}: γ_1 = ${gamma1} does not exceed γ_0 = ${gamma0}`);
-  }
-  return { a, b: get("sched.b", H), c: get("sched.c", H).map(softplus), gamma0, gamma1 };
 }
 
 /**
@@ -215,66 +156,4 @@ export function ctScheduleValuesFrom(arrays: NamedArrays, where: string): CtSche
  */
 export async function ctScheduleValues(p: ParamSet): Promise<CtScheduleValues> {
   return ctScheduleValuesFrom(await p.toArrays(), "CT schedule");
-}
-
-/** The `sched.delta` tensor that {@linkcode upgradeCtScheduleArrays} adds. */
-export interface UpgradedTensor {
-  /** Always F32. */
-  dtype: "F32";
-  /** [1]. */
-  shape: number[];
-  /** δ. */
-  data: Float32Array<ArrayBuffer>;
-}
-
-/**
- * Converts the schedule tensors of a weights file written before γ_1 = γ_0 + softplus(δ)
- * (`sched.gamma1`, see the module doc) to the current form (`sched.delta`, float32); other
- * files are returned unchanged. For loading old runs to evaluate or export them.
- *
- * @example
- * ```ts
- * import { upgradeCtScheduleArrays } from "./ct_schedule.ts";
- * const one = (v: number) => ({ shape: [1], data: Float32Array.of(v) });
- * const t = upgradeCtScheduleArrays({ "sched.gamma0": one(-3), "sched.gamma1": one(3) }, "old");
- * Object.keys(t); // ["sched.gamma0", "sched.delta"]
- * ```
- */
-export function upgradeCtScheduleArrays<T extends { shape: number[]; data: unknown }>(
-  tensors: Record<string, T>,
-  where: string,
-): Record<string, T | UpgradedTensor> {
-  const old = tensors[LEGACY_GAMMA1];
-  if (!old || tensors["sched.delta"]) return tensors;
-  const first = (t: T | undefined) => t && Number((t.data as ArrayLike<number>)[0]);
-  const g0 = first(tensors["sched.gamma0"]), g1 = first(old)!;
-  if (g0 === undefined) throw new Error(`${where}: tensor "sched.gamma0" is missing`);
-  if (!(g1 > g0)) throw new Error(`${where}: γ_1 = ${g1} does not exceed γ_0 = ${g0}`);
-  const out: Record<string, T | UpgradedTensor> = { ...tensors };
-  delete out[LEGACY_GAMMA1];
-  const data = Float32Array.of(softplusInverse(g1 - g0));
-  out["sched.delta"] = { dtype: "F32", shape: [1], data };
-  return out;
-}
-
-/**
- * γ(t) in float64 from {@linkcode CtScheduleValues} (eq. 67; the same formula as
- * {@linkcode ctGamma}). ᾱ(t) = 1/(1 + exp(γ)).
- *
- * @example
- * ```ts
- * import { ctGammaAt } from "./ct_schedule.ts";
- * const v = { a: new Float64Array([1]), b: new Float64Array([0]), c: new Float64Array([1]), gamma0: -5, gamma1: 5 };
- * ctGammaAt(v, 0); // 5
- * ctGammaAt(v, 1); // -5
- * ```
- */
-export function ctGammaAt(v: CtScheduleValues, t: number): number {
-  const tilde = (x: number) => {
-    let s = 0;
-    for (let j = 0; j < v.a.length; j++) s += v.c[j] / (1 + Math.exp(-(v.a[j] * x + v.b[j])));
-    return s;
-  };
-  const t0 = tilde(0), t1 = tilde(1);
-  return v.gamma0 + (v.gamma1 - v.gamma0) * (1 - (tilde(t) - t0) / (t1 - t0));
 }

@@ -18,7 +18,7 @@
  * ```
  * @module
  */
-import { tf } from "../deps.ts";
+import { tf } from "../deps_tf.ts";
 import type { Rng } from "../rng.ts";
 
 /** Kinds of label embedding. */
@@ -181,7 +181,7 @@ export function prototypeEmbedding(
  *
  * @example
  * ```ts
- * import { tf } from "../deps.ts";
+ * import { tf } from "../deps_tf.ts";
  * import { denoised, oneHotEmbedding } from "./embedding.ts";
  * denoised(tf.zeros([1, 4]), oneHotEmbedding(4).W); // [[0.25, 0.25, 0.25, 0.25]]
  * ```

@@ -8,7 +8,7 @@
  *
  * @example
  * ```ts
- * import { tf } from "../deps.ts";
+ * import { tf } from "../deps_tf.ts";
  * import { dense, evalContext } from "./layers.ts";
  * import { ParamSet } from "./params.ts";
  * import { Rng } from "../rng.ts";
@@ -18,7 +18,7 @@
  * ```
  * @module
  */
-import { tf } from "../deps.ts";
+import { tf } from "../deps_tf.ts";
 import type { ParamSet } from "./params.ts";
 import { fillDropoutMask } from "../rng.ts";
 

@@ -18,7 +18,7 @@
  * ```
  * @module
  */
-import { tf } from "../deps.ts";
+import { tf } from "../deps_tf.ts";
 import type { Rng } from "../rng.ts";
 
 /** Plain-array copy of a parameter set, for checkpoints and for sending to workers. */

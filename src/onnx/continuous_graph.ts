@@ -22,8 +22,8 @@
  * @module
  */
 import type { ContinuousSpec } from "../model/continuous.ts";
-import { TIME_EMBED_DIM, TIME_SCALE, timeFrequencies } from "../model/continuous.ts";
-import type { CtScheduleValues } from "../model/ct_schedule.ts";
+import { TIME_EMBED_DIM, TIME_SCALE, timeFrequencies } from "../model/time_frequencies.ts";
+import type { CtScheduleValues } from "../model/ct_schedule_values.ts";
 import { isIdentity } from "./block_graph.ts";
 import { GraphBuilder } from "./graph.ts";
 import { convKernelToOihw, nhwcRowsToNchw } from "./layout.ts";

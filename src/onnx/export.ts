@@ -20,71 +20,16 @@
  */
 import type { BlockSpec } from "../model/block.ts";
 import { loadSafetensors, type Tensor } from "../safetensors.ts";
-import { scheduleFromAlphaBar, type ScheduleName } from "../schedule.ts";
+import { mixCoefficients, scheduleFromAlphaBar, type ScheduleName } from "../schedule.ts";
 import type { Manifest } from "@noprop/infer";
 import { blockGraph } from "./block_graph.ts";
 import { classifierGraph } from "./classifier_graph.ts";
 import { exportContinuous } from "./export_continuous.ts";
+import { ExportError, type ExportOptions, type ExportResult } from "./export_types.ts";
 import { writeGraph, writeManifest } from "./manifest_file.ts";
 import { type NamedTensor, WeightMap } from "./weights.ts";
 
-/**
- * Options of {@linkcode exportRun}.
- *
- * @example
- * ```ts
- * import type { ExportOptions } from "./export.ts";
- * const o: ExportOptions = { outDir: "/tmp/onnx", noise: false };
- * ```
- */
-export interface ExportOptions {
-  /** Output folder (default: the run folder itself). Created if missing. */
-  outDir?: string;
-  /** Default of the sampler's stochastic term written to the manifest (default false). */
-  noise?: boolean;
-}
-
-/**
- * What {@linkcode exportRun} wrote.
- *
- * @example
- * ```ts
- * import { exportRun } from "./export.ts";
- * const { files, manifest } = await exportRun("models/run");
- * console.log(files, manifest.T);
- * ```
- */
-export interface ExportResult {
-  /** The output folder. */
-  outDir: string;
-  /** File names written, manifest last. */
-  files: string[];
-  /** The manifest written. */
-  manifest: Manifest;
-  /** Node count of each block graph. */
-  blockNodes: number[];
-}
-
-/**
- * A problem with the run folder (missing file, bad metadata); the message is one line.
- *
- * @example
- * ```ts
- * import { ExportError, exportRun } from "./export.ts";
- * try {
- *   await exportRun("/no/such/run");
- * } catch (e) {
- *   if (e instanceof ExportError) console.error(e.message); // one line
- * }
- * ```
- */
-export class ExportError extends Error {
-  /** Creates the error. */
-  constructor(message: string) {
-    super(message);
-    this.name = "ExportError";
-  }
-}
+export { ExportError, type ExportOptions, type ExportResult } from "./export_types.ts";
 
 function meta(md: Record<string, string>, key: string, path: string): string {
   const v = md[key];
@@ -145,7 +90,7 @@ export async function exportRun(runDir: string, opts: ExportOptions = {}): Promi
   }
   const md = file.metadata;
   if (md.format === "noprop-ct" || md.format === "noprop-fm") {
-    return exportContinuous(runDir, file, opts, (m) => new ExportError(m));
+    return exportContinuous(runDir, file, opts);
   }
   const backprop = md.format === "noprop-backprop";
   if (md.format !== "noprop-dt" && !backprop) {
@@ -218,9 +163,9 @@ export async function exportRun(runDir: string, opts: ExportOptions = {}): Promi
 }
 
 /**
- * The backprop baseline's chain (eq. 17–19) as DT sampler coefficients: z_t = a_t·û_t + b_t·z_{t−1}
- * + √c_t·ε with a_t = α_t = tanh(w_t), b_t = 1 − α_t and c_t = 0, so the runtime's DT sampler
- * runs the baseline unchanged (index t; entry 0 unused, as in `scheduleFromAlphaBar`).
+ * The backprop baseline's chain (eq. 17–19) as DT sampler coefficients (`mixCoefficients` in
+ * `src/schedule.ts`: a_t = α_t = tanh(w_t), b_t = 1 − α_t, c_t = 0, index t), after checking
+ * the `mix.w` tensor.
  *
  * @example
  * ```ts
@@ -240,10 +185,5 @@ export function backpropCoefficients(
   if (w.shape.length !== 1 || w.shape[0] !== T) {
     throw new ExportError(`${path}: tensor "mix.w" has shape [${w.shape}], expected [${T}]`);
   }
-  const a = new Float64Array(T + 1), b = new Float64Array(T + 1), c = new Float64Array(T + 1);
-  for (let t = 1; t <= T; t++) {
-    a[t] = Math.tanh(w.data[t - 1]);
-    b[t] = 1 - a[t];
-  }
-  return { name: "backprop", a, b, c };
+  return { name: "backprop", ...mixCoefficients(w.data) };
 }

@@ -14,11 +14,11 @@
  */
 import type { ContinuousSpec } from "../model/continuous.ts";
 import type { SafetensorsFile } from "../safetensors.ts";
-import { ctScheduleValuesFrom } from "../model/ct_schedule.ts";
+import { ctScheduleValuesFrom } from "../model/ct_schedule_values.ts";
 import type { Manifest } from "@noprop/infer";
 import { classifierGraph } from "./classifier_graph.ts";
 import { continuousGraph, ctScheduleGraph, nearestEmbeddingGraph } from "./continuous_graph.ts";
-import type { ExportOptions, ExportResult } from "./export.ts";
+import { ExportError, type ExportOptions, type ExportResult } from "./export_types.ts";
 import { writeGraph, writeManifest } from "./manifest_file.ts";
 import { type NamedTensor, WeightMap } from "./weights.ts";
 
@@ -26,27 +26,28 @@ import { type NamedTensor, WeightMap } from "./weights.ts";
 export const DEFAULT_CONTINUOUS_STEPS = 10;
 
 /**
- * Writes the graphs and the manifest of a ct/fm run (see the module doc). `fail` builds the
- * caller's error type.
+ * Writes the graphs and the manifest of a ct/fm run (see the module doc). Throws
+ * {@linkcode ExportError} for bad metadata.
  *
  * @example
  * ```ts
  * import { exportContinuous } from "./export_continuous.ts";
- * // const r = await exportContinuous(runDir, file, {}, (m) => new Error(m));
+ * // const r = await exportContinuous(runDir, file, {});
  * ```
  */
 export async function exportContinuous(
   runDir: string,
   file: SafetensorsFile,
   opts: ExportOptions,
-  fail: (msg: string) => Error,
 ): Promise<ExportResult> {
   const path = `${runDir}/weights.safetensors`;
   const md = file.metadata;
   const variant = md.variant;
-  if (variant !== "ct" && variant !== "fm") throw fail(`${path}: variant "${variant}" unknown`);
+  if (variant !== "ct" && variant !== "fm") {
+    throw new ExportError(`${path}: variant "${variant}" unknown`);
+  }
   const need = (k: string) => {
-    if (md[k] === undefined) throw fail(`${path}: metadata "${k}" is missing`);
+    if (md[k] === undefined) throw new ExportError(`${path}: metadata "${k}" is missing`);
     return JSON.parse(md[k]);
   };
   const spec = need("spec") as ContinuousSpec;
@@ -57,7 +58,7 @@ export async function exportContinuous(
     if (t.dtype === "F32") tensors[k] = { shape: t.shape, data: t.data as Float32Array };
   }
   const embed = tensors["embed.W"];
-  if (!embed) throw fail(`${path}: tensor "embed.W" is missing`);
+  if (!embed) throw new ExportError(`${path}: tensor "embed.W" is missing`);
   const outDir = opts.outDir ?? runDir;
   await Deno.mkdir(outDir, { recursive: true });
   const write = (name: string, bytes: Uint8Array) => writeGraph(outDir, name, bytes);
@@ -91,7 +92,7 @@ export async function exportContinuous(
     try {
       v = ctScheduleValuesFrom(tensors, path);
     } catch (e) {
-      throw fail((e as Error).message);
+      throw new ExportError((e as Error).message);
     }
     schedule.graph = await write(
       "schedule.onnx",

@@ -15,7 +15,7 @@
  * ```
  * @module
  */
-import { onnx, type OnnxProto } from "../deps.ts";
+import { onnx, type OnnxProto } from "../deps_onnx.ts";
 
 /**
  * The ONNX opset the exporter targets.

@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * import { tf } from "../deps.ts";
+ * import { tf } from "../deps_tf.ts";
  * import { AdamW } from "./adamw.ts";
  * const w = tf.variable(tf.ones([2]));
  * const opt = new AdamW([w], { lr: 1e-3, weightDecay: 1e-3 });
@@ -14,7 +14,7 @@
  * ```
  * @module
  */
-import { tf } from "../deps.ts";
+import { tf } from "../deps_tf.ts";
 
 /** Hyper-parameters of {@linkcode AdamW}. */
 export interface AdamWOptions {

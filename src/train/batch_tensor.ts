@@ -11,7 +11,7 @@
  * ```
  * @module
  */
-import { tf } from "../deps.ts";
+import { tf } from "../deps_tf.ts";
 
 /** `b.x` [≥ size, H, W, C] → tensor [size, H, W, C] (caller disposes). */
 export function batchImages(

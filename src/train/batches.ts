@@ -15,7 +15,7 @@
  * ```
  * @module
  */
-import { tf } from "../deps.ts";
+import { tf } from "../deps_tf.ts";
 import type { Config } from "../config/schema.ts";
 import { resolveDataDir } from "../config/resolve.ts";
 import { ConfigError } from "../config/errors.ts";

@@ -19,7 +19,7 @@
  */
 import { initBackend } from "../backend/mod.ts";
 import { type Config, resolveRunName } from "../config.ts";
-import { tf } from "../deps.ts";
+import { tf } from "../deps_tf.ts";
 import {
   checkPosition,
   type Position,

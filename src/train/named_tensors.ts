@@ -10,7 +10,7 @@
  * ```
  * @module
  */
-import { tf } from "../deps.ts";
+import { tf } from "../deps_tf.ts";
 import type { ParamArrays } from "../model/params.ts";
 import type { Tensor } from "../safetensors.ts";
 
@@ -65,7 +65,7 @@ export function pickArrays(
  *
  * @example
  * ```ts
- * import { tf } from "../deps.ts";
+ * import { tf } from "../deps_tf.ts";
  * import { variableTensor } from "./named_tensors.ts";
  * (await variableTensor(tf.variable(tf.ones([3])))).shape; // [3]
  * ```

@@ -14,7 +14,7 @@
  * @module
  */
 import { ConfigError } from "../../config/errors.ts";
-import { tf } from "../../deps.ts";
+import { tf } from "../../deps_tf.ts";
 import { batches } from "../../data/batches.ts";
 import {
   backpropVariables,

@@ -14,7 +14,7 @@
  * ```
  * @module
  */
-import { tf } from "../../deps.ts";
+import { tf } from "../../deps_tf.ts";
 import type { NormStats } from "../../data/normalize.ts";
 import type { ImageSet } from "../../data/types.ts";
 import { applyBatchNormUpdates, type ForwardContext } from "../../model/layers.ts";

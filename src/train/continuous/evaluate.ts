@@ -11,7 +11,7 @@
  * ```
  * @module
  */
-import { tf } from "../../deps.ts";
+import { tf } from "../../deps_tf.ts";
 import { batchImages } from "../batch_tensor.ts";
 import { type ContinuousSamplerName, integrate } from "../../infer/sampler/continuous.ts";
 import { continuousForward, velocity } from "../../model/continuous.ts";
@@ -20,7 +20,8 @@ import { denoised } from "../../model/embedding.ts";
 import { dense, evalContext } from "../../model/layers.ts";
 import { squaredDistances } from "../../losses.ts";
 import { Rng } from "../../rng.ts";
-import { ctGammaAt, ctScheduleValues } from "../../model/ct_schedule.ts";
+import { ctScheduleValues } from "../../model/ct_schedule.ts";
+import { ctGammaAt } from "../../model/ct_schedule_values.ts";
 
 /** Sampler settings of an evaluation. */
 export interface ContinuousEvalOptions {

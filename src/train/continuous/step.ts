@@ -18,7 +18,7 @@
  * ```
  * @module
  */
-import { tf } from "../../deps.ts";
+import { tf } from "../../deps_tf.ts";
 import { continuousForward, velocity } from "../../model/continuous.ts";
 import { type ContinuousModel, continuousVariables } from "../../model/continuous_model.ts";
 import { denoised } from "../../model/embedding.ts";

@@ -14,7 +14,7 @@ import type { DatasetName } from "../../config/schema.ts";
 import { decodeMetadata } from "../../run/metadata.ts";
 import { runFile } from "../../run/folder.ts";
 import { type ContinuousModel, createContinuousModel } from "../../model/continuous_model.ts";
-import { LEGACY_GAMMA1, upgradeCtScheduleArrays } from "../../model/ct_schedule.ts";
+import { LEGACY_GAMMA1, upgradeCtScheduleArrays } from "../../model/ct_schedule_values.ts";
 import { loadSafetensors, type Tensor } from "../../safetensors.ts";
 import { assignVariable, pickArrays } from "../named_tensors.ts";
 

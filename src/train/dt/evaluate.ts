@@ -1,9 +1,14 @@
 /**
- * Training-side evaluation with the NoProp-DT sampler (paper eq. 3) on tfjs:
+ * Training-side evaluation with the NoProp-DT sampler (paper eq. 3):
  *   z_0 ~ N(0, I);  z_t = a_t û_t(z_{t−1}, x) + b_t z_{t−1} + √c_t ε,  t = 1..T;
  *   prediction = argmax classifier(z_T).
- * Both the stochastic sampler and its noise-free variant (ε = 0, same z_0) are run in one pass:
- * each block's image branch is computed once and shared by the two trajectories.
+ * The chain is the runtime's own (`dtChain` in `src/infer/sampler/dt.ts`, the code that runs
+ * the exported ONNX graphs); only û_t comes from the tfjs blocks here.
+ *
+ * The stochastic sampler and its noise-free variant (ε = 0, same z_0) run as one chain over a
+ * batch of 2n: rows 0..n−1 are the stochastic trajectory, rows n..2n−1 the noise-free one. Each
+ * block's image branch is computed once and shared by the two. Noise, per batch, in the
+ * runtime's order: z_0 [n, d], then ε_1 … ε_T [n, d] each.
  *
  * @example
  * ```ts
@@ -12,13 +17,16 @@
  * ```
  * @module
  */
-import { tf } from "../../deps.ts";
-import { batchImages } from "../batch_tensor.ts";
+import { tf } from "../../deps_tf.ts";
+import { dtChain } from "../../infer/sampler/dt.ts";
+import type { NoiseSource } from "../../infer/sampler/random.ts";
 import { blockHead, imageFeatures } from "../../model/block.ts";
 import { denoised } from "../../model/embedding.ts";
 import { dense, evalContext } from "../../model/layers.ts";
 import type { NoPropDT } from "../../model/noprop.ts";
 import { Rng } from "../../rng.ts";
+import type { ChainCoefficients } from "../../schedule.ts";
+import { batchImages } from "../batch_tensor.ts";
 
 /** Accuracy with and without sampler noise. */
 export interface DtAccuracy {
@@ -31,56 +39,136 @@ export interface DtAccuracy {
 }
 
 /**
- * Runs the DT chain on one batch and returns the final classifier logits of both trajectories
- * ([N, K] each). `z0` and `eps` (T arrays of [N, d]) are standard-normal noise.
+ * The tfjs blocks as the chain's denoiser: û_t = softmax(block_t(x, z))·W_Embed for z of
+ * `copies` stacked trajectories of the n images x ([copies·n·d] in, [copies·n·d] out). Block t's
+ * image branch runs once for the copies. One tidy per call, so memory stays at one block's
+ * activations (a tidy around the whole chain held all T blocks' and overflowed wasm memory at
+ * paper widths).
+ *
+ * @example
+ * ```ts
+ * import { blockDenoiser } from "./evaluate.ts";
+ * // const uHat = await blockDenoiser(model, x)(1, z0); // û_1 for z_0
+ * ```
  */
-export function sampleDT(
+export function blockDenoiser(
   model: NoPropDT,
   x: tf.Tensor4D,
-  z0: tf.Tensor2D,
-  eps: tf.Tensor2D[],
-): { noisy: tf.Tensor2D; clean: tf.Tensor2D } {
-  const { schedule: s, embedding } = model;
-  const n = x.shape[0];
+  copies = 1,
+): (t: number, z: Float32Array) => Promise<Float32Array> {
   const ctx = evalContext();
-  let zN = z0, zC = z0;
-  for (let t = 1; t <= s.T; t++) {
-    // One tidy per block: only z_t survives, so memory stays at one block's activations
-    // (a tidy around the whole chain kept all T blocks' and overflowed wasm memory at paper widths).
-    const [nextN, nextC] = tf.tidy(() => {
+  const rows = copies * x.shape[0], d = model.embedding.dim;
+  return async (t, z) => {
+    const u = tf.tidy(() => {
       const block = model.blocks[t - 1];
       const feat = imageFeatures(block, x, ctx);
-      const logits = blockHead(
-        block,
-        model.spec,
-        tf.concat([feat, feat], 0),
-        tf.concat([zN, zC], 0),
-        ctx,
-      );
-      const uHat = denoised(logits, embedding.W);
-      const [uN, uC] = tf.split(uHat, [n, n], 0) as tf.Tensor2D[];
-      return [
-        tf.add(
-          tf.add(tf.mul(uN, s.a[t]), tf.mul(zN, s.b[t])),
-          tf.mul(eps[t - 1], Math.sqrt(s.c[t])),
-        ),
-        tf.add(tf.mul(uC, s.a[t]), tf.mul(zC, s.b[t])),
-      ] as tf.Tensor2D[];
+      const stacked = copies === 1 ? feat : tf.concat(Array(copies).fill(feat), 0);
+      const logits = blockHead(block, model.spec, stacked, tf.tensor2d(z, [rows, d]), ctx);
+      return denoised(logits, model.embedding.W);
     });
-    if (zN !== z0) tf.dispose([zN, zC]);
-    zN = nextN;
-    zC = nextC;
+    const data = await u.data() as Float32Array;
+    u.dispose();
+    return data;
+  };
+}
+
+/**
+ * A schedule's eq. 3 coefficients (index t, entry 0 unused) as the chain takes them (index
+ * t − 1, as in the manifest).
+ *
+ * @example
+ * ```ts
+ * import { chainSchedule } from "./evaluate.ts";
+ * import { makeSchedule } from "../../schedule.ts";
+ * chainSchedule(makeSchedule("cosine", 10)).a.length; // 10
+ * ```
+ */
+export function chainSchedule(
+  s: ChainCoefficients,
+): { a: Float64Array; b: Float64Array; c: Float64Array } {
+  return { a: s.a.subarray(1), b: s.b.subarray(1), c: s.c.subarray(1) };
+}
+
+/**
+ * Noise for the two trajectories stacked in one chain: rows 0..n−1 get `source`'s draws, rows
+ * n..2n−1 the same z_0 and then ε = 0. So `source` sees exactly the draws of one stochastic
+ * chain: z_0, ε_1 … ε_T.
+ */
+class PairedNoise implements NoiseSource {
+  #first = true;
+  constructor(readonly source: NoiseSource) {}
+
+  fill(out: Float32Array): Float32Array {
+    const half = out.length / 2;
+    this.source.fill(out.subarray(0, half));
+    if (this.#first) out.copyWithin(half, 0, half);
+    else out.fill(0, half);
+    this.#first = false;
+    return out;
   }
-  const out = tf.tidy(() => ({
-    noisy: dense(model.classifier, "cls", zN),
-    clean: dense(model.classifier, "cls", zC),
-  }));
-  if (zN !== z0) tf.dispose([zN, zC]);
+}
+
+/** Classifier logits of z [rows·d] → [rows·K]. */
+async function classify(model: NoPropDT, z: Float32Array, rows: number): Promise<Float32Array> {
+  const logits = tf.tidy(() =>
+    dense(model.classifier, "cls", tf.tensor2d(z, [rows, model.embedding.dim]))
+  );
+  const data = await logits.data() as Float32Array;
+  logits.dispose();
+  return data;
+}
+
+/**
+ * Runs the DT chain on one batch x [n, H, W, C] and returns the classifier logits [n·K] of the
+ * stochastic and the noise-free trajectory. Draws z_0 and then ε_1 … ε_T (each n·d) from
+ * `noise`; the noise-free trajectory starts from the same z_0.
+ *
+ * @example
+ * ```ts
+ * import { sampleDT } from "./evaluate.ts";
+ * import { Rng } from "../../rng.ts";
+ * // const { noisy, clean } = await sampleDT(model, x, new Rng(0));
+ * ```
+ */
+export async function sampleDT(
+  model: NoPropDT,
+  x: tf.Tensor4D,
+  noise: NoiseSource,
+): Promise<{ noisy: Float32Array; clean: Float32Array }> {
+  const n = x.shape[0], K = model.spec.classes;
+  const zT = await dtChain({
+    schedule: chainSchedule(model.schedule),
+    size: 2 * n * model.embedding.dim,
+    stochastic: true,
+    noise: new PairedNoise(noise),
+    denoise: blockDenoiser(model, x, 2),
+  });
+  const logits = await classify(model, zT, 2 * n);
+  return { noisy: logits.subarray(0, n * K), clean: logits.subarray(n * K) };
+}
+
+/**
+ * Row-wise argmax of logits [n·K] (the first of equal maxima, as `tf.argMax`).
+ *
+ * @example
+ * ```ts
+ * import { argmaxRows } from "./evaluate.ts";
+ * argmaxRows(new Float32Array([0, 2, 1, 5, 3, 4]), 3); // Int32Array [1, 0]
+ * ```
+ */
+export function argmaxRows(logits: Float32Array, K: number): Int32Array {
+  const out = new Int32Array(logits.length / K);
+  for (let i = 0; i < out.length; i++) {
+    let best = 0;
+    for (let k = 1; k < K; k++) if (logits[i * K + k] > logits[i * K + best]) best = k;
+    out[i] = best;
+  }
   return out;
 }
 
 /**
- * Test accuracy of the DT sampler over batches of normalised NHWC images.
+ * Test accuracy of the DT sampler over batches of normalised NHWC images; the noise comes
+ * from `new Rng(seed)` (per batch z_0, then ε_1 … ε_T).
  *
  * @example
  * ```ts
@@ -94,25 +182,18 @@ export async function evaluateDT(
   opts: { seed: number },
 ): Promise<DtAccuracy> {
   const rng = new Rng(opts.seed);
-  const d = model.embedding.dim, T = model.schedule.T;
+  const K = model.spec.classes;
   let okN = 0, okC = 0, count = 0;
   for (const b of batches) {
-    const n = b.size;
     const x = batchImages(b, model.spec);
-    const z0 = tf.tensor2d(rng.fillNormal(new Float32Array(n * d)), [n, d]);
-    const eps = Array.from(
-      { length: T },
-      () => tf.tensor2d(rng.fillNormal(new Float32Array(n * d)), [n, d]),
-    );
-    const { noisy, clean } = sampleDT(model, x, z0, eps);
-    const aN = tf.argMax(noisy, 1), aC = tf.argMax(clean, 1);
-    const [pN, pC] = await Promise.all([aN.data(), aC.data()]);
-    for (let i = 0; i < n; i++) {
+    const { noisy, clean } = await sampleDT(model, x, rng);
+    x.dispose();
+    const pN = argmaxRows(noisy, K), pC = argmaxRows(clean, K);
+    for (let i = 0; i < b.size; i++) {
       if (pN[i] === b.y[i]) okN++;
       if (pC[i] === b.y[i]) okC++;
     }
-    count += n;
-    tf.dispose([x, z0, ...eps, noisy, clean, aN, aC]);
+    count += b.size;
   }
   return { accNoisy: okN / Math.max(1, count), accClean: okC / Math.max(1, count), count };
 }

@@ -11,7 +11,7 @@
  * ```
  * @module
  */
-import { tf } from "../../deps.ts";
+import { tf } from "../../deps_tf.ts";
 import { blockForward } from "../../model/block.ts";
 import { denoised } from "../../model/embedding.ts";
 import { applyBatchNormUpdates, dense, type ForwardContext } from "../../model/layers.ts";
@@ -56,7 +56,7 @@ export function sharedVariables(model: NoPropDT): tf.Variable[] {
  *
  * @example
  * ```ts
- * import { tf } from "../../deps.ts";
+ * import { tf } from "../../deps_tf.ts";
  * import { sampleMarginal } from "./step.ts";
  * sampleMarginal(tf.ones([1, 2]), 0.25, tf.zeros([1, 2])); // [[0.5, 0.5]]
  * ```

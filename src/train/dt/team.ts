@@ -19,7 +19,7 @@
  * ```
  * @module
  */
-import { tf } from "../../deps.ts";
+import { tf } from "../../deps_tf.ts";
 import type { Config } from "../../config/schema.ts";
 import type { NormStats } from "../../data/normalize.ts";
 import type { ImageSet } from "../../data/types.ts";

@@ -14,7 +14,7 @@
  * ```
  * @module
  */
-import { tf } from "../../deps.ts";
+import { tf } from "../../deps_tf.ts";
 import type { NormStats } from "../../data/normalize.ts";
 import type { ImageSet } from "../../data/types.ts";
 import { type NoPropDT, streamSeed } from "../../model/noprop.ts";
@@ -55,6 +55,40 @@ export interface TrainerState {
   shared: AdamWState;
 }
 
+/**
+ * The state {@linkcode trainBlockStep} needs: one AdamW per owned block (values of t in 1..T;
+ * null for the others) and one for the shared parameters, with the hyper-parameters.
+ *
+ * @example
+ * ```ts
+ * import { createTrainState } from "./trainer.ts";
+ * // const state = createTrainState(model, trainerHyper(config), [1]); // block 1 only
+ * ```
+ */
+export function createTrainState(
+  model: NoPropDT,
+  hyper: Omit<TrainerHyper, "batchSize" | "seed">,
+  owned: number[],
+): TrainState {
+  const o = {
+    lr: hyper.lr,
+    weightDecay: hyper.weightDecay,
+    beta1: hyper.beta1,
+    beta2: hyper.beta2,
+    eps: hyper.adamEps,
+  };
+  return {
+    model,
+    blockOpt: model.blocks.map((b, i) =>
+      owned.includes(i + 1) ? new AdamW(b.variables(), o) : null
+    ),
+    sharedOpt: new AdamW(sharedVariables(model), o),
+    eta: hyper.eta,
+    dropout: hyper.dropout,
+    bnMomentum: hyper.bnMomentum,
+  };
+}
+
 /** Trains the owned blocks of a model. */
 export class BlockTrainer {
   readonly #state: TrainState;
@@ -68,23 +102,7 @@ export class BlockTrainer {
     readonly train: ImageSet,
     readonly stats: NormStats,
   ) {
-    const o = {
-      lr: hyper.lr,
-      weightDecay: hyper.weightDecay,
-      beta1: hyper.beta1,
-      beta2: hyper.beta2,
-      eps: hyper.adamEps,
-    };
-    this.#state = {
-      model,
-      blockOpt: model.blocks.map((b, i) =>
-        owned.includes(i + 1) ? new AdamW(b.variables(), o) : null
-      ),
-      sharedOpt: new AdamW(sharedVariables(model), o),
-      eta: hyper.eta,
-      dropout: hyper.dropout,
-      bnMomentum: hyper.bnMomentum,
-    };
+    this.#state = createTrainState(model, hyper, owned);
     for (const t of owned) this.#rngs.set(t, new Rng(streamSeed(hyper.seed, 3000 + t)));
   }
 

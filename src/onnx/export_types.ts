@@ -1,0 +1,73 @@
+/**
+ * The types the ONNX exporter's modules share: the options and result of an export and its
+ * error. Their own module so that `export.ts` (DT and backprop runs) and
+ * `export_continuous.ts` (CT/FM runs) both import them without importing each other, and so
+ * that the exporter's CLI can name {@linkcode ExportError} without loading the exporter.
+ *
+ * @example
+ * ```ts
+ * import { ExportError } from "./export_types.ts";
+ * new ExportError("models/x: weights.safetensors is missing").name; // "ExportError"
+ * ```
+ * @module
+ */
+import type { Manifest } from "@noprop/infer";
+
+/**
+ * Options of `exportRun` (`export.ts`).
+ *
+ * @example
+ * ```ts
+ * import type { ExportOptions } from "./export_types.ts";
+ * const o: ExportOptions = { outDir: "/tmp/onnx", noise: false };
+ * ```
+ */
+export interface ExportOptions {
+  /** Output folder (default: the run folder itself). Created if missing. */
+  outDir?: string;
+  /** Default of the sampler's stochastic term written to the manifest (default false). */
+  noise?: boolean;
+}
+
+/**
+ * What `exportRun` (`export.ts`) wrote.
+ *
+ * @example
+ * ```ts
+ * import { exportRun } from "./export.ts";
+ * const { files, manifest } = await exportRun("models/run");
+ * console.log(files, manifest.T);
+ * ```
+ */
+export interface ExportResult {
+  /** The output folder. */
+  outDir: string;
+  /** File names written, manifest last. */
+  files: string[];
+  /** The manifest written. */
+  manifest: Manifest;
+  /** Node count of each block graph. */
+  blockNodes: number[];
+}
+
+/**
+ * A problem with the run folder (missing file, bad metadata); the message is one line.
+ *
+ * @example
+ * ```ts
+ * import { exportRun } from "./export.ts";
+ * import { ExportError } from "./export_types.ts";
+ * try {
+ *   await exportRun("/no/such/run");
+ * } catch (e) {
+ *   if (e instanceof ExportError) console.error(e.message); // one line
+ * }
+ * ```
+ */
+export class ExportError extends Error {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "ExportError";
+  }
+}
