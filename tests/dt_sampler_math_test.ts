@@ -36,9 +36,15 @@ const close = (got: ArrayLike<number>, want: number[], what: string, tol = 1e-5)
   }
 };
 
+/** Coefficients of eq. 3 at index t = 1..T. */
+type Coefficients = { a: ArrayLike<number>; b: ArrayLike<number>; c: ArrayLike<number> };
+
 /** Eq. 3 by hand: `uHat(t, z)` per step, ε_t = EPS[t−1] when `stochastic`. */
-function handChain(uHat: (t: number, z: number[]) => number[], stochastic: boolean): number[] {
-  const s = makeSchedule("cosine", T);
+function handChain(
+  uHat: (t: number, z: number[]) => number[],
+  stochastic: boolean,
+  s: Coefficients = makeSchedule("cosine", T),
+): number[] {
   let z = Z0.slice();
   for (let t = 1; t <= T; t++) {
     const u = uHat(t, z);
@@ -76,7 +82,7 @@ Deno.test("runtime dtSampler = eq. 3 by hand (stochastic and noise-free) with a 
   }
 });
 
-Deno.test("tfjs sampleDT = eq. 3 by hand for both trajectories, blocks with fixed outputs", async () => {
+async function tfjsChainByHand(coefficients?: Coefficients) {
   const m = createNoPropDT({
     image: { height: 4, width: 4, channels: 1 },
     classes: 3,
@@ -88,6 +94,7 @@ Deno.test("tfjs sampleDT = eq. 3 by hand for both trajectories, blocks with fixe
     hidden: 2,
     seed: 2,
   });
+  if (coefficients) Object.assign(m.schedule, coefficients);
   const L = [[1, -1, 0.5], [0.2, 0.9, -0.4], [-1.5, 0.3, 1.1], [0.6, 0.6, -2]];
   m.blocks.forEach((b, i) => {
     b.get("head.fc3.w").assign(tf.zerosLike(b.get("head.fc3.w")));
@@ -119,6 +126,16 @@ Deno.test("tfjs sampleDT = eq. 3 by hand for both trajectories, blocks with fixe
   const queue = [Z0, ...EPS]; // the noise in the order the sampler draws it: z_0, ε_1 … ε_T
   const noise = { fill: (o: Float32Array) => (o.set(queue.shift()!), o) }; // z_0 and ε are [N·D]
   const out = await sampleDT(m, x, noise);
-  close(out.noisy, logits(handChain(uHat, true)), "noisy logits");
-  close(out.clean, logits(handChain(uHat, false)), "clean logits");
+  close(out.noisy, logits(handChain(uHat, true, coefficients)), "noisy logits");
+  close(out.clean, logits(handChain(uHat, false, coefficients)), "clean logits");
+}
+
+Deno.test("tfjs sampleDT = eq. 3 by hand for both trajectories, blocks with fixed outputs", async () => {
+  await tfjsChainByHand();
+});
+
+Deno.test("tfjs sampleDT: both trajectories start from the same z_0 (coefficients that keep z: b_t = 0.9)", async () => {
+  // With the cosine schedule Π b_t is ~1e-4, so z_0 hardly reaches the logits; here it must.
+  const k = (v: number) => Float64Array.from({ length: T + 1 }, (_, t) => t === 0 ? 0 : v);
+  await tfjsChainByHand({ a: k(0.2), b: k(0.9), c: k(0.04) });
 });
