@@ -18,9 +18,9 @@
  * ```
  * @module
  */
-import type { BlockSpec } from "../model/block.ts";
 import { loadSafetensors, type Tensor } from "../safetensors.ts";
-import { mixCoefficients, scheduleFromAlphaBar, type ScheduleName } from "../schedule.ts";
+import { mixCoefficients, scheduleFromAlphaBar } from "../schedule.ts";
+import { decodeMetadata } from "../run/metadata.ts";
 import type { Manifest } from "@noprop/infer";
 import { blockGraph } from "./block_graph.ts";
 import { classifierGraph } from "./classifier_graph.ts";
@@ -30,21 +30,6 @@ import { writeGraph, writeManifest } from "./manifest_file.ts";
 import { type NamedTensor, WeightMap } from "./weights.ts";
 
 export { ExportError, type ExportOptions, type ExportResult } from "./export_types.ts";
-
-function meta(md: Record<string, string>, key: string, path: string): string {
-  const v = md[key];
-  if (v === undefined) throw new ExportError(`${path}: metadata "${key}" is missing`);
-  return v;
-}
-
-function json<T>(md: Record<string, string>, key: string, path: string): T {
-  try {
-    return JSON.parse(meta(md, key, path)) as T;
-  } catch (e) {
-    if (e instanceof ExportError) throw e;
-    throw new ExportError(`${path}: metadata "${key}" is not valid JSON`);
-  }
-}
 
 function floats(tensors: Record<string, Tensor>): Record<string, NamedTensor> {
   const out: Record<string, NamedTensor> = {};
@@ -88,37 +73,19 @@ export async function exportRun(runDir: string, opts: ExportOptions = {}): Promi
     }
     throw new ExportError((e as Error).message);
   }
-  const md = file.metadata;
-  if (md.format === "noprop-ct" || md.format === "noprop-fm") {
-    return exportContinuous(runDir, file, opts);
+  let md;
+  try {
+    md = decodeMetadata(file.metadata, path);
+  } catch (e) {
+    throw new ExportError((e as Error).message);
   }
+  if (md.variant !== "dt") return exportContinuous(runDir, file, md, opts);
   const backprop = md.format === "noprop-backprop";
-  if (md.format !== "noprop-dt" && !backprop) {
-    throw new ExportError(
-      `${path}: metadata format ${JSON.stringify(md.format)} is not noprop-dt, noprop-backprop, ` +
-        "noprop-ct or noprop-fm",
-    );
-  }
-  const variant = meta(md, "variant", path);
-  if (variant !== "dt") {
-    throw new ExportError(`${path}: variant "${variant}" cannot be exported yet`);
-  }
-  const T = Number(meta(md, "T", path));
-  const spec = json<BlockSpec>(md, "spec", path);
-  const classNames = json<string[]>(md, "classNames", path);
-  const norm = json<{ mean: number[]; std: number[] }>(md, "normalization", path);
-  const alphaBar = json<number[]>(md, "alphaBar", path);
-  if (!Number.isInteger(T) || T < 1 || alphaBar.length !== T + 1) {
-    throw new ExportError(`${path}: T = ${md.T} and ${alphaBar.length} ᾱ values do not match`);
-  }
-  if (classNames.length !== spec.classes) {
-    throw new ExportError(`${path}: ${classNames.length} class names for ${spec.classes} classes`);
-  }
+  const { T, spec, classNames, normalization: norm } = md;
   const tensors = floats(file.tensors);
-  const sched = backprop ? backpropCoefficients(tensors["mix.w"], T, path) : scheduleFromAlphaBar(
-    meta(md, "schedule", path) as ScheduleName,
-    Float64Array.from(alphaBar),
-  );
+  const sched = backprop
+    ? backpropCoefficients(tensors["mix.w"], T, path)
+    : scheduleFromAlphaBar(md.schedule, Float64Array.from(md.alphaBar));
   const embed = tensors["embed.W"];
   if (!embed) throw new ExportError(`${path}: tensor "embed.W" is missing`);
   const outDir = opts.outDir ?? runDir;

@@ -8,11 +8,11 @@
  * @example
  * ```ts
  * import { exportContinuous } from "./export_continuous.ts";
- * // await exportContinuous("models/mnist-ct-…", file, { outDir: "/tmp/ct" });
+ * // await exportContinuous("models/mnist-ct-…", file, meta, { outDir: "/tmp/ct" });
  * ```
  * @module
  */
-import type { ContinuousSpec } from "../model/continuous.ts";
+import type { ContinuousMetadata } from "../run/metadata.ts";
 import type { SafetensorsFile } from "../safetensors.ts";
 import { ctScheduleValuesFrom } from "../model/ct_schedule_values.ts";
 import type { Manifest } from "@noprop/infer";
@@ -32,27 +32,17 @@ export const DEFAULT_CONTINUOUS_STEPS = 10;
  * @example
  * ```ts
  * import { exportContinuous } from "./export_continuous.ts";
- * // const r = await exportContinuous(runDir, file, {});
+ * // const r = await exportContinuous(runDir, file, meta, {});
  * ```
  */
 export async function exportContinuous(
   runDir: string,
   file: SafetensorsFile,
+  md: ContinuousMetadata,
   opts: ExportOptions,
 ): Promise<ExportResult> {
   const path = `${runDir}/weights.safetensors`;
-  const md = file.metadata;
-  const variant = md.variant;
-  if (variant !== "ct" && variant !== "fm") {
-    throw new ExportError(`${path}: variant "${variant}" unknown`);
-  }
-  const need = (k: string) => {
-    if (md[k] === undefined) throw new ExportError(`${path}: metadata "${k}" is missing`);
-    return JSON.parse(md[k]);
-  };
-  const spec = need("spec") as ContinuousSpec;
-  const classNames = need("classNames") as string[];
-  const norm = need("normalization") as { mean: number[]; std: number[] };
+  const { variant, spec, classNames, normalization: norm } = md;
   const tensors: Record<string, NamedTensor> = {};
   for (const [k, t] of Object.entries(file.tensors)) {
     if (t.dtype === "F32") tensors[k] = { shape: t.shape, data: t.data as Float32Array };

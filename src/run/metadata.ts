@@ -184,7 +184,10 @@ export function decodeMetadata(md: Record<string, string>, path: string): RunMet
   const isObj = (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v);
   const format = str("format") as Format;
   if (!FORMATS.includes(format)) {
-    throw fail(`format ${JSON.stringify(format)} is not one of ${FORMATS.join(", ")}`);
+    throw fail(
+      `format ${JSON.stringify(format)} is not ${FORMATS.slice(0, -1).join(", ")} or ` +
+        FORMATS.at(-1),
+    );
   }
   const embedding = str("embedding") as DataMetadata["embedding"];
   if (!["onehot", "learned", "prototype"].includes(embedding)) {

@@ -39,7 +39,7 @@ Deno.test("metadata problems are one line naming the file and the field", () => 
     });
   bad(
     { format: "noprop-xy" },
-    'format "noprop-xy" is not one of noprop-dt, noprop-backprop, noprop-ct, noprop-fm',
+    'format "noprop-xy" is not noprop-dt, noprop-backprop, noprop-ct or noprop-fm',
   );
   bad({ T: undefined }, '"T" is missing');
   bad({ alphaBar: "[0.1" }, '"alphaBar" is not valid JSON');
