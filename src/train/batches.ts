@@ -43,6 +43,14 @@ export interface RangeResult {
   batches: number;
 }
 
+/** Trains batches [from, to) of `epoch`; `onBatch` gets each batch's mean loss. */
+export type RangeRunner = (
+  epoch: number,
+  from: number,
+  to: number,
+  onBatch: (loss: number) => void,
+) => Promise<RangeResult>;
+
 /** The data of a run: the dataset, the training images used, the test images evaluated. */
 export interface RunData {
   /** The dataset. */

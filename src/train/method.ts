@@ -21,7 +21,7 @@ import type { Tensor } from "../safetensors.ts";
 import type { CheckpointFile } from "../run/checkpoint.ts";
 import type { RunMetadata } from "../run/metadata.ts";
 import type { MetricsMethod } from "../run/metrics.ts";
-import type { RangeResult, RunData } from "./batches.ts";
+import type { RangeRunner, RunData } from "./batches.ts";
 
 /**
  * What an evaluation on the test images measured.
@@ -80,19 +80,14 @@ export interface TrainMethod {
   readonly description: string;
   /** Trainable scalars (every block, classifier, learnable W_Embed, schedule, …). */
   readonly params: number;
-  /** Entries of {@linkcode RangeResult.lossSum} (DT: T, one per block; others: 1). */
+  /** Entries of the ranges' `lossSum` (DT: T, one per block; others: 1). */
   readonly lossParts: number;
   /** Batches per call of {@linkcode TrainMethod.run}: Ctrl-C and memory are checked between calls. */
   readonly rangeSize: number;
   /** The sampler of {@linkcode Evaluation.acc} and its steps, for the metrics line. */
   readonly sampler: { name: string; steps: number };
   /** Trains batches [from, to) of `epoch`; `onBatch` gets each batch's mean loss. */
-  run(
-    epoch: number,
-    from: number,
-    to: number,
-    onBatch: (loss: number) => void,
-  ): Promise<RangeResult>;
+  run: RangeRunner;
   /** The whole training state (brings weights trained elsewhere, e.g. in workers, home first). */
   state(): Promise<MethodState>;
   /** Accuracy on the run's test images. */

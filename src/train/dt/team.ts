@@ -25,7 +25,7 @@ import type { NormStats } from "../../data/normalize.ts";
 import type { ImageSet } from "../../data/types.ts";
 import type { NoPropDT } from "../../model/noprop.ts";
 import type { ParamArrays } from "../../model/params.ts";
-import { NonFiniteLossError, type RangeResult } from "../batches.ts";
+import { NonFiniteLossError, type RangeResult, type RangeRunner } from "../batches.ts";
 import { BlockTrainer, type TrainerHyper, type TrainerState } from "./trainer.ts";
 
 /** Trainer state for the blocks `owned`, with the shared optimizer of worker slot `slot`. */
@@ -34,12 +34,7 @@ export type RestoreState = (owned: number[], slot: number) => TrainerState;
 /** Something that trains all T blocks over ranges of batches. */
 export interface Team {
   /** Trains batches [from, to) of `epoch`; `onBatch` gets each batch's mean loss. */
-  run(
-    epoch: number,
-    from: number,
-    to: number,
-    onBatch: (loss: number) => void,
-  ): Promise<RangeResult>;
+  run: RangeRunner;
   /** Brings every block's weights (and the averaged shared weights) into the main model; returns trainer states. */
   collect(): Promise<TrainerState[]>;
   /** Stops workers, if any. */
