@@ -6,11 +6,18 @@
  *
  * @example
  * ```ts
- * import { tf } from "../deps.ts";
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs";
+ * import { initBackend, readTensor } from "../backend/mod.ts";
  * import { AdamW } from "./adamw.ts";
+ * await initBackend("cpu");
  * const w = tf.variable(tf.ones([2]));
  * const opt = new AdamW([w], { lr: 1e-3, weightDecay: 1e-3 });
- * opt.apply([tf.ones([2])]);
+ * opt.apply([tf.tensor1d([1, -1])]);
+ * // Step 1: decay w·(1 − lr·wd), then bias-corrected Adam moves each weight by lr·sign(g).
+ * const [a, b] = await readTensor(w);
+ * assert.ok(Math.abs(a - (1 - 1e-6 - 1e-3)) < 1e-6 && Math.abs(b - (1 - 1e-6 + 1e-3)) < 1e-6);
+ * assert.equal((await opt.state()).step, 1);
  * ```
  * @module
  */
@@ -36,8 +43,13 @@ export interface AdamWOptions {
  *
  * @example
  * ```ts
- * import type { AdamWState } from "./adamw.ts";
+ * import * as tf from "@tensorflow/tfjs";
+ * import { initBackend } from "../backend/mod.ts";
+ * import { AdamW, type AdamWState } from "./adamw.ts";
+ * await initBackend("cpu");
  * const fresh: AdamWState = { step: 0, m: [new Float32Array(2)], v: [new Float32Array(2)] };
+ * const opt = new AdamW([tf.variable(tf.ones([2]))], { lr: 1e-3, weightDecay: 0 });
+ * opt.load(fresh); // e.g. the state saved in a checkpoint
  * ```
  */
 export interface AdamWState {
