@@ -74,8 +74,9 @@ export class AdamW {
   constructor(vars: tf.Variable[], opts: AdamWOptions) {
     this.#vars = vars;
     this.#o = { beta1: 0.9, beta2: 0.999, eps: 1e-8, ...opts };
-    this.#m = vars.map((v) => tf.variable(tf.zerosLike(v), false));
-    this.#v = vars.map((v) => tf.variable(tf.zerosLike(v), false));
+    // tidy frees the zero tensors the moment variables are made from.
+    this.#m = vars.map((v) => tf.tidy(() => tf.variable(tf.zerosLike(v), false)));
+    this.#v = vars.map((v) => tf.tidy(() => tf.variable(tf.zerosLike(v), false)));
   }
 
   /** Applies one update with `grads` (same order as the variables). */
@@ -109,10 +110,12 @@ export class AdamW {
   load(s: AdamWState): void {
     if (s.m.length !== this.#m.length) throw new Error("AdamW state: wrong number of tensors");
     this.step = s.step;
-    for (let i = 0; i < this.#m.length; i++) {
-      this.#m[i].assign(tf.tensor(s.m[i], this.#m[i].shape));
-      this.#v[i].assign(tf.tensor(s.v[i], this.#v[i].shape));
-    }
+    tf.tidy(() => {
+      for (let i = 0; i < this.#m.length; i++) {
+        this.#m[i].assign(tf.tensor(s.m[i], this.#m[i].shape));
+        this.#v[i].assign(tf.tensor(s.v[i], this.#v[i].shape));
+      }
+    });
   }
 
   /** Frees the moment buffers. */
