@@ -148,9 +148,11 @@ function ensureRuntimeDir(): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { probeWebGpu } from "./mod.ts";
  * const probe = await probeWebGpu("high-performance");
- * console.log(probe?.description ?? "no WebGPU adapter");
+ * const what = probe?.description ?? "no WebGPU adapter"; // e.g. "llvmpipe (LLVM 15.0.6, …)"
+ * assert.ok(what.length > 0);
  * ```
  */
 export async function probeWebGpu(
