@@ -42,9 +42,9 @@ import type { ConcreteProvider, Engine, GraphSession, ProviderName } from "./run
  * ```ts
  * import assert from "node:assert/strict";
  * import { type ClassifierOptions, createClassifier } from "./classifier.ts";
- * const o: ClassifierOptions = { modelDir: "models/mnist", provider: "wasm", threads: 2 };
+ * const o: ClassifierOptions = { modelDir: "models/mnist", provider: "cpu", threads: 2 };
  * const clf = await createClassifier(o);
- * assert.equal(clf.provider, "wasm");
+ * assert.equal(clf.provider, "cpu");
  * await clf.close();
  * ```
  */

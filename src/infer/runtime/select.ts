@@ -27,8 +27,8 @@ import { type Engine, type EngineOptions, PROVIDER_NAMES, type ProviderName } fr
  * ```ts
  * import assert from "node:assert/strict";
  * import { type Selection, selectEngine } from "./select.ts";
- * const s: Selection = await selectEngine("wasm", { threads: 1 });
- * assert.equal(s.note, "wasm (onnxruntime-web, 1 threads)");
+ * const s: Selection = await selectEngine("cpu", { threads: 1 });
+ * assert.equal(s.note, "cpu (onnxruntime-node, 1 threads)");
  * ```
  */
 export interface Selection {
