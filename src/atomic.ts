@@ -5,8 +5,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { writeFileAtomic } from "./atomic.ts";
- * await writeFileAtomic("models/run/state.json", JSON.stringify({ epoch: 3 }));
+ * const dir = await Deno.makeTempDir();
+ * await writeFileAtomic(`${dir}/state.json`, JSON.stringify({ epoch: 3 }));
+ * await writeFileAtomic(`${dir}/state.json`, JSON.stringify({ epoch: 4 })); // replaces it whole
+ * assert.deepEqual(JSON.parse(await Deno.readTextFile(`${dir}/state.json`)), { epoch: 4 });
+ * await Deno.remove(dir, { recursive: true });
  * ```
  * @module
  */
@@ -18,8 +23,14 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { writeFileAtomic } from "./atomic.ts";
- * await writeFileAtomic("/tmp/weights.bin", new Uint8Array([1, 2, 3]));
+ * const dir = await Deno.makeTempDir();
+ * await writeFileAtomic(`${dir}/weights.bin`, new Uint8Array([1, 2, 3]));
+ * assert.deepEqual(await Deno.readFile(`${dir}/weights.bin`), Uint8Array.of(1, 2, 3));
+ * await assert.rejects(writeFileAtomic(`${dir}/no/such/dir/x.bin`, "x"), Deno.errors.NotFound);
+ * assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["weights.bin"]); // no leftovers
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
@@ -47,8 +58,12 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tempPathFor } from "./atomic.ts";
- * tempPathFor("models/a/model.safetensors"); // "models/a/.model.safetensors.tmp-1234-5f3a9c"
+ * // A hidden sibling such as "models/a/.model.safetensors.tmp-1234-5f3a9c01":
+ * const tmp = tempPathFor("models/a/model.safetensors");
+ * assert.ok(tmp.startsWith(`models/a/.model.safetensors.tmp-${Deno.pid}-`));
+ * assert.notEqual(tempPathFor("models/a/model.safetensors"), tmp); // unique per call
  * ```
  */
 export function tempPathFor(path: string): string {

@@ -7,11 +7,14 @@
  *
  * @example
  * ```ts
- * import { configToYaml, loadConfig, resolveRunName } from "./config.ts";
- * const config = resolveRunName(
- *   await loadConfig({ configPath: "configs/mnist-quick.yaml", overrides: { seed: "1" } }),
- * );
- * console.log(configToYaml(config, `effective config of run ${config.runName}`));
+ * import assert from "node:assert/strict";
+ * import { CONFIGS_DIR, configToYaml, loadConfig, resolveRunName } from "./config.ts";
+ * const configPath = new URL("mnist-quick.yaml", CONFIGS_DIR).pathname;
+ * const config = resolveRunName(await loadConfig({ configPath, overrides: { seed: "1" } }));
+ * assert.equal(config.epochs, 5); // from the file
+ * assert.equal(config.seed, 1); // from the override
+ * const yaml = configToYaml(config, `effective config of run ${config.runName}`);
+ * assert.ok(yaml.startsWith(`# effective config of run mnist-dt-`));
  * ```
  * @module
  */

@@ -13,9 +13,15 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tf } from "./deps_tf.ts";
+ * import { initBackend, readTensor } from "./backend/mod.ts";
  * import { denoiseLoss } from "./losses.ts";
- * const l = denoiseLoss(tf.tensor2d([[1, 0]]), tf.tensor2d([[0, 0]]), 10, 0.1, 2); // 10/2·0.1·2·1 = 1
+ * await initBackend("cpu");
+ * // Block t's denoising term with T = 10, η = 0.1, SNR(t) − SNR(t−1) = 2 and ‖û − u‖² = 1:
+ * const uHat = tf.tensor2d([[1, 0]]), u = tf.tensor2d([[0, 0]]);
+ * const [l] = await readTensor(denoiseLoss(uHat, u, 10, 0.1, 2));
+ * assert.ok(Math.abs(l - 1) < 1e-6); // 10/2 · 0.1 · 2 · 1
  * ```
  * @module
  */
@@ -26,9 +32,13 @@ import { tf } from "./deps_tf.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tf } from "./deps_tf.ts";
+ * import { initBackend, readTensor } from "./backend/mod.ts";
  * import { crossEntropy } from "./losses.ts";
- * crossEntropy(tf.zeros([1, 2]), tf.tensor1d([0], "int32")); // log 2
+ * await initBackend("cpu");
+ * const [ce] = await readTensor(crossEntropy(tf.zeros([1, 2]), tf.tensor1d([0], "int32")));
+ * assert.ok(Math.abs(ce - Math.log(2)) < 1e-6); // equal logits: −log ½
  * ```
  */
 export function crossEntropy(logits: tf.Tensor2D, y: tf.Tensor1D): tf.Scalar {
@@ -42,9 +52,14 @@ export function crossEntropy(logits: tf.Tensor2D, y: tf.Tensor1D): tf.Scalar {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tf } from "./deps_tf.ts";
+ * import { initBackend, readTensor } from "./backend/mod.ts";
  * import { klPrior } from "./losses.ts";
- * klPrior(tf.tensor2d([[1, 0]]), 0.5); // ½[0.5 − 1 − 2·log 0.5]
+ * await initBackend("cpu");
+ * const [kl] = await readTensor(klPrior(tf.tensor2d([[1, 0]]), 0.5));
+ * // ½[ᾱ_0‖u‖² − d·ᾱ_0 − d·log(1 − ᾱ_0)] with ᾱ_0 = ½, ‖u‖² = 1, d = 2:
+ * assert.ok(Math.abs(kl - 0.5 * (0.5 - 1 - 2 * Math.log(0.5))) < 1e-6);
  * ```
  */
 export function klPrior(u: tf.Tensor2D, alphaBar0: number): tf.Scalar {
@@ -58,9 +73,14 @@ export function klPrior(u: tf.Tensor2D, alphaBar0: number): tf.Scalar {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tf } from "./deps_tf.ts";
+ * import { initBackend, readTensor } from "./backend/mod.ts";
  * import { denoiseLoss } from "./losses.ts";
- * denoiseLoss(tf.tensor2d([[0.5, 0.5]]), tf.tensor2d([[1, 0]]), 10, 0.1, 1); // 0.5·0.5 = 0.25
+ * await initBackend("cpu");
+ * const uHat = tf.tensor2d([[0.5, 0.5]]), u = tf.tensor2d([[1, 0]]);
+ * const [l] = await readTensor(denoiseLoss(uHat, u, 10, 0.1, 1));
+ * assert.ok(Math.abs(l - 0.25) < 1e-6); // (10/2) · 0.1 · 1 · (0.25 + 0.25)
  * ```
  */
 export function denoiseLoss(
@@ -83,9 +103,14 @@ export function denoiseLoss(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tf } from "./deps_tf.ts";
+ * import { initBackend, readTensor } from "./backend/mod.ts";
  * import { ctDenoiseLoss } from "./losses.ts";
- * ctDenoiseLoss(tf.tensor2d([[1, 0]]), tf.tensor2d([[0, 0]]), tf.tensor1d([4]), 1); // ½·4·1 = 2
+ * await initBackend("cpu");
+ * const uHat = tf.tensor2d([[1, 0]]), u = tf.tensor2d([[0, 0]]);
+ * const [l] = await readTensor(ctDenoiseLoss(uHat, u, tf.tensor1d([4]), 1));
+ * assert.equal(l, 2); // η/2 · SNR′ 4 · ‖û − u‖² 1
  * ```
  */
 export function ctDenoiseLoss(
@@ -104,9 +129,15 @@ export function ctDenoiseLoss(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tf } from "./deps_tf.ts";
- * import { klPriorGamma } from "./losses.ts";
- * klPriorGamma(tf.tensor2d([[1, 0]]), tf.tensor1d([0])); // = klPrior(u, 0.5)
+ * import { initBackend, readTensor } from "./backend/mod.ts";
+ * import { klPrior, klPriorGamma } from "./losses.ts";
+ * await initBackend("cpu");
+ * const u = tf.tensor2d([[1, 0]]);
+ * const [viaGamma] = await readTensor(klPriorGamma(u, tf.tensor1d([0]))); // γ(0) = 0: ᾱ_0 = ½
+ * const [direct] = await readTensor(klPrior(u, 0.5));
+ * assert.ok(Math.abs(viaGamma - direct) < 1e-6);
  * ```
  */
 export function klPriorGamma(u: tf.Tensor2D, gamma0: tf.Tensor1D): tf.Scalar {
@@ -122,9 +153,14 @@ export function klPriorGamma(u: tf.Tensor2D, gamma0: tf.Tensor1D): tf.Scalar {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tf } from "./deps_tf.ts";
+ * import { initBackend, readTensor } from "./backend/mod.ts";
  * import { fmLoss } from "./losses.ts";
- * fmLoss(tf.tensor2d([[1, 1]]), tf.tensor2d([[1, 0]]), tf.tensor2d([[0, 0]])); // 1
+ * await initBackend("cpu");
+ * const vHat = tf.tensor2d([[1, 1]]), u = tf.tensor2d([[1, 0]]), z0 = tf.tensor2d([[0, 0]]);
+ * const [l] = await readTensor(fmLoss(vHat, u, z0));
+ * assert.equal(l, 1); // ‖[1, 1] − ([1, 0] − [0, 0])‖²
  * ```
  */
 export function fmLoss(vHat: tf.Tensor2D, u: tf.Tensor2D, z0: tf.Tensor2D): tf.Scalar {
@@ -137,9 +173,14 @@ export function fmLoss(vHat: tf.Tensor2D, u: tf.Tensor2D, z0: tf.Tensor2D): tf.S
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tf } from "./deps_tf.ts";
+ * import { initBackend, readTensor } from "./backend/mod.ts";
  * import { fmAnchorLoss } from "./losses.ts";
- * fmAnchorLoss(tf.tensor2d([[1, 0]]), tf.eye(2), tf.tensor1d([0], "int32")); // log(1 + e^−2)
+ * await initBackend("cpu");
+ * const z1 = tf.tensor2d([[1, 0]]), y = tf.tensor1d([0], "int32");
+ * const [l] = await readTensor(fmAnchorLoss(z1, tf.eye(2), y));
+ * assert.ok(Math.abs(l - Math.log(1 + Math.exp(-2))) < 1e-6); // squared distances 0 and 2
  * ```
  */
 export function fmAnchorLoss(z1: tf.Tensor2D, W: tf.Tensor, y: tf.Tensor1D): tf.Scalar {
@@ -151,9 +192,13 @@ export function fmAnchorLoss(z1: tf.Tensor2D, W: tf.Tensor, y: tf.Tensor1D): tf.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tf } from "./deps_tf.ts";
+ * import { initBackend, readTensor } from "./backend/mod.ts";
  * import { squaredDistances } from "./losses.ts";
- * squaredDistances(tf.tensor2d([[1, 0]]), tf.eye(2)); // [[0, 2]]
+ * await initBackend("cpu");
+ * const d = squaredDistances(tf.tensor2d([[1, 0]]), tf.eye(2));
+ * assert.deepEqual(await readTensor(d), Float32Array.of(0, 2)); // [[0, 2]]
  * ```
  */
 export function squaredDistances(z: tf.Tensor2D, W: tf.Tensor): tf.Tensor2D {

@@ -5,11 +5,14 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Rng } from "./rng.ts";
  * const rng = new Rng(42);
- * const u = rng.uniform(); // in [0, 1)
+ * const u = rng.uniform();
+ * assert.ok(u >= 0 && u < 1);
+ * const saved = rng.state(); // e.g. into a checkpoint
  * const z = rng.normal(); // standard normal
- * const saved = rng.state(); // restore later with Rng.fromState(saved)
+ * assert.equal(Rng.fromState(saved).normal(), z); // the restored stream continues identically
  * ```
  * @module
  */
@@ -20,8 +23,10 @@ import { SeededNormal, type SeededNormalState } from "./infer/sampler/random.ts"
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Rng, type RngState } from "./rng.ts";
  * const saved: RngState = new Rng(1).state();
+ * assert.deepEqual(JSON.parse(JSON.stringify(saved)), saved); // plain JSON
  * ```
  */
 export type RngState = SeededNormalState;
@@ -33,10 +38,13 @@ export type RngState = SeededNormalState;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Rng } from "./rng.ts";
  * const rng = new Rng(42);
- * rng.shuffle(Uint32Array.of(0, 1, 2, 3));
+ * const order = rng.shuffle(Uint32Array.of(0, 1, 2, 3));
+ * assert.deepEqual([...order].sort(), [0, 1, 2, 3]);
  * const again = Rng.fromState(rng.state()); // an Rng that continues the same stream
+ * assert.equal(again.int(1000), rng.int(1000));
  * ```
  */
 export class Rng extends SeededNormal {
@@ -69,8 +77,11 @@ export class Rng extends SeededNormal {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fillDropoutMask } from "./rng.ts";
- * const m = fillDropoutMask(new Float32Array(4), 0.5, 7); // entries are 0 or 2
+ * const m = fillDropoutMask(new Float32Array(1000), 0.5, 7);
+ * assert.ok(m.every((v) => v === 0 || v === 2)); // dropped, or kept and scaled by 1/(1 − 0.5)
+ * assert.deepEqual(fillDropoutMask(new Float32Array(1000), 0.5, 7), m); // same seed, same mask
  * ```
  */
 export function fillDropoutMask(out: Float32Array, rate: number, seed: number): Float32Array {

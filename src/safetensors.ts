@@ -13,14 +13,16 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeSafetensors, encodeSafetensors } from "./safetensors.ts";
  * const bytes = encodeSafetensors(
  *   { "block0.w": { dtype: "F32", shape: [2, 2], data: new Float32Array([1, 2, 3, 4]) } },
  *   { epoch: "3" },
  * );
  * const { tensors, metadata } = decodeSafetensors(bytes);
- * tensors["block0.w"].data; // Float32Array [1, 2, 3, 4]
- * metadata.epoch; // "3"
+ * assert.deepEqual(tensors["block0.w"].data, Float32Array.of(1, 2, 3, 4));
+ * assert.deepEqual(tensors["block0.w"].shape, [2, 2]);
+ * assert.equal(metadata.epoch, "3");
  * ```
  * @module
  */
@@ -76,11 +78,14 @@ export interface SafetensorsFile {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeSafetensors, SafetensorsError } from "./safetensors.ts";
  * try {
  *   decodeSafetensors(new Uint8Array(3));
+ *   assert.fail("decoded a 3-byte file");
  * } catch (err) {
- *   if (err instanceof SafetensorsError) console.error(err.message); // "file too short: ..."
+ *   assert.ok(err instanceof SafetensorsError);
+ *   assert.match(err.message, /^file too short/);
  * }
  * ```
  */
@@ -108,9 +113,13 @@ if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeSafetensors } from "./safetensors.ts";
- * const bytes = encodeSafetensors({ b: { dtype: "I32", shape: [3], data: new Int32Array([1, 2, 3]) } });
- * bytes.length % 8; // 4: 8-byte length + padded header + 12 data bytes
+ * const b = { dtype: "I32" as const, shape: [3], data: new Int32Array([1, 2, 3]) };
+ * const bytes = encodeSafetensors({ b });
+ * const headerBytes = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+ * assert.equal(headerBytes % 8, 0); // the JSON header is padded so the data is 8-byte aligned
+ * assert.equal(bytes.length, 8 + headerBytes + 12); // length, header, 3 × 4 data bytes
  * ```
  */
 export function encodeSafetensors(
@@ -158,9 +167,13 @@ export function encodeSafetensors(
  *
  * @example
  * ```ts
- * import { decodeSafetensors } from "./safetensors.ts";
- * const { tensors } = decodeSafetensors(await Deno.readFile("models/run/model.safetensors"));
- * Object.keys(tensors); // ["block0.conv1.bias", ...]
+ * import assert from "node:assert/strict";
+ * import { decodeSafetensors, encodeSafetensors } from "./safetensors.ts";
+ * const w = { dtype: "F32" as const, shape: [1], data: Float32Array.of(0.5) };
+ * const bytes = encodeSafetensors({ "block0.conv1.bias": w, "block0.conv1.w": w });
+ * const { tensors } = decodeSafetensors(bytes);
+ * assert.deepEqual(Object.keys(tensors), ["block0.conv1.bias", "block0.conv1.w"]);
+ * assert.throws(() => decodeSafetensors(bytes.subarray(0, bytes.length - 1)), /SafetensorsError/);
  * ```
  */
 export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
@@ -219,10 +232,16 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
  *
  * @example
  * ```ts
- * import { saveSafetensors } from "./safetensors.ts";
- * await saveSafetensors("/tmp/m.safetensors", {
+ * import assert from "node:assert/strict";
+ * import { loadSafetensors, saveSafetensors } from "./safetensors.ts";
+ * const dir = await Deno.makeTempDir();
+ * await saveSafetensors(`${dir}/m.safetensors`, {
  *   w: { dtype: "F32", shape: [2], data: new Float32Array([0.5, -1]) },
  * }, { format: "noprop-dt" });
+ * const { tensors, metadata } = await loadSafetensors(`${dir}/m.safetensors`);
+ * assert.deepEqual(tensors.w.data, Float32Array.of(0.5, -1));
+ * assert.equal(metadata.format, "noprop-dt");
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function saveSafetensors(
@@ -238,8 +257,15 @@ export async function saveSafetensors(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadSafetensors } from "./safetensors.ts";
- * const { tensors, metadata } = await loadSafetensors("/tmp/m.safetensors");
+ * const path = await Deno.makeTempFile({ suffix: ".safetensors" });
+ * await Deno.writeFile(path, new Uint8Array(3));
+ * await assert.rejects(loadSafetensors(path), {
+ *   name: "SafetensorsError",
+ *   message: new RegExp(`^${path}: file too short`),
+ * });
+ * await Deno.remove(path);
  * ```
  */
 export async function loadSafetensors(path: string): Promise<SafetensorsFile> {

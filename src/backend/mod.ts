@@ -19,11 +19,12 @@
  *
  * @example
  * ```ts
- * import { initBackend, readTensor } from "./src/backend/mod.ts";
- * import { tf } from "./src/deps_tf.ts";
+ * import assert from "node:assert/strict";
+ * import { tf } from "../deps_tf.ts";
+ * import { initBackend, readTensor } from "./mod.ts";
  * const info = await initBackend("auto");
- * console.log(info.name); // "wasm" on a machine without a real GPU
- * console.log(await readTensor(tf.square(tf.tensor1d([1, 2]))));
+ * assert.ok(info.name === "webgpu" || info.name === "wasm"); // wasm without a hardware GPU
+ * assert.deepEqual(await readTensor(tf.square(tf.tensor1d([1, 2]))), Float32Array.of(1, 4));
  * ```
  * @module
  */
@@ -37,7 +38,7 @@ export { registerWasmKernels, restoreStockWasmKernels, WASM_KERNELS } from "./wa
  *
  * @example
  * ```ts
- * import type { BackendChoice } from "./src/backend/mod.ts";
+ * import type { BackendChoice } from "./mod.ts";
  * const choice: BackendChoice = "auto";
  * ```
  */
@@ -48,7 +49,7 @@ export type BackendChoice = "auto" | "webgpu" | "wasm" | "cpu";
  *
  * @example
  * ```ts
- * import type { BackendName } from "./src/backend/mod.ts";
+ * import type { BackendName } from "./mod.ts";
  * const name: BackendName = "wasm";
  * ```
  */
@@ -59,9 +60,10 @@ export type BackendName = "webgpu" | "wasm" | "cpu";
  *
  * @example
  * ```ts
- * import { type BackendInfo, initBackend } from "./src/backend/mod.ts";
- * const info: BackendInfo = await initBackend("auto");
- * if (info.isFallbackAdapter) console.log("software WebGPU:", info.adapterDescription);
+ * import assert from "node:assert/strict";
+ * import { type BackendInfo, initBackend } from "./mod.ts";
+ * const info: BackendInfo = await initBackend("cpu");
+ * assert.deepEqual(info, { name: "cpu" }); // webgpu adds isFallbackAdapter, adapterDescription
  * ```
  */
 export interface BackendInfo {
@@ -78,8 +80,13 @@ export interface BackendInfo {
  *
  * @example
  * ```ts
- * import { initBackend } from "./src/backend/mod.ts";
- * await initBackend("wasm", { fastKernels: false, prodMode: false }); // stock, debug
+ * import assert from "node:assert/strict";
+ * import { tf } from "../deps_tf.ts";
+ * import { initBackend } from "./mod.ts";
+ * await initBackend("wasm", { fastKernels: false, prodMode: false }); // stock kernels, checks
+ * assert.equal(tf.getKernel("Conv2DBackpropFilter", "wasm"), undefined); // stock wasm lacks it
+ * await initBackend("wasm"); // the project's kernels again
+ * assert.notEqual(tf.getKernel("Conv2DBackpropFilter", "wasm"), undefined);
  * ```
  */
 export interface InitBackendOptions {
@@ -99,8 +106,10 @@ export interface InitBackendOptions {
  *
  * @example
  * ```ts
- * import { type AdapterProbe, probeWebGpu } from "./src/backend/mod.ts";
+ * import assert from "node:assert/strict";
+ * import { type AdapterProbe, probeWebGpu } from "./mod.ts";
  * const p: AdapterProbe | null = await probeWebGpu();
+ * if (p) assert.equal(typeof p.isFallbackAdapter, "boolean"); // null: no WebGPU adapter
  * ```
  */
 export interface AdapterProbe {
@@ -139,9 +148,11 @@ function ensureRuntimeDir(): void {
  *
  * @example
  * ```ts
- * import { probeWebGpu } from "./src/backend/mod.ts";
- * const probe = await probeWebGpu();
- * console.log(probe?.description ?? "no WebGPU adapter");
+ * import assert from "node:assert/strict";
+ * import { probeWebGpu } from "./mod.ts";
+ * const probe = await probeWebGpu("high-performance");
+ * const what = probe?.description ?? "no WebGPU adapter"; // e.g. "llvmpipe (LLVM 15.0.6, …)"
+ * assert.ok(what.length > 0);
  * ```
  */
 export async function probeWebGpu(
@@ -192,8 +203,12 @@ async function importBackend(name: BackendName): Promise<void> {
  *
  * @example
  * ```ts
- * import { initBackend } from "./src/backend/mod.ts";
- * const { name } = await initBackend("wasm"); // "wasm"
+ * import assert from "node:assert/strict";
+ * import { tf } from "../deps_tf.ts";
+ * import { initBackend } from "./mod.ts";
+ * const { name } = await initBackend("wasm");
+ * assert.equal(name, "wasm");
+ * assert.equal(tf.getBackend(), "wasm");
  * ```
  */
 export async function initBackend(
@@ -258,9 +273,12 @@ function oneLine(e: unknown): string {
  *
  * @example
  * ```ts
- * import { readTensor } from "./src/backend/mod.ts";
- * import { tf } from "./src/deps_tf.ts";
- * const v = await readTensor(tf.tensor1d([1, 2, 3])); // Float32Array [1, 2, 3]
+ * import assert from "node:assert/strict";
+ * import { tf } from "../deps_tf.ts";
+ * import { initBackend, readTensor } from "./mod.ts";
+ * await initBackend("cpu");
+ * assert.deepEqual(await readTensor(tf.tensor1d([1, 2, 3])), Float32Array.of(1, 2, 3));
+ * assert.deepEqual(await readTensor(tf.tensor1d([1, 2], "int32")), Int32Array.of(1, 2));
  * ```
  */
 export async function readTensor(

@@ -16,15 +16,21 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tf } from "../deps_tf.ts";
- * import { registerWasmKernels } from "./wasm_kernels.ts";
- * await tf.setBackend("wasm");
- * registerWasmKernels();
- * const x = tf.randomNormal([2, 8, 8, 3]) as tf.Tensor4D;
- * const dy = tf.randomNormal([2, 8, 8, 4]) as tf.Tensor4D;
- * const dw = tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, {
- *   strides: [1, 1], pad: "same", dataFormat: "NHWC", filterShape: [3, 3, 3, 4],
- * });
+ * import { initBackend, readTensor } from "./mod.ts";
+ * // The filter gradient of a 3×3 'same' conv: this module's wasm kernel against tfjs's cpu one.
+ * const filterGrad = async (backend: "wasm" | "cpu") => {
+ *   await initBackend(backend); // on wasm: registerWasmKernels()
+ *   const x = tf.sin(tf.range(0, 2 * 8 * 8 * 3).reshape([2, 8, 8, 3])) as tf.Tensor4D;
+ *   const dy = tf.cos(tf.range(0, 2 * 8 * 8 * 4).reshape([2, 8, 8, 4])) as tf.Tensor4D;
+ *   const dw = tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, {
+ *     strides: [1, 1], pad: "same", dataFormat: "NHWC", filterShape: [3, 3, 3, 4],
+ *   }) as tf.Tensor;
+ *   return await readTensor(dw);
+ * };
+ * const wasm = await filterGrad("wasm"), cpu = await filterGrad("cpu");
+ * assert.ok(wasm.every((v, i) => Math.abs(v - cpu[i]) < 1e-4));
  * ```
  * @module
  */
@@ -51,8 +57,9 @@ const BACKEND = "wasm";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { WASM_KERNELS } from "./wasm_kernels.ts";
- * console.log(WASM_KERNELS.includes("Conv2DBackpropFilter")); // true
+ * assert.ok(WASM_KERNELS.includes("Conv2DBackpropFilter"));
  * ```
  */
 export const WASM_KERNELS: readonly string[] = [
@@ -229,8 +236,21 @@ function filterGradConv(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { tf } from "../deps_tf.ts";
+ * import { initBackend, readTensor } from "./mod.ts";
  * import { filterGradAlgo } from "./wasm_kernels.ts";
+ * await initBackend("wasm");
+ * const x = tf.ones([1, 4, 4, 1]) as tf.Tensor4D, dy = tf.ones([1, 4, 4, 1]) as tf.Tensor4D;
+ * const attrs = { strides: [1, 1], pad: "same", dataFormat: "NHWC", filterShape: [3, 3, 1, 1] };
+ * const grad = () =>
+ *   readTensor(tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, attrs) as tf.Tensor);
  * filterGradAlgo.mode = "conv"; // compare algorithms
+ * const viaConv = await grad();
+ * filterGradAlgo.mode = "im2col";
+ * assert.deepEqual(await grad(), viaConv);
+ * filterGradAlgo.mode = "auto";
+ * assert.equal(viaConv[4], 16); // the centre tap sees all 16 positions
  * ```
  */
 export const filterGradAlgo: {
@@ -543,8 +563,13 @@ const IMPLS: Record<string, KernelFn> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { tf } from "../deps_tf.ts";
+ * import "@tensorflow/tfjs-backend-wasm";
  * import { registerWasmKernels } from "./wasm_kernels.ts";
- * registerWasmKernels();
+ * await tf.setBackend("wasm");
+ * registerWasmKernels(); // what initBackend("wasm") does
+ * assert.notEqual(tf.getKernel("UnsortedSegmentSum", "wasm"), undefined);
  * ```
  */
 export function registerWasmKernels(): void {
@@ -569,8 +594,14 @@ export function registerWasmKernels(): void {
  *
  * @example
  * ```ts
- * import { restoreStockWasmKernels } from "./wasm_kernels.ts";
- * restoreStockWasmKernels();
+ * import assert from "node:assert/strict";
+ * import { tf } from "../deps_tf.ts";
+ * import { initBackend } from "./mod.ts";
+ * import { registerWasmKernels, restoreStockWasmKernels } from "./wasm_kernels.ts";
+ * await initBackend("wasm");
+ * restoreStockWasmKernels(); // the stock backend, e.g. to benchmark it
+ * assert.equal(tf.getKernel("Conv2DBackpropFilter", "wasm"), undefined);
+ * registerWasmKernels();
  * ```
  */
 export function restoreStockWasmKernels(): void {

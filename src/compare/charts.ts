@@ -5,11 +5,15 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { renderCharts } from "./charts.ts";
  * const charts = await renderCharts([
  *   { method: "noprop", epoch: 1, step: 10, wallSeconds: 2, testAcc: 0.9, loss: 1.2 },
  * ], [{ method: "noprop", measure: "peak RSS", mb: 300 }]);
- * Object.keys(charts); // ["acc_vs_epoch.svg", "acc_vs_time.svg", "loss_vs_step.svg", "memory.svg"]
+ * assert.deepEqual(Object.keys(charts), [
+ *   "acc_vs_epoch.svg", "acc_vs_time.svg", "loss_vs_step.svg", "memory.svg",
+ * ]);
+ * assert.ok(Object.values(charts).every((svg) => svg.startsWith("<svg")));
  * ```
  * @module
  */
@@ -47,10 +51,14 @@ export interface MemoryBar {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { renderVegaLite } from "./charts.ts";
- * const svg = await renderVegaLite({ data: { values: [{ a: 1 }] }, mark: "point",
- *   encoding: { x: { field: "a", type: "quantitative" } } });
- * svg.startsWith("<svg"); // true
+ * const svg = await renderVegaLite({
+ *   data: { values: [{ a: 1 }] },
+ *   mark: "point",
+ *   encoding: { x: { field: "a", type: "quantitative" } },
+ * });
+ * assert.ok(svg.startsWith("<svg"));
  * ```
  */
 export async function renderVegaLite(spec: vl.TopLevelSpec): Promise<string> {
@@ -97,8 +105,15 @@ function line(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { renderCharts } from "./charts.ts";
- * // const files = await renderCharts(points, memory); // { "acc_vs_epoch.svg": "<svg…", … }
+ * const points = [1, 2].flatMap((epoch) => [
+ *   { method: "noprop", epoch, step: 10 * epoch, wallSeconds: epoch, testAcc: 0.9, loss: 0.5 },
+ *   { method: "backprop", epoch, step: 10 * epoch, wallSeconds: epoch, testAcc: null, loss: 0.1 },
+ * ]);
+ * const files = await renderCharts(points, [{ method: "backprop", measure: "peak RSS", mb: 900 }]);
+ * assert.ok(files["acc_vs_epoch.svg"].includes("noprop")); // the legend
+ * assert.ok(!files["acc_vs_epoch.svg"].includes("backprop")); // not evaluated: no accuracy points
  * ```
  */
 export async function renderCharts(

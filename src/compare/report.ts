@@ -4,9 +4,22 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import type { MetricsLine } from "../run/metrics.ts";
  * import { reportMarkdown, summarize } from "./report.ts";
- * // const row = summarize("noprop", metricLines, measure);
- * // await Deno.writeTextFile("report.md", reportMarkdown({ rows: [row], command, ... }));
+ * const epoch: MetricsLine = {
+ *   schema: "noprop.metrics/1", method: "dt", epoch: 1, step: 469, trainLoss: [0.9, 0.7],
+ *   testAcc: 0.97, testAccNoiseFree: 0.98, testCount: 10000, sampler: "dt", sampleSteps: 10,
+ *   samplesPerSec: 1200, epochSeconds: 50, wallSeconds: 60, peakRssMB: 900, tensorMB: 12, extra: {},
+ * };
+ * const measure = { stepPeakBytes: 2 ** 26, trainAcc: 0.99, params: 25_000, trainImages: 100 };
+ * const row = summarize("noprop", [epoch], measure);
+ * const md = reportMarkdown({
+ *   dataset: "mnist", command: "deno task compare --epochs 1", backend: "wasm", rows: [row],
+ *   charts: ["acc_vs_epoch.svg"], settings: "T = 10, batch 128.", trainAccImages: 1000,
+ * });
+ * assert.ok(md.startsWith("# NoProp-DT vs backprop on mnist"));
+ * assert.ok(md.includes("| NoProp-DT | 97.00% (noise-free 98.00%) | 99.00% | 50.0 | 1200 |"));
  * ```
  * @module
  */
@@ -46,8 +59,20 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.le
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import type { MetricsLine } from "../run/metrics.ts";
  * import { summarize } from "./report.ts";
- * // summarize("backprop", lines, { stepPeakBytes: 1e6, trainAcc: 0.99, params: 1000 }).testAcc;
+ * const line = (epoch: number, testAcc: number | null): MetricsLine => ({
+ *   schema: "noprop.metrics/1", method: "backprop", epoch, step: 100 * epoch, trainLoss: [0.5],
+ *   testAcc, testAccNoiseFree: null, testCount: testAcc === null ? null : 100, sampler: "chain",
+ *   sampleSteps: 10, samplesPerSec: 1000, epochSeconds: 10, wallSeconds: 10 * epoch,
+ *   peakRssMB: 500, tensorMB: 8, extra: {},
+ * });
+ * const measure = { stepPeakBytes: 1e6, trainAcc: 0.99, params: 1000, trainImages: 1000 };
+ * const row = summarize("backprop", [line(1, 0.9), line(2, null)], measure);
+ * assert.equal(row.testAcc, 0.9); // the last evaluated epoch
+ * assert.equal(row.testAccClean, null); // backprop has no noise-free sampler
+ * assert.equal(row.secondsPerEpoch, 10);
  * ```
  */
 export function summarize(method: string, lines: MetricsLine[], m: MethodMeasure): SummaryRow {
@@ -96,8 +121,18 @@ export interface ReportInput {
  *
  * @example
  * ```ts
- * import { reportMarkdown } from "./report.ts";
- * // reportMarkdown({ dataset: "mnist", command: "deno task compare …", backend: "wasm", rows, charts, settings });
+ * import assert from "node:assert/strict";
+ * import { reportMarkdown, type SummaryRow } from "./report.ts";
+ * const rows: SummaryRow[] = [{
+ *   method: "backprop", testAcc: 0.991, testAccClean: null, trainAcc: 0.995, secondsPerEpoch: 40,
+ *   samplesPerSec: 1500, peakRssMB: 1100, tensorMB: 20, stepPeakMB: 180, params: 25_000, epochs: 1,
+ * }];
+ * const md = reportMarkdown({
+ *   dataset: "mnist", command: "deno task compare", backend: "wasm", rows,
+ *   charts: ["memory.svg"], settings: "", trainAccImages: 1000,
+ * });
+ * assert.ok(md.includes("| backprop | 99.10% | 99.50% | 40.0 | 1500 | 1100 | 180.0 | 20.0 |"));
+ * assert.ok(md.includes("![memory.svg](memory.svg)"));
  * ```
  */
 export function reportMarkdown(r: ReportInput): string {

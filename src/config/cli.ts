@@ -5,9 +5,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseTrainArgs } from "./cli.ts";
  * const a = parseTrainArgs(["--dataset", "cifar10", "--epochs", "3"]);
- * a.overrides; // { dataset: "cifar10", epochs: "3" }
+ * assert.deepEqual(a.overrides, { dataset: "cifar10", epochs: "3" });
  * ```
  * @module
  */
@@ -76,9 +77,15 @@ type ParseOptions = Record<string, { type: "string" | "boolean"; short?: string 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseTrainArgs } from "./cli.ts";
- * parseTrainArgs(["--batch-size", "64", "--resume"]); // { ..., resume: "", overrides: { batchSize: "64" } }
- * parseTrainArgs(["--epohcs", "1"]); // throws ConfigError: --epohcs: unknown option (did you mean --epochs?)
+ * const a = parseTrainArgs(["--batch-size", "64", "--resume"]);
+ * assert.equal(a.resume, ""); // --resume without a folder: the latest run
+ * assert.deepEqual(a.overrides, { batchSize: "64" });
+ * assert.throws(() => parseTrainArgs(["--epohcs", "1"]), {
+ *   name: "ConfigError",
+ *   message: "--epohcs: unknown option (did you mean --epochs?); see --help",
+ * });
  * ```
  */
 export function parseTrainArgs(argv: readonly string[]): TrainArgs {
@@ -128,8 +135,9 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { configHelp } from "./cli.ts";
- * configHelp().includes("--batch-size <int>"); // true
+ * assert.ok(configHelp().includes("--batch-size <int>"));
  * ```
  */
 export function configHelp(): string {
@@ -154,8 +162,10 @@ export function configHelp(): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { trainUsage } from "./cli.ts";
- * console.log(trainUsage());
+ * const usage = trainUsage();
+ * assert.ok(usage.includes("--resume") && usage.includes("--batch-size <int>"));
  * ```
  */
 export function trainUsage(): string {

@@ -4,9 +4,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ConfigError, didYouMean } from "./errors.ts";
- * const hint = didYouMean("epohcs", ["epochs", "eta"]); // ' (did you mean "epochs"?)'
- * throw new ConfigError(`configs/x.yaml: unknown field "epohcs"${hint}`);
+ * const hint = didYouMean("epohcs", ["epochs", "eta"]);
+ * const err = new ConfigError(`configs/x.yaml: unknown field "epohcs"${hint}`);
+ * assert.equal(err.message, 'configs/x.yaml: unknown field "epohcs" (did you mean "epochs"?)');
  * ```
  * @module
  */
@@ -16,11 +18,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ConfigError } from "./errors.ts";
  * try {
  *   throw new ConfigError('--epochs: must be an integer ≥ 1, got "-3"');
  * } catch (err) {
- *   if (err instanceof ConfigError) console.error(`error: ${err.message}`);
+ *   assert.ok(err instanceof ConfigError); // a CLI prints `error: ${err.message}` and exits 2
+ *   assert.equal(err.name, "ConfigError");
  * }
  * ```
  */
@@ -38,9 +42,10 @@ export class ConfigError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { didYouMean } from "./errors.ts";
- * didYouMean("batchsize", ["batchSize", "seed"]); // ' (did you mean "batchSize"?)'
- * didYouMean("zzz", ["seed"], (s) => `--${s}`); // ""
+ * assert.equal(didYouMean("batchsize", ["batchSize", "seed"]), ' (did you mean "batchSize"?)');
+ * assert.equal(didYouMean("zzz", ["seed"], (s) => `--${s}`), "");
  * ```
  */
 export function didYouMean(

@@ -4,8 +4,10 @@
  *
  * @example
  * ```ts
- * import { listConfigs } from "../config.ts";
- * for (const c of await listConfigs("configs")) console.log(`${c.name}: ${c.description}`);
+ * import assert from "node:assert/strict";
+ * import { CONFIGS_DIR, listConfigs } from "../config.ts";
+ * const lines = (await listConfigs(CONFIGS_DIR)).map((c) => `${c.name}: ${c.description}`);
+ * assert.ok(lines.some((l) => l.startsWith("mnist-quick: MNIST quick run")));
  * ```
  * @module
  */
@@ -25,8 +27,15 @@ export interface ConfigEntry {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { listConfigs } from "../config.ts";
- * (await listConfigs("configs")).map((c) => c.name); // ["cifar10", "cifar100", ...]
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/b.yaml`, "# second\nepochs: 1\n");
+ * await Deno.writeTextFile(`${dir}/a.yml`, "epochs: 2\n");
+ * await Deno.writeTextFile(`${dir}/notes.txt`, "ignored");
+ * const names = (await listConfigs(dir)).map((c) => [c.name, c.description]);
+ * assert.deepEqual(names, [["a", ""], ["b", "second"]]);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function listConfigs(dir: string | URL): Promise<ConfigEntry[]> {

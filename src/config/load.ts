@@ -5,12 +5,15 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadConfig } from "./load.ts";
- * const config = await loadConfig({
- *   configPath: "configs/mnist.yaml",
- *   overrides: { epochs: "5", widths: "16,32,64" },
- * });
- * config.epochs; // 5
+ * const configPath = await Deno.makeTempFile({ suffix: ".yaml" });
+ * await Deno.writeTextFile(configPath, "dataset: mnist\nepochs: 100\nlr: 1.0e-3\n");
+ * const config = await loadConfig({ configPath, overrides: { epochs: "5", widths: "16,32,64" } });
+ * assert.equal(config.epochs, 5); // the flag wins over the file
+ * assert.equal(config.lr, 1e-3);
+ * assert.deepEqual(config.widths, [16, 32, 64]);
+ * await Deno.remove(configPath);
  * ```
  * @module
  */
@@ -51,8 +54,9 @@ export interface LoadConfigOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { defaultConfig } from "./load.ts";
- * defaultConfig().widths; // [32, 64, 128]
+ * assert.deepEqual(defaultConfig().widths, [32, 64, 128]);
  * ```
  */
 export function defaultConfig(): Config {
@@ -70,9 +74,13 @@ export function defaultConfig(): Config {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { validateConfig } from "./load.ts";
- * validateConfig({ dataset: "cifar10", epochs: 150 }, "inline").epochs; // 150
- * validateConfig({ epohcs: 1 }, "x.yaml"); // throws: x.yaml: unknown field "epohcs" (did you mean "epochs"?)
+ * assert.equal(validateConfig({ dataset: "cifar10", epochs: 150 }, "inline").epochs, 150);
+ * assert.throws(
+ *   () => validateConfig({ epohcs: 1 }, "x.yaml"),
+ *   { message: 'x.yaml: unknown field "epohcs" (did you mean "epochs"?)' },
+ * );
  * ```
  */
 export function validateConfig(obj: unknown, source: string): Config {
@@ -84,10 +92,11 @@ export function validateConfig(obj: unknown, source: string): Config {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadConfig } from "./load.ts";
  * // --dataset alone uses configs/cifar10.yaml as the base:
  * const c = await loadConfig({ overrides: { dataset: "cifar10" } });
- * c.epochs; // 150
+ * assert.equal(c.epochs, 150);
  * ```
  */
 export async function loadConfig(opts: LoadConfigOptions = {}): Promise<Config> {
@@ -108,8 +117,10 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<Config> 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { applyOverrides, defaultConfig } from "./load.ts";
- * applyOverrides(defaultConfig(), { "batch-size": "64" }).batchSize; // 64
+ * assert.equal(applyOverrides(defaultConfig(), { "batch-size": "64" }).batchSize, 64);
+ * assert.equal(applyOverrides(defaultConfig(), { batchSize: "32" }).batchSize, 32);
  * ```
  */
 export function applyOverrides(

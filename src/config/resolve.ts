@@ -4,10 +4,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { defaultConfig, resolveDataDir, resolveRunName } from "../config.ts";
  * const c = resolveRunName(defaultConfig(), new Date(2025, 0, 2, 3, 4, 5));
- * c.runName; // "mnist-dt-20250102-030405"
- * resolveDataDir(c); // $NOPROP_DATA_DIR, or null (download)
+ * assert.equal(c.runName, "mnist-dt-20250102-030405");
+ * assert.equal(resolveDataDir({ ...c, dataDir: "/data" }), "/data"); // else $NOPROP_DATA_DIR, null
  * ```
  * @module
  */
@@ -22,8 +23,9 @@ export const DATA_DIR_ENV = "NOPROP_DATA_DIR";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { defaultConfig, resolveRunName } from "../config.ts";
- * resolveRunName({ ...defaultConfig(), runName: "mine" }).runName; // "mine"
+ * assert.equal(resolveRunName({ ...defaultConfig(), runName: "mine" }).runName, "mine");
  * ```
  */
 export function resolveRunName(config: Config, now: Date = new Date()): Config {
@@ -40,8 +42,9 @@ export function resolveRunName(config: Config, now: Date = new Date()): Config {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { defaultConfig, resolveDataDir } from "../config.ts";
- * resolveDataDir({ ...defaultConfig(), dataDir: "../shared/data" }); // "../shared/data"
+ * assert.equal(resolveDataDir({ ...defaultConfig(), dataDir: "/data" }), "/data");
  * ```
  */
 export function resolveDataDir(config: Config): string | null {
@@ -59,8 +62,9 @@ export function resolveDataDir(config: Config): string | null {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RUN_CONFIG_FILE } from "../config.ts";
- * const path = `models/mnist-dt-20250102-030405/${RUN_CONFIG_FILE}`;
+ * assert.equal(`models/run/${RUN_CONFIG_FILE}`, "models/run/config.yaml");
  * ```
  */
 export const RUN_CONFIG_FILE = "config.yaml";

@@ -9,9 +9,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FIELDS } from "./schema.ts";
  * const epochs = FIELDS.find((f) => f.name === "epochs");
- * epochs?.default; // 100
+ * assert.equal(epochs?.default, 100);
  * ```
  * @module
  */
@@ -554,9 +555,10 @@ void _everyConfigKeyHasAField;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fieldByName } from "./schema.ts";
- * fieldByName("batchSize")?.type; // "int"
- * fieldByName("epohcs"); // undefined
+ * assert.equal(fieldByName("batchSize")?.type, "int");
+ * assert.equal(fieldByName("epohcs"), undefined);
  * ```
  */
 export function fieldByName(name: string): FieldSpec | undefined {
@@ -568,9 +570,10 @@ export function fieldByName(name: string): FieldSpec | undefined {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fieldByFlag } from "./schema.ts";
- * fieldByFlag("batch-size")?.name; // "batchSize"
- * fieldByFlag("batchSize")?.name; // "batchSize"
+ * assert.equal(fieldByFlag("batch-size")?.name, "batchSize");
+ * assert.equal(fieldByFlag("batchSize")?.name, "batchSize");
  * ```
  */
 export function fieldByFlag(flag: string): FieldSpec | undefined {
@@ -583,8 +586,9 @@ export function fieldByFlag(flag: string): FieldSpec | undefined {
  *
  * @example
  * ```ts
- * import { FIELDS, flagName } from "./schema.ts";
- * flagName(FIELDS.find((f) => f.name === "batchSize")!); // "batch-size"
+ * import assert from "node:assert/strict";
+ * import { flagName } from "./schema.ts";
+ * assert.equal(flagName({ name: "batchSize" }), "batch-size");
  * ```
  */
 export function flagName(field: Pick<FieldSpec, "name">): string {

@@ -6,11 +6,12 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fieldByName } from "./schema.ts";
  * import { describeConstraint, parseFlagValue } from "./values.ts";
  * const widths = fieldByName("widths")!;
- * parseFlagValue(widths, "16,32,64", "--widths"); // [16, 32, 64]
- * describeConstraint(widths); // "a comma-separated list of 3 integers ≥ 1"
+ * assert.deepEqual(parseFlagValue(widths, "16,32,64", "--widths"), [16, 32, 64]);
+ * assert.equal(describeConstraint(widths), "a comma-separated list of 3 integers ≥ 1");
  * ```
  * @module
  */
@@ -28,9 +29,10 @@ const FLOAT_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fieldByName } from "./schema.ts";
  * import { describeConstraint } from "./values.ts";
- * describeConstraint(fieldByName("dropout")!); // "a number ≥ 0 and < 1"
+ * assert.equal(describeConstraint(fieldByName("dropout")!), "a number ≥ 0 and < 1");
  * ```
  */
 export function describeConstraint(f: FieldSpec): string {
@@ -58,9 +60,12 @@ export function describeConstraint(f: FieldSpec): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fieldByName } from "./schema.ts";
  * import { checkValue } from "./values.ts";
- * checkValue(fieldByName("epochs")!, 150, "configs/cifar10.yaml: epochs"); // 150
+ * assert.equal(checkValue(fieldByName("epochs")!, 150, "configs/cifar10.yaml: epochs"), 150);
+ * const epochs = fieldByName("epochs")!;
+ * assert.throws(() => checkValue(epochs, 0, "x.yaml: epochs"), /^ConfigError: x\.yaml: epochs/);
  * ```
  */
 export function checkValue(f: FieldSpec, value: unknown, where: string): FieldValue {
@@ -79,10 +84,11 @@ export function checkValue(f: FieldSpec, value: unknown, where: string): FieldVa
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fieldByName } from "./schema.ts";
  * import { parseFlagValue } from "./values.ts";
- * parseFlagValue(fieldByName("lr")!, "3e-4", "--lr"); // 0.0003
- * parseFlagValue(fieldByName("runName")!, "null", "--run-name"); // null
+ * assert.equal(parseFlagValue(fieldByName("lr")!, "3e-4", "--lr"), 0.0003);
+ * assert.equal(parseFlagValue(fieldByName("runName")!, "null", "--run-name"), null);
  * ```
  */
 export function parseFlagValue(f: FieldSpec, raw: string, where: string): FieldValue {

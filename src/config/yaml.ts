@@ -5,9 +5,12 @@
  *
  * @example
  * ```ts
- * import { configToYaml, defaultConfig } from "../config.ts";
+ * import assert from "node:assert/strict";
+ * import { parse } from "yaml";
+ * import { configToYaml, defaultConfig, validateConfig } from "../config.ts";
  * const text = configToYaml(defaultConfig(), "effective config of run mnist-dt-20250101-120000");
- * text.split("\n")[0]; // "# effective config of run mnist-dt-20250101-120000"
+ * assert.equal(text.split("\n")[0], "# effective config of run mnist-dt-20250101-120000");
+ * assert.deepEqual(validateConfig(parse(text), "config.yaml"), defaultConfig()); // round trip
  * ```
  * @module
  */
@@ -20,8 +23,9 @@ import { type Config, FIELDS, type FieldSpec } from "./schema.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { configToYaml, defaultConfig } from "../config.ts";
- * configToYaml(defaultConfig()).includes("widths: [32, 64, 128]"); // true
+ * assert.ok(configToYaml(defaultConfig()).includes("widths: [32, 64, 128]"));
  * ```
  */
 export function configToYaml(config: Config, header?: string): string {

@@ -13,15 +13,21 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { batches } from "./batches.ts";
  * import { NORMALIZATION } from "./normalize.ts";
  * import { Rng } from "../rng.ts";
- * import { loadDataset } from "./mod.ts";
- * const { train } = await loadDataset("mnist");
- * const rng = new Rng(1);
- * for (const b of batches(train, { batchSize: 128, rng, stats: NORMALIZATION.mnist })) {
- *   // b.x: Float32Array [b.size, 28, 28, 1]; b.y: Int32Array [b.size]
+ * // Five 2×2 grey images (labels 0..4); real sets come from `loadDataset`.
+ * const set = {
+ *   count: 5, height: 2, width: 2, channels: 1,
+ *   images: new Uint8Array(5 * 4).fill(255), labels: Uint8Array.of(0, 1, 2, 3, 4),
+ * };
+ * const seen: number[] = [];
+ * for (const b of batches(set, { batchSize: 2, rng: new Rng(1), stats: NORMALIZATION.mnist })) {
+ *   assert.equal(b.x.length, b.size * 2 * 2 * 1); // NHWC floats
+ *   seen.push(...b.y);
  * }
+ * assert.deepEqual(seen.sort(), [0, 1, 2, 3, 4]); // every image once, in shuffled order
  * ```
  * @module
  */
@@ -35,8 +41,13 @@ import type { ImageSet } from "./types.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { Batch } from "./batches.ts";
  * const firstLabel = (b: Batch) => b.size > 0 ? b.y[0] : -1;
+ * const empty: Batch = {
+ *   x: new Float32Array(0), y: new Int32Array(0), size: 0, index: 0, indices: new Uint32Array(0),
+ * };
+ * assert.equal(firstLabel(empty), -1);
  * ```
  */
 export interface Batch {
@@ -59,7 +70,7 @@ export interface Batch {
  * ```ts
  * import type { BatchOptions } from "./batches.ts";
  * import { NORMALIZATION } from "./normalize.ts";
- * const eval_: BatchOptions = { batchSize: 1000, stats: NORMALIZATION.mnist }; // in order
+ * const evaluation: BatchOptions = { batchSize: 1000, stats: NORMALIZATION.mnist }; // in order
  * ```
  */
 export interface BatchOptions {
@@ -82,8 +93,10 @@ export interface BatchOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { batchCount } from "./batches.ts";
- * console.log(batchCount(10, 4, false), batchCount(10, 4, true)); // 3 2
+ * assert.equal(batchCount(10, 4), 3); // 4 + 4 + 2
+ * assert.equal(batchCount(10, 4, true), 2); // the last partial batch dropped
  * ```
  */
 export function batchCount(count: number, batchSize: number, dropLast = false): number {
@@ -96,10 +109,12 @@ export function batchCount(count: number, batchSize: number, dropLast = false): 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { epochOrder } from "./batches.ts";
  * import { Rng } from "../rng.ts";
- * console.log(epochOrder(5)); // Uint32Array [0, 1, 2, 3, 4]
- * console.log(epochOrder(5, new Rng(7))); // a permutation of 0..4
+ * assert.deepEqual(epochOrder(5), Uint32Array.of(0, 1, 2, 3, 4));
+ * const shuffled = epochOrder(5, new Rng(7));
+ * assert.deepEqual([...shuffled].sort(), [0, 1, 2, 3, 4]); // a permutation of 0..4
  * ```
  */
 export function epochOrder(count: number, rng?: Rng): Uint32Array {
@@ -116,16 +131,23 @@ export function epochOrder(count: number, rng?: Rng): Uint32Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { batches } from "./batches.ts";
  * import { NORMALIZATION } from "./normalize.ts";
  * import { Rng } from "../rng.ts";
- * declare const train: import("./types.ts").ImageSet;
+ * const set = {
+ *   count: 10, height: 1, width: 1, channels: 1,
+ *   images: new Uint8Array(10), labels: Uint8Array.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9),
+ * };
+ * const stats = NORMALIZATION.mnist;
  * const rng = new Rng(42);
- * const atEpochStart = rng.state();
- * // ... crash after batch 9; later:
- * const resumed = batches(train, {
- *   batchSize: 64, stats: NORMALIZATION.mnist, rng: Rng.fromState(atEpochStart), startBatch: 10,
- * });
+ * const atEpochStart = rng.state(); // saved with the checkpoint
+ * const labels = (opts: { rng: Rng; startBatch?: number }) =>
+ *   [...batches(set, { batchSize: 3, stats, ...opts })].map((b) => [...b.y]);
+ * const full = labels({ rng });
+ * // Interrupted after batch 1: the same permutation is rebuilt and iteration starts at batch 2.
+ * const resumed = labels({ rng: Rng.fromState(atEpochStart), startBatch: 2 });
+ * assert.deepEqual(resumed, full.slice(2));
  * ```
  */
 export function batches(set: ImageSet, opts: BatchOptions): Generator<Batch, void, undefined> {

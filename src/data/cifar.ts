@@ -11,10 +11,17 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeCifar } from "./cifar.ts";
- * const bin = await Deno.readFile("cifar-10-batches-bin/test_batch.bin");
- * const { count, images, labels } = decodeCifar([{ file: "test_batch.bin", bytes: bin }], "cifar10");
- * console.log(count, images.length === count * 32 * 32 * 3, labels[0]);
+ * // One CIFAR-10 record: a label byte, then the red, green and blue 32×32 planes.
+ * const record = new Uint8Array(1 + 3 * 1024);
+ * record[0] = 7; // "horse"
+ * record[1] = 255; // red of the top-left pixel
+ * const files = [{ file: "test_batch.bin", bytes: record }];
+ * const { count, images, labels } = decodeCifar(files, "cifar10");
+ * assert.equal(count, 1);
+ * assert.equal(labels[0], 7);
+ * assert.deepEqual([...images.subarray(0, 3)], [255, 0, 0]); // HWC: pixel 0 is R, G, B
  * ```
  * @module
  */
@@ -41,8 +48,10 @@ export type CifarLabels = "cifar10" | "cifar100-fine" | "cifar100-coarse";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { cifarRecordSize } from "./cifar.ts";
- * console.log(cifarRecordSize("cifar10"), cifarRecordSize("cifar100")); // 3073 3074
+ * assert.equal(cifarRecordSize("cifar10"), 3073); // 1 label byte + 3072 pixels
+ * assert.equal(cifarRecordSize("cifar100"), 3074); // coarse and fine label bytes + 3072 pixels
  * ```
  */
 export function cifarRecordSize(variant: "cifar10" | "cifar100"): number {
@@ -75,10 +84,17 @@ export interface CifarImages {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeCifar } from "./cifar.ts";
- * const bytes = await Deno.readFile("cifar-100-binary/test.bin");
- * const coarse = decodeCifar([{ file: "test.bin", bytes }], "cifar100-coarse");
- * console.log(coarse.count); // 10000
+ * // Two CIFAR-100 records: coarse label, fine label, 3072 pixels.
+ * const bytes = new Uint8Array(2 * 3074);
+ * bytes.set([0, 30], 0); // aquatic mammals / dolphin
+ * bytes.set([18, 58], 3074); // vehicles 1 / pickup truck
+ * const files = [{ file: "test.bin", bytes }];
+ * assert.deepEqual(decodeCifar(files, "cifar100-coarse").labels, Uint8Array.of(0, 18));
+ * assert.deepEqual(decodeCifar(files, "cifar100-fine").labels, Uint8Array.of(30, 58));
+ * const cut = [{ file: "cut.bin", bytes: bytes.subarray(1) }];
+ * assert.throws(() => decodeCifar(cut, "cifar100-fine"), /cut\.bin: size 6147 bytes is not/);
  * ```
  */
 export function decodeCifar(
@@ -120,9 +136,11 @@ export function decodeCifar(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseClassNames } from "./cifar.ts";
  * const names = parseClassNames("airplane\nautomobile\n\n", 2, "batches.meta.txt");
- * console.log(names); // ["airplane", "automobile"]
+ * assert.deepEqual(names, ["airplane", "automobile"]);
+ * assert.throws(() => parseClassNames("airplane\n", 10, "x.txt"), /x\.txt: found 1 class names/);
  * ```
  */
 export function parseClassNames(text: string, expected: number, file: string): string[] {

@@ -11,11 +11,24 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadCifarSplits } from "./cifar_files.ts";
  * import { CIFAR10_SOURCE } from "./sources.ts";
  * import { resolveOptions } from "./options.ts";
- * const { train, test, classNames } = await loadCifarSplits(CIFAR10_SOURCE, resolveOptions());
- * console.log(train.count, test.count, classNames[0]); // 50000 10000 "airplane"
+ * // A data dir with the extracted CIFAR-10 folder: here one record per file.
+ * const dir = await Deno.makeTempDir();
+ * const folder = `${dir}/cifar10/cifar-10-batches-bin`;
+ * await Deno.mkdir(folder, { recursive: true });
+ * for (const [i, name] of [...CIFAR10_SOURCE.train, CIFAR10_SOURCE.test].entries()) {
+ *   const record = new Uint8Array(3073);
+ *   record[0] = i; // the label
+ *   await Deno.writeFile(`${folder}/${name}`, record);
+ * }
+ * const opts = resolveOptions({ dataDir: dir });
+ * const { train, test, classNames } = await loadCifarSplits(CIFAR10_SOURCE, opts);
+ * assert.deepEqual([train.count, test.count, classNames[0]], [5, 1, "airplane"]);
+ * assert.deepEqual(train.labels, Uint8Array.of(0, 1, 2, 3, 4));
+ * await Deno.remove(dir, { recursive: true });
  * ```
  * @module
  */
@@ -34,8 +47,14 @@ import type { ImageSet } from "./types.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { CifarSplits } from "./cifar_files.ts";
  * const nameOf = (s: CifarSplits, i: number) => s.classNames[s.train.labels[i]];
+ * const set = {
+ *   count: 1, height: 32, width: 32, channels: 3,
+ *   images: new Uint8Array(3072), labels: Uint8Array.of(1),
+ * };
+ * assert.equal(nameOf({ train: set, test: set, classNames: ["cat", "dog"] }, 0), "dog");
  * ```
  */
 export interface CifarSplits {
@@ -57,11 +76,22 @@ type FileReader = (name: string) => Promise<{ path: string; bytes: Uint8Array } 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadCifarSplits } from "./cifar_files.ts";
  * import { CIFAR100_SOURCE } from "./sources.ts";
  * import { resolveOptions } from "./options.ts";
- * const coarse = await loadCifarSplits(CIFAR100_SOURCE, resolveOptions({ cifar100Labels: "coarse" }));
- * console.log(coarse.classNames.length); // 20
+ * // Loose CIFAR-100 files in a data dir: one record each (coarse label, fine label, pixels).
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/cifar100`);
+ * const record = new Uint8Array(3074);
+ * record.set([0, 30]); // aquatic mammals / dolphin
+ * await Deno.writeFile(`${dir}/cifar100/train.bin`, record);
+ * await Deno.writeFile(`${dir}/cifar100/test.bin`, record);
+ * const opts = resolveOptions({ dataDir: dir, cifar100Labels: "coarse" });
+ * const coarse = await loadCifarSplits(CIFAR100_SOURCE, opts);
+ * assert.equal(coarse.classNames.length, 20);
+ * assert.equal(coarse.classNames[coarse.test.labels[0]], "aquatic_mammals");
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function loadCifarSplits(

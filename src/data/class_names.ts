@@ -5,8 +5,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CIFAR10_CLASSES, FASHION_MNIST_CLASSES } from "./class_names.ts";
- * console.log(FASHION_MNIST_CLASSES[9], CIFAR10_CLASSES[0]); // "Ankle boot" "airplane"
+ * assert.equal(FASHION_MNIST_CLASSES[9], "Ankle boot");
+ * assert.equal(CIFAR10_CLASSES[0], "airplane");
  * ```
  * @module
  */
@@ -16,8 +18,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MNIST_CLASSES } from "./class_names.ts";
- * console.log(MNIST_CLASSES[7]); // "7"
+ * assert.equal(MNIST_CLASSES[7], "7");
  * ```
  */
 export const MNIST_CLASSES: readonly string[] = Object.freeze(
@@ -29,8 +32,9 @@ export const MNIST_CLASSES: readonly string[] = Object.freeze(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FASHION_MNIST_CLASSES } from "./class_names.ts";
- * console.log(FASHION_MNIST_CLASSES[0]); // "T-shirt/top"
+ * assert.equal(FASHION_MNIST_CLASSES[0], "T-shirt/top");
  * ```
  */
 export const FASHION_MNIST_CLASSES: readonly string[] = Object.freeze([
@@ -51,8 +55,9 @@ export const FASHION_MNIST_CLASSES: readonly string[] = Object.freeze([
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CIFAR10_CLASSES } from "./class_names.ts";
- * console.log(CIFAR10_CLASSES[9]); // "truck"
+ * assert.equal(CIFAR10_CLASSES[9], "truck");
  * ```
  */
 export const CIFAR10_CLASSES: readonly string[] = Object.freeze([
@@ -73,8 +78,9 @@ export const CIFAR10_CLASSES: readonly string[] = Object.freeze([
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CIFAR100_FINE_CLASSES } from "./class_names.ts";
- * console.log(CIFAR100_FINE_CLASSES[0], CIFAR100_FINE_CLASSES[99]); // "apple" "worm"
+ * assert.deepEqual([CIFAR100_FINE_CLASSES[0], CIFAR100_FINE_CLASSES[99]], ["apple", "worm"]);
  * ```
  */
 export const CIFAR100_FINE_CLASSES: readonly string[] = Object.freeze(
@@ -98,8 +104,9 @@ export const CIFAR100_FINE_CLASSES: readonly string[] = Object.freeze(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CIFAR100_COARSE_CLASSES } from "./class_names.ts";
- * console.log(CIFAR100_COARSE_CLASSES[0]); // "aquatic_mammals"
+ * assert.equal(CIFAR100_COARSE_CLASSES[0], "aquatic_mammals");
  * ```
  */
 export const CIFAR100_COARSE_CLASSES: readonly string[] = Object.freeze([

@@ -10,15 +10,18 @@
  *
  * @example
  * ```ts
- * import { cachedFile, defaultCacheDir } from "./download.ts";
- * const bytes = await cachedFile(
- *   {
- *     name: "t10k-labels-idx1-ubyte.gz",
- *     urls: ["https://ossci-datasets.s3.amazonaws.com/mnist/t10k-labels-idx1-ubyte.gz"],
- *     md5: "ec29112dd5afa0611ce80d1b7f02629c",
- *   },
- *   `${defaultCacheDir()}/mnist`,
- * );
+ * import assert from "node:assert/strict";
+ * import { cachedFile, md5Hex } from "./download.ts";
+ * // A stand-in for `fetch` that counts requests; real callers leave `fetch` unset.
+ * let requests = 0;
+ * const served = new TextEncoder().encode("label bytes");
+ * const fetch = () => (requests++, Promise.resolve(new Response(served)));
+ * const file = { name: "labels.bin", urls: ["https://example.org/l.bin"], md5: md5Hex(served) };
+ * const cache = await Deno.makeTempDir();
+ * assert.deepEqual(await cachedFile(file, cache, { fetch }), served); // downloaded, verified
+ * assert.deepEqual(await cachedFile(file, cache, { fetch }), served); // read from the cache
+ * assert.equal(requests, 1);
+ * await Deno.remove(cache, { recursive: true });
  * ```
  * @module
  */
@@ -30,8 +33,10 @@ import { DatasetError, errorText } from "./errors.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { FetchLike } from "./download.ts";
  * const offline: FetchLike = () => Promise.reject(new TypeError("no network"));
+ * await assert.rejects(offline("https://example.org/x.gz"), /no network/);
  * ```
  */
 export type FetchLike = (url: string) => Promise<Response>;
@@ -82,7 +87,7 @@ export interface CacheOptions {
  * @example
  * ```ts
  * import { envVar } from "./download.ts";
- * const dir = envVar("NOPROP_DATA_DIR") ?? "./data";
+ * const dir = envVar("NOPROP_DATA_DIR") ?? "./data"; // unset and empty both fall back
  * ```
  */
 export function envVar(name: string): string | undefined {
@@ -100,9 +105,12 @@ export function envVar(name: string): string | undefined {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { defaultCacheDir } from "./download.ts";
- * console.log(defaultCacheDir()); // e.g. "/home/me/.cache/noprop"
- * console.log(defaultCacheDir((k) => ({ HOME: "/home/x" } as Record<string, string>)[k])); // "/home/x/.cache/noprop"
+ * const env = (vars: Record<string, string>) => (k: string) => vars[k];
+ * assert.equal(defaultCacheDir(env({ HOME: "/home/x" })), "/home/x/.cache/noprop");
+ * assert.equal(defaultCacheDir(env({ HOME: "/home/x", XDG_CACHE_HOME: "/c" })), "/c/noprop");
+ * assert.equal(defaultCacheDir(env({ NOPROP_CACHE_DIR: "/n", HOME: "/home/x" })), "/n");
  * ```
  */
 export function defaultCacheDir(
@@ -126,8 +134,9 @@ export function defaultCacheDir(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { md5Hex } from "./download.ts";
- * console.log(md5Hex(new TextEncoder().encode("abc"))); // "900150983cd24fb0d6963f7d28e17f72"
+ * assert.equal(md5Hex(new TextEncoder().encode("abc")), "900150983cd24fb0d6963f7d28e17f72");
  * ```
  */
 export function md5Hex(bytes: Uint8Array): string {
@@ -140,8 +149,11 @@ export function md5Hex(bytes: Uint8Array): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { verifyMd5 } from "./download.ts";
- * verifyMd5(new TextEncoder().encode("abc"), "900150983cd24fb0d6963f7d28e17f72", "abc.txt");
+ * const abc = new TextEncoder().encode("abc");
+ * verifyMd5(abc, "900150983cd24fb0d6963f7d28e17f72", "abc.txt"); // passes
+ * assert.throws(() => verifyMd5(abc, "0".repeat(32), "abc.txt"), /abc\.txt: checksum mismatch/);
  * ```
  */
 export function verifyMd5(bytes: Uint8Array, expected: string | undefined, file: string): void {
@@ -163,13 +175,23 @@ export function verifyMd5(bytes: Uint8Array, expected: string | undefined, file:
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { cachedFile } from "./download.ts";
- * const fake = (_url: string) => Promise.resolve(new Response("hello"));
- * const bytes = await cachedFile(
- *   { name: "hello.txt", urls: ["https://example.org/hello.txt"], md5: "5d41402abc4b2a76b9719d911017c592" },
- *   "/tmp/noprop-cache",
- *   { fetch: fake },
- * );
+ * const cache = await Deno.makeTempDir();
+ * const hello = {
+ *   name: "hello.txt",
+ *   urls: ["https://a.example/hello.txt", "https://b.example/hello.txt"],
+ *   md5: "5d41402abc4b2a76b9719d911017c592",
+ * };
+ * // The first mirror is down, the second serves the file.
+ * const fetch = (url: string) =>
+ *   Promise.resolve(
+ *     url.startsWith("https://a.") ? new Response("", { status: 503 }) : new Response("hello"),
+ *   );
+ * const bytes = await cachedFile(hello, cache, { fetch });
+ * assert.equal(new TextDecoder().decode(bytes), "hello");
+ * assert.deepEqual(await Deno.readFile(`${cache}/hello.txt`), bytes);
+ * await Deno.remove(cache, { recursive: true });
  * ```
  */
 export async function cachedFile(
@@ -233,8 +255,12 @@ function fetchFailure(e: unknown): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { writeAtomically } from "./download.ts";
- * await writeAtomically("/tmp/noprop-cache/x.bin", new Uint8Array([1, 2, 3]));
+ * const dir = await Deno.makeTempDir();
+ * await writeAtomically(`${dir}/sub/x.bin`, new Uint8Array([1, 2, 3])); // creates sub/
+ * assert.deepEqual(await Deno.readFile(`${dir}/sub/x.bin`), new Uint8Array([1, 2, 3]));
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
@@ -256,8 +282,13 @@ export async function writeAtomically(path: string, bytes: Uint8Array): Promise<
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readIfExists } from "./download.ts";
- * const bytes = await readIfExists("/tmp/maybe.bin"); // Uint8Array | null
+ * const dir = await Deno.makeTempDir();
+ * assert.equal(await readIfExists(`${dir}/missing.bin`), null);
+ * await Deno.writeFile(`${dir}/x.bin`, new Uint8Array([7]));
+ * assert.deepEqual(await readIfExists(`${dir}/x.bin`), new Uint8Array([7]));
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function readIfExists(path: string): Promise<Uint8Array | null> {

@@ -6,11 +6,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DatasetError } from "./errors.ts";
  * try {
- *   throw new DatasetError("/data/mnist/train-labels-idx1-ubyte.gz: wrong magic number 7");
+ *   throw new DatasetError("/data/mnist/train-labels-idx1-ubyte.gz:\nwrong magic number 7");
  * } catch (e) {
- *   if (e instanceof DatasetError) console.error(e.message);
+ *   assert.ok(e instanceof DatasetError);
+ *   assert.equal(e.message, "/data/mnist/train-labels-idx1-ubyte.gz: wrong magic number 7");
  * }
  * ```
  * @module
@@ -22,9 +24,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DatasetError } from "./errors.ts";
  * const err = new DatasetError("a.bin: size 10 is not a multiple of the record size 3073");
- * console.log(err.name, err.message);
+ * assert.equal(err.name, "DatasetError");
+ * assert.ok(err instanceof Error);
  * ```
  */
 export class DatasetError extends Error {
@@ -40,8 +44,9 @@ export class DatasetError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { oneLine } from "./errors.ts";
- * console.log(oneLine("first\n  second")); // "first second"
+ * assert.equal(oneLine("first\n  second"), "first second");
  * ```
  */
 export function oneLine(text: string): string {
@@ -53,8 +58,11 @@ export function oneLine(text: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { errorText } from "./errors.ts";
- * console.log(errorText(new TypeError("error sending request\nfor url"))); // "error sending request for url"
+ * const e = new TypeError("error sending request\nfor url");
+ * assert.equal(errorText(e), "error sending request for url");
+ * assert.equal(errorText("plain"), "plain");
  * ```
  */
 export function errorText(e: unknown): string {

@@ -4,9 +4,12 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { gunzipFile } from "./gzip.ts";
- * const bytes = await Deno.readFile("train-labels-idx1-ubyte.gz");
- * const raw = gunzipFile(bytes, "train-labels-idx1-ubyte.gz");
+ * const text = new TextEncoder().encode("hello");
+ * const gzip = new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"));
+ * const gz = await new Response(gzip).bytes();
+ * assert.deepEqual(gunzipFile(gz, "hello.gz"), text);
  * ```
  * @module
  */
@@ -18,8 +21,10 @@ import { DatasetError, errorText } from "./errors.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isGzip } from "./gzip.ts";
- * console.log(isGzip(new Uint8Array([0x1f, 0x8b, 8]))); // true
+ * assert.equal(isGzip(new Uint8Array([0x1f, 0x8b, 8])), true);
+ * assert.equal(isGzip(new Uint8Array([0, 0, 8, 1])), false); // an IDX header
  * ```
  */
 export function isGzip(bytes: Uint8Array): boolean {
@@ -33,9 +38,14 @@ export function isGzip(bytes: Uint8Array): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { gunzipFile } from "./gzip.ts";
- * const raw = gunzipFile(await Deno.readFile("t10k-labels-idx1-ubyte.gz"), "t10k-labels-idx1-ubyte.gz");
- * console.log(raw.length); // 10008
+ * const labels = new Uint8Array([0, 0, 8, 1, 0, 0, 0, 2, 7, 3]);
+ * const gzip = new Blob([labels]).stream().pipeThrough(new CompressionStream("gzip"));
+ * const gz = await new Response(gzip).bytes();
+ * assert.deepEqual(gunzipFile(gz, "labels.gz"), labels);
+ * assert.throws(() => gunzipFile(gz.subarray(0, 12), "cut.gz"), /cut\.gz: truncated gzip data/);
+ * assert.throws(() => gunzipFile(labels, "labels"), /labels: not a gzip file/);
  * ```
  */
 export function gunzipFile(bytes: Uint8Array, file: string): Uint8Array {

@@ -9,10 +9,16 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseIdxImages, parseIdxLabels } from "./idx.ts";
- * const images = parseIdxImages(rawImages, "train-images-idx3-ubyte");
+ * // Big-endian headers: magic 0x0803, then count, rows, cols; magic 0x0801, then count.
+ * const imagesHeader = [0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 2]; // 2 images of 1×2
+ * const rawImages = new Uint8Array([...imagesHeader, 10, 20, 30, 40]);
+ * const rawLabels = new Uint8Array([0, 0, 8, 1, 0, 0, 0, 2, 3, 9]);
+ * const images = parseIdxImages(rawImages, "train-images-idx3-ubyte", { rows: 1, cols: 2 });
  * const labels = parseIdxLabels(rawLabels, "train-labels-idx1-ubyte", 10);
- * console.log(images.count, images.rows, images.cols, labels.length);
+ * assert.deepEqual([images.count, images.rows, images.cols, labels.length], [2, 1, 2, 2]);
+ * assert.deepEqual(images.pixels, Uint8Array.of(10, 20, 30, 40));
  * ```
  * @module
  */
@@ -23,8 +29,9 @@ import { DatasetError } from "./errors.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { IDX_IMAGES_MAGIC } from "./idx.ts";
- * console.log(IDX_IMAGES_MAGIC.toString(16)); // "803"
+ * assert.equal(IDX_IMAGES_MAGIC.toString(16), "803");
  * ```
  */
 export const IDX_IMAGES_MAGIC = 2051;
@@ -34,8 +41,9 @@ export const IDX_IMAGES_MAGIC = 2051;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { IDX_LABELS_MAGIC } from "./idx.ts";
- * console.log(IDX_LABELS_MAGIC.toString(16)); // "801"
+ * assert.equal(IDX_LABELS_MAGIC.toString(16), "801");
  * ```
  */
 export const IDX_LABELS_MAGIC = 2049;
@@ -66,10 +74,14 @@ export interface IdxImages {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseIdxImages } from "./idx.ts";
- * const header = [0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 2];
- * const img = parseIdxImages(new Uint8Array([...header, 1, 2, 3, 4]), "tiny", { rows: 2, cols: 2 });
- * console.log(img.count, img.pixels); // 1 Uint8Array [1, 2, 3, 4]
+ * const header = [0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 2]; // 1 image of 2×2
+ * const raw = new Uint8Array([...header, 1, 2, 3, 4]);
+ * const img = parseIdxImages(raw, "tiny", { rows: 2, cols: 2 });
+ * assert.equal(img.count, 1);
+ * assert.deepEqual(img.pixels, Uint8Array.of(1, 2, 3, 4));
+ * assert.throws(() => parseIdxImages(raw, "tiny"), /tiny: images are 2x2, expected 28x28/);
  * ```
  */
 export function parseIdxImages(
@@ -98,9 +110,11 @@ export function parseIdxImages(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseIdxLabels } from "./idx.ts";
  * const raw = new Uint8Array([0, 0, 8, 1, 0, 0, 0, 3, 5, 0, 4]);
- * console.log(parseIdxLabels(raw, "tiny-labels", 10)); // Uint8Array [5, 0, 4]
+ * assert.deepEqual(parseIdxLabels(raw, "tiny-labels", 10), Uint8Array.of(5, 0, 4));
+ * assert.throws(() => parseIdxLabels(raw, "tiny-labels", 5), /label 5 at index 0 is out of range/);
  * ```
  */
 export function parseIdxLabels(raw: Uint8Array, file: string, numClasses = 10): Uint8Array {

@@ -7,11 +7,25 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadIdxSplits } from "./mnist.ts";
  * import { MNIST_SOURCE } from "./sources.ts";
  * import { resolveOptions } from "./options.ts";
- * const { train, test } = await loadIdxSplits(MNIST_SOURCE, resolveOptions({ dataDir: "../shared/data" }));
- * console.log(train.count, test.count); // 60000 10000
+ * // A data dir with a tiny MNIST in plain IDX files: 3 training and 2 test images.
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/mnist`);
+ * const idx = (magic: number, dims: number[]) => {
+ *   const bytes = new Uint8Array(4 + 4 * dims.length + dims.reduce((a, b) => a * b));
+ *   [magic, ...dims].forEach((v, i) => new DataView(bytes.buffer).setUint32(4 * i, v));
+ *   return bytes; // header, then all-zero pixels or labels
+ * };
+ * for (const [split, n] of [["train", 3], ["t10k", 2]] as const) {
+ *   await Deno.writeFile(`${dir}/mnist/${split}-images-idx3-ubyte`, idx(2051, [n, 28, 28]));
+ *   await Deno.writeFile(`${dir}/mnist/${split}-labels-idx1-ubyte`, idx(2049, [n]));
+ * }
+ * const { train, test } = await loadIdxSplits(MNIST_SOURCE, resolveOptions({ dataDir: dir }));
+ * assert.deepEqual([train.count, test.count, train.height, train.channels], [3, 2, 28, 1]);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  * @module
  */
@@ -29,10 +43,16 @@ import type { ImageSet } from "./types.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadIdxSplits } from "./mnist.ts";
  * import { FASHION_MNIST_SOURCE } from "./sources.ts";
  * import { resolveOptions } from "./options.ts";
- * const { train } = await loadIdxSplits(FASHION_MNIST_SOURCE, resolveOptions());
+ * const empty = await Deno.makeTempDir();
+ * await assert.rejects(
+ *   loadIdxSplits(FASHION_MNIST_SOURCE, resolveOptions({ dataDir: empty })),
+ *   /^DatasetError: Fashion-MNIST: missing file .*train-images-idx3-ubyte\.gz/,
+ * );
+ * await Deno.remove(empty);
  * ```
  */
 export async function loadIdxSplits(

@@ -5,13 +5,27 @@
  *
  * @example
  * ```ts
- * import { batches, loadDataset, NORMALIZATION } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ * import { batches, loadDataset } from "./mod.ts";
  * import { Rng } from "../rng.ts";
- * const { train, test, info } = await loadDataset("mnist", { dataDir: "../shared/data" });
- * console.log(info.classNames.length, train.count, test.count); // 10 60000 10000
- * for (const b of batches(train, { batchSize: 128, rng: new Rng(0), stats: info })) {
- *   // train on b.x (NHWC floats) and b.y
+ * // A data dir with a tiny MNIST in plain IDX files: 3 training and 2 test images.
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/mnist`);
+ * const idx = (magic: number, dims: number[]) => {
+ *   const bytes = new Uint8Array(4 + 4 * dims.length + dims.reduce((a, b) => a * b));
+ *   [magic, ...dims].forEach((v, i) => new DataView(bytes.buffer).setUint32(4 * i, v));
+ *   return bytes; // header, then all-zero pixels or labels
+ * };
+ * for (const [split, n] of [["train", 3], ["t10k", 2]] as const) {
+ *   await Deno.writeFile(`${dir}/mnist/${split}-images-idx3-ubyte`, idx(2051, [n, 28, 28]));
+ *   await Deno.writeFile(`${dir}/mnist/${split}-labels-idx1-ubyte`, idx(2049, [n]));
  * }
+ * const { train, test, info } = await loadDataset("mnist", { dataDir: dir });
+ * assert.deepEqual([info.classNames.length, train.count, test.count], [10, 3, 2]);
+ * for (const b of batches(train, { batchSize: 2, rng: new Rng(0), stats: info })) {
+ *   assert.equal(b.x.length, b.size * 28 * 28); // NHWC floats to train on, labels in b.y
+ * }
+ * await Deno.remove(dir, { recursive: true });
  * ```
  * @module
  */
@@ -44,8 +58,9 @@ export { type Batch, batchCount, batches, type BatchOptions, epochOrder } from "
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DATASET_NAMES } from "./mod.ts";
- * console.log(DATASET_NAMES.join(", ")); // "mnist, fashion-mnist, cifar10, cifar100"
+ * assert.equal(DATASET_NAMES.join(", "), "mnist, fashion-mnist, cifar10, cifar100");
  * ```
  */
 export const DATASET_NAMES: readonly DatasetName[] = Object.freeze([
@@ -60,8 +75,10 @@ export const DATASET_NAMES: readonly DatasetName[] = Object.freeze([
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isDatasetName } from "./mod.ts";
- * console.log(isDatasetName("cifar10"), isDatasetName("imagenet")); // true false
+ * assert.equal(isDatasetName("cifar10"), true);
+ * assert.equal(isDatasetName("imagenet"), false);
  * ```
  */
 export function isDatasetName(name: string): name is DatasetName {
@@ -79,9 +96,19 @@ export function isDatasetName(name: string): name is DatasetName {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadDataset } from "./mod.ts";
- * const cifar = await loadDataset("cifar100", { cifar100Labels: "coarse" });
- * console.log(cifar.info.numClasses, cifar.info.mean); // 20 [0.5071, 0.4865, 0.4409]
+ * // A data dir with loose CIFAR-100 files of one record each (coarse, fine label, pixels).
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/cifar100`);
+ * for (const name of ["train.bin", "test.bin"]) {
+ *   await Deno.writeFile(`${dir}/cifar100/${name}`, new Uint8Array(3074));
+ * }
+ * const cifar = await loadDataset("cifar100", { dataDir: dir, cifar100Labels: "coarse" });
+ * assert.equal(cifar.info.numClasses, 20);
+ * assert.deepEqual(cifar.info.mean, [0.5071, 0.4865, 0.4409]);
+ * await assert.rejects(loadDataset("cifar10", { dataDir: dir }), /CIFAR-10: no data in the data/);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function loadDataset(name: DatasetName, opts: LoadOptions = {}): Promise<Dataset> {

@@ -18,12 +18,17 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { NORMALIZATION, normalizeInto } from "./normalize.ts";
- * import type { ImageSet } from "./types.ts";
- * declare const set: ImageSet; // e.g. from loadDataset("mnist")
- * const n = 4;
- * const x = new Float32Array(n * set.height * set.width * set.channels);
- * normalizeInto(set, [0, 1, 2, 3], NORMALIZATION.mnist, x, "NCHW"); // ready for ONNX
+ * // Two 1×2 grey images; a real set comes from `loadDataset("mnist")`.
+ * const set = {
+ *   count: 2, height: 1, width: 2, channels: 1,
+ *   images: Uint8Array.of(0, 255, 255, 0), labels: Uint8Array.of(3, 5),
+ * };
+ * const x = new Float32Array(2 * set.height * set.width * set.channels);
+ * normalizeInto(set, [1, 0], NORMALIZATION.mnist, x, "NCHW"); // image 1 first, ready for ONNX
+ * const hi = (1 - 0.1307) / 0.3081, lo = (0 - 0.1307) / 0.3081;
+ * assert.deepEqual(x, Float32Array.of(hi, lo, lo, hi));
  * ```
  * @module
  */
@@ -45,8 +50,10 @@ export type Layout = "NHWC" | "NCHW";
  *
  * @example
  * ```ts
- * import type { NormStats } from "./normalize.ts";
+ * import assert from "node:assert/strict";
+ * import { normalizePixel, type NormStats } from "./normalize.ts";
  * const gray: NormStats = { mean: [0.5], std: [0.5] };
+ * assert.equal(normalizePixel(255, 0, gray), 1);
  * ```
  */
 export interface NormStats {
@@ -62,8 +69,10 @@ export interface NormStats {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { NORMALIZATION } from "./normalize.ts";
- * console.log(NORMALIZATION.cifar10.mean); // [0.4914, 0.4822, 0.4465]
+ * assert.deepEqual(NORMALIZATION.cifar10.mean, [0.4914, 0.4822, 0.4465]);
+ * assert.deepEqual(NORMALIZATION.mnist.std, [0.3081]);
  * ```
  */
 export const NORMALIZATION: Readonly<Record<DatasetName, NormStats>> = Object.freeze({
@@ -85,8 +94,10 @@ export const NORMALIZATION: Readonly<Record<DatasetName, NormStats>> = Object.fr
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { NORMALIZATION, normalizePixel } from "./normalize.ts";
- * console.log(normalizePixel(0, 0, NORMALIZATION.mnist)); // ≈ -0.42421
+ * const black = normalizePixel(0, 0, NORMALIZATION.mnist);
+ * assert.equal(black, Math.fround((0 - 0.1307) / 0.3081)); // ≈ -0.4242
  * ```
  */
 export function normalizePixel(pixel: number, c: number, stats: NormStats): number {
@@ -101,9 +112,11 @@ const tables = new WeakMap<NormStats, Float32Array>();
  *
  * @example
  * ```ts
- * import { NORMALIZATION, normalizationTable } from "./normalize.ts";
+ * import assert from "node:assert/strict";
+ * import { NORMALIZATION, normalizationTable, normalizePixel } from "./normalize.ts";
  * const t = normalizationTable(NORMALIZATION.cifar10);
- * console.log(t.length, t[2 * 256 + 255]); // 768, blue channel at 255
+ * assert.equal(t.length, 3 * 256);
+ * assert.equal(t[2 * 256 + 255], normalizePixel(255, 2, NORMALIZATION.cifar10)); // blue at 255
  * ```
  */
 export function normalizationTable(stats: NormStats): Float32Array {
@@ -133,13 +146,17 @@ export function normalizationTable(stats: NormStats): Float32Array {
  *
  * @example
  * ```ts
- * import { NORMALIZATION, normalizeInto } from "./normalize.ts";
+ * import assert from "node:assert/strict";
+ * import { NORMALIZATION, normalizeInto, normalizePixel } from "./normalize.ts";
  * const set = {
  *   count: 1, height: 1, width: 2, channels: 3,
  *   images: new Uint8Array([255, 0, 0, 0, 0, 255]), labels: new Uint8Array([0]),
  * };
  * const nchw = normalizeInto(set, [0], NORMALIZATION.cifar10, new Float32Array(6), "NCHW");
- * // nchw = [R(x0), R(x1), G(x0), G(x1), B(x0), B(x1)]
+ * const v = (pixel: number, c: number) => normalizePixel(pixel, c, NORMALIZATION.cifar10);
+ * // [R(x0), R(x1), G(x0), G(x1), B(x0), B(x1)]: a red pixel, then a blue one
+ * const expected = [v(255, 0), v(0, 0), v(0, 1), v(0, 1), v(0, 2), v(255, 2)];
+ * assert.deepEqual(nchw, Float32Array.from(expected));
  * ```
  */
 export function normalizeInto(

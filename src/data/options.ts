@@ -4,9 +4,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { resolveOptions } from "./options.ts";
  * const opts = resolveOptions({ dataDir: "../shared/data" });
- * console.log(opts.dataDir, opts.verifyChecksums); // "../shared/data" true
+ * assert.equal(opts.dataDir, "../shared/data");
+ * assert.equal(opts.verifyChecksums, true);
  * ```
  * @module
  */
@@ -50,8 +52,10 @@ export interface LoadOptions {
  *
  * @example
  * ```ts
- * import type { ResolvedOptions } from "./options.ts";
+ * import assert from "node:assert/strict";
+ * import { resolveOptions, type ResolvedOptions } from "./options.ts";
  * const usesDataDir = (o: ResolvedOptions) => o.dataDir !== undefined;
+ * assert.equal(usesDataDir(resolveOptions({ dataDir: null })), false); // null: use the cache
  * ```
  */
 export interface ResolvedOptions {
@@ -75,9 +79,12 @@ export interface ResolvedOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { resolveOptions } from "./options.ts";
  * const o = resolveOptions({}, (k) => (k === "NOPROP_DATA_DIR" ? "/data" : undefined));
- * console.log(o.dataDir, o.cifar100Labels); // "/data" "fine"
+ * assert.equal(o.dataDir, "/data");
+ * assert.equal(o.cifar100Labels, "fine");
+ * assert.throws(() => o.cacheDir(), /cannot choose a dataset cache folder/); // no HOME here
  * ```
  */
 export function resolveOptions(
@@ -99,8 +106,13 @@ export function resolveOptions(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { dataDirHint } from "./options.ts";
- * console.log(dataDirHint("mnist", "train-images-idx3-ubyte.gz"));
+ * assert.equal(
+ *   dataDirHint("mnist", "train-images-idx3-ubyte.gz"),
+ *   "to use local files pass --data-dir <folder> (or set NOPROP_DATA_DIR) " +
+ *     "with the file at <folder>/mnist/train-images-idx3-ubyte.gz",
+ * );
  * ```
  */
 export function dataDirHint(subdir: string, name: string): string {

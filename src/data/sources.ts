@@ -7,8 +7,12 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MNIST_SOURCE } from "./sources.ts";
- * console.log(MNIST_SOURCE.mirrors[0] + MNIST_SOURCE.files.trainImages.name);
+ * assert.equal(
+ *   MNIST_SOURCE.mirrors[0] + MNIST_SOURCE.files.trainImages.name,
+ *   "https://ossci-datasets.s3.amazonaws.com/mnist/train-images-idx3-ubyte.gz",
+ * );
  * ```
  * @module
  */
@@ -19,7 +23,10 @@
  * @example
  * ```ts
  * import type { KnownFile } from "./sources.ts";
- * const f: KnownFile = { name: "t10k-labels-idx1-ubyte.gz", md5: "ec29112dd5afa0611ce80d1b7f02629c" };
+ * const f: KnownFile = {
+ *   name: "t10k-labels-idx1-ubyte.gz",
+ *   md5: "ec29112dd5afa0611ce80d1b7f02629c",
+ * };
  * ```
  */
 export interface KnownFile {
@@ -34,8 +41,10 @@ export interface KnownFile {
  *
  * @example
  * ```ts
- * import type { IdxSource } from "./sources.ts";
+ * import assert from "node:assert/strict";
+ * import { FASHION_MNIST_SOURCE, type IdxSource } from "./sources.ts";
  * const urlsOf = (s: IdxSource, name: string) => s.mirrors.map((m) => m + name);
+ * assert.equal(urlsOf(FASHION_MNIST_SOURCE, "x.gz").length, FASHION_MNIST_SOURCE.mirrors.length);
  * ```
  */
 export interface IdxSource {
@@ -59,8 +68,9 @@ export interface IdxSource {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CIFAR10_SOURCE } from "./sources.ts";
- * console.log(CIFAR10_SOURCE.url, CIFAR10_SOURCE.archive.md5);
+ * assert.ok(CIFAR10_SOURCE.url.endsWith(`/${CIFAR10_SOURCE.archive.name}`));
  * ```
  */
 export interface CifarSource {
@@ -87,8 +97,9 @@ export interface CifarSource {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MNIST_SOURCE } from "./sources.ts";
- * console.log(MNIST_SOURCE.files.trainImages.md5); // "f68b3c2dcbeaaa9fbdd348bbdeb94873"
+ * assert.equal(MNIST_SOURCE.files.trainImages.md5, "f68b3c2dcbeaaa9fbdd348bbdeb94873");
  * ```
  */
 export const MNIST_SOURCE: IdxSource = {
@@ -108,8 +119,9 @@ export const MNIST_SOURCE: IdxSource = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FASHION_MNIST_SOURCE } from "./sources.ts";
- * console.log(FASHION_MNIST_SOURCE.mirrors[0]);
+ * assert.equal(FASHION_MNIST_SOURCE.subdir, "fashion-mnist");
  * ```
  */
 export const FASHION_MNIST_SOURCE: IdxSource = {
@@ -129,8 +141,9 @@ export const FASHION_MNIST_SOURCE: IdxSource = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CIFAR10_SOURCE } from "./sources.ts";
- * console.log(CIFAR10_SOURCE.train.length); // 5
+ * assert.deepEqual(CIFAR10_SOURCE.train, [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`));
  * ```
  */
 export const CIFAR10_SOURCE: CifarSource = {
@@ -149,8 +162,9 @@ export const CIFAR10_SOURCE: CifarSource = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CIFAR100_SOURCE } from "./sources.ts";
- * console.log(CIFAR100_SOURCE.train); // ["train.bin"]
+ * assert.deepEqual(CIFAR100_SOURCE.train, ["train.bin"]);
  * ```
  */
 export const CIFAR100_SOURCE: CifarSource = {

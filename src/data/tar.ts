@@ -10,10 +10,21 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readTar } from "./tar.ts";
- * import { gunzipFile } from "./gzip.ts";
- * const tar = gunzipFile(await Deno.readFile("cifar-10-binary.tar.gz"), "cifar-10-binary.tar.gz");
- * for (const e of readTar(tar, "cifar-10-binary.tar.gz")) console.log(e.name, e.size);
+ * // A one-file archive: a header block, the data padded to 512 bytes, two zero blocks.
+ * const tar = new Uint8Array(4 * 512);
+ * const put = (at: number, s: string) => tar.set(new TextEncoder().encode(s), at);
+ * put(0, "cifar-10-batches-bin/readme.html"); // name
+ * put(124, "00000000005"); // size, octal
+ * put(156, "0"); // type: regular file
+ * put(148, "        "); // the checksum counts its own field as spaces
+ * put(148, tar.subarray(0, 512).reduce((a, b) => a + b).toString(8).padStart(6, "0") + "\0");
+ * put(512, "hello");
+ * const [entry] = readTar(tar, "cifar.tar");
+ * assert.equal(entry.name, "cifar-10-batches-bin/readme.html");
+ * assert.deepEqual([entry.type, entry.size], ["file", 5]);
+ * assert.equal(new TextDecoder().decode(entry.data), "hello");
  * ```
  * @module
  */
@@ -48,9 +59,10 @@ export interface TarEntry {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readTar } from "./tar.ts";
- * const entries = readTar(await Deno.readFile("archive.tar"), "archive.tar");
- * const names = entries.filter((e) => e.type === "file").map((e) => e.name);
+ * assert.deepEqual(readTar(new Uint8Array(1024), "empty.tar"), []); // just the end marker
+ * assert.throws(() => readTar(new Uint8Array(100), "cut.tar"), /cut\.tar: truncated tar archive/);
  * ```
  */
 export function readTar(bytes: Uint8Array, file: string): TarEntry[] {
@@ -112,9 +124,15 @@ export function readTar(bytes: Uint8Array, file: string): TarEntry[] {
  *
  * @example
  * ```ts
- * import { findTarFile, readTar } from "./tar.ts";
- * const entries = readTar(await Deno.readFile("cifar-100.tar"), "cifar-100.tar");
- * const train = findTarFile(entries, "train.bin");
+ * import assert from "node:assert/strict";
+ * import { findTarFile, type TarEntry } from "./tar.ts";
+ * const data = new Uint8Array(0);
+ * const entries: TarEntry[] = [
+ *   { name: "./cifar-100-binary", type: "directory", size: 0, data },
+ *   { name: "./cifar-100-binary/train.bin", type: "file", size: 0, data },
+ * ];
+ * assert.equal(findTarFile(entries, "train.bin"), entries[1]);
+ * assert.equal(findTarFile(entries, "test.bin"), undefined);
  * ```
  */
 export function findTarFile(entries: TarEntry[], base: string): TarEntry | undefined {

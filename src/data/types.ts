@@ -4,11 +4,19 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { Dataset, DatasetName } from "./types.ts";
  * function describe(d: Dataset): string {
  *   return `${d.info.name}: ${d.train.count} train / ${d.test.count} test`;
  * }
  * const name: DatasetName = "mnist";
+ * const set = {
+ *   count: 1, height: 1, width: 1, channels: 1, images: Uint8Array.of(0), labels: Uint8Array.of(0),
+ * };
+ * const info = {
+ *   name, height: 1, width: 1, channels: 1, numClasses: 1, classNames: ["0"], mean: [0], std: [1],
+ * };
+ * assert.equal(describe({ train: set, test: set, info }), "mnist: 1 train / 1 test");
  * ```
  * @module
  */
@@ -30,6 +38,7 @@ export type DatasetName = "mnist" | "fashion-mnist" | "cifar10" | "cifar100";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { ImageSet } from "./types.ts";
  * const set: ImageSet = {
  *   count: 1, height: 1, width: 2, channels: 1,
@@ -37,6 +46,7 @@ export type DatasetName = "mnist" | "fashion-mnist" | "cifar10" | "cifar100";
  * };
  * const pixel = (n: number, y: number, x: number, c: number) =>
  *   set.images[((n * set.height + y) * set.width + x) * set.channels + c];
+ * assert.equal(pixel(0, 0, 1, 0), 255);
  * ```
  */
 export interface ImageSet {

@@ -6,10 +6,22 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { encode } from "fast-png";
  * import { createClassifier } from "./classifier.ts";
+ * // A hand-drawn "0": a white ring on black, as a 28×28 grey PNG.
+ * const pixels = new Uint8Array(28 * 28);
+ * for (let i = 0; i < 28 * 28; i++) {
+ *   const r = Math.hypot(i % 28 - 13.5, (Math.floor(i / 28) - 13.5) * 0.8);
+ *   if (r > 6 && r < 9) pixels[i] = 255;
+ * }
+ * const png = encode({ width: 28, height: 28, channels: 1, data: pixels });
+ * // The model shipped with the project (run from the repository root).
  * const clf = await createClassifier({ modelDir: "models/mnist", provider: "cpu" });
- * const [r] = await clf.classify([await Deno.readFile("digit.png")], { top: 3 });
- * console.log(r.label, r.probability, r.top, clf.providerNote);
+ * const [r] = await clf.classify([png], { top: 3 });
+ * assert.equal(r.label, "0");
+ * assert.ok(r.probability > 0.9 && r.top.length === 3 && r.top[0].label === "0");
+ * assert.match(clf.providerNote, /^cpu \(onnxruntime-node/);
  * await clf.close();
  * ```
  * @module
@@ -28,9 +40,12 @@ import type { ConcreteProvider, Engine, GraphSession, ProviderName } from "./run
  *
  * @example
  * ```ts
- * import { createClassifier, type ClassifierOptions } from "./classifier.ts";
- * const o: ClassifierOptions = { modelDir: "models/mnist", provider: "wasm", threads: 2 };
+ * import assert from "node:assert/strict";
+ * import { type ClassifierOptions, createClassifier } from "./classifier.ts";
+ * const o: ClassifierOptions = { modelDir: "models/mnist", provider: "cpu", threads: 2 };
  * const clf = await createClassifier(o);
+ * assert.equal(clf.provider, "cpu");
+ * await clf.close();
  * ```
  */
 export interface ClassifierOptions {
@@ -101,10 +116,15 @@ export interface Prediction {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { Classification } from "./classifier.ts";
  * function show(r: Classification) {
  *   return `${r.label} ${r.probability.toFixed(3)} (top: ${r.top.map((t) => t.label).join(", ")})`;
  * }
+ * const seven = { index: 7, label: "7", probability: 0.98 };
+ * const one = { index: 1, label: "1", probability: 0.01 };
+ * const r: Classification = { ...seven, top: [seven, one], probabilities: new Float32Array(10) };
+ * assert.equal(show(r), "7 0.980 (top: 7, 1)");
  * ```
  */
 export interface Classification extends Prediction {
@@ -119,9 +139,14 @@ export interface Classification extends Prediction {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type Classifier, createClassifier } from "./classifier.ts";
- * const clf: Classifier = await createClassifier({ modelDir: "models/mnist" });
- * console.log(clf.providerNote);
+ * const clf: Classifier = await createClassifier({ modelDir: "models/mnist", provider: "cpu" });
+ * assert.equal(clf.manifest.T, 10);
+ * // Already preprocessed NCHW input: two black images, deterministic sampler.
+ * const x = new Float32Array(2 * 784).fill(-0.1307 / 0.3081);
+ * const logits = await clf.logits(x, 2, { noise: false });
+ * assert.equal(logits.length, 2 * 10);
  * await clf.close();
  * ```
  */
@@ -163,8 +188,11 @@ function positiveInt(v: number | undefined, name: string): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { softmaxRows } from "./classifier.ts";
- * softmaxRows(new Float32Array([0, 0]), 2); // Float32Array [0.5, 0.5]
+ * assert.deepEqual(softmaxRows(new Float32Array([0, 0]), 2), Float32Array.of(0.5, 0.5));
+ * const p = softmaxRows(new Float32Array([1000, 0, 0, 0]), 2); // no overflow
+ * assert.deepEqual(p, Float32Array.of(1, 0, 0.5, 0.5));
  * ```
  */
 export function softmaxRows(logits: Float32Array, k: number): Float32Array {
@@ -214,9 +242,13 @@ async function openAll(engine: Engine, folder: ModelFolder) {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createClassifier } from "./classifier.ts";
- * const clf = await createClassifier({ modelDir: "models/mnist", provider: "wasm" });
- * console.log(clf.provider); // "wasm"
+ * await assert.rejects(createClassifier({ modelDir: "models/mnist", provider: "tpu" }), {
+ *   name: "InferError",
+ *   message: /^unknown provider "tpu"/,
+ * });
+ * await assert.rejects(createClassifier({ modelDir: "no/such/folder" }), { name: "InferError" });
  * ```
  */
 export async function createClassifier(o: ClassifierOptions): Promise<Classifier> {

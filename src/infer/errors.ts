@@ -5,11 +5,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { InferError } from "./errors.ts";
  * try {
  *   throw new InferError("bad-provider", 'unknown provider "tpu"');
  * } catch (e) {
- *   if (e instanceof InferError) console.error(`error: ${e.message}`); // error: unknown provider "tpu"
+ *   assert.ok(e instanceof InferError); // a CLI prints `error: ${e.message}`
+ *   assert.equal(e.code, "bad-provider");
  * }
  * ```
  * @module
@@ -38,9 +40,11 @@ export type InferErrorCode =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { InferError } from "./errors.ts";
- * const e = new InferError("bad-option", "top must be a positive integer");
- * e.code; // "bad-option"
+ * const e = new InferError("bad-option", "top must be\n  a positive integer");
+ * assert.equal(e.code, "bad-option");
+ * assert.equal(e.message, "top must be a positive integer"); // one line
  * ```
  */
 export class InferError extends Error {
@@ -60,8 +64,10 @@ export class InferError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { firstLine } from "./errors.ts";
- * firstLine(new Error("bad\nstack")); // "bad"
+ * assert.equal(firstLine(new Error("bad\nstack")), "bad");
+ * assert.equal(firstLine("\n  plain"), "plain");
  * ```
  */
 export function firstLine(err: unknown): string {

@@ -26,10 +26,12 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseManifest } from "./manifest.ts";
- * const text = await Deno.readTextFile("models/mnist/manifest.json");
+ * const text = await Deno.readTextFile("models/mnist/manifest.json"); // the shipped model
  * const m = parseManifest(text, "models/mnist/manifest.json");
- * console.log(m.T, m.classNames);
+ * assert.equal(m.T, 10);
+ * assert.deepEqual(m.classNames, ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
  * ```
  * @module
  */
@@ -40,8 +42,9 @@ import { InferError } from "./errors.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MANIFEST_FILE } from "./manifest.ts";
- * const path = `models/mnist/${MANIFEST_FILE}`; // "models/mnist/manifest.json"
+ * assert.equal(`models/mnist/${MANIFEST_FILE}`, "models/mnist/manifest.json");
  * ```
  */
 export const MANIFEST_FILE = "manifest.json";
@@ -50,8 +53,9 @@ export const MANIFEST_FILE = "manifest.json";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MANIFEST_FORMAT } from "./manifest.ts";
- * MANIFEST_FORMAT; // "noprop-onnx"
+ * assert.equal(MANIFEST_FORMAT, "noprop-onnx");
  * ```
  */
 export const MANIFEST_FORMAT = "noprop-onnx";
@@ -60,8 +64,9 @@ export const MANIFEST_FORMAT = "noprop-onnx";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MANIFEST_VERSION } from "./manifest.ts";
- * MANIFEST_VERSION; // 1
+ * assert.equal(MANIFEST_VERSION, 1);
  * ```
  */
 export const MANIFEST_VERSION = 1;
@@ -88,7 +93,9 @@ export interface GraphRef {
  * @example
  * ```ts
  * import type { InputSpec } from "./manifest.ts";
- * const mnist: InputSpec = { layout: "NCHW", dtype: "float32", channels: 1, height: 28, width: 28 };
+ * const mnist: InputSpec = {
+ *   layout: "NCHW", dtype: "float32", channels: 1, height: 28, width: 28,
+ * };
  * ```
  */
 export interface InputSpec {
@@ -109,9 +116,12 @@ export interface InputSpec {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type Manifest, parseManifest } from "./manifest.ts";
- * const m: Manifest = parseManifest(await Deno.readTextFile("models/mnist/manifest.json"), "manifest.json");
- * m.schedule.a.length === m.T; // true
+ * const text = await Deno.readTextFile("models/mnist/manifest.json");
+ * const m: Manifest = parseManifest(text, "manifest.json");
+ * assert.equal(m.schedule.a.length, m.T);
+ * assert.equal(m.blocks.length, m.T);
  * ```
  */
 export interface Manifest {
@@ -191,9 +201,14 @@ const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkGraphFileName } from "./manifest.ts";
- * checkGraphFileName("block_01.onnx", "manifest.json", "blocks[0].file"); // "block_01.onnx"
- * // checkGraphFileName("../../etc/passwd", …) throws: it escapes the model folder
+ * const ok = checkGraphFileName("block_01.onnx", "manifest.json", "blocks[0].file");
+ * assert.equal(ok, "block_01.onnx");
+ * assert.throws(() => checkGraphFileName("../../etc/passwd", "manifest.json", "blocks[0].file"), {
+ *   message: 'manifest.json: "blocks[0].file" = "../../etc/passwd" is not a plain file name ' +
+ *     "inside the model folder",
+ * });
  * ```
  */
 export function checkGraphFileName(file: unknown, where: string, field: string): string {
@@ -221,12 +236,13 @@ function graphRef(v: unknown, where: string, field: string): GraphRef {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseManifest } from "./manifest.ts";
- * try {
- *   parseManifest("{}", "m.json");
- * } catch (e) {
- *   console.error((e as Error).message); // m.json: "format" must be "noprop-onnx" …
- * }
+ * assert.throws(() => parseManifest("{}", "m.json"), {
+ *   name: "InferError",
+ *   message: /^m\.json: "format" must be "noprop-onnx"/,
+ * });
+ * assert.throws(() => parseManifest("{", "m.json"), { message: /^m\.json: not valid JSON/ });
  * ```
  */
 export function parseManifest(text: string, where: string): Manifest {

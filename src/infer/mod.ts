@@ -8,10 +8,14 @@
  *
  * @example Classify a digit
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createClassifier } from "@noprop/infer";
- * const clf = await createClassifier({ modelDir: "models/mnist", provider: "auto" });
- * const [r] = await clf.classify([await Deno.readFile("digit.png")], { top: 3 });
- * console.log(r.label, r.probability, clf.providerNote);
+ * const clf = await createClassifier({ modelDir: "models/mnist", provider: "cpu" });
+ * const black = { width: 28, height: 28, channels: 1, data: new Uint8Array(784) }; // or PNG/JPEG
+ * const [r] = await clf.classify([black], { top: 3 });
+ * assert.equal(r.top.length, 3);
+ * assert.ok(r.probability >= r.top[1].probability); // best first
+ * await clf.close();
  * ```
  * @module
  */

@@ -6,9 +6,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadModelFolder } from "./model_folder.ts";
  * const { manifest, blocks, classifier } = await loadModelFolder("models/mnist");
- * console.log(manifest.T, blocks.length, classifier.byteLength);
+ * assert.equal(blocks.length, manifest.T); // graph bytes, checked against their SHA-256
+ * assert.ok(classifier.byteLength > 0);
  * ```
  * @module
  */
@@ -20,9 +22,11 @@ import { type GraphRef, type Manifest, MANIFEST_FILE, parseManifest } from "./ma
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadModelFolder, type ModelFolder } from "./model_folder.ts";
- * const f: ModelFolder = await loadModelFolder("models/mnist");
- * f.blocks.length === f.manifest.T; // true
+ * const f: ModelFolder = await loadModelFolder("models/mnist/");
+ * assert.equal(f.blocks.length, f.manifest.T);
+ * assert.equal(f.schedule, undefined); // only ct models have a schedule graph
  * ```
  */
 export interface ModelFolder {
@@ -43,8 +47,12 @@ export interface ModelFolder {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sha256Hex } from "./model_folder.ts";
- * await sha256Hex(new Uint8Array()); // "e3b0c442…b855"
+ * assert.equal(
+ *   await sha256Hex(new Uint8Array()),
+ *   "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+ * );
  * ```
  */
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
@@ -113,9 +121,17 @@ async function readGraph(dir: string, real: string, g: GraphRef): Promise<Uint8A
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadModelFolder } from "./model_folder.ts";
- * const folder = await loadModelFolder("models/mnist");
- * folder.manifest.classNames.length; // 10
+ * // A copy of the shipped model with one block damaged:
+ * const dir = await Deno.makeTempDir();
+ * for (const e of Deno.readDirSync("models/mnist")) {
+ *   await Deno.copyFile(`models/mnist/${e.name}`, `${dir}/${e.name}`);
+ * }
+ * assert.equal((await loadModelFolder(dir)).manifest.classNames.length, 10);
+ * await Deno.writeFile(`${dir}/block_03.onnx`, new Uint8Array([0]));
+ * await assert.rejects(loadModelFolder(dir), /block_03\.onnx is corrupt/);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function loadModelFolder(dir: string): Promise<ModelFolder> {

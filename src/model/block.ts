@@ -14,14 +14,20 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tf } from "../deps_tf.ts";
- * import { createBlock, blockForward, blockSpec } from "./block.ts";
+ * import { initBackend } from "../backend/mod.ts";
+ * import { blockForward, blockSpec, createBlock } from "./block.ts";
  * import { evalContext } from "./layers.ts";
  * import { Rng } from "../rng.ts";
- * const spec = blockSpec({ height: 28, width: 28, channels: 1, classes: 10, embedDim: 10 });
+ * await initBackend("cpu");
+ * // A narrow block for 8×8 grey images (the paper's MNIST block: 28×28, widths 32, 64, 128).
+ * const spec = blockSpec({
+ *   height: 8, width: 8, channels: 1, classes: 10, embedDim: 10, widths: [2, 2, 2], hidden: 8,
+ * });
  * const p = createBlock(spec, new Rng(0));
- * const logits = blockForward(p, spec, tf.zeros([2, 28, 28, 1]), tf.zeros([2, 10]), evalContext());
- * logits.shape; // [2, 10]
+ * const logits = blockForward(p, spec, tf.zeros([2, 8, 8, 1]), tf.zeros([2, 10]), evalContext());
+ * assert.deepEqual(logits.shape, [2, 10]);
  * ```
  * @module
  */
@@ -55,8 +61,10 @@ export interface BlockSpec {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { blockSpec } from "./block.ts";
- * blockSpec({ height: 32, width: 32, channels: 3, classes: 10, embedDim: 10 }).widths; // [32, 64, 128]
+ * const spec = blockSpec({ height: 32, width: 32, channels: 3, classes: 10, embedDim: 10 });
+ * assert.deepEqual(spec.widths, [32, 64, 128]);
  * ```
  */
 export function blockSpec(
@@ -82,10 +90,15 @@ function addConvStack(p: ParamSet, prefix: string, spec: BlockSpec, rng: Rng): v
  *
  * @example
  * ```ts
- * import { createBlock, blockSpec } from "./block.ts";
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../backend/mod.ts";
+ * import { blockSpec, createBlock } from "./block.ts";
  * import { Rng } from "../rng.ts";
- * const p = createBlock(blockSpec({ height: 8, width: 8, channels: 1, classes: 3, embedDim: 3 }), new Rng(0));
- * p.size() > 0; // true
+ * await initBackend("cpu");
+ * const spec = blockSpec({ height: 8, width: 8, channels: 1, classes: 3, embedDim: 3 });
+ * const p = createBlock(spec, new Rng(0));
+ * assert.ok(p.size() > 0);
+ * assert.deepEqual(p.get("img.conv1.w").shape, [3, 3, 1, 32]);
  * ```
  */
 export function createBlock(spec: BlockSpec, rng: Rng): ParamSet {

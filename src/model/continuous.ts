@@ -13,14 +13,20 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tf } from "../deps_tf.ts";
+ * import { initBackend } from "../backend/mod.ts";
  * import { continuousForward, continuousSpec, createContinuousNet } from "./continuous.ts";
  * import { evalContext } from "./layers.ts";
  * import { Rng } from "../rng.ts";
- * const spec = continuousSpec({ height: 28, width: 28, channels: 1, classes: 10, embedDim: 10 });
+ * await initBackend("cpu");
+ * const spec = continuousSpec({
+ *   height: 8, width: 8, channels: 1, classes: 10, embedDim: 10, widths: [2, 2, 2], hidden: 8,
+ * });
  * const p = createContinuousNet(spec, new Rng(0));
- * const logits = continuousForward(p, tf.zeros([2, 28, 28, 1]), tf.zeros([2, 10]), tf.zeros([2]), evalContext());
- * logits.shape; // [2, 10]
+ * const x = tf.zeros([2, 8, 8, 1]) as tf.Tensor4D, z = tf.zeros([2, 10]) as tf.Tensor2D;
+ * const logits = continuousForward(p, x, z, tf.tensor1d([0, 0.5]), evalContext());
+ * assert.deepEqual(logits.shape, [2, 10]);
  * ```
  * @module
  */
@@ -39,8 +45,10 @@ export type ContinuousSpec = BlockSpec;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { continuousSpec } from "./continuous.ts";
- * continuousSpec({ height: 28, width: 28, channels: 1, classes: 10, embedDim: 10 }).hidden; // 256
+ * const spec = continuousSpec({ height: 28, width: 28, channels: 1, classes: 10, embedDim: 10 });
+ * assert.equal(spec.hidden, 256);
  * ```
  */
 export function continuousSpec(
@@ -54,10 +62,15 @@ export function continuousSpec(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../backend/mod.ts";
  * import { continuousSpec, createContinuousNet } from "./continuous.ts";
  * import { Rng } from "../rng.ts";
- * const spec = continuousSpec({ height: 8, width: 8, channels: 1, classes: 3, embedDim: 3, widths: [2, 2, 2], hidden: 8 });
- * createContinuousNet(spec, new Rng(0)).get("time.fc.w").shape; // [64, 8]
+ * await initBackend("cpu");
+ * const spec = continuousSpec({
+ *   height: 8, width: 8, channels: 1, classes: 3, embedDim: 3, widths: [2, 2, 2], hidden: 8,
+ * });
+ * assert.deepEqual(createContinuousNet(spec, new Rng(0)).get("time.fc.w").shape, [64, 8]);
  * ```
  */
 export function createContinuousNet(spec: ContinuousSpec, rng: Rng): ParamSet {
@@ -81,9 +94,15 @@ export function createContinuousNet(spec: ContinuousSpec, rng: Rng): ParamSet {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tf } from "../deps_tf.ts";
+ * import { initBackend, readTensor } from "../backend/mod.ts";
  * import { timeEmbedding } from "./continuous.ts";
- * timeEmbedding(tf.zeros([1])).shape; // [1, 64]
+ * await initBackend("cpu");
+ * const e = timeEmbedding(tf.zeros([1]));
+ * assert.deepEqual(e.shape, [1, 64]);
+ * const v = await readTensor(e); // t = 0: sin 0 = 0 for the first 32, cos 0 = 1 for the rest
+ * assert.ok(v.subarray(0, 32).every((s) => s === 0) && v.subarray(32).every((c) => c === 1));
  * ```
  */
 export function timeEmbedding(t: tf.Tensor1D): tf.Tensor2D {
@@ -96,8 +115,21 @@ export function timeEmbedding(t: tf.Tensor1D): tf.Tensor2D {
  *
  * @example
  * ```ts
- * import { continuousForward } from "./continuous.ts";
- * // const logits = continuousForward(params, x, z, t, evalContext());
+ * import assert from "node:assert/strict";
+ * import { tf } from "../deps_tf.ts";
+ * import { initBackend, readTensor } from "../backend/mod.ts";
+ * import { continuousForward, continuousSpec, createContinuousNet } from "./continuous.ts";
+ * import { evalContext } from "./layers.ts";
+ * import { Rng } from "../rng.ts";
+ * await initBackend("cpu");
+ * const spec = continuousSpec({
+ *   height: 8, width: 8, channels: 1, classes: 3, embedDim: 3, widths: [2, 2, 2], hidden: 8,
+ * });
+ * const p = createContinuousNet(spec, new Rng(0));
+ * const x = tf.randomNormal([1, 8, 8, 1], 0, 1, "float32", 1) as tf.Tensor4D;
+ * const z = tf.tensor2d([[1, 0, 0]]);
+ * const at = (t: number) => readTensor(continuousForward(p, x, z, tf.tensor1d([t]), evalContext()));
+ * assert.notDeepEqual(await at(0.1), await at(0.9)); // the network sees t
  * ```
  */
 export function continuousForward(
@@ -123,9 +155,13 @@ export function continuousForward(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tf } from "../deps_tf.ts";
+ * import { initBackend, readTensor } from "../backend/mod.ts";
  * import { velocity } from "./continuous.ts";
- * velocity(tf.tensor2d([[1, -1]]), tf.eye(2)); // [[1, -1]]
+ * await initBackend("cpu");
+ * const v = velocity(tf.tensor2d([[1, -1]]), tf.eye(2)); // one-hot W: v̂ = logits
+ * assert.deepEqual(await readTensor(v), Float32Array.of(1, -1));
  * ```
  */
 export function velocity(logits: tf.Tensor2D, W: tf.Tensor): tf.Tensor2D {

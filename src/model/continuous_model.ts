@@ -5,13 +5,16 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../backend/mod.ts";
  * import { createContinuousModel } from "./continuous_model.ts";
+ * await initBackend("cpu");
  * const m = createContinuousModel({
  *   variant: "ct", image: { height: 28, width: 28, channels: 1 }, classes: 10,
  *   embedding: "onehot", embedDim: 20, widths: [4, 4, 4], hidden: 16, seed: 0,
  *   gamma0: -9.21, gamma1: 9.21, gammaHidden: 16,
  * });
- * m.schedule !== null; // true
+ * assert.notEqual(m.schedule, null); // CT learns its noise schedule
  * ```
  * @module
  */
@@ -71,11 +74,17 @@ export interface ContinuousModel {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../backend/mod.ts";
  * import { createContinuousModel } from "./continuous_model.ts";
- * const m = createContinuousModel({ variant: "fm", image: { height: 8, width: 8, channels: 1 },
+ * await initBackend("cpu");
+ * const m = createContinuousModel({
+ *   variant: "fm", image: { height: 8, width: 8, channels: 1 },
  *   classes: 3, embedding: "onehot", embedDim: 3, widths: [2, 2, 2], hidden: 8, seed: 1,
- *   gamma0: -5, gamma1: 5, gammaHidden: 4 });
- * m.schedule; // null
+ *   gamma0: -5, gamma1: 5, gammaHidden: 4,
+ * });
+ * assert.equal(m.schedule, null); // FM has no noise schedule
+ * assert.equal(m.classifier.size(), 0); // and predicts with the nearest embedding
  * ```
  */
 export function createContinuousModel(o: ContinuousOptions): ContinuousModel {
@@ -110,8 +119,19 @@ export function createContinuousModel(o: ContinuousOptions): ContinuousModel {
  *
  * @example
  * ```ts
- * import { continuousVariables } from "./continuous_model.ts";
- * // new AdamW(continuousVariables(model), opts)
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../backend/mod.ts";
+ * import { AdamW } from "../train/adamw.ts";
+ * import { continuousVariables, createContinuousModel } from "./continuous_model.ts";
+ * await initBackend("cpu");
+ * const m = createContinuousModel({
+ *   variant: "fm", image: { height: 8, width: 8, channels: 1 },
+ *   classes: 3, embedding: "learned", embedDim: 4, widths: [2, 2, 2], hidden: 8, seed: 1,
+ *   gamma0: -5, gamma1: 5, gammaHidden: 4,
+ * });
+ * const vars = continuousVariables(m);
+ * assert.ok(vars.includes(m.embedding.W)); // a learned embedding is trained too
+ * const opt = new AdamW(vars, { lr: 1e-3, weightDecay: 1e-3 });
  * ```
  */
 export function continuousVariables(m: ContinuousModel): tf.Variable[] {
@@ -128,8 +148,17 @@ export function continuousVariables(m: ContinuousModel): tf.Variable[] {
  *
  * @example
  * ```ts
- * import { continuousArrays } from "./continuous_model.ts";
- * // const arrays = await continuousArrays(model); Object.keys(arrays).includes("embed.W")
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../backend/mod.ts";
+ * import { continuousArrays, createContinuousModel } from "./continuous_model.ts";
+ * await initBackend("cpu");
+ * const m = createContinuousModel({
+ *   variant: "ct", image: { height: 8, width: 8, channels: 1 },
+ *   classes: 3, embedding: "onehot", embedDim: 3, widths: [2, 2, 2], hidden: 8, seed: 1,
+ *   gamma0: -5, gamma1: 5, gammaHidden: 4,
+ * });
+ * const arrays = await continuousArrays(m);
+ * assert.ok(["embed.W", "cls.w", "net.head.fc3.w"].every((k) => k in arrays));
  * ```
  */
 export async function continuousArrays(
@@ -151,8 +180,19 @@ export async function continuousArrays(
  *
  * @example
  * ```ts
- * import { disposeContinuousModel } from "./continuous_model.ts";
- * // disposeContinuousModel(model);
+ * import assert from "node:assert/strict";
+ * import { tf } from "../deps_tf.ts";
+ * import { initBackend } from "../backend/mod.ts";
+ * import { createContinuousModel, disposeContinuousModel } from "./continuous_model.ts";
+ * await initBackend("cpu");
+ * const before = tf.memory().numTensors;
+ * const m = createContinuousModel({
+ *   variant: "ct", image: { height: 8, width: 8, channels: 1 },
+ *   classes: 3, embedding: "learned", embedDim: 4, widths: [2, 2, 2], hidden: 8, seed: 1,
+ *   gamma0: -5, gamma1: 5, gammaHidden: 4,
+ * });
+ * disposeContinuousModel(m);
+ * assert.equal(tf.memory().numTensors, before);
  * ```
  */
 export function disposeContinuousModel(m: ContinuousModel): void {

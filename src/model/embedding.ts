@@ -11,10 +11,14 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend, readTensor } from "../backend/mod.ts";
  * import { oneHotEmbedding } from "./embedding.ts";
- * const e = oneHotEmbedding(10);
- * e.dim; // 10
- * e.trainable; // false
+ * await initBackend("cpu");
+ * const e = oneHotEmbedding(3);
+ * assert.equal(e.dim, 3);
+ * assert.equal(e.trainable, false);
+ * assert.deepEqual(await readTensor(e.W), Float32Array.of(1, 0, 0, 0, 1, 0, 0, 0, 1)); // I_3
  * ```
  * @module
  */
@@ -41,12 +45,16 @@ export interface Embedding {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../backend/mod.ts";
  * import { oneHotEmbedding } from "./embedding.ts";
- * oneHotEmbedding(3).W.shape; // [3, 3]
+ * await initBackend("cpu");
+ * assert.deepEqual(oneHotEmbedding(3).W.shape, [3, 3]);
  * ```
  */
 export function oneHotEmbedding(classes: number): Embedding {
-  return { kind: "onehot", W: tf.variable(tf.eye(classes), false), dim: classes, trainable: false };
+  const W = tf.tidy(() => tf.variable(tf.eye(classes), false));
+  return { kind: "onehot", W, dim: classes, trainable: false };
 }
 
 /**
@@ -54,9 +62,12 @@ export function oneHotEmbedding(classes: number): Embedding {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { learnedInit } from "./embedding.ts";
  * import { Rng } from "../rng.ts";
- * learnedInit(10, 20, new Rng(0)).length; // 200
+ * const rows = learnedInit(10, 20, new Rng(0));
+ * assert.equal(rows.length, 10 * 20);
+ * assert.deepEqual(learnedInit(10, 20, new Rng(0)), rows); // seeded
  * ```
  */
 export function learnedInit(classes: number, d: number, rng: Rng): Float32Array {
@@ -85,13 +96,20 @@ export function learnedInit(classes: number, d: number, rng: Rng): Float32Array 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../backend/mod.ts";
  * import { learnedEmbedding } from "./embedding.ts";
  * import { Rng } from "../rng.ts";
- * learnedEmbedding(10, 20, new Rng(0)).trainable; // true
+ * await initBackend("cpu");
+ * const e = learnedEmbedding(10, 20, new Rng(0));
+ * assert.equal(e.trainable, true);
+ * assert.deepEqual(e.W.shape, [10, 20]);
  * ```
  */
 export function learnedEmbedding(classes: number, d: number, rng: Rng): Embedding {
-  const W = tf.variable(tf.tensor2d(learnedInit(classes, d, rng), [classes, d]), true);
+  const W = tf.tidy(() =>
+    tf.variable(tf.tensor2d(learnedInit(classes, d, rng), [classes, d]), true)
+  );
   return { kind: "learned", W, dim: d, trainable: true };
 }
 
@@ -101,10 +119,12 @@ export function learnedEmbedding(classes: number, d: number, rng: Rng): Embeddin
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { prototypeRows } from "./embedding.ts";
  * import { Rng } from "../rng.ts";
  * const f = new Float32Array([0, 0, 1, 1, 9, 9, 5, 5]); // 4 images, d = 2
- * prototypeRows(f, 2, new Uint8Array([0, 0, 0, 1]), 2, new Rng(0)); // row 0 = [1, 1]
+ * const rows = prototypeRows(f, 2, new Uint8Array([0, 0, 0, 1]), 2, new Rng(0));
+ * assert.deepEqual(rows, Float32Array.of(1, 1, 5, 5)); // class 0: [1, 1] is the most central
  * ```
  */
 export function prototypeRows(
@@ -154,10 +174,15 @@ export function prototypeRows(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend, readTensor } from "../backend/mod.ts";
  * import { prototypeEmbedding } from "./embedding.ts";
  * import { Rng } from "../rng.ts";
- * const e = prototypeEmbedding(new Float32Array([0, 1, 2, 3]), 2, new Uint8Array([0, 1]), 2, new Rng(0));
- * e.dim; // 2
+ * await initBackend("cpu");
+ * const features = new Float32Array([0, 1, 2, 3]); // 2 images, d = 2
+ * const e = prototypeEmbedding(features, 2, new Uint8Array([0, 1]), 2, new Rng(0));
+ * assert.equal(e.dim, 2);
+ * assert.deepEqual(await readTensor(e.W), features); // one image per class: itself
  * ```
  */
 export function prototypeEmbedding(
@@ -170,7 +195,7 @@ export function prototypeEmbedding(
   const rows = prototypeRows(features, d, labels, classes, rng);
   return {
     kind: "prototype",
-    W: tf.variable(tf.tensor2d(rows, [classes, d]), true),
+    W: tf.tidy(() => tf.variable(tf.tensor2d(rows, [classes, d]), true)),
     dim: d,
     trainable: true,
   };
@@ -181,9 +206,13 @@ export function prototypeEmbedding(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tf } from "../deps_tf.ts";
+ * import { initBackend, readTensor } from "../backend/mod.ts";
  * import { denoised, oneHotEmbedding } from "./embedding.ts";
- * denoised(tf.zeros([1, 4]), oneHotEmbedding(4).W); // [[0.25, 0.25, 0.25, 0.25]]
+ * await initBackend("cpu");
+ * const uHat = denoised(tf.zeros([1, 4]), oneHotEmbedding(4).W);
+ * assert.deepEqual(await readTensor(uHat), Float32Array.of(0.25, 0.25, 0.25, 0.25));
  * ```
  */
 export function denoised(logits: tf.Tensor2D, W: tf.Tensor): tf.Tensor2D {

@@ -8,13 +8,18 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tf } from "../deps_tf.ts";
- * import { dense, evalContext } from "./layers.ts";
+ * import { initBackend } from "../backend/mod.ts";
+ * import { batchNorm, dense, evalContext } from "./layers.ts";
  * import { ParamSet } from "./params.ts";
  * import { Rng } from "../rng.ts";
+ * await initBackend("cpu");
  * const p = new ParamSet();
  * p.dense("fc", 2, 3, new Rng(1));
- * const y = dense(p, "fc", tf.ones([4, 2])); // shape [4, 3]
+ * p.batchNorm("bn", 3);
+ * const y = batchNorm(p, "bn", dense(p, "fc", tf.ones([4, 2])), evalContext());
+ * assert.deepEqual(y.shape, [4, 3]);
  * ```
  * @module
  */
@@ -44,8 +49,11 @@ export interface ForwardContext {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { evalContext } from "./layers.ts";
- * evalContext().training; // false
+ * const ctx = evalContext();
+ * assert.equal(ctx.training, false);
+ * assert.equal(ctx.dropout, 0);
  * ```
  */
 export function evalContext(): ForwardContext {
@@ -114,8 +122,20 @@ export function batchNorm(
  *
  * @example
  * ```ts
- * import { applyBatchNormUpdates } from "./layers.ts";
- * // after a training step: applyBatchNormUpdates(params, ctx);
+ * import assert from "node:assert/strict";
+ * import { tf } from "../deps_tf.ts";
+ * import { initBackend, readTensor } from "../backend/mod.ts";
+ * import { applyBatchNormUpdates, batchNorm, type ForwardContext } from "./layers.ts";
+ * import { ParamSet } from "./params.ts";
+ * await initBackend("cpu");
+ * const p = new ParamSet();
+ * p.batchNorm("bn", 1);
+ * const ctx: ForwardContext = { training: true, dropout: 0, bnMomentum: 0.1, updates: [] };
+ * batchNorm(p, "bn", tf.tensor2d([[1], [3]]), ctx); // batch mean 2, unbiased variance 2
+ * applyBatchNormUpdates(p, ctx); // after the gradient step
+ * assert.deepEqual(await readTensor(p.get("bn.mean")), Float32Array.of(0.2)); // 0.9·0 + 0.1·2
+ * assert.deepEqual(await readTensor(p.get("bn.var")), Float32Array.of(1.1)); // 0.9·1 + 0.1·2
+ * assert.equal(ctx.updates.length, 0);
  * ```
  */
 export function applyBatchNormUpdates(p: ParamSet, ctx: ForwardContext): void {

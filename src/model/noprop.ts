@@ -5,12 +5,17 @@
  *
  * @example
  * ```ts
- * import { createNoPropDT } from "./noprop.ts";
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../backend/mod.ts";
+ * import { createNoPropDT, disposeModel } from "./noprop.ts";
+ * await initBackend("cpu");
  * const m = createNoPropDT({
  *   image: { height: 28, width: 28, channels: 1 }, classes: 10, T: 2,
  *   schedule: "cosine", embedding: "onehot", embedDim: 20, widths: [4, 4, 4], hidden: 16, seed: 0,
  * });
- * m.blocks.length; // 2
+ * assert.equal(m.blocks.length, 2); // one block per diffusion step
+ * assert.equal(m.embedding.dim, 10); // one-hot: the embedding is I_10 whatever embedDim says
+ * disposeModel(m);
  * ```
  * @module
  */
@@ -77,10 +82,16 @@ export function streamSeed(seed: number, stream: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../backend/mod.ts";
  * import { createNoPropDT } from "./noprop.ts";
- * const m = createNoPropDT({ image: { height: 8, width: 8, channels: 1 }, classes: 3, T: 3,
- *   schedule: "linear", embedding: "onehot", embedDim: 3, widths: [2, 2, 2], hidden: 8, seed: 1 });
- * m.embedding.dim; // 3
+ * await initBackend("cpu");
+ * const m = createNoPropDT({
+ *   image: { height: 8, width: 8, channels: 1 }, classes: 3, T: 3,
+ *   schedule: "linear", embedding: "onehot", embedDim: 3, widths: [2, 2, 2], hidden: 8, seed: 1,
+ * });
+ * assert.equal(m.embedding.dim, 3);
+ * assert.equal(m.blocks.length, 3);
  * ```
  */
 export function createNoPropDT(o: NoPropOptions): NoPropDT {
@@ -121,8 +132,18 @@ export function createNoPropDT(o: NoPropOptions): NoPropDT {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { tf } from "../deps_tf.ts";
+ * import { initBackend } from "../backend/mod.ts";
  * import { createNoPropDT, disposeModel } from "./noprop.ts";
- * // disposeModel(model);
+ * await initBackend("cpu");
+ * const before = tf.memory().numTensors;
+ * const m = createNoPropDT({
+ *   image: { height: 8, width: 8, channels: 1 }, classes: 3, T: 2,
+ *   schedule: "cosine", embedding: "learned", embedDim: 4, widths: [2, 2, 2], hidden: 8, seed: 1,
+ * });
+ * disposeModel(m);
+ * assert.equal(tf.memory().numTensors, before);
  * ```
  */
 export function disposeModel(m: NoPropDT): void {

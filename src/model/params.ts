@@ -9,11 +9,17 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../backend/mod.ts";
  * import { ParamSet } from "./params.ts";
  * import { Rng } from "../rng.ts";
+ * await initBackend("cpu");
  * const p = new ParamSet();
  * p.dense("fc", 4, 3, new Rng(0));
- * p.get("fc.w").shape; // [4, 3]
+ * assert.deepEqual(p.get("fc.w").shape, [4, 3]);
+ * assert.equal(p.size(), 4 * 3 + 3);
+ * const arrays = await p.toArrays(); // e.g. for a checkpoint
+ * p.assignFrom(arrays);
  * p.dispose();
  * ```
  * @module
@@ -46,7 +52,9 @@ export class ParamSet {
 
   /** Adds a variable from data. */
   add(name: string, shape: number[], data: Float32Array, trainable = true): tf.Variable {
-    const v = tf.variable(tf.tensor(data, shape, "float32"), trainable, `${name}_${nextId++}`);
+    // tidy frees the initial tensor (the variable keeps its own reference to the data).
+    const id = `${name}_${nextId++}`;
+    const v = tf.tidy(() => tf.variable(tf.tensor(data, shape, "float32"), trainable, id));
     (trainable ? this.trainable : this.buffers).set(name, v);
     return v;
   }

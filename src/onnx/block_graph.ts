@@ -18,8 +18,30 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { selectEngine } from "@noprop/infer";
+ * import { initBackend } from "../backend/mod.ts";
+ * import { blockSpec, createBlock } from "../model/block.ts";
+ * import { Rng } from "../rng.ts";
  * import { blockGraph } from "./block_graph.ts";
- * // const bytes = blockGraph({ spec, weights, embed, name: "block_01" }).encode();
+ * import { WeightMap } from "./weights.ts";
+ * await initBackend("cpu");
+ * // A freshly initialised block for 8×8 grey images and 3 classes (one-hot embedding).
+ * const spec = blockSpec({
+ *   height: 8, width: 8, channels: 1, classes: 3, embedDim: 3, widths: [2, 2, 2], hidden: 8,
+ * });
+ * const weights = new WeightMap("block_01", await createBlock(spec, new Rng(0)).toArrays());
+ * const embed = { shape: [3, 3], data: Float32Array.of(1, 0, 0, 0, 1, 0, 0, 0, 1) };
+ * const bytes = blockGraph({ spec, weights, embed, name: "block_01" }).encode();
+ * const { engine } = await selectEngine("cpu", { threads: 1 });
+ * const session = await engine.open(bytes, "block_01.onnx");
+ * const { uhat } = await session.run({
+ *   x: { data: new Float32Array(2 * 64), dims: [2, 1, 8, 8] },
+ *   z: { data: new Float32Array(2 * 3), dims: [2, 3] },
+ * });
+ * assert.equal(uhat.length, 2 * 3);
+ * assert.ok(Math.abs(uhat[0] + uhat[1] + uhat[2] - 1) < 1e-6); // softmax·I: a distribution
+ * await session.release();
  * ```
  * @module
  */
@@ -33,9 +55,23 @@ import type { NamedTensor, WeightMap } from "./weights.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../backend/mod.ts";
+ * import { blockSpec, createBlock } from "../model/block.ts";
+ * import { Rng } from "../rng.ts";
  * import { blockGraph, type BlockGraphOptions } from "./block_graph.ts";
- * declare const o: BlockGraphOptions; // spec, weights, embed, name
- * const bytes = blockGraph(o).encode();
+ * import { WeightMap } from "./weights.ts";
+ * await initBackend("cpu");
+ * const spec = blockSpec({
+ *   height: 8, width: 8, channels: 1, classes: 2, embedDim: 4, widths: [2, 2, 2], hidden: 8,
+ * });
+ * const o: BlockGraphOptions = {
+ *   spec,
+ *   weights: new WeightMap("block_01", await createBlock(spec, new Rng(0)).toArrays()),
+ *   embed: { shape: [2, 4], data: Float32Array.of(1, 0, 1, 0, 0, 1, 0, 1) }, // a learned W_Embed
+ *   name: "block_01",
+ * };
+ * assert.equal(blockGraph(o).opTypes().at(-1), "MatMul"); // û = softmax(logits)·W_Embed
  * ```
  */
 export interface BlockGraphOptions {
@@ -56,8 +92,10 @@ const KERNEL = 3;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isIdentity } from "./block_graph.ts";
- * isIdentity({ shape: [2, 2], data: new Float32Array([1, 0, 0, 1]) }); // true
+ * assert.equal(isIdentity({ shape: [2, 2], data: new Float32Array([1, 0, 0, 1]) }), true);
+ * assert.equal(isIdentity({ shape: [2, 2], data: new Float32Array([0, 1, 1, 0]) }), false);
  * ```
  */
 export function isIdentity(w: NamedTensor): boolean {
@@ -133,8 +171,27 @@ function dense(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../backend/mod.ts";
+ * import { blockSpec, createBlock } from "../model/block.ts";
+ * import { Rng } from "../rng.ts";
  * import { blockGraph } from "./block_graph.ts";
- * // blockGraph({ spec, weights: WeightMap.withPrefix(tensors, "block_01"), embed, name: "block_01" })
+ * import { WeightMap } from "./weights.ts";
+ * await initBackend("cpu");
+ * const spec = blockSpec({
+ *   height: 8, width: 8, channels: 1, classes: 2, embedDim: 2, widths: [2, 2, 2], hidden: 8,
+ * });
+ * // Every tensor of a run's weights file, the block's under the prefix "block_01.":
+ * const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
+ * for (const [k, v] of Object.entries(await createBlock(spec, new Rng(0)).toArrays())) {
+ *   tensors[`block_01.${k}`] = v;
+ * }
+ * const g = blockGraph({
+ *   spec, weights: WeightMap.withPrefix(tensors, "block_01"),
+ *   embed: { shape: [2, 2], data: Float32Array.of(1, 0, 0, 1) }, name: "block_01",
+ * });
+ * assert.equal(g.opTypes().filter((op) => op === "Conv").length, 3);
+ * assert.equal(g.opTypes().at(-1), "Softmax"); // one-hot: no MatMul by the identity
  * ```
  */
 export function blockGraph(o: BlockGraphOptions): GraphBuilder {

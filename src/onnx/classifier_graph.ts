@@ -4,13 +4,20 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { selectEngine } from "@noprop/infer";
  * import { classifierGraph } from "./classifier_graph.ts";
  * import { WeightMap } from "./weights.ts";
  * const w = new WeightMap("cls", {
- *   w: { shape: [2, 3], data: new Float32Array(6) },
- *   b: { shape: [3], data: new Float32Array(3) },
+ *   w: { shape: [2, 3], data: Float32Array.of(1, 0, 0, 0, 1, 0) },
+ *   b: { shape: [3], data: Float32Array.of(0, 0, 0.5) },
  * });
  * const bytes = classifierGraph(w, 2, 3).encode();
+ * const { engine } = await selectEngine("cpu", { threads: 1 });
+ * const session = await engine.open(bytes, "classifier.onnx");
+ * const { logits } = await session.run({ z: { data: Float32Array.of(2, 3), dims: [1, 2] } });
+ * assert.deepEqual(logits, Float32Array.of(2, 3, 0.5)); // z·w + b
+ * await session.release();
  * ```
  * @module
  */
@@ -22,8 +29,16 @@ import type { WeightMap } from "./weights.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { classifierGraph } from "./classifier_graph.ts";
- * // classifierGraph(WeightMap.withPrefix(tensors, "cls"), 10, 10).encode()
+ * import { WeightMap } from "./weights.ts";
+ * const tensors = {
+ *   "cls.w": { shape: [10, 10], data: new Float32Array(100) },
+ *   "cls.b": { shape: [10], data: new Float32Array(10) },
+ * };
+ * const w = WeightMap.withPrefix(tensors, "cls");
+ * assert.deepEqual(classifierGraph(w, 10, 10).opTypes(), ["Gemm"]);
+ * assert.throws(() => classifierGraph(w, 10, 3), /"cls\.w" has shape \[10,10\], expected/);
  * ```
  */
 export function classifierGraph(w: WeightMap, d: number, classes: number): GraphBuilder {

@@ -16,8 +16,29 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { selectEngine } from "@noprop/infer";
+ * import { initBackend } from "../backend/mod.ts";
+ * import { continuousSpec, createContinuousNet } from "../model/continuous.ts";
+ * import { Rng } from "../rng.ts";
  * import { continuousGraph } from "./continuous_graph.ts";
- * // const bytes = continuousGraph({ variant: "ct", spec, weights, embed, name: "net" }).encode();
+ * import { WeightMap } from "./weights.ts";
+ * await initBackend("cpu");
+ * const spec = continuousSpec({
+ *   height: 8, width: 8, channels: 1, classes: 3, embedDim: 3, widths: [2, 2, 2], hidden: 8,
+ * });
+ * const weights = new WeightMap("net", await createContinuousNet(spec, new Rng(0)).toArrays());
+ * const embed = { shape: [3, 3], data: Float32Array.of(1, 0, 0, 0, 1, 0, 0, 0, 1) };
+ * const bytes = continuousGraph({ variant: "fm", spec, weights, embed, name: "net" }).encode();
+ * const { engine } = await selectEngine("cpu", { threads: 1 });
+ * const session = await engine.open(bytes, "network.onnx");
+ * const { vhat } = await session.run({
+ *   x: { data: new Float32Array(64), dims: [1, 1, 8, 8] },
+ *   z: { data: new Float32Array(3), dims: [1, 3] },
+ *   t: { data: Float32Array.of(0.5), dims: [1] },
+ * });
+ * assert.equal(vhat.length, 3); // FM: the velocity v̂ [N, d]
+ * await session.release();
  * ```
  * @module
  */
@@ -65,8 +86,23 @@ function relu(g: GraphBuilder, x: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../backend/mod.ts";
+ * import { continuousSpec, createContinuousNet } from "../model/continuous.ts";
+ * import { Rng } from "../rng.ts";
  * import { continuousGraph } from "./continuous_graph.ts";
- * // continuousGraph(o).opTypes().includes("Sin"); // true
+ * import { WeightMap } from "./weights.ts";
+ * await initBackend("cpu");
+ * const spec = continuousSpec({
+ *   height: 8, width: 8, channels: 1, classes: 2, embedDim: 2, widths: [2, 2, 2], hidden: 8,
+ * });
+ * const g = continuousGraph({
+ *   variant: "ct", spec, name: "net",
+ *   weights: new WeightMap("net", await createContinuousNet(spec, new Rng(0)).toArrays()),
+ *   embed: { shape: [2, 2], data: Float32Array.of(1, 0, 0, 1) },
+ * });
+ * assert.ok(g.opTypes().includes("Sin") && g.opTypes().includes("Cos")); // the time embedding
+ * assert.equal(g.opTypes().at(-2), "Softmax"); // CT: û = softmax(logits), W_Embed = I
  * ```
  */
 export function continuousGraph(o: ContinuousGraphOptions): GraphBuilder {
@@ -151,10 +187,20 @@ export function continuousGraph(o: ContinuousGraphOptions): GraphBuilder {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { selectEngine } from "@noprop/infer";
  * import { ctScheduleGraph } from "./continuous_graph.ts";
- * const g = ctScheduleGraph({ a: new Float64Array([1]), b: new Float64Array([0]),
- *   c: new Float64Array([1]), gamma0: -5, gamma1: 5 });
- * g.opTypes().includes("Sigmoid"); // true
+ * const g = ctScheduleGraph({
+ *   a: Float64Array.of(1), b: Float64Array.of(0), c: Float64Array.of(1), gamma0: -5, gamma1: 5,
+ * });
+ * const { engine } = await selectEngine("cpu", { threads: 1 });
+ * const session = await engine.open(g.encode(), "schedule.onnx");
+ * const t = { data: Float32Array.of(0, 1), dims: [2] };
+ * const { gamma, alpha, sigma } = await session.run({ t });
+ * // γ(0) = γ_1 and γ(1) = γ_0: ᾱ = sigmoid(−γ) grows from noise at t = 0 to the label at t = 1.
+ * assert.ok(Math.abs(gamma[0] - 5) < 1e-5 && Math.abs(gamma[1] + 5) < 1e-5);
+ * assert.ok(Math.abs(alpha[1] ** 2 + sigma[1] ** 2 - 1) < 1e-6); // ᾱ + (1 − ᾱ) = 1
+ * await session.release();
  * ```
  */
 export function ctScheduleGraph(v: CtScheduleValues): GraphBuilder {
@@ -193,9 +239,15 @@ export function ctScheduleGraph(v: CtScheduleValues): GraphBuilder {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { selectEngine } from "@noprop/infer";
  * import { nearestEmbeddingGraph } from "./continuous_graph.ts";
  * const g = nearestEmbeddingGraph({ shape: [2, 2], data: new Float32Array([1, 0, 0, 1]) });
- * g.opTypes().includes("MatMul"); // true
+ * const { engine } = await selectEngine("cpu", { threads: 1 });
+ * const session = await engine.open(g.encode(), "classifier.onnx");
+ * const { logits } = await session.run({ z: { data: Float32Array.of(1, 0), dims: [1, 2] } });
+ * assert.deepEqual(logits, Float32Array.of(0, -2)); // −‖z − u_k‖²: class 0 is nearest
+ * await session.release();
  * ```
  */
 export function nearestEmbeddingGraph(embed: NamedTensor): GraphBuilder {

@@ -6,12 +6,20 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { selectEngine } from "@noprop/infer";
  * import { GraphBuilder } from "./graph.ts";
  * const g = new GraphBuilder("relu");
  * g.input("x", ["N", 4]);
  * g.node("Relu", ["x"], { outputs: ["y"] });
  * g.output("y", ["N", 4]);
  * const bytes = g.encode(); // an .onnx file
+ * // Run it with the inference runtime (onnxruntime, cpu):
+ * const { engine } = await selectEngine("cpu", { threads: 1 });
+ * const session = await engine.open(bytes, "relu.onnx");
+ * const { y } = await session.run({ x: { data: Float32Array.of(-1, 2, -3, 4), dims: [1, 4] } });
+ * assert.deepEqual(y, Float32Array.of(0, 2, 0, 4));
+ * await session.release();
  * ```
  * @module
  */
@@ -22,8 +30,9 @@ import { onnx, type OnnxProto } from "../deps_onnx.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { OPSET } from "./graph.ts";
- * OPSET; // 17
+ * assert.equal(OPSET, 17);
  * ```
  */
 export const OPSET = 17;
@@ -32,8 +41,9 @@ export const OPSET = 17;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { IR_VERSION } from "./graph.ts";
- * IR_VERSION; // 8
+ * assert.equal(IR_VERSION, 8);
  * ```
  */
 export const IR_VERSION = 8;
@@ -55,7 +65,9 @@ export type Dim = number | string;
  * @example
  * ```ts
  * import type { AttrValue } from "./graph.ts";
- * const attrs: Record<string, AttrValue> = { axis: 1, pads: [1, 1, 1, 1], epsilon: { float: 1e-5 } };
+ * const attrs: Record<string, AttrValue> = {
+ *   axis: 1, pads: [1, 1, 1, 1], epsilon: { float: 1e-5 }, // ints, int lists, floats
+ * };
  * ```
  */
 export type AttrValue = number | number[] | string | { float: number };
@@ -83,8 +95,15 @@ export interface NodeOptions {
  *
  * @example
  * ```ts
- * import type { ModelInfo } from "./graph.ts";
+ * import assert from "node:assert/strict";
+ * import { GraphBuilder, type ModelInfo } from "./graph.ts";
+ * const g = new GraphBuilder("identity");
+ * g.input("x", [1]);
+ * g.node("Identity", ["x"], { outputs: ["y"] });
+ * g.output("y", [1]);
  * const info: ModelInfo = { docString: "block 1 of 10", metadata: { source: "noprop" } };
+ * const text = new TextDecoder().decode(g.encode(info)); // protobuf keeps strings as UTF-8
+ * assert.ok(["block 1 of 10", "source", "noprop"].every((s) => text.includes(s)));
  * ```
  */
 export interface ModelInfo {
@@ -130,14 +149,21 @@ function attribute(name: string, v: AttrValue): OnnxProto.IAttributeProto {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { selectEngine } from "@noprop/infer";
  * import { GraphBuilder } from "./graph.ts";
  * const g = new GraphBuilder("affine");
  * g.input("x", ["N", 2]);
- * g.node("Gemm", ["x", g.floats("w", new Float32Array(6), [2, 3]), g.floats("b", new Float32Array(3), [3])], {
- *   outputs: ["y"],
- * });
+ * const w = g.floats("w", Float32Array.of(1, 0, 2, 0, 1, 3), [2, 3]);
+ * const b = g.floats("b", Float32Array.of(0, 0, 1), [3]);
+ * g.node("Gemm", ["x", w, b], { outputs: ["y"] });
  * g.output("y", ["N", 3]);
- * const onnxBytes = g.encode();
+ * assert.deepEqual(g.opTypes(), ["Gemm"]);
+ * const { engine } = await selectEngine("cpu", { threads: 1 });
+ * const session = await engine.open(g.encode(), "affine.onnx");
+ * const { y } = await session.run({ x: { data: Float32Array.of(1, 1), dims: [1, 2] } });
+ * assert.deepEqual(y, Float32Array.of(1, 1, 6)); // [1, 1]·w + b
+ * await session.release();
  * ```
  */
 export class GraphBuilder {

@@ -12,9 +12,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { convKernelToOihw } from "./layout.ts";
- * // a 1×1 conv, 1 input and 2 output channels: [1,1,1,2] → [2,1,1,1]
- * convKernelToOihw(new Float32Array([3, 4]), [1, 1, 1, 2]); // Float32Array [3, 4]
+ * // A 1×1 conv, 1 input and 2 output channels: [1, 1, 1, 2] (tfjs) → [2, 1, 1, 1] (ONNX).
+ * assert.deepEqual(convKernelToOihw(Float32Array.of(3, 4), [1, 1, 1, 2]), Float32Array.of(3, 4));
+ * // 2 inputs, 2 outputs: w[i][o] = [[1, 2], [3, 4]] becomes w[o][i] = [[1, 3], [2, 4]].
+ * const w = convKernelToOihw(Float32Array.of(1, 2, 3, 4), [1, 1, 2, 2]);
+ * assert.deepEqual(w, Float32Array.of(1, 3, 2, 4));
  * ```
  * @module
  */
@@ -24,8 +28,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { BN_EPS } from "./layout.ts";
- * BN_EPS; // 1e-5
+ * assert.equal(BN_EPS, 1e-5);
  * ```
  */
 export const BN_EPS = 1e-5;
@@ -36,7 +41,7 @@ export const BN_EPS = 1e-5;
  * @example
  * ```ts
  * import type { BatchNormParams } from "./layout.ts";
- * const bn: BatchNormParams = {
+ * const identity: BatchNormParams = {
  *   gamma: new Float32Array([1]), beta: new Float32Array([0]),
  *   mean: new Float32Array([0]), variance: new Float32Array([1]),
  * };
@@ -58,9 +63,12 @@ export interface BatchNormParams {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { convKernelToOihw } from "./layout.ts";
- * const w = convKernelToOihw(new Float32Array(3 * 3 * 2 * 4), [3, 3, 2, 4]);
- * w.length; // 72
+ * const tfjs = Float32Array.from({ length: 3 * 3 * 2 * 4 }, (_, i) => i); // [kh, kw, in, out]
+ * const onnx = convKernelToOihw(tfjs, [3, 3, 2, 4]); // [out, in, kh, kw]
+ * const at = (o: number, i: number, y: number, x: number) => onnx[((o * 2 + i) * 3 + y) * 3 + x];
+ * assert.equal(at(3, 1, 2, 0), tfjs[((2 * 3 + 0) * 2 + 1) * 4 + 3]);
  * ```
  */
 export function convKernelToOihw(w: Float32Array, shape: number[]): Float32Array {
@@ -84,9 +92,12 @@ export function convKernelToOihw(w: Float32Array, shape: number[]): Float32Array
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { nhwcRowsToNchw } from "./layout.ts";
- * // h·w = 2 positions, c = 2 channels, out = 1: rows [p0c0, p0c1, p1c0, p1c1] → [p0c0, p1c0, p0c1, p1c1]
- * nhwcRowsToNchw(new Float32Array([1, 2, 3, 4]), 1, 2, 2, 1); // Float32Array [1, 3, 2, 4]
+ * // h·w = 2 positions, c = 2 channels, out = 1:
+ * // rows [p0c0, p0c1, p1c0, p1c1] → [p0c0, p1c0, p0c1, p1c1]
+ * const w = nhwcRowsToNchw(Float32Array.of(1, 2, 3, 4), 1, 2, 2, 1);
+ * assert.deepEqual(w, Float32Array.of(1, 3, 2, 4));
  * ```
  */
 export function nhwcRowsToNchw(
@@ -116,10 +127,15 @@ export function nhwcRowsToNchw(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { foldBatchNorm } from "./layout.ts";
- * const bn = { gamma: new Float32Array([2]), beta: new Float32Array([1]),
- *   mean: new Float32Array([0.5]), variance: new Float32Array([1 - 1e-5]) };
- * foldBatchNorm(new Float32Array([3]), new Float32Array([0.5]), bn); // { w: [6], b: [1] }
+ * const bn = {
+ *   gamma: new Float32Array([2]), beta: new Float32Array([1]),
+ *   mean: new Float32Array([0.5]), variance: new Float32Array([1 - 1e-5]),
+ * };
+ * // BN(x·3 + 0.5) = 2·(x·3 + 0.5 − 0.5)/√(var + ε) + 1 = x·6 + 1
+ * const { w, b } = foldBatchNorm(new Float32Array([3]), new Float32Array([0.5]), bn);
+ * assert.ok(Math.abs(w[0] - 6) < 1e-5 && Math.abs(b[0] - 1) < 1e-6);
  * ```
  */
 export function foldBatchNorm(

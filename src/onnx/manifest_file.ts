@@ -6,9 +6,25 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseManifest } from "@noprop/infer";
  * import { writeGraph, writeManifest } from "./manifest_file.ts";
- * // const cls = await writeGraph(outDir, "classifier.onnx", bytes);
- * // const manifest = await writeManifest(outDir, { variant: "dt", T, ..., classifier: cls });
+ * const outDir = await Deno.makeTempDir();
+ * const network = await writeGraph(outDir, "network.onnx", new Uint8Array([1])); // graph bytes
+ * const classifier = await writeGraph(outDir, "classifier.onnx", new Uint8Array([2]));
+ * await writeManifest(outDir, {
+ *   variant: "fm", T: 1, classNames: ["0", "1"],
+ *   spec: { channels: 1, height: 28, width: 28, embedDim: 2 },
+ *   normalization: { mean: [0.1307], std: [0.3081] },
+ *   schedule: { name: "fm", a: [], b: [], c: [] },
+ *   sampler: { name: "euler", steps: 10, noise: false },
+ *   blocks: [network], classifier,
+ * });
+ * // What the runtime reads back:
+ * const m = parseManifest(await Deno.readTextFile(`${outDir}/manifest.json`), "manifest.json");
+ * assert.deepEqual([m.variant, m.blocks[0].file], ["fm", "network.onnx"]);
+ * assert.equal(m.classifier.sha256, classifier.sha256);
+ * await Deno.remove(outDir, { recursive: true });
  * ```
  * @module
  */
@@ -22,7 +38,8 @@ import { OPSET } from "./graph.ts";
  *
  * @example
  * ```ts
- * import type { ManifestParts } from "./manifest_file.ts";
+ * import assert from "node:assert/strict";
+ * import { type ManifestParts, writeManifest } from "./manifest_file.ts";
  * const p: ManifestParts = {
  *   variant: "fm",
  *   T: 1,
@@ -34,6 +51,9 @@ import { OPSET } from "./graph.ts";
  *   blocks: [{ file: "network.onnx", sha256: "0".repeat(64) }],
  *   classifier: { file: "classifier.onnx", sha256: "0".repeat(64) },
  * };
+ * const outDir = await Deno.makeTempDir();
+ * assert.equal((await writeManifest(outDir, p)).input.height, 28);
+ * await Deno.remove(outDir, { recursive: true });
  * ```
  */
 export interface ManifestParts {
@@ -63,9 +83,16 @@ export interface ManifestParts {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { sha256Hex } from "@noprop/infer";
  * import { writeGraph } from "./manifest_file.ts";
- * const ref = await writeGraph("/tmp/onnx", "classifier.onnx", new Uint8Array([1, 2]));
- * ref.sha256.length; // 64
+ * const outDir = await Deno.makeTempDir();
+ * const bytes = new Uint8Array([1, 2]);
+ * const ref = await writeGraph(outDir, "classifier.onnx", bytes);
+ * assert.equal(ref.file, "classifier.onnx");
+ * assert.equal(ref.sha256, await sha256Hex(bytes)); // what the runtime checks on load
+ * assert.deepEqual(await Deno.readFile(`${outDir}/classifier.onnx`), bytes);
+ * await Deno.remove(outDir, { recursive: true });
  * ```
  */
 export async function writeGraph(
@@ -83,10 +110,22 @@ export async function writeGraph(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type ManifestParts, writeManifest } from "./manifest_file.ts";
- * declare const parts: ManifestParts;
- * const manifest = await writeManifest("/tmp/onnx", parts);
- * manifest.format; // "noprop-onnx"
+ * const ref = { file: "classifier.onnx", sha256: "0".repeat(64) };
+ * const parts: ManifestParts = {
+ *   variant: "dt", T: 1, classNames: ["a", "b"],
+ *   spec: { channels: 1, height: 8, width: 8, embedDim: 2 },
+ *   normalization: { mean: [0.5], std: [0.5] },
+ *   schedule: { name: "cosine", a: [0.5], b: [0.1], c: [0.2] },
+ *   sampler: { name: "dt", steps: 1, noise: true },
+ *   blocks: [{ file: "block_01.onnx", sha256: "0".repeat(64) }], classifier: ref,
+ * };
+ * const outDir = await Deno.makeTempDir();
+ * const manifest = await writeManifest(outDir, parts);
+ * assert.equal(manifest.format, "noprop-onnx");
+ * assert.deepEqual(JSON.parse(await Deno.readTextFile(`${outDir}/manifest.json`)), manifest);
+ * await Deno.remove(outDir, { recursive: true });
  * ```
  */
 export async function writeManifest(outDir: string, p: ManifestParts): Promise<Manifest> {
@@ -121,8 +160,13 @@ export async function writeManifest(outDir: string, p: ManifestParts): Promise<M
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseManifest } from "@noprop/infer";
  * import { manifestJson } from "./manifest_file.ts";
- * // manifestJson(manifest).endsWith("}\n"); // true
+ * const path = new URL("../../models/mnist/manifest.json", import.meta.url); // the shipped model
+ * const shipped = await Deno.readTextFile(path);
+ * const m = parseManifest(shipped, "manifest.json");
+ * assert.equal(manifestJson(m), shipped); // the layout `deno fmt` leaves
  * ```
  */
 export function manifestJson(m: Manifest): string {

@@ -5,9 +5,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { WeightMap } from "./weights.ts";
  * const w = new WeightMap("block_01", { "img.fc.b": { shape: [2], data: new Float32Array(2) } });
- * w.get("img.fc.b", [2]).length; // 2
+ * assert.equal(w.get("img.fc.b", [2]).length, 2);
+ * assert.throws(() => w.get("img.fc.b", [3]), {
+ *   message: 'weights: "block_01.img.fc.b" has shape [2], expected [3]',
+ * });
  * ```
  * @module
  */
@@ -33,9 +37,11 @@ export interface NamedTensor {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { WeightMap } from "./weights.ts";
- * const w = new WeightMap("cls", { b: { shape: [3], data: new Float32Array(3) } });
- * w.get("b", [3]); // Float32Array(3)
+ * const w = new WeightMap("cls", { b: { shape: [3], data: Float32Array.of(1, 2, NaN) } });
+ * assert.throws(() => w.get("b", [3]), { message: 'weights: "cls.b" holds NaN or Inf' });
+ * assert.throws(() => w.get("w", [3]), { message: 'weights: tensor "cls.w" is missing' });
  * ```
  */
 export class WeightMap {
@@ -48,9 +54,11 @@ export class WeightMap {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { WeightMap } from "./weights.ts";
    * const all = { "block_02.x": { shape: [1], data: new Float32Array(1) } };
-   * WeightMap.withPrefix(all, "block_02").has("x"); // true
+   * assert.equal(WeightMap.withPrefix(all, "block_02").has("x"), true);
+   * assert.equal(WeightMap.withPrefix(all, "block_01").has("x"), false);
    * ```
    */
   static withPrefix(all: Record<string, NamedTensor>, prefix: string): WeightMap {

@@ -6,11 +6,18 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tf } from "../deps_tf.ts";
+ * import { initBackend, readTensor } from "../backend/mod.ts";
  * import { AdamW } from "./adamw.ts";
+ * await initBackend("cpu");
  * const w = tf.variable(tf.ones([2]));
  * const opt = new AdamW([w], { lr: 1e-3, weightDecay: 1e-3 });
- * opt.apply([tf.ones([2])]);
+ * opt.apply([tf.tensor1d([1, -1])]);
+ * // Step 1: decay w·(1 − lr·wd), then bias-corrected Adam moves each weight by lr·sign(g).
+ * const [a, b] = await readTensor(w);
+ * assert.ok(Math.abs(a - (1 - 1e-6 - 1e-3)) < 1e-6 && Math.abs(b - (1 - 1e-6 + 1e-3)) < 1e-6);
+ * assert.equal((await opt.state()).step, 1);
  * ```
  * @module
  */
@@ -36,8 +43,13 @@ export interface AdamWOptions {
  *
  * @example
  * ```ts
- * import type { AdamWState } from "./adamw.ts";
+ * import { tf } from "../deps_tf.ts";
+ * import { initBackend } from "../backend/mod.ts";
+ * import { AdamW, type AdamWState } from "./adamw.ts";
+ * await initBackend("cpu");
  * const fresh: AdamWState = { step: 0, m: [new Float32Array(2)], v: [new Float32Array(2)] };
+ * const opt = new AdamW([tf.variable(tf.ones([2]))], { lr: 1e-3, weightDecay: 0 });
+ * opt.load(fresh); // e.g. the state saved in a checkpoint
  * ```
  */
 export interface AdamWState {
@@ -62,8 +74,9 @@ export class AdamW {
   constructor(vars: tf.Variable[], opts: AdamWOptions) {
     this.#vars = vars;
     this.#o = { beta1: 0.9, beta2: 0.999, eps: 1e-8, ...opts };
-    this.#m = vars.map((v) => tf.variable(tf.zerosLike(v), false));
-    this.#v = vars.map((v) => tf.variable(tf.zerosLike(v), false));
+    // tidy frees the zero tensors the moment variables are made from.
+    this.#m = vars.map((v) => tf.tidy(() => tf.variable(tf.zerosLike(v), false)));
+    this.#v = vars.map((v) => tf.tidy(() => tf.variable(tf.zerosLike(v), false)));
   }
 
   /** Applies one update with `grads` (same order as the variables). */
@@ -97,10 +110,12 @@ export class AdamW {
   load(s: AdamWState): void {
     if (s.m.length !== this.#m.length) throw new Error("AdamW state: wrong number of tensors");
     this.step = s.step;
-    for (let i = 0; i < this.#m.length; i++) {
-      this.#m[i].assign(tf.tensor(s.m[i], this.#m[i].shape));
-      this.#v[i].assign(tf.tensor(s.v[i], this.#v[i].shape));
-    }
+    tf.tidy(() => {
+      for (let i = 0; i < this.#m.length; i++) {
+        this.#m[i].assign(tf.tensor(s.m[i], this.#m[i].shape));
+        this.#v[i].assign(tf.tensor(s.v[i], this.#v[i].shape));
+      }
+    });
   }
 
   /** Frees the moment buffers. */

@@ -5,9 +5,14 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../backend/mod.ts";
  * import { batchImages } from "./batch_tensor.ts";
- * const x = batchImages({ x: new Float32Array(2 * 4), size: 1 }, { height: 2, width: 2, channels: 1 });
- * x.shape; // [1, 2, 2, 1]
+ * await initBackend("cpu");
+ * // A padded last batch: room for 2 images of 2×2×1, only the first is real.
+ * const batch = { x: new Float32Array(2 * 4), size: 1 };
+ * const x = batchImages(batch, { height: 2, width: 2, channels: 1 });
+ * assert.deepEqual(x.shape, [1, 2, 2, 1]);
  * ```
  * @module
  */

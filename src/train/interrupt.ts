@@ -11,15 +11,18 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Interrupt } from "./interrupt.ts";
  * const stop = new Interrupt();
+ * let steps = 0;
  * try {
- *   for (let step = 0; step < 3 && !(await stop.requested()); step++) {
- *     // one batch
+ *   for (; steps < 3 && !(await stop.requested()); steps++) {
+ *     // one batch; on Ctrl-C the loop ends here and the caller saves a checkpoint
  *   }
  * } finally {
  *   stop.close();
  * }
+ * assert.equal(steps, 3); // nobody pressed Ctrl-C
  * ```
  * @module
  */
@@ -50,7 +53,11 @@ export class Interrupt {
    *
    * @example
    * ```ts
-   * // while (!(await stop.requested())) trainOneBatch();
+   * import assert from "node:assert/strict";
+   * import { Interrupt } from "./interrupt.ts";
+   * const stop = new Interrupt(0); // give the event loop a turn on every call
+   * assert.equal(await stop.requested(), false);
+   * stop.close();
    * ```
    */
   async requested(): Promise<boolean> {
@@ -66,7 +73,11 @@ export class Interrupt {
    *
    * @example
    * ```ts
-   * // if (stop.seen) console.error("interrupted: checkpoint saved");
+   * import assert from "node:assert/strict";
+   * import { Interrupt } from "./interrupt.ts";
+   * const stop = new Interrupt();
+   * assert.equal(stop.seen, false); // else: console.error("interrupted: checkpoint saved")
+   * stop.close();
    * ```
    */
   get seen(): boolean {
@@ -78,7 +89,13 @@ export class Interrupt {
    *
    * @example
    * ```ts
-   * // try { … } finally { stop.close(); }
+   * import { Interrupt } from "./interrupt.ts";
+   * const stop = new Interrupt();
+   * try {
+   *   await stop.requested();
+   * } finally {
+   *   stop.close(); // Ctrl-C kills the process again
+   * }
    * ```
    */
   close(): void {

@@ -4,9 +4,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { f32Tensors, pickArrays } from "./named_tensors.ts";
  * const named = f32Tensors({ "fc.w": { shape: [1], data: new Float32Array([2]) } });
- * pickArrays(named, "fc.", true)["w"].data[0]; // 2
+ * assert.equal(named["fc.w"].dtype, "F32"); // ready for encodeSafetensors
+ * assert.equal(pickArrays(named, "fc.", true)["w"].data[0], 2);
  * ```
  * @module
  */
@@ -19,9 +21,11 @@ import type { Tensor } from "../safetensors.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { f32Tensors } from "./named_tensors.ts";
  * const t = f32Tensors({ b: { shape: [2], data: new Float32Array(2) } }, "cls.");
- * t["cls.b"].dtype; // "F32"
+ * assert.deepEqual(Object.keys(t), ["cls.b"]);
+ * assert.equal(t["cls.b"].dtype, "F32");
  * ```
  */
 export function f32Tensors(arrays: ParamArrays, prefix = ""): Record<string, Tensor> {
@@ -42,9 +46,12 @@ export function f32Tensors(arrays: ParamArrays, prefix = ""): Record<string, Ten
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { pickArrays } from "./named_tensors.ts";
- * // model.blocks[0].assignFrom(pickArrays(tensors, "block_01.", true));
- * // model.classifier.assignFrom(pickArrays(tensors, "cls.", false));
+ * const f32 = (v: number) => ({ dtype: "F32" as const, shape: [1], data: Float32Array.of(v) });
+ * const tensors = { "block_01.fc.b": f32(1), "block_02.fc.b": f32(2), "cls.b": f32(3) };
+ * assert.deepEqual(Object.keys(pickArrays(tensors, "block_01.", true)), ["fc.b"]);
+ * assert.deepEqual(Object.keys(pickArrays(tensors, "cls.", false)), ["cls.b"]);
  * ```
  */
 export function pickArrays(
@@ -65,9 +72,13 @@ export function pickArrays(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tf } from "../deps_tf.ts";
+ * import { initBackend } from "../backend/mod.ts";
  * import { variableTensor } from "./named_tensors.ts";
- * (await variableTensor(tf.variable(tf.ones([3])))).shape; // [3]
+ * await initBackend("cpu");
+ * const t = await variableTensor(tf.variable(tf.ones([3])));
+ * assert.deepEqual(t, { dtype: "F32", shape: [3], data: Float32Array.of(1, 1, 1) });
  * ```
  */
 export async function variableTensor(v: tf.Variable): Promise<Tensor> {
@@ -81,8 +92,18 @@ export async function variableTensor(v: tf.Variable): Promise<Tensor> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { tf } from "../deps_tf.ts";
+ * import { initBackend, readTensor } from "../backend/mod.ts";
  * import { assignVariable } from "./named_tensors.ts";
- * // assignVariable(model.embedding.W, tensors, "embed.W");
+ * await initBackend("cpu");
+ * const W = tf.variable(tf.zeros([2]));
+ * const tensors = {
+ *   "embed.W": { dtype: "F32" as const, shape: [2], data: Float32Array.of(1, 2) },
+ * };
+ * assignVariable(W, tensors, "embed.W");
+ * assert.deepEqual(await readTensor(W), Float32Array.of(1, 2));
+ * assert.throws(() => assignVariable(W, tensors, "cls.w"), /weights: "cls\.w" is missing/);
  * ```
  */
 export function assignVariable(

@@ -6,10 +6,24 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ProgressBar } from "./progress.ts";
- * const bar = new ProgressBar({ epoch: 1, epochs: 10, total: 469, batchSize: 128 });
- * for (let i = 1; i <= 469; i++) bar.update(i, [0.9, 0.8, 0.7]); // per-block losses
+ * let ms = 0; // a fake clock: each batch takes 100 ms
+ * const lines: string[] = [];
+ * const bar = new ProgressBar({
+ *   epoch: 1, epochs: 10, total: 469, batchSize: 128, tty: false, now: () => ms,
+ *   write: (s) => lines.push(s), // default: stderr
+ * });
+ * for (let i = 1; i <= 469; i++) {
+ *   ms += 100;
+ *   bar.update(i, [0.9, 0.8, 0.7]); // per-block losses, averaged
+ * }
  * bar.finish("test acc 97.12%");
+ * assert.equal(
+ *   lines.at(-1),
+ *   "epoch  1/10 [####################] 469/469 batches  1280 samples/s  loss 0.8000  ETA 0:00" +
+ *     " (run 7:02)  test acc 97.12%\n", // 9 more epochs of 46.9 s
+ * );
  * ```
  * @module
  */
@@ -41,11 +55,15 @@ export interface ProgressState {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatProgress } from "./progress.ts";
- * formatProgress({
+ * const line = formatProgress({
  *   epoch: 3, epochs: 100, done: 120, total: 469, samplesPerSec: 1234.4, loss: 0.12345, etaSec: 42,
  * });
- * // "epoch   3/100 [#####---------------] 120/469 batches  1234 samples/s  loss 0.1235  ETA 0:42"
+ * assert.equal(
+ *   line,
+ *   "epoch   3/100 [#####---------------] 120/469 batches  1234 samples/s  loss 0.1235  ETA 0:42",
+ * );
  * ```
  */
 export function formatProgress(s: ProgressState): string {
@@ -91,13 +109,18 @@ export interface RunSummary {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatSummary } from "./progress.ts";
- * formatSummary({
+ * const line = formatSummary({
  *   epochs: 100, bestAcc: 0.9947, bestEpoch: 87, finalAcc: 0.9941,
  *   bestAccNoNoise: 0.995, finalAccNoNoise: 0.9945, wallSec: 3723, samplesPerSec: 1234,
  * });
- * // "done: 100 epochs in 1:02:03, 1234 samples/s; test acc best 99.47% (epoch 87), final 99.41%;
- * //  without noise best 99.50%, final 99.45%"   (one line)
+ * assert.equal(
+ *   line,
+ *   "done: 100 epochs in 1:02:03, 1234 samples/s; " +
+ *     "test acc best 99.47% (epoch 87), final 99.41%; " +
+ *     "without noise best 99.50%, final 99.45%",
+ * );
  * ```
  */
 export function formatSummary(s: RunSummary): string {
@@ -119,9 +142,11 @@ export function formatSummary(s: RunSummary): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatDuration } from "./progress.ts";
- * formatDuration(42); // "0:42"
- * formatDuration(3723); // "1:02:03"
+ * assert.equal(formatDuration(42), "0:42");
+ * assert.equal(formatDuration(3723), "1:02:03");
+ * assert.equal(formatDuration(null), "?");
  * ```
  */
 export function formatDuration(sec: number | null): string {
@@ -138,8 +163,10 @@ export function formatDuration(sec: number | null): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatPercent } from "./progress.ts";
- * formatPercent(0.98765); // "98.77%"
+ * assert.equal(formatPercent(0.98765), "98.77%");
+ * assert.equal(formatPercent(null), "n/a");
  * ```
  */
 export function formatPercent(acc: number | null): string {
@@ -151,8 +178,11 @@ export function formatPercent(acc: number | null): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { meanLoss } from "./progress.ts";
- * meanLoss([0.5, 1.5]); // 1
+ * assert.equal(meanLoss([0.5, 1.5]), 1);
+ * assert.equal(meanLoss([0.5, NaN]), 0.5); // non-finite entries ignored
+ * assert.equal(meanLoss(null), null);
  * ```
  */
 export function meanLoss(loss: number | readonly number[] | null | undefined): number | null {
@@ -188,6 +218,7 @@ export interface ProgressOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ProgressBar } from "./progress.ts";
  * const lines: string[] = [];
  * const bar = new ProgressBar({
@@ -195,7 +226,7 @@ export interface ProgressOptions {
  * });
  * for (let i = 1; i <= 100; i++) bar.update(i, 0.5);
  * bar.finish();
- * lines.length; // 10: one per 10 %
+ * assert.equal(lines.length, 10); // one per 10 %
  * ```
  */
 export class ProgressBar {
@@ -346,9 +377,11 @@ function terminalColumns(): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { epochBar } from "./progress.ts";
  * const bar = epochBar(0, { epochs: 3, batchSize: 128 }, 468, true);
- * bar.state.epoch; // 1
+ * assert.equal(bar.state.epoch, 1);
+ * assert.equal(bar.state.total, 468);
  * ```
  */
 export function epochBar(

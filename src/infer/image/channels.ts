@@ -5,9 +5,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { toChannels } from "./channels.ts";
  * const rgb = { width: 1, height: 1, channels: 3, data: new Uint8Array([255, 0, 0]) };
- * toChannels(rgb, 1).data; // Uint8Array [76]
+ * assert.deepEqual(toChannels(rgb, 1).data, Uint8Array.of(76)); // luma of pure red
  * ```
  * @module
  */
@@ -19,9 +20,10 @@ import type { RawImage } from "./types.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { toChannels } from "./channels.ts";
  * const grey = { width: 2, height: 1, channels: 1, data: new Uint8Array([0, 9]) };
- * toChannels(grey, 3).data; // Uint8Array [0, 0, 0, 9, 9, 9]
+ * assert.deepEqual(toChannels(grey, 3).data, Uint8Array.of(0, 0, 0, 9, 9, 9));
  * ```
  */
 export function toChannels(img: RawImage, channels: number): RawImage {

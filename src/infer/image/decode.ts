@@ -4,9 +4,12 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { encode } from "fast-png";
  * import { decodeImage } from "./decode.ts";
- * const img = decodeImage(await Deno.readFile("digit.png"), "digit.png");
- * console.log(img.width, img.height, img.channels);
+ * const png = encode({ width: 28, height: 28, channels: 1, data: new Uint8Array(784) });
+ * const img = decodeImage(png, "digit.png");
+ * assert.deepEqual([img.width, img.height, img.channels], [28, 28, 1]);
  * ```
  * @module
  */
@@ -21,8 +24,9 @@ import type { RawImage } from "./types.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DEFAULT_MAX_PIXELS } from "./decode.ts";
- * DEFAULT_MAX_PIXELS; // 40_000_000
+ * assert.equal(DEFAULT_MAX_PIXELS, 40_000_000);
  * ```
  */
 export const DEFAULT_MAX_PIXELS = 40_000_000;
@@ -32,9 +36,12 @@ export const DEFAULT_MAX_PIXELS = 40_000_000;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { encode } from "fast-png";
  * import { decodeImage, type DecodeOptions } from "./decode.ts";
- * const o: DecodeOptions = { maxPixels: 4_000_000 };
- * const img = decodeImage(await Deno.readFile("digit.png"), "digit.png", o);
+ * const o: DecodeOptions = { maxPixels: 100 };
+ * const png = encode({ width: 8, height: 8, channels: 3, data: new Uint8Array(8 * 8 * 3) });
+ * assert.equal(decodeImage(png, "small.png", o).width, 8); // 64 pixels: under the limit
  * ```
  */
 export interface DecodeOptions {
@@ -48,8 +55,17 @@ export interface DecodeOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { encode } from "fast-png";
  * import { decodeImage } from "./decode.ts";
- * // decodeImage(hugePng, "big.png") throws "big.png: image is 20000×20000 = 400.0 MP, above the limit of 40.0 MP"
+ * // A PNG whose header claims 20000×20000: refused before any pixel is decoded.
+ * const huge = encode({ width: 1, height: 1, channels: 1, data: new Uint8Array(1) });
+ * new DataView(huge.buffer, huge.byteOffset).setUint32(16, 20000); // IHDR width
+ * new DataView(huge.buffer, huge.byteOffset).setUint32(20, 20000); // IHDR height
+ * assert.throws(() => decodeImage(huge, "big.png"), {
+ *   name: "InferError",
+ *   message: "big.png: image is 20000×20000 = 400.0 MP, above the limit of 40.0 MP",
+ * });
  * ```
  */
 export function decodeImage(bytes: Uint8Array, label: string, opts: DecodeOptions = {}): RawImage {

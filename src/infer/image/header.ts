@@ -8,9 +8,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { encode } from "fast-png";
  * import { readImageHeader } from "./header.ts";
- * const h = readImageHeader(await Deno.readFile("digit.png"), "digit.png");
- * console.log(h.format, h.width, h.height); // "png", 28, 28
+ * const png = encode({ width: 28, height: 14, channels: 1, data: new Uint8Array(28 * 14) });
+ * assert.deepEqual(readImageHeader(png, "digit.png"), { format: "png", width: 28, height: 14 });
  * ```
  * @module
  */
@@ -21,8 +23,12 @@ import { InferError } from "../errors.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import jpeg from "jpeg-js";
  * import { type ImageHeader, readImageHeader } from "./header.ts";
- * const h: ImageHeader = readImageHeader(await Deno.readFile("digit.png"), "digit.png");
+ * const photo = jpeg.encode({ width: 4, height: 2, data: new Uint8Array(4 * 2 * 4) }, 90).data;
+ * const h: ImageHeader = readImageHeader(photo, "photo.jpg");
+ * assert.deepEqual(h, { format: "jpeg", width: 4, height: 2 });
  * ```
  */
 export interface ImageHeader {
@@ -84,8 +90,11 @@ function jpegHeader(b: Uint8Array, label: string): ImageHeader {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readImageHeader } from "./header.ts";
- * // readImageHeader(new TextEncoder().encode("hello"), "a.txt") throws: a.txt: not a PNG or JPEG image
+ * assert.throws(() => readImageHeader(new TextEncoder().encode("hello"), "a.txt"), {
+ *   message: "a.txt: not a PNG or JPEG image",
+ * });
  * ```
  */
 export function readImageHeader(bytes: Uint8Array, label: string): ImageHeader {

@@ -5,9 +5,14 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import jpeg from "jpeg-js";
  * import { decodeJpeg } from "./jpeg.ts";
- * const img = decodeJpeg(await Deno.readFile("photo.jpg"), "photo.jpg", 16_000_000);
- * img.channels; // 3
+ * const rgba = new Uint8Array(8 * 8 * 4).fill(200); // light grey, opaque
+ * const bytes = jpeg.encode({ width: 8, height: 8, data: rgba }, 90).data;
+ * const img = decodeJpeg(bytes, "photo.jpg", 16_000_000);
+ * assert.equal(img.channels, 3);
+ * assert.ok(Math.abs(img.data[0] - 200) <= 2); // lossy, but close
  * ```
  * @module
  */
@@ -28,8 +33,13 @@ function hasEndMarker(b: Uint8Array): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import jpeg from "jpeg-js";
  * import { decodeJpeg } from "./jpeg.ts";
- * // decodeJpeg(bytes.subarray(0, 100), "cut.jpg", 1e6) throws "cut.jpg: truncated JPEG …"
+ * const bytes = jpeg.encode({ width: 8, height: 8, data: new Uint8Array(256) }, 90).data;
+ * assert.throws(() => decodeJpeg(bytes.subarray(0, 100), "cut.jpg", 1e6), {
+ *   message: "cut.jpg: truncated JPEG (no end-of-image marker)",
+ * });
  * ```
  */
 export function decodeJpeg(bytes: Uint8Array, label: string, maxPixels: number): RawImage {

@@ -6,9 +6,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { normalizeToNchw } from "./normalize.ts";
  * const img = { width: 1, height: 1, channels: 1, data: new Uint8Array([255]) };
- * normalizeToNchw(img, { mean: [0.5], std: [0.5] }); // Float32Array [1]
+ * const x = normalizeToNchw(img, { mean: [0.5], std: [0.5] });
+ * assert.deepEqual(x, Float32Array.of(1)); // (255/255 − 0.5)/0.5
  * ```
  * @module
  */
@@ -35,8 +37,11 @@ export interface Normalization {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { normalizationLut } from "./normalize.ts";
- * normalizationLut({ mean: [0], std: [1] })[255]; // 1
+ * const lut = normalizationLut({ mean: [0], std: [1] });
+ * assert.equal(lut[255], 1);
+ * assert.equal(lut[0], 0);
  * ```
  */
 export function normalizationLut(n: Normalization): Float32Array {
@@ -52,9 +57,11 @@ export function normalizationLut(n: Normalization): Float32Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { normalizeToNchw } from "./normalize.ts";
  * const img = { width: 2, height: 1, channels: 3, data: new Uint8Array([255, 0, 0, 0, 0, 255]) };
- * normalizeToNchw(img, { mean: [0, 0, 0], std: [1, 1, 1] }); // [1, 0, 0, 0, 0, 1]: R plane, G, B
+ * const x = normalizeToNchw(img, { mean: [0, 0, 0], std: [1, 1, 1] });
+ * assert.deepEqual(x, Float32Array.of(1, 0, 0, 0, 0, 1)); // the R plane, then G, then B
  * ```
  */
 export function normalizeToNchw(

@@ -5,9 +5,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { encode } from "fast-png";
  * import { decodePng } from "./png.ts";
- * const img = decodePng(await Deno.readFile("digit.png"), "digit.png");
- * console.log(img.width, img.height, img.channels);
+ * const data = Uint8Array.of(0, 128, 255, 64);
+ * const img = decodePng(encode({ width: 2, height: 2, channels: 1, data }), "digit.png");
+ * assert.deepEqual([img.width, img.height, img.channels], [2, 2, 1]);
+ * assert.deepEqual(img.data, data);
  * ```
  * @module
  */
@@ -40,8 +44,14 @@ function unpackBits(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { encode } from "fast-png";
  * import { decodePng } from "./png.ts";
- * // decodePng(truncatedBytes, "x.png") throws "x.png: cannot decode PNG: …"
+ * const png = encode({ width: 2, height: 2, channels: 1, data: new Uint8Array(4) });
+ * assert.throws(() => decodePng(png.subarray(0, png.length - 20), "x.png"), {
+ *   name: "InferError",
+ *   message: /^x\.png: cannot decode PNG/,
+ * });
  * ```
  */
 export function decodePng(bytes: Uint8Array, label: string): RawImage {

@@ -5,12 +5,17 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { encode } from "fast-png";
  * import { preprocess } from "./preprocess.ts";
- * const x = preprocess([await Deno.readFile("digit.png")], {
+ * // A 56×56 RGB PNG, for an MNIST model: made grey, resized to 28×28, normalised, NCHW.
+ * const png = encode({ width: 56, height: 56, channels: 3, data: new Uint8Array(56 * 56 * 3) });
+ * const x = preprocess([png], {
  *   input: { layout: "NCHW", dtype: "float32", channels: 1, height: 28, width: 28 },
  *   normalization: { mean: [0.1307], std: [0.3081] },
  * });
- * x.length; // 784
+ * assert.equal(x.length, 784);
+ * assert.ok(Math.abs(x[0] - -0.1307 / 0.3081) < 1e-6); // black
  * ```
  * @module
  */
@@ -27,8 +32,9 @@ import type { RawImage } from "./types.ts";
  *
  * @example
  * ```ts
+ * import { encode } from "fast-png";
  * import type { ImageInput } from "./preprocess.ts";
- * const a: ImageInput = await Deno.readFile("digit.png");
+ * const a: ImageInput = encode({ width: 28, height: 28, channels: 1, data: new Uint8Array(784) });
  * const b: ImageInput = { width: 28, height: 28, channels: 1, data: new Uint8Array(784) };
  * ```
  */
@@ -71,9 +77,12 @@ function checkRaw(im: RawImage, label: string): RawImage {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { toModelPixels } from "./preprocess.ts";
- * const rgb = { width: 56, height: 56, channels: 4, data: new Uint8Array(56 * 56 * 4) };
- * toModelPixels(rgb, { channels: 1, height: 28, width: 28, layout: "NCHW", dtype: "float32" }).data.length; // 784
+ * const rgba = { width: 56, height: 56, channels: 4, data: new Uint8Array(56 * 56 * 4) };
+ * const input = { layout: "NCHW", dtype: "float32", channels: 1, height: 28, width: 28 } as const;
+ * const img = toModelPixels(rgba, input);
+ * assert.deepEqual([img.width, img.height, img.channels, img.data.length], [28, 28, 1, 784]);
  * ```
  */
 export function toModelPixels(img: RawImage, input: InputSpec): RawImage {
@@ -86,13 +95,17 @@ export function toModelPixels(img: RawImage, input: InputSpec): RawImage {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { preprocess } from "./preprocess.ts";
  * const spec = {
- *   input: { layout: "NCHW" as const, dtype: "float32" as const, channels: 1, height: 2, width: 2 },
+ *   input: { layout: "NCHW", dtype: "float32", channels: 1, height: 2, width: 2 } as const,
  *   normalization: { mean: [0], std: [1] },
  * };
- * preprocess([{ width: 2, height: 2, channels: 1, data: new Uint8Array([0, 255, 0, 255]) }], spec);
- * // Float32Array [0, 1, 0, 1]
+ * const img = { width: 2, height: 2, channels: 1, data: new Uint8Array([0, 255, 0, 255]) };
+ * const x = preprocess([img], spec);
+ * assert.deepEqual(x, Float32Array.of(0, 1, 0, 1));
+ * const bad = [new Uint8Array([1, 2, 3])];
+ * assert.throws(() => preprocess(bad, spec, { labels: ["a.bin"] }), /^InferError: a\.bin:/);
  * ```
  */
 export function preprocess(

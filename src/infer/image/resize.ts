@@ -9,9 +9,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { resize } from "./resize.ts";
  * const img = { width: 2, height: 1, channels: 1, data: new Uint8Array([0, 200]) };
- * resize(img, 1, 1).data; // Uint8Array [100]
+ * assert.deepEqual(resize(img, 1, 1).data, Uint8Array.of(100)); // the mean of the two
  * ```
  * @module
  */
@@ -22,9 +23,11 @@ import type { RawImage } from "./types.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type FilterTaps, triangleTaps } from "./resize.ts";
  * const t: FilterTaps = triangleTaps(56, 28);
- * t.count[0]; // inputs averaged into output 0
+ * assert.equal(t.count.length, 28); // one entry per output sample
+ * assert.ok(t.count[0] > 0); // inputs averaged into output 0
  * ```
  */
 export interface FilterTaps {
@@ -43,8 +46,9 @@ export interface FilterTaps {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { triangleTaps } from "./resize.ts";
- * triangleTaps(4, 2).count; // Int32Array [3, 3]: each output averages 3 inputs
+ * assert.deepEqual(triangleTaps(4, 2).count, Int32Array.of(3, 3)); // each output averages 3 inputs
  * ```
  */
 export function triangleTaps(inSize: number, outSize: number): FilterTaps {
@@ -74,9 +78,12 @@ export function triangleTaps(inSize: number, outSize: number): FilterTaps {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { resize } from "./resize.ts";
- * const big = { width: 56, height: 56, channels: 1, data: new Uint8Array(56 * 56) };
- * resize(big, 28, 28).data.length; // 784
+ * const big = { width: 56, height: 56, channels: 1, data: new Uint8Array(56 * 56).fill(7) };
+ * const small = resize(big, 28, 28);
+ * assert.equal(small.data.length, 784);
+ * assert.ok(small.data.every((v) => v === 7)); // a flat image stays flat
  * ```
  */
 export function resize(img: RawImage, height: number, width: number): RawImage {

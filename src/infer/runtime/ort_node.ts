@@ -11,9 +11,14 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { probeGraph } from "./probe.ts";
  * import { nodeEngine } from "./ort_node.ts";
  * const engine = await nodeEngine("cpu", { threads: 2 });
- * // const session = await engine.open(bytes, "block_01.onnx");
+ * const session = await engine.open(probeGraph(), "probe.onnx"); // any .onnx bytes
+ * const { y } = await session.run({ x: { data: Float32Array.of(-2), dims: [1] } }); // y = Relu(x)
+ * assert.deepEqual(y, Float32Array.of(0));
+ * await session.release();
  * ```
  * @module
  */
@@ -28,8 +33,9 @@ import type { Engine, EngineOptions } from "./types.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CUDA_INSTALL_COMMAND } from "./ort_node.ts";
- * CUDA_INSTALL_COMMAND; // "deno install --allow-scripts=npm:onnxruntime-node"
+ * assert.equal(CUDA_INSTALL_COMMAND, "deno install --allow-scripts=npm:onnxruntime-node");
  * ```
  */
 export const CUDA_INSTALL_COMMAND = "deno install --allow-scripts=npm:onnxruntime-node";
@@ -43,8 +49,11 @@ let loaded: Promise<OrtModule> | undefined;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadOrtNode } from "./ort_node.ts";
- * const ort = await loadOrtNode();
+ * const ort = await loadOrtNode(); // needs --allow-ffi
+ * assert.equal(typeof ort.InferenceSession.create, "function");
+ * assert.equal(await loadOrtNode(), ort); // loaded once
  * ```
  */
 export function loadOrtNode(): Promise<OrtModule> {
@@ -95,9 +104,11 @@ function providerError(provider: NodeProvider, err: unknown): InferError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { nodeEngine, type NodeProvider } from "./ort_node.ts";
  * const p: NodeProvider = "cpu";
  * const engine = await nodeEngine(p);
+ * assert.deepEqual([engine.provider, engine.runtime], ["cpu", "onnxruntime-node"]);
  * ```
  */
 export type NodeProvider = "cpu" | "cuda" | "webgpu";
@@ -107,11 +118,14 @@ export type NodeProvider = "cpu" | "cuda" | "webgpu";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { InferError } from "../errors.ts";
  * import { nodeEngine } from "./ort_node.ts";
  * try {
- *   await nodeEngine("cuda");
+ *   await nodeEngine("cuda"); // works once the CUDA files are installed and a GPU is present
  * } catch (e) {
- *   console.error((e as Error).message); // names `deno install --allow-scripts=npm:onnxruntime-node`
+ *   assert.ok(e instanceof InferError && e.code === "provider-unavailable");
+ *   // Without the files, the message names `deno install --allow-scripts=npm:onnxruntime-node`.
  * }
  * ```
  */

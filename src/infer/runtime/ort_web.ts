@@ -10,9 +10,14 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { probeGraph } from "./probe.ts";
  * import { webEngine } from "./ort_web.ts";
  * const engine = await webEngine("wasm", { threads: 2 });
- * // const session = await engine.open(bytes, "block_01.onnx");
+ * const session = await engine.open(probeGraph(), "probe.onnx"); // any .onnx bytes
+ * const { y } = await session.run({ x: { data: Float32Array.of(3), dims: [1] } }); // y = Relu(x)
+ * assert.deepEqual(y, Float32Array.of(3));
+ * await session.release();
  * ```
  * @module
  */
@@ -29,9 +34,11 @@ type OrtModule = typeof Ort;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { webEngine, type WebProvider } from "./ort_web.ts";
  * const p: WebProvider = "wasm";
  * const engine = await webEngine(p);
+ * assert.equal(engine.runtime, "onnxruntime-web");
  * ```
  */
 export type WebProvider = "wasm" | "webgpu";
@@ -41,9 +48,11 @@ export type WebProvider = "wasm" | "webgpu";
  *
  * @example
  * ```ts
- * import { type AdapterInfo, webgpuAdapter } from "./ort_web.ts";
- * const a: AdapterInfo | undefined = await webgpuAdapter();
- * if (a?.isFallbackAdapter) console.log(`software adapter: ${a.description}`);
+ * import type { AdapterInfo } from "./ort_web.ts";
+ * const lavapipe: AdapterInfo = {
+ *   description: "llvmpipe (LLVM 15.0.6, 256 bits)", // Mesa's software Vulkan
+ *   isFallbackAdapter: true,
+ * };
  * ```
  */
 export interface AdapterInfo {
@@ -58,9 +67,11 @@ export interface AdapterInfo {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { webgpuAdapter } from "./ort_web.ts";
  * const a = await webgpuAdapter();
- * console.log(a ? a.description : "no WebGPU adapter");
+ * const what = a ? a.description : "no WebGPU adapter"; // e.g. "llvmpipe (LLVM 15.0.6, 256 bits)"
+ * assert.ok(what.length > 0);
  * ```
  */
 export async function webgpuAdapter(): Promise<AdapterInfo | undefined> {
@@ -125,9 +136,10 @@ function checkWasmReadable(): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { webEngine } from "./ort_web.ts";
- * const wasm = await webEngine("wasm");
- * wasm.detail; // e.g. "2 threads"
+ * const wasm = await webEngine("wasm", { threads: 2 });
+ * assert.equal(wasm.detail, "2 threads");
  * ```
  */
 export async function webEngine(

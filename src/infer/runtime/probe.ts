@@ -5,8 +5,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { probeGraph } from "./probe.ts";
- * probeGraph().byteLength; // 111
+ * assert.equal(probeGraph().byteLength, 111);
  * ```
  * @module
  */
@@ -16,8 +17,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { PROBE_GRAPH_BASE64 } from "./probe.ts";
- * PROBE_GRAPH_BASE64.length; // 148
+ * assert.equal(PROBE_GRAPH_BASE64.length, 148); // 111 bytes
  * ```
  */
 export const PROBE_GRAPH_BASE64 =
@@ -28,8 +30,10 @@ export const PROBE_GRAPH_BASE64 =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { probeGraph } from "./probe.ts";
  * const bytes = probeGraph(); // an .onnx file
+ * assert.ok(new TextDecoder().decode(bytes).includes("Relu"));
  * ```
  */
 export function probeGraph(): Uint8Array {

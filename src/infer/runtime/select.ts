@@ -7,9 +7,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { selectEngine } from "./select.ts";
- * const { engine, note } = await selectEngine("auto");
- * console.log(engine.provider, note); // e.g. "cpu", "auto: cuda unavailable (…); … → cpu"
+ * const { engine, note } = await selectEngine("cpu"); // "auto": cuda → webgpu → cpu, and says why
+ * assert.equal(engine.provider, "cpu");
+ * assert.match(note, /^cpu \(onnxruntime-node, \d+ threads\)$/);
  * ```
  * @module
  */
@@ -23,9 +25,10 @@ import { type Engine, type EngineOptions, PROVIDER_NAMES, type ProviderName } fr
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type Selection, selectEngine } from "./select.ts";
- * const s: Selection = await selectEngine("auto");
- * console.log(s.note);
+ * const s: Selection = await selectEngine("cpu", { threads: 1 });
+ * assert.equal(s.note, "cpu (onnxruntime-node, 1 threads)");
  * ```
  */
 export interface Selection {
@@ -40,9 +43,13 @@ export interface Selection {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseProvider } from "./select.ts";
- * parseProvider("cpu"); // "cpu"
- * // parseProvider("tpu") throws: unknown provider "tpu" (expected one of auto, cpu, …)
+ * assert.equal(parseProvider("cpu"), "cpu");
+ * assert.throws(() => parseProvider("tpu"), {
+ *   code: "bad-provider",
+ *   message: /^unknown provider "tpu" \(expected one of auto, cpu, /,
+ * });
  * ```
  */
 export function parseProvider(name: string): ProviderName {
@@ -98,9 +105,10 @@ function brief(name: string, e: unknown): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { selectEngine } from "./select.ts";
  * const { engine } = await selectEngine("wasm", { threads: 2 });
- * engine.runtime; // "onnxruntime-web"
+ * assert.equal(engine.runtime, "onnxruntime-web");
  * ```
  */
 export async function selectEngine(

@@ -5,11 +5,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as ort from "onnxruntime-node";
  * import { OrtSession } from "./session.ts";
  * const bytes = await Deno.readFile("models/mnist/classifier.onnx");
  * const s = new OrtSession(ort, await ort.InferenceSession.create(bytes));
  * const { logits } = await s.run({ z: { data: new Float32Array(10), dims: [1, 10] } });
+ * assert.equal(logits.length, 10);
  * await s.release();
  * ```
  * @module
@@ -60,10 +62,13 @@ export interface OrtModuleLike<T> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as ort from "onnxruntime-node";
  * import type { OrtInferenceSession } from "./session.ts";
  * const bytes = await Deno.readFile("models/mnist/classifier.onnx");
  * const s: OrtInferenceSession<ort.Tensor> = await ort.InferenceSession.create(bytes);
+ * assert.deepEqual([s.inputNames, s.outputNames], [["z"], ["logits"]]);
+ * await s.release();
  * ```
  */
 export interface OrtInferenceSession<T> {
@@ -82,11 +87,15 @@ export interface OrtInferenceSession<T> {
  *
  * @example
  * ```ts
- * import * as ort from "onnxruntime-web";
+ * import assert from "node:assert/strict";
+ * import * as ort from "onnxruntime-node";
+ * import { probeGraph } from "./probe.ts";
  * import { OrtSession } from "./session.ts";
- * const bytes = await Deno.readFile("models/mnist/classifier.onnx");
- * const s = new OrtSession(ort, await ort.InferenceSession.create(bytes));
- * console.log(s.inputNames, s.outputNames);
+ * const s = new OrtSession(ort, await ort.InferenceSession.create(probeGraph()));
+ * assert.deepEqual([s.inputNames, s.outputNames], [["x"], ["y"]]);
+ * const out = await s.run({ x: { data: Float32Array.of(-1), dims: [1] } });
+ * assert.deepEqual(out, { y: Float32Array.of(0) }); // y = Relu(x)
+ * await s.release();
  * ```
  */
 export class OrtSession<T> implements GraphSession {

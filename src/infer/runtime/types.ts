@@ -7,11 +7,20 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { selectEngine } from "./select.ts";
  * import type { Engine } from "./types.ts";
  * async function logits(engine: Engine, graph: Uint8Array, z: Float32Array, n: number) {
  *   const s = await engine.open(graph, "classifier.onnx");
- *   return (await s.run({ z: { data: z, dims: [n, z.length / n] } })).logits;
+ *   try {
+ *     return (await s.run({ z: { data: z, dims: [n, z.length / n] } })).logits;
+ *   } finally {
+ *     await s.release();
+ *   }
  * }
+ * const { engine } = await selectEngine("cpu", { threads: 1 });
+ * const graph = await Deno.readFile("models/mnist/classifier.onnx");
+ * assert.equal((await logits(engine, graph, new Float32Array(2 * 10), 2)).length, 2 * 10);
  * ```
  * @module
  */
@@ -42,8 +51,9 @@ export type ProviderName =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { PROVIDER_NAMES } from "./types.ts";
- * PROVIDER_NAMES.includes("wasm"); // true
+ * assert.ok(PROVIDER_NAMES.includes("wasm") && PROVIDER_NAMES.includes("auto"));
  * ```
  */
 export const PROVIDER_NAMES: readonly ProviderName[] = [
@@ -90,7 +100,9 @@ export interface FeedTensor {
  * ```ts
  * import type { GraphSession } from "./types.ts";
  * async function uhat(s: GraphSession, x: Float32Array, z: Float32Array, n: number) {
- *   return (await s.run({ x: { data: x, dims: [n, 1, 28, 28] }, z: { data: z, dims: [n, 10] } })).uhat;
+ *   const feeds = { x: { data: x, dims: [n, 1, 28, 28] }, z: { data: z, dims: [n, 10] } };
+ *   const out = await s.run(feeds);
+ *   return out.uhat;
  * }
  * ```
  */
@@ -130,11 +142,16 @@ export interface EngineOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { nodeEngine } from "./ort_node.ts";
+ * import { probeGraph } from "./probe.ts";
  * import type { Engine } from "./types.ts";
  * async function load(engine: Engine, bytes: Uint8Array) {
- *   console.log(engine.provider, engine.runtime, engine.detail);
- *   return await engine.open(bytes, "block_01.onnx");
+ *   assert.equal(`${engine.provider} ${engine.runtime}`, "cpu onnxruntime-node");
+ *   return await engine.open(bytes, "probe.onnx");
  * }
+ * const session = await load(await nodeEngine("cpu", { threads: 1 }), probeGraph());
+ * await session.release();
  * ```
  */
 export interface Engine {

@@ -20,9 +20,15 @@
  *
  * @example
  * ```ts
- * import { ddimStep } from "./continuous.ts";
- * // û constant = u and z on the marginal at t: the step lands on the marginal at s.
- * const z = ddimStep(new Float32Array([0.3]), new Float32Array([1]), 2, -2);
+ * import assert from "node:assert/strict";
+ * import { alphaSigma, ddimStep } from "./continuous.ts";
+ * // With û constant = u and z on the marginal at t (z = α_t·u + σ_t·ε), the step lands on the
+ * // marginal at s with the same ε: z_s = α_s·u + σ_s·ε.
+ * const u = 1, eps = 0.5, gammaT = 2, gammaS = -2;
+ * const t = alphaSigma(gammaT), s = alphaSigma(gammaS);
+ * const zt = Float32Array.of(t.alpha * u + t.sigma * eps);
+ * const z = ddimStep(zt, Float32Array.of(u), gammaT, gammaS);
+ * assert.ok(Math.abs(z[0] - (s.alpha * u + s.sigma * eps)) < 1e-6);
  * ```
  * @module
  */
@@ -42,8 +48,11 @@ function sigmoid(x: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { alphaSigma } from "./continuous.ts";
- * alphaSigma(0); // { alpha: √0.5, sigma: √0.5 }
+ * const { alpha, sigma } = alphaSigma(0);
+ * assert.equal(alpha, Math.sqrt(0.5));
+ * assert.equal(sigma, Math.sqrt(0.5));
  * ```
  */
 export function alphaSigma(gamma: number): { alpha: number; sigma: number } {
@@ -61,8 +70,10 @@ function combine(z: Float32Array, u: Float32Array, cz: number, cu: number, out: 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ddimStep } from "./continuous.ts";
- * ddimStep(new Float32Array([0]), new Float32Array([1]), 0, 0); // [0] (s = t: no move)
+ * const [z] = ddimStep(Float32Array.of(0.3), Float32Array.of(1), 0, 0);
+ * assert.ok(Math.abs(z - 0.3) < 1e-7); // s = t: no move
  * ```
  */
 export function ddimStep(
@@ -82,9 +93,10 @@ export function ddimStep(
  *
  * @example
  * ```ts
- * import { ctHeunStep } from "./continuous.ts";
- * const u = new Float32Array([1]);
- * ctHeunStep(new Float32Array([0]), u, u, 1, -1); // = ddimStep(z, u, 1, -1)
+ * import assert from "node:assert/strict";
+ * import { ctHeunStep, ddimStep } from "./continuous.ts";
+ * const z = new Float32Array([0]), u = new Float32Array([1]);
+ * assert.deepEqual(ctHeunStep(z, u, u, 1, -1), ddimStep(z, u, 1, -1)); // û_t = û_s: one DDIM step
  * ```
  */
 export function ctHeunStep(
@@ -105,8 +117,9 @@ export function ctHeunStep(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { eulerStep } from "./continuous.ts";
- * eulerStep(new Float32Array([1]), new Float32Array([2]), 0.5); // [2]
+ * assert.deepEqual(eulerStep(Float32Array.of(1), Float32Array.of(2), 0.5), Float32Array.of(2));
  * ```
  */
 export function eulerStep(
@@ -123,8 +136,11 @@ export function eulerStep(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fmHeunStep } from "./continuous.ts";
- * fmHeunStep(new Float32Array([0]), new Float32Array([1]), new Float32Array([3]), 0.5); // [1]
+ * // z + h·(v_t + v_s)/2 = 0 + 0.5·(1 + 3)/2
+ * const z = fmHeunStep(Float32Array.of(0), Float32Array.of(1), Float32Array.of(3), 0.5);
+ * assert.deepEqual(z, Float32Array.of(1));
  * ```
  */
 export function fmHeunStep(
@@ -143,9 +159,13 @@ export function fmHeunStep(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkContinuousSampler } from "./continuous.ts";
  * checkContinuousSampler("heun", 10); // ok
- * // checkContinuousSampler("rk4", 10) throws: unknown sampler "rk4" (expected euler or heun)
+ * assert.throws(() => checkContinuousSampler("rk4", 10), {
+ *   message: 'unknown sampler "rk4" (expected euler or heun)',
+ * });
+ * assert.throws(() => checkContinuousSampler("euler", 0), RangeError);
  * ```
  */
 export function checkContinuousSampler(
@@ -181,11 +201,14 @@ export interface IntegrateOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { integrate } from "./continuous.ts";
+ * // FM with a constant velocity 1: z moves from 0 to 1 over t ∈ [0, 1].
  * const z1 = await integrate({
  *   variant: "fm", sampler: "euler", steps: 4, z0: new Float32Array([0]),
  *   predict: () => Promise.resolve(new Float32Array([1])),
- * }); // [1]
+ * });
+ * assert.deepEqual(z1, Float32Array.of(1));
  * ```
  */
 export async function integrate(o: IntegrateOptions): Promise<Float32Array> {
@@ -248,8 +271,9 @@ function continuousSampler(name: ContinuousSamplerName): Sampler {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { eulerSampler } from "./continuous.ts";
- * eulerSampler.variants; // ["ct", "fm"]
+ * assert.deepEqual(eulerSampler.variants, ["ct", "fm"]);
  * ```
  */
 export const eulerSampler: Sampler = continuousSampler("euler");
@@ -259,8 +283,9 @@ export const eulerSampler: Sampler = continuousSampler("euler");
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { heunSampler } from "./continuous.ts";
- * heunSampler.name; // "heun"
+ * assert.equal(heunSampler.name, "heun");
  * ```
  */
 export const heunSampler: Sampler = continuousSampler("heun");

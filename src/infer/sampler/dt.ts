@@ -5,8 +5,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { dtSampler } from "./dt.ts";
- * dtSampler.name; // "dt"
+ * assert.equal(dtSampler.name, "dt");
+ * assert.deepEqual(dtSampler.variants, ["dt"]);
  * ```
  * @module
  */
@@ -85,8 +87,25 @@ export async function dtChain(o: DtChainOptions): Promise<Float32Array> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseManifest } from "../manifest.ts";
  * import { dtSampler } from "./dt.ts";
- * // const zT = await dtSampler.run({ manifest, batch, steps: manifest.T, stochastic: false, noise, denoise });
+ * import { SeededNormal } from "./random.ts";
+ * const text = await Deno.readTextFile("models/mnist/manifest.json"); // the shipped model
+ * const manifest = parseManifest(text, "manifest.json");
+ * // A stand-in for the T block graphs: every block predicts û = u_3 (one-hot class 3).
+ * const u3 = Float32Array.from({ length: 10 }, (_, k) => (k === 3 ? 1 : 0));
+ * let calls = 0;
+ * const zT = await dtSampler.run({
+ *   manifest, batch: 1, steps: manifest.T, stochastic: false, noise: new SeededNormal(0),
+ *   denoise: (t, _z) => (calls++, Promise.resolve(u3)),
+ * });
+ * assert.equal(calls, manifest.T); // one step per block
+ * assert.equal(zT.indexOf(Math.max(...zT)), 3); // z_T ends up near u_3
+ * assert.equal(
+ *   dtSampler.checkSteps?.(manifest, 5),
+ *   "the dt sampler runs exactly T = 10 steps (one per block), not 5",
+ * );
  * ```
  */
 export const dtSampler: Sampler = {

@@ -5,9 +5,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SeededNormal } from "./random.ts";
  * const noise = new SeededNormal(42);
  * const z0 = noise.fill(new Float32Array(10)); // 10 standard-normal deviates
+ * assert.deepEqual(new SeededNormal(42).fill(new Float32Array(10)), z0); // same seed, same stream
  * ```
  * @module
  */
@@ -18,8 +20,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { NoiseSource } from "./random.ts";
- * const zeros: NoiseSource = { fill: (out) => out.fill(0) };
+ * const zeros: NoiseSource = { fill: (out) => out.fill(0) }; // e.g. a noise-free z_0
+ * assert.deepEqual(zeros.fill(new Float32Array(2)), Float32Array.of(0, 0));
  * ```
  */
 export interface NoiseSource {
@@ -32,9 +36,13 @@ export interface NoiseSource {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SeededNormal, type SeededNormalState } from "./random.ts";
- * const saved: SeededNormalState = new SeededNormal(7).state();
- * SeededNormal.fromState(saved).normal(); // continues the stream where it was saved
+ * const rng = new SeededNormal(7);
+ * rng.normal();
+ * const saved: SeededNormalState = rng.state();
+ * const next = rng.normal();
+ * assert.equal(SeededNormal.fromState(saved).normal(), next); // continues where it was saved
  * ```
  */
 export interface SeededNormalState {
@@ -50,8 +58,9 @@ export interface SeededNormalState {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SeededNormal } from "./random.ts";
- * new SeededNormal(1).normal(); // the same number on every run
+ * assert.equal(new SeededNormal(1).normal(), new SeededNormal(1).normal()); // same every run
  * ```
  */
 export class SeededNormal implements NoiseSource {
@@ -118,9 +127,11 @@ export class SeededNormal implements NoiseSource {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FixedNoise } from "./random.ts";
  * const n = new FixedNoise([new Float32Array([0.5, -1])]);
- * n.fill(new Float32Array(2)); // Float32Array [0.5, -1]
+ * assert.deepEqual(n.fill(new Float32Array(2)), Float32Array.of(0.5, -1));
+ * assert.throws(() => n.fill(new Float32Array(2)), /FixedNoise: draw 2 needs 2 values/);
  * ```
  */
 export class FixedNoise implements NoiseSource {

@@ -5,9 +5,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseManifest } from "../manifest.ts";
  * import { getSampler, samplerNames } from "./registry.ts";
- * samplerNames(); // ["dt", "euler", "heun"]
- * // getSampler("dt", manifest).run(...)
+ * assert.deepEqual(samplerNames(), ["dt", "euler", "heun"]);
+ * const text = await Deno.readTextFile("models/mnist/manifest.json"); // the shipped model
+ * const manifest = parseManifest(text, "manifest.json");
+ * assert.equal(getSampler(manifest.sampler.name, manifest).name, "dt"); // then .run(…)
  * ```
  * @module
  */
@@ -26,10 +30,11 @@ const registry = new Map<string, Sampler>(
  *
  * @example
  * ```ts
- * import { registerSampler } from "./registry.ts";
- * import { eulerSampler, heunSampler } from "./continuous.ts";
-import { dtSampler } from "./dt.ts";
+ * import assert from "node:assert/strict";
+ * import { dtSampler } from "./dt.ts";
+ * import { registerSampler, samplerNames } from "./registry.ts";
  * registerSampler({ ...dtSampler, name: "dt-copy" });
+ * assert.ok(samplerNames().includes("dt-copy"));
  * ```
  */
 export function registerSampler(s: Sampler): void {
@@ -41,8 +46,9 @@ export function registerSampler(s: Sampler): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { samplerNames } from "./registry.ts";
- * samplerNames().includes("dt"); // true
+ * assert.ok(samplerNames().includes("dt"));
  * ```
  */
 export function samplerNames(): string[] {
@@ -55,8 +61,14 @@ export function samplerNames(): string[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseManifest } from "../manifest.ts";
  * import { getSampler } from "./registry.ts";
- * // getSampler("heun", dtManifest) throws: sampler "heun" is for continuous-time models …
+ * const dt = parseManifest(await Deno.readTextFile("models/mnist/manifest.json"), "manifest.json");
+ * assert.throws(() => getSampler("heun", dt), {
+ *   name: "InferError",
+ *   message: /^sampler "heun" is for continuous-time models .*; this dt model takes: dt$/,
+ * });
  * ```
  */
 export function getSampler(name: string, manifest: Manifest): Sampler {

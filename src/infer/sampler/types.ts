@@ -5,11 +5,23 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseManifest } from "../manifest.ts";
+ * import { FixedNoise } from "./random.ts";
  * import type { Sampler } from "./types.ts";
+ * // A sampler that ignores the blocks and returns z_0.
  * const identity: Sampler = {
  *   name: "none", variants: ["dt"], defaultSteps: (m) => m.T,
  *   run: (r) => Promise.resolve(r.noise.fill(new Float32Array(r.batch * r.manifest.embedDim))),
  * };
+ * const text = await Deno.readTextFile("models/mnist/manifest.json"); // the shipped model
+ * const manifest = parseManifest(text, "manifest.json");
+ * const z0 = new Float32Array(10).fill(0.5);
+ * const zT = await identity.run({
+ *   manifest, batch: 1, steps: 10, stochastic: false, noise: new FixedNoise([z0]),
+ *   denoise: () => Promise.reject(new Error("not called")),
+ * });
+ * assert.deepEqual(zT, z0);
  * ```
  * @module
  */
@@ -21,10 +33,13 @@ import type { NoiseSource } from "./random.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { SamplerRun } from "./types.ts";
- * function describe(r: SamplerRun): string {
+ * function describe(r: Pick<SamplerRun, "batch" | "steps" | "stochastic">): string {
  *   return `${r.batch} images, ${r.steps} steps, noise ${r.stochastic ? "on" : "off"}`;
  * }
+ * const text = describe({ batch: 2, steps: 10, stochastic: false });
+ * assert.equal(text, "2 images, 10 steps, noise off");
  * ```
  */
 export interface SamplerRun {
@@ -54,10 +69,18 @@ export interface SamplerRun {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { registerSampler, samplerNames } from "./registry.ts";
  * import type { Sampler } from "./types.ts";
- * import { registerSampler } from "./registry.ts";
- * declare const euler: Sampler; // a continuous-time sampler, when it exists
- * registerSampler(euler);
+ * const last: Sampler = { // a DT sampler that only runs the last block, from z_0
+ *   name: "last-block", variants: ["dt"], defaultSteps: (m) => m.T,
+ *   run: (r) => {
+ *     const z0 = r.noise.fill(new Float32Array(r.batch * r.manifest.embedDim));
+ *     return r.denoise(r.manifest.T, z0);
+ *   },
+ * };
+ * registerSampler(last);
+ * assert.ok(samplerNames().includes("last-block"));
  * ```
  */
 export interface Sampler {

@@ -1,9 +1,9 @@
 // The project's wasm kernels (src/backend/wasm_kernels.ts) against the stock cpu backend.
-import { tf } from "../src/deps_tf.ts";
-import { initBackend, WASM_KERNELS } from "../src/backend/mod.ts";
-import { filterGradAlgo } from "../src/backend/wasm_kernels.ts";
-import { Rng } from "../src/rng.ts";
-import { assert, assertEquals, assertThrows } from "./assert.ts";
+import { tf } from "../../src/deps_tf.ts";
+import { initBackend, WASM_KERNELS } from "../../src/backend/mod.ts";
+import { filterGradAlgo } from "../../src/backend/wasm_kernels.ts";
+import { Rng } from "../../src/rng.ts";
+import { assert, assertEquals, assertThrows } from "../assert.ts";
 
 await initBackend("cpu");
 await initBackend("wasm");

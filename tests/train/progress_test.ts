@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "./assert.ts";
+import { assert, assertEquals } from "../assert.ts";
 import {
   formatDuration,
   formatPercent,
@@ -6,7 +6,7 @@ import {
   formatSummary,
   meanLoss,
   ProgressBar,
-} from "../src/train/progress.ts";
+} from "../../src/train/progress.ts";
 
 Deno.test("formatProgress shows epoch, batches, rate, loss and ETA", () => {
   const line = formatProgress({

@@ -1,7 +1,7 @@
 /** MNIST / Fashion-MNIST (IDX + gzip) loading from a data dir, and every bad-input case. */
-import { assertEquals, assertStrictEquals } from "./assert.ts";
-import { type DatasetName, loadDataset } from "../src/data/mod.ts";
-import { parseIdxImages, parseIdxLabels } from "../src/data/idx.ts";
+import { assertEquals, assertStrictEquals } from "../assert.ts";
+import { type DatasetName, loadDataset } from "../../src/data/mod.ts";
+import { parseIdxImages, parseIdxLabels } from "../../src/data/idx.ts";
 import {
   assertDatasetError,
   gzip,
@@ -11,7 +11,7 @@ import {
   pixelAt,
   withTempDir,
   writeIdxDataset,
-} from "./data_helpers.ts";
+} from "../_helpers/data.ts";
 
 const TRAIN = [5, 0, 4];
 const TEST = [7, 2];
@@ -229,7 +229,7 @@ Deno.test("idx: a missing file in the data dir names the path and does not downl
 });
 
 Deno.test("idx: gzip helper round-trips (sanity check of the test fixtures)", async () => {
-  const { gunzipFile } = await import("../src/data/gzip.ts");
+  const { gunzipFile } = await import("../../src/data/gzip.ts");
   const raw = idxLabels([1, 2, 3]);
   assertEquals(gunzipFile(await gzip(raw), "x.gz"), raw);
 });

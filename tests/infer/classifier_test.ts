@@ -3,8 +3,8 @@
  * here; cuda must fail clearly without its files; webgpu on a software adapter where Deno
  * offers one, skipped visibly otherwise).
  */
-import { assert, assertEquals } from "./assert.ts";
-import { initBackend } from "../src/backend/mod.ts";
+import { assert, assertEquals } from "../assert.ts";
+import { initBackend } from "../../src/backend/mod.ts";
 import { encode as encodePng } from "fast-png";
 import {
   createClassifier,
@@ -14,8 +14,8 @@ import {
   selectEngine,
   webgpuAdapter,
 } from "@noprop/infer";
-import { Rng } from "../src/rng.ts";
-import { exportedFixture, maxAbsDiff } from "./onnx_fixtures.ts";
+import { Rng } from "../../src/rng.ts";
+import { exportedFixture, maxAbsDiff } from "../onnx_fixtures.ts";
 
 await initBackend("wasm");
 // Mesa's software Vulkan (lavapipe) wants this (a 0700 folder); set before WebGPU is first used.

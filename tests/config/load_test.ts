@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertRejects, assertThrows } from "./assert.ts";
+import { assert, assertEquals, assertRejects, assertThrows } from "../assert.ts";
 import {
   applyOverrides,
   type Config,
@@ -8,7 +8,7 @@ import {
   FIELDS,
   loadConfig,
   validateConfig,
-} from "../src/config.ts";
+} from "../../src/config.ts";
 
 const ROOT = Deno.makeTempDirSync({ prefix: "noprop-config-test-" });
 globalThis.addEventListener("unload", () => Deno.removeSync(ROOT, { recursive: true }));

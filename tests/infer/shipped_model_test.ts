@@ -1,11 +1,11 @@
 // The default model shipped in models/mnist: small, intact, and accurate on real MNIST through
 // onnxruntime (so `deno run … infer.ts digit.png` works on a fresh clone).
-import { assert } from "./assert.ts";
-import { createClassifier, loadModelFolder } from "../src/infer/mod.ts";
-import { loadDataset } from "../src/data/mod.ts";
+import { assert } from "../assert.ts";
+import { createClassifier, loadModelFolder } from "../../src/infer/mod.ts";
+import { loadDataset } from "../../src/data/mod.ts";
 
-const modelDir = new URL("../models/mnist", import.meta.url).pathname;
-const dataDir = new URL("../../shared/data", import.meta.url).pathname;
+const modelDir = new URL("../../models/mnist", import.meta.url).pathname;
+const dataDir = new URL("../../../shared/data", import.meta.url).pathname;
 const haveData = await Deno.stat(`${dataDir}/mnist`).then(() => true, () => false);
 
 Deno.test("the shipped model is under 10 MB and every graph matches its manifest sha256", async () => {

@@ -1,12 +1,12 @@
 /** Normalisation: one formula, the documented constants, NHWC and NCHW layouts. */
-import { assert, assertEquals, assertStrictEquals, assertThrows } from "./assert.ts";
+import { assert, assertEquals, assertStrictEquals, assertThrows } from "../assert.ts";
 import {
   NORMALIZATION,
   normalizationTable,
   normalizeInto,
   normalizePixel,
-} from "../src/data/mod.ts";
-import type { ImageSet } from "../src/data/types.ts";
+} from "../../src/data/mod.ts";
+import type { ImageSet } from "../../src/data/types.ts";
 
 const close = (a: number, b: number, tol = 1e-6) =>
   assert(Math.abs(a - b) <= tol, `${a} is not within ${tol} of ${b}`);

@@ -1,5 +1,5 @@
-import { assert, assertEquals } from "./assert.ts";
-import { CONFIGS_DIR, listConfigs, loadConfig } from "../src/config.ts";
+import { assert, assertEquals } from "../assert.ts";
+import { CONFIGS_DIR, listConfigs, loadConfig } from "../../src/config.ts";
 
 const ROOT = Deno.makeTempDirSync({ prefix: "noprop-list-test-" });
 globalThis.addEventListener("unload", () => Deno.removeSync(ROOT, { recursive: true }));

@@ -1,15 +1,15 @@
-import { assert, assertEquals, assertThrows } from "./assert.ts";
-import { initBackend } from "../src/backend/mod.ts";
-import { tf } from "../src/deps_tf.ts";
-import { batchNorm, evalContext } from "../src/model/layers.ts";
-import { ParamSet } from "../src/model/params.ts";
-import { Rng } from "../src/rng.ts";
-import { blockGraph, isIdentity } from "../src/onnx/block_graph.ts";
-import { GraphBuilder } from "../src/onnx/graph.ts";
-import { convKernelToOihw, foldBatchNorm, nhwcRowsToNchw } from "../src/onnx/layout.ts";
-import { WeightMap } from "../src/onnx/weights.ts";
+import { assert, assertEquals, assertThrows } from "../assert.ts";
+import { initBackend } from "../../src/backend/mod.ts";
+import { tf } from "../../src/deps_tf.ts";
+import { batchNorm, evalContext } from "../../src/model/layers.ts";
+import { ParamSet } from "../../src/model/params.ts";
+import { Rng } from "../../src/rng.ts";
+import { blockGraph, isIdentity } from "../../src/onnx/block_graph.ts";
+import { GraphBuilder } from "../../src/onnx/graph.ts";
+import { convKernelToOihw, foldBatchNorm, nhwcRowsToNchw } from "../../src/onnx/layout.ts";
+import { WeightMap } from "../../src/onnx/weights.ts";
 import { PROBE_GRAPH_BASE64 } from "@noprop/infer";
-import { fixtureModel, maxAbsDiff } from "./onnx_fixtures.ts";
+import { fixtureModel, maxAbsDiff } from "../onnx_fixtures.ts";
 
 await initBackend("wasm");
 

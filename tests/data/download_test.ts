@@ -1,10 +1,10 @@
 /** Download-on-first-use: checksum verification, atomic writes, no re-download, offline errors. */
-import { assert, assertEquals, assertStrictEquals } from "./assert.ts";
-import { loadDataset } from "../src/data/mod.ts";
-import { cachedFile, defaultCacheDir, md5Hex } from "../src/data/download.ts";
-import { resolveOptions } from "../src/data/options.ts";
-import { MNIST_SOURCE } from "../src/data/sources.ts";
-import { assertDatasetError, cifarBin, gzip, tarArchive, withTempDir } from "./data_helpers.ts";
+import { assert, assertEquals, assertStrictEquals } from "../assert.ts";
+import { loadDataset } from "../../src/data/mod.ts";
+import { cachedFile, defaultCacheDir, md5Hex } from "../../src/data/download.ts";
+import { resolveOptions } from "../../src/data/options.ts";
+import { MNIST_SOURCE } from "../../src/data/sources.ts";
+import { assertDatasetError, cifarBin, gzip, tarArchive, withTempDir } from "../_helpers/data.ts";
 
 const quiet = { log: () => {} };
 const content = new TextEncoder().encode("dataset bytes ".repeat(1000));
@@ -160,7 +160,7 @@ Deno.test("download: CIFAR-10 is fetched into <cache>/cifar10/ and loaded from t
   });
 });
 
-const realMnist = new URL("../../shared/data/mnist", import.meta.url).pathname;
+const realMnist = new URL("../../../shared/data/mnist", import.meta.url).pathname;
 const haveRealMnist = (() => {
   try {
     return Deno.statSync(realMnist).isDirectory;

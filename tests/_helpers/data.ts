@@ -3,8 +3,8 @@
  * each dataset format (IDX, gzip, CIFAR records, tar). Contains no tests itself.
  * @module
  */
-import { assert } from "./assert.ts";
-import { DatasetError } from "../src/data/errors.ts";
+import { assert } from "../assert.ts";
+import { DatasetError } from "../../src/data/errors.ts";
 
 /** Runs `fn` with a fresh temporary folder, removed afterwards. */
 export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {

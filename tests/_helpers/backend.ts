@@ -7,8 +7,10 @@
  *
  * @example
  * ```ts
- * import { ensureXdgRuntimeDir } from "./backend_helpers.ts";
- * ensureXdgRuntimeDir();
+ * import assert from "node:assert/strict";
+ * import { ensureXdgRuntimeDir } from "./backend.ts";
+ * const dir = ensureXdgRuntimeDir(); // before the first navigator.gpu.requestAdapter()
+ * if (Deno.build.os === "linux") assert.equal(dir, Deno.env.get("XDG_RUNTIME_DIR"));
  * ```
  * @module
  */

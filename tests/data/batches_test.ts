@@ -1,8 +1,14 @@
 /** Mini-batch iteration: shuffling, coverage of every index, drop-last, buffer reuse, resume. */
-import { assert, assertEquals, assertStrictEquals, assertThrows } from "./assert.ts";
-import { batchCount, batches, epochOrder, NORMALIZATION, normalizeInto } from "../src/data/mod.ts";
-import type { ImageSet } from "../src/data/types.ts";
-import { Rng } from "../src/rng.ts";
+import { assert, assertEquals, assertStrictEquals, assertThrows } from "../assert.ts";
+import {
+  batchCount,
+  batches,
+  epochOrder,
+  NORMALIZATION,
+  normalizeInto,
+} from "../../src/data/mod.ts";
+import type { ImageSet } from "../../src/data/types.ts";
+import { Rng } from "../../src/rng.ts";
 
 /** `count` images of h×w×c with pixel value (n*37 + k*11) % 256 and label n % 7. */
 function makeSet(count: number, h: number, w: number, c: number): ImageSet {

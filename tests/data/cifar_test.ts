@@ -1,10 +1,10 @@
 /** CIFAR-10 / CIFAR-100 binary loading (extracted .bin files and .tar.gz), the tar reader, and bad input. */
-import { assert, assertEquals, assertStrictEquals } from "./assert.ts";
-import { loadDataset } from "../src/data/mod.ts";
-import { decodeCifar } from "../src/data/cifar.ts";
-import { findTarFile, readTar } from "../src/data/tar.ts";
-import { CIFAR100_FINE_CLASSES, CIFAR10_CLASSES } from "../src/data/class_names.ts";
-import type { ImageSet } from "../src/data/types.ts";
+import { assert, assertEquals, assertStrictEquals } from "../assert.ts";
+import { loadDataset } from "../../src/data/mod.ts";
+import { decodeCifar } from "../../src/data/cifar.ts";
+import { findTarFile, readTar } from "../../src/data/tar.ts";
+import { CIFAR100_FINE_CLASSES, CIFAR10_CLASSES } from "../../src/data/class_names.ts";
+import type { ImageSet } from "../../src/data/types.ts";
 import {
   assertDatasetError,
   cifarBin,
@@ -14,7 +14,7 @@ import {
   planeValue,
   tarArchive,
   withTempDir,
-} from "./data_helpers.ts";
+} from "../_helpers/data.ts";
 
 const unverified = { ...offline, verifyChecksums: false };
 const enc = new TextEncoder();

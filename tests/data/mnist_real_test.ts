@@ -1,9 +1,9 @@
 /** Integration test on the real MNIST files at ../shared/data/mnist (skipped when absent). */
-import { assert, assertEquals, assertStrictEquals } from "./assert.ts";
-import { batches, loadDataset } from "../src/data/mod.ts";
-import { Rng } from "../src/rng.ts";
+import { assert, assertEquals, assertStrictEquals } from "../assert.ts";
+import { batches, loadDataset } from "../../src/data/mod.ts";
+import { Rng } from "../../src/rng.ts";
 
-const dataDir = new URL("../../shared/data", import.meta.url).pathname;
+const dataDir = new URL("../../../shared/data", import.meta.url).pathname;
 const exists = (() => {
   try {
     return Deno.statSync(`${dataDir}/mnist`).isDirectory;

@@ -1,8 +1,8 @@
 /** Model-folder validation: the manifest's fields, file names, sha256 digests, symlinks. */
-import { assert, assertEquals, assertThrows } from "./assert.ts";
-import { initBackend } from "../src/backend/mod.ts";
+import { assert, assertEquals, assertThrows } from "../assert.ts";
+import { initBackend } from "../../src/backend/mod.ts";
 import { InferError, loadModelFolder, parseManifest } from "@noprop/infer";
-import { exportedFixture } from "./onnx_fixtures.ts";
+import { exportedFixture } from "../onnx_fixtures.ts";
 
 await initBackend("wasm");
 const model = await exportedFixture({ image: { height: 28, width: 28, channels: 1 }, T: 2 });

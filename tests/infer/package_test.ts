@@ -2,9 +2,9 @@
  * The inference package stands alone: no TensorFlow.js and nothing from the training side in
  * its module graph; `deno publish --dry-run` and `deno doc --lint` are clean.
  */
-import { assert, assertEquals } from "./assert.ts";
+import { assert, assertEquals } from "../assert.ts";
 
-const pkg = new URL("../src/infer/", import.meta.url).pathname;
+const pkg = new URL("../../src/infer/", import.meta.url).pathname;
 
 async function deno(args: string[], cwd = pkg) {
   const o = await new Deno.Command(Deno.execPath(), { args, cwd, stdout: "piped", stderr: "piped" })

@@ -2,7 +2,7 @@
  * Image input of the runtime: PNG/JPEG decoding, channel conversion, the resize filter,
  * the pixel limit, one-line errors, and preprocessing bit-identical to the training pipeline.
  */
-import { assert, assertEquals } from "./assert.ts";
+import { assert, assertEquals } from "../assert.ts";
 import { encode as encodePng } from "fast-png";
 import jpeg from "jpeg-js";
 import {
@@ -14,8 +14,8 @@ import {
   resize,
   toChannels,
 } from "@noprop/infer";
-import { NORMALIZATION, normalizeInto } from "../src/data/normalize.ts";
-import { Rng } from "../src/rng.ts";
+import { NORMALIZATION, normalizeInto } from "../../src/data/normalize.ts";
+import { Rng } from "../../src/rng.ts";
 
 const rng = new Rng(5);
 const bytes = (n: number) => Uint8Array.from({ length: n }, () => rng.int(256));

@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertThrows } from "./assert.ts";
+import { assert, assertEquals, assertThrows } from "../assert.ts";
 import {
   ConfigError,
   configHelp,
@@ -9,7 +9,7 @@ import {
   resolveDataDir,
   resolveRunName,
   trainUsage,
-} from "../src/config.ts";
+} from "../../src/config.ts";
 
 Deno.test("parseTrainArgs splits CLI options from config overrides", () => {
   const a = parseTrainArgs([

@@ -1,8 +1,8 @@
 // The backend seam: initBackend / readTensor / probeWebGpu.
-import { tf } from "../src/deps_tf.ts";
-import { initBackend, probeWebGpu, readTensor, WASM_KERNELS } from "../src/backend/mod.ts";
-import { assert, assertEquals, assertRejects, assertStrictEquals } from "./assert.ts";
-import { ensureXdgRuntimeDir } from "./backend_helpers.ts";
+import { tf } from "../../src/deps_tf.ts";
+import { initBackend, probeWebGpu, readTensor, WASM_KERNELS } from "../../src/backend/mod.ts";
+import { assert, assertEquals, assertRejects, assertStrictEquals } from "../assert.ts";
+import { ensureXdgRuntimeDir } from "../_helpers/backend.ts";
 
 ensureXdgRuntimeDir(); // silences Mesa's warning when "auto" probes WebGPU
 

@@ -2,19 +2,19 @@
 // Needs a WebGPU adapter (here: Mesa llvmpipe via Vulkan, mesa-vulkan-drivers). Leave
 // DENO_WEBGPU_BACKEND unset: on these machines forcing "vulkan" yields NO adapter, while
 // the default picks llvmpipe. XDG_RUNTIME_DIR is set by this test itself (see
-// backend_helpers.ts). Skipped (ignored, with a message) when there is no adapter.
-import { tf } from "../src/deps_tf.ts";
-import { initBackend, probeWebGpu, readTensor } from "../src/backend/mod.ts";
-import { Rng } from "../src/rng.ts";
-import { assert, assertEquals, assertStrictEquals } from "./assert.ts";
-import { ensureXdgRuntimeDir } from "./backend_helpers.ts";
+// tests/_helpers/backend.ts). Skipped (ignored, with a message) when there is no adapter.
+import { tf } from "../../src/deps_tf.ts";
+import { initBackend, probeWebGpu, readTensor } from "../../src/backend/mod.ts";
+import { Rng } from "../../src/rng.ts";
+import { assert, assertEquals, assertStrictEquals } from "../assert.ts";
+import { ensureXdgRuntimeDir } from "../_helpers/backend.ts";
 
 ensureXdgRuntimeDir();
 
 const probe = await probeWebGpu();
 if (!probe) {
   console.log(
-    "backend_webgpu_test: SKIPPED — navigator.gpu offers no adapter " +
+    "backend/webgpu_test: SKIPPED — navigator.gpu offers no adapter " +
       `(DENO_WEBGPU_BACKEND=${Deno.env.get("DENO_WEBGPU_BACKEND") ?? "unset"})`,
   );
 }
