@@ -16,7 +16,7 @@ import {
   staticClosure,
   staticPath,
   tsFiles,
-} from "./import_graph.ts";
+} from "./_helpers/import_graph.ts";
 
 const TFJS = (s: string) => s.startsWith("npm:") && s.includes("@tensorflow/");
 const ONNX_PROTO = (s: string) => s.startsWith("npm:") && s.includes("onnx-proto");

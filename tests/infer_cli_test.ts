@@ -7,7 +7,7 @@ import { assert, assertEquals } from "./assert.ts";
 import { initBackend } from "../src/backend/mod.ts";
 import { encode as encodePng } from "fast-png";
 import jpeg from "jpeg-js";
-import { exportedFixture } from "./onnx_fixtures.ts";
+import { exportedFixture } from "./_helpers/onnx.ts";
 import { DEFAULT_MODEL, main } from "../infer.ts"; // also type-checks infer.ts
 
 await initBackend("wasm");

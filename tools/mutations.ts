@@ -32,25 +32,25 @@ export const MUTANT_TESTS: readonly string[] = [
   "tests/schedule_test.ts",
   "tests/schedule_math_test.ts",
   "tests/losses_test.ts",
-  "tests/dt_loss_math_test.ts",
-  "tests/dt_sampler_math_test.ts",
-  "tests/ct_schedule_test.ts",
-  "tests/ct_schedule_gap_test.ts",
-  "tests/ct_losses_test.ts",
-  "tests/ct_loss_math_test.ts",
-  "tests/ct_sampler_test.ts",
-  "tests/ct_sampler_math_test.ts",
-  "tests/train_step_test.ts",
+  "tests/train/dt/loss_math_test.ts",
+  "tests/train/dt/sampler_math_test.ts",
+  "tests/model/ct_schedule_test.ts",
+  "tests/model/ct_schedule_gap_test.ts",
+  "tests/losses_continuous_test.ts",
+  "tests/train/continuous/loss_math_test.ts",
+  "tests/infer/sampler/continuous_test.ts",
+  "tests/train/continuous/sampler_math_test.ts",
+  "tests/train/dt/step_test.ts",
 ];
 
 /** The fast unit tests as they were before the math tests were written (issue 10's baseline). */
 export const OLD_TESTS: readonly string[] = [
   "tests/schedule_test.ts",
   "tests/losses_test.ts",
-  "tests/ct_schedule_test.ts",
-  "tests/ct_losses_test.ts",
-  "tests/ct_sampler_test.ts",
-  "tests/train_step_test.ts",
+  "tests/model/ct_schedule_test.ts",
+  "tests/losses_continuous_test.ts",
+  "tests/infer/sampler/continuous_test.ts",
+  "tests/train/dt/step_test.ts",
 ];
 
 const DT_STEP = "src/train/dt/step.ts";

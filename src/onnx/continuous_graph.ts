@@ -12,7 +12,7 @@
  *   γ(t) = γ_1 + B·(γ̃(t) − γ̃(0)), B = −(γ_1 − γ_0)/(γ̃(1) − γ̃(0)).
  *
  * These builders are not yet called by `deno task export` (a ct/fm run folder is rejected there);
- * `tests/ct_onnx_parity_test.ts` proves they match tfjs.
+ * `tests/onnx/continuous_parity_test.ts` proves they match tfjs.
  *
  * @example
  * ```ts

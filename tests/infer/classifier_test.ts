@@ -15,7 +15,7 @@ import {
   webgpuAdapter,
 } from "@noprop/infer";
 import { Rng } from "../../src/rng.ts";
-import { exportedFixture, maxAbsDiff } from "../onnx_fixtures.ts";
+import { exportedFixture, maxAbsDiff } from "../_helpers/onnx.ts";
 
 await initBackend("wasm");
 // Mesa's software Vulkan (lavapipe) wants this (a 0700 folder); set before WebGPU is first used.

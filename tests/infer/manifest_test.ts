@@ -2,7 +2,7 @@
 import { assert, assertEquals, assertThrows } from "../assert.ts";
 import { initBackend } from "../../src/backend/mod.ts";
 import { InferError, loadModelFolder, parseManifest } from "@noprop/infer";
-import { exportedFixture } from "../onnx_fixtures.ts";
+import { exportedFixture } from "../_helpers/onnx.ts";
 
 await initBackend("wasm");
 const model = await exportedFixture({ image: { height: 28, width: 28, channels: 1 }, T: 2 });

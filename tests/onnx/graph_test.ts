@@ -9,7 +9,7 @@ import { GraphBuilder } from "../../src/onnx/graph.ts";
 import { convKernelToOihw, foldBatchNorm, nhwcRowsToNchw } from "../../src/onnx/layout.ts";
 import { WeightMap } from "../../src/onnx/weights.ts";
 import { PROBE_GRAPH_BASE64 } from "@noprop/infer";
-import { fixtureModel, maxAbsDiff } from "../onnx_fixtures.ts";
+import { fixtureModel, maxAbsDiff } from "../_helpers/onnx.ts";
 
 await initBackend("wasm");
 

@@ -7,7 +7,7 @@
 import { assert, assertEquals, assertRejects } from "../assert.ts";
 import { loadSafetensors, saveSafetensors } from "../../src/safetensors.ts";
 import { train } from "../../src/train/mod.ts";
-import { tinyConfig, writeSyntheticMnist } from "../train_fixtures.ts";
+import { tinyConfig, writeSyntheticMnist } from "../_helpers/train.ts";
 
 const data = await Deno.makeTempDir({ prefix: "noprop-runfolder-data-" });
 await writeSyntheticMnist(data, 128, 64); // 4 batches of 32 per epoch
