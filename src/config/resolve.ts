@@ -55,16 +55,3 @@ export function resolveDataDir(config: Config): string | null {
     return null; // no --allow-env
   }
 }
-
-/**
- * File name of the effective config inside a run folder (written by the trainer with
- * `configToYaml`; `--resume RUN_DIR` starts from it).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { RUN_CONFIG_FILE } from "../config.ts";
- * assert.equal(`models/run/${RUN_CONFIG_FILE}`, "models/run/config.yaml");
- * ```
- */
-export const RUN_CONFIG_FILE = "config.yaml";
