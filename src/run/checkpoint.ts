@@ -41,7 +41,7 @@ import { loadSafetensors, saveSafetensors, type Tensor } from "../safetensors.ts
 import { writeFileAtomic } from "../atomic.ts";
 import type { AdamWState } from "../train/adamw.ts";
 import { decodeMetadata, encodeMetadata, type Format, type RunMetadata } from "./metadata.ts";
-import { decodeMetricsLine, formatMetrics, type MetricsLine } from "./metrics.ts";
+import { decodeMetricsLine, formatMetrics, type MetricsLine, parseMetrics } from "./metrics.ts";
 import { RUN_FILES, runFile } from "./folder.ts";
 
 /**
@@ -265,9 +265,11 @@ export async function readCheckpoint(dir: string, format: Format): Promise<Check
   if (tr.metrics !== undefined && !Array.isArray(tr.metrics)) {
     throw new Error(`${path}: the metrics in the training state are not a list`);
   }
-  const metrics = ((tr.metrics ?? []) as unknown[]).map((l, i) =>
-    decodeMetricsLine(l, `${path}: metrics line ${i + 1}`)
-  );
+  const metrics = tr.metrics === undefined
+    ? await legacyMetrics(dir)
+    : (tr.metrics as unknown[]).map((l, i) =>
+      decodeMetricsLine(l, `${path}: metrics line ${i + 1}`)
+    );
   const weights: Record<string, Tensor> = {};
   for (const [k, v] of Object.entries(tensors)) if (!k.startsWith("opt.")) weights[k] = v;
   return {
@@ -298,6 +300,16 @@ export async function readCheckpoint(dir: string, format: Format): Promise<Check
       return s as RngState;
     },
   };
+}
+
+/**
+ * The metrics history of a checkpoint written before checkpoints held it: the folder's
+ * `metrics.jsonl` (pre-schema lines are upgraded), or none.
+ */
+async function legacyMetrics(dir: string): Promise<MetricsLine[]> {
+  const path = runFile(dir, "metrics");
+  const text = await Deno.readTextFile(path).catch(() => "");
+  return parseMetrics(text, path);
 }
 
 /**

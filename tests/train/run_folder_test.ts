@@ -186,3 +186,15 @@ Deno.test("Ctrl-C and SIGTERM save the checkpoint and exit 130, acknowledging th
     assert(await Deno.stat(`${out}/r/checkpoint.safetensors`).then(() => true, () => false));
   }
 });
+
+Deno.test("resuming a run whose checkpoint predates the metrics history keeps its metrics.jsonl", async () => {
+  const out = await Deno.makeTempDir();
+  const r = await train(tiny(out, { epochs: 1 }), { quiet: true });
+  // An older checkpoint: no `metrics` (nor `optSizes`) in its training state.
+  const path = `${r.runDir}/checkpoint.safetensors`;
+  const ck = await loadSafetensors(path);
+  const { metrics: _m, optSizes: _s, ...old } = JSON.parse(ck.metadata.trainer);
+  await saveSafetensors(path, ck.tensors, { ...ck.metadata, trainer: JSON.stringify(old) });
+  await train(tiny(out, { epochs: 2 }), { quiet: true, resumeDir: r.runDir });
+  assertEquals(await steps(r.runDir), [4, 8]);
+});
