@@ -6,6 +6,7 @@
 export {
   deepEqual as assertEquals,
   equal as assertStrictEquals,
+  notDeepEqual as assertNotEquals,
   ok as assert,
   rejects as assertRejects,
   throws as assertThrows,

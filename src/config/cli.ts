@@ -204,13 +204,15 @@ function placeholder(f: FieldSpec): string {
       return " <str>";
     case "int-list":
       return " <n,n,...>";
+    case "name-list":
+      return " <name,...>";
     case "bool":
       return "";
   }
 }
 
 function showDefault(v: unknown): string {
-  return Array.isArray(v) ? v.join(",") : String(v);
+  return Array.isArray(v) ? (v.length ? v.join(",") : "none") : String(v);
 }
 
 function table(rows: readonly (readonly [string, string])[]): string {

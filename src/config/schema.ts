@@ -47,6 +47,14 @@ export const EMBEDDINGS = ["onehot", "learned", "prototype"] as const;
 /** A label embedding kind. */
 export type EmbeddingName = (typeof EMBEDDINGS)[number];
 
+/**
+ * Training-data augmentations (`src/data/augment.ts`): pad-4 random crop, random horizontal
+ * flip. Off by default: the paper trains without augmentation.
+ */
+export const AUGMENTATIONS = ["crop", "flip"] as const;
+/** An augmentation name. */
+export type Augmentation = (typeof AUGMENTATIONS)[number];
+
 /** TensorFlow.js backends; `auto` picks the fastest available. */
 export const BACKENDS = ["auto", "webgpu", "wasm", "cpu"] as const;
 /** A backend name. */
@@ -130,6 +138,8 @@ export interface Config {
   maxSteps: number;
   /** Use only the first N training images (0 = all). */
   trainLimit: number;
+  /** Augmentations of the training batches, in {@linkcode AUGMENTATIONS} order (empty: none). */
+  augment: Augmentation[];
 }
 
 /** Fields common to every schema entry. */
@@ -210,6 +220,19 @@ export interface IntListField extends FieldBase {
   min?: number;
 }
 
+/**
+ * A set of names from a fixed list, held as a list in the list's order (CLI: comma-separated,
+ * e.g. `crop,flip`; `none` or empty for no names).
+ */
+export interface NameListField extends FieldBase {
+  /** Discriminant. */
+  type: "name-list";
+  /** Default value. */
+  default: readonly string[];
+  /** Allowed names, in the order a value is kept in. */
+  values: readonly string[];
+}
+
 /** One schema entry. */
 export type FieldSpec =
   | IntField
@@ -217,7 +240,8 @@ export type FieldSpec =
   | StringField
   | EnumField
   | BoolField
-  | IntListField;
+  | IntListField
+  | NameListField;
 
 /** The schema: every configuration field, in help order. */
 export const FIELDS = [
@@ -245,6 +269,16 @@ export const FIELDS = [
     min: 0,
     default: 0,
     help: "use only the first N training images (0 = all; for quick tests)",
+  },
+  {
+    name: "augment",
+    group: "data",
+    type: "name-list",
+    values: AUGMENTATIONS,
+    default: [],
+    help: "augment the training batches: crop = zero-pad 4 pixels (the channel mean) and crop " +
+      "back at a random offset, flip = mirror half the images; a deviation from the paper, " +
+      "which trains without (README)",
   },
   // method and model
   {

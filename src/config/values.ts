@@ -19,7 +19,7 @@ import { ConfigError } from "./errors.ts";
 import type { FieldSpec } from "./schema.ts";
 
 /** A value any field may hold. */
-export type FieldValue = number | string | boolean | null | number[];
+export type FieldValue = number | string | boolean | null | number[] | string[];
 
 const INT_RE = /^[+-]?\d+$/;
 const FLOAT_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
@@ -51,6 +51,8 @@ export function describeConstraint(f: FieldSpec): string {
       const n = f.length === undefined ? "" : `${f.length} `;
       return `a comma-separated list of ${n}integers${bounds(f.min)}`;
     }
+    case "name-list":
+      return `a comma-separated list of ${f.values.join(", ")}, or none`;
   }
 }
 
@@ -72,7 +74,7 @@ export function checkValue(f: FieldSpec, value: unknown, where: string): FieldVa
   const v = typeof value === "string" && f.type !== "string" && f.type !== "enum"
     ? fromString(f, value)
     : value;
-  if (accepts(f, v)) return Array.isArray(v) ? [...v] : v as FieldValue;
+  if (accepts(f, v)) return canonical(f, v as FieldValue);
   throw new ConfigError(
     `${where}: must be ${describeConstraint(f)}, got ${JSON.stringify(value) ?? String(value)}`,
   );
@@ -97,7 +99,7 @@ export function parseFlagValue(f: FieldSpec, raw: string, where: string): FieldV
     : f.type === "enum"
     ? raw
     : fromString(f, raw);
-  if (accepts(f, v)) return v as FieldValue;
+  if (accepts(f, v)) return canonical(f, v as FieldValue);
   throw new ConfigError(`${where}: must be ${describeConstraint(f)}, got ${JSON.stringify(raw)}`);
 }
 
@@ -117,6 +119,10 @@ function fromString(f: FieldSpec, raw: string): unknown {
     case "int-list": {
       const parts = s.replace(/^\[|\]$/g, "").split(",").map((p) => p.trim());
       return parts.every((p) => INT_RE.test(p)) ? parts.map(Number) : raw;
+    }
+    case "name-list": {
+      const inner = s.replace(/^\[|\]$/g, "").trim();
+      return inner === "" || inner === "none" ? [] : inner.split(",").map((p) => p.trim());
     }
     default:
       return raw;
@@ -139,7 +145,15 @@ function accepts(f: FieldSpec, v: unknown): boolean {
     case "int-list":
       return Array.isArray(v) && (f.length === undefined || v.length === f.length) &&
         v.every((x) => Number.isSafeInteger(x) && inBounds(x, f.min));
+    case "name-list":
+      return Array.isArray(v) && v.every((x) => typeof x === "string" && f.values.includes(x));
   }
+}
+
+/** A copy of an accepted value; a name list in the order of its field's names, once each. */
+function canonical(f: FieldSpec, v: FieldValue): FieldValue {
+  if (f.type === "name-list") return f.values.filter((n) => (v as string[]).includes(n));
+  return Array.isArray(v) ? [...v] as FieldValue : v;
 }
 
 function inBounds(v: number, min?: number, max?: number, gt?: number, lt?: number): boolean {

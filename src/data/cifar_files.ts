@@ -7,7 +7,10 @@
  * (`cifar-10-batches-bin/` or `cifar-100-binary/`), the `.bin` files directly, then
  * the archive. Without a data dir the archive is taken from (or downloaded into) the
  * cache. Class names come from the dataset's text files when present, else built-in
- * lists.
+ * lists. Checksums (unless `verifyChecksums` is false): the archive against its published
+ * MD5, and extracted `.bin` files against the per-file sums of the official archive's
+ * contents where they are known (`CifarSource.binMd5`: CIFAR-10, not CIFAR-100). Hashing
+ * CIFAR-10's 184 MB takes about 0.4 s.
  *
  * @example
  * ```ts
@@ -24,7 +27,7 @@
  *   record[0] = i; // the label
  *   await Deno.writeFile(`${folder}/${name}`, record);
  * }
- * const opts = resolveOptions({ dataDir: dir });
+ * const opts = resolveOptions({ dataDir: dir, verifyChecksums: false }); // not the official files
  * const { train, test, classNames } = await loadCifarSplits(CIFAR10_SOURCE, opts);
  * assert.deepEqual([train.count, test.count, classNames[0]], [5, 1, "airplane"]);
  * assert.deepEqual(train.labels, Uint8Array.of(0, 1, 2, 3, 4));
@@ -143,8 +146,9 @@ async function openSource(source: CifarSource, opts: ResolvedOptions): Promise<F
   const first = source.train[0];
   if (opts.dataDir !== undefined) {
     const base = `${opts.dataDir}/${source.subdir}`;
+    const sums = opts.verifyChecksums ? source.binMd5 ?? {} : {};
     for (const dir of [`${base}/${source.folder}`, base]) {
-      if (await isFile(`${dir}/${first}`)) return folderReader(dir);
+      if (await isFile(`${dir}/${first}`)) return folderReader(dir, sums);
     }
     const path = `${base}/${source.archive.name}`;
     const archive = await readIfExists(path);
@@ -175,10 +179,12 @@ async function openSource(source: CifarSource, opts: ResolvedOptions): Promise<F
   return archiveReader(archive, `${dir}/${source.archive.name}`);
 }
 
-function folderReader(dir: string): FileReader {
+/** Reads loose files from `dir`, checking those with a sum in `md5` (by file name). */
+function folderReader(dir: string, md5: Readonly<Record<string, string>>): FileReader {
   return async (name) => {
     const path = `${dir}/${name}`;
     const bytes = await readIfExists(path);
+    if (bytes) verifyMd5(bytes, Object.hasOwn(md5, name) ? md5[name] : undefined, path);
     return bytes ? { path, bytes } : null;
   };
 }

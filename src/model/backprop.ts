@@ -24,6 +24,7 @@ import { Rng } from "../rng.ts";
 import { mixCoefficients } from "../schedule.ts";
 import { dtChain } from "../infer/sampler/dt.ts";
 import { argmaxRows, blockDenoiser, chainSchedule } from "../train/dt/evaluate.ts";
+import { type Confusion, countPredictions, emptyConfusion } from "../train/confusion.ts";
 
 /**
  * Initial w_t: atanh(0.5), so every α_t starts at 0.5. (w_t = 0 would make α_t = 0 and give
@@ -125,7 +126,8 @@ export function backpropForward(
 }
 
 /**
- * Test accuracy of the baseline (deterministic given z_0, drawn from `seed`). The chain of
+ * Test accuracy of the baseline (deterministic given z_0, drawn from `seed`), and its
+ * confusion counts (rows: true class). The chain of
  * eq. 17–19 is eq. 3 with (a_t, b_t, c_t) = (α_t, 1 − α_t, 0) (`mixCoefficients`), so it runs
  * through the runtime's DT chain (`dtChain`), as the exported model does, with the tfjs blocks
  * as the denoiser (one tidy per block).
@@ -141,11 +143,12 @@ export async function evaluateBackprop(
   mix: tf.Variable,
   batches: Iterable<{ x: Float32Array; y: Int32Array | Uint8Array; size: number }>,
   opts: { seed: number },
-): Promise<{ acc: number; count: number }> {
+): Promise<{ acc: number; count: number; confusion: Confusion }> {
   const rng = new Rng(opts.seed);
   const schedule = chainSchedule(mixCoefficients(await mix.data()));
   const d = model.embedding.dim, K = model.spec.classes;
   let ok = 0, count = 0;
+  const confusion = emptyConfusion(K);
   for (const b of batches) {
     const n = b.size;
     const x = batchImages(b, model.spec);
@@ -161,7 +164,8 @@ export async function evaluateBackprop(
     const p = argmaxRows(await logits.data() as Float32Array, K);
     logits.dispose();
     for (let i = 0; i < n; i++) if (p[i] === b.y[i]) ok++;
+    countPredictions(confusion, b.y, p, n);
     count += n;
   }
-  return { acc: ok / Math.max(1, count), count };
+  return { acc: ok / Math.max(1, count), count, confusion };
 }

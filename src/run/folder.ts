@@ -10,6 +10,7 @@
  * |                          | streams, position and every metrics line (`src/run/checkpoint.ts`) |
  * | `weights.safetensors`    | the weights and the model description, from the same state    |
  * | `metrics.jsonl`          | the metrics lines (`src/run/metrics.ts`), rewritten from the checkpoint |
+ * | `confusion.svg`          | the confusion matrix of the latest evaluation (rows: true class) |
  * | `.lock`                  | present while a process writes the folder; holds its pid      |
  *
  * `weights.safetensors` and `metrics.jsonl` are derived from the checkpoint: they are written
@@ -30,6 +31,7 @@ export const RUN_FILES = {
   weights: "weights.safetensors",
   checkpoint: "checkpoint.safetensors",
   metrics: "metrics.jsonl",
+  confusion: "confusion.svg",
   lock: ".lock",
 } as const;
 
@@ -212,7 +214,7 @@ export async function removeStaleTemps(dir: string): Promise<string[]> {
  * ```
  */
 export async function clearRun(dir: string): Promise<void> {
-  for (const f of ["checkpoint", "weights", "metrics", "config"] as const) {
+  for (const f of ["checkpoint", "weights", "metrics", "confusion", "config"] as const) {
     await Deno.remove(runFile(dir, f)).catch((e) => {
       if (!(e instanceof Deno.errors.NotFound)) throw e;
     });

@@ -58,6 +58,11 @@ export interface MetricsLine {
   testAccNoiseFree: number | null;
   /** Test images evaluated (null: not evaluated). */
   testCount: number | null;
+  /**
+   * Per-class test accuracy of the sampler of `testAcc`, by class index (null for a class with
+   * no test image); present on evaluated lines written since it was added.
+   */
+  perClassAcc?: (number | null)[];
   /** The sampler of `testAcc`: `dt`, `euler`, `heun` or `chain` (backprop). */
   sampler: string;
   /** Its steps (DT: T). */
@@ -135,6 +140,13 @@ export function decodeMetricsLine(raw: unknown, where: string): MetricsLine {
     if (!num(line[k as keyof MetricsLine])) throw bad(k, "is not a number");
   }
   if (typeof line.sampler !== "string") throw bad("sampler", "is not a string");
+  const perClass = line.perClassAcc;
+  if (
+    perClass !== undefined &&
+    !(Array.isArray(perClass) && perClass.every((v) => v === null || (num(v) && v >= 0 && v <= 1)))
+  ) {
+    throw bad("perClassAcc", "is not a list of accuracies in [0, 1] or nulls");
+  }
   if (typeof line.extra !== "object" || line.extra === null) throw bad("extra", "is not an object");
   return line;
 }

@@ -4,7 +4,9 @@
  * {@linkcode runRange}, the one loop over a range of training batches (tensors in, step,
  * non-finite check, tensors out) that the DT block trainers, CT/FM and the backprop baseline
  * all use. Because the order depends only on (seed, epoch, batch), the methods see the same
- * batches and a resumed run continues exactly where it stopped.
+ * batches and a resumed run continues exactly where it stopped. With `augment` (config field,
+ * off by default as in the paper) each training batch is augmented (`src/data/augment.ts`) from
+ * the stream (seed, 6000, epoch, batch), so the augmentation is as reproducible as the order.
  *
  * @example
  * ```ts
@@ -19,6 +21,7 @@ import { tf } from "../deps_tf.ts";
 import type { Config } from "../config/schema.ts";
 import { resolveDataDir } from "../config/resolve.ts";
 import { ConfigError } from "../config/errors.ts";
+import { augmentBatch, type AugmentName } from "../data/augment.ts";
 import { type Batch, batchCount, batches } from "../data/batches.ts";
 import { loadDataset } from "../data/mod.ts";
 import { NORMALIZATION, type NormStats } from "../data/normalize.ts";
@@ -125,8 +128,19 @@ export function batchesPerEpoch(train: Pick<ImageSet, "count">, batchSize: numbe
   return batchCount(train.count, batchSize, true);
 }
 
+/** What decides the training batches: their size, the seed and the augmentations (none when absent). */
+export interface BatchHyper {
+  /** Batch size. */
+  batchSize: number;
+  /** Seed of the data order and the augmentation. */
+  seed: number;
+  /** Augmentations of the training batches (`src/data/augment.ts`). */
+  augment?: readonly AugmentName[];
+}
+
 /**
- * The training batches of `epoch` from batch `from` on, in the one data order (module doc).
+ * The training batches of `epoch` from batch `from` on, in the one data order, augmented as
+ * configured (module doc).
  *
  * @example
  * ```ts
@@ -137,17 +151,45 @@ export function batchesPerEpoch(train: Pick<ImageSet, "count">, batchSize: numbe
 export function epochBatches(
   train: ImageSet,
   stats: NormStats,
-  o: { batchSize: number; seed: number },
+  o: BatchHyper,
   epoch: number,
   from = 0,
 ): Generator<Batch, void, undefined> {
-  return batches(train, {
+  const it = batches(train, {
     batchSize: o.batchSize,
     stats,
     rng: new Rng(streamSeed(o.seed, 5000 + epoch)),
     dropLast: true,
     startBatch: from,
   });
+  return o.augment?.length ? augmented(it, train, o.augment, o.seed, epoch) : it;
+}
+
+function* augmented(
+  it: Generator<Batch, void, undefined>,
+  shape: ImageSet,
+  names: readonly AugmentName[],
+  seed: number,
+  epoch: number,
+): Generator<Batch, void, undefined> {
+  for (const b of it) {
+    augmentBatch(b.x, b.size, shape, names, new Rng(augmentSeed(seed, epoch, b.index)));
+    yield b;
+  }
+}
+
+/**
+ * The seed of the augmentation of batch `batch` of `epoch`: the stream (seed, 6000, epoch,
+ * batch), apart from every other stream of a run.
+ *
+ * @example
+ * ```ts
+ * import { augmentSeed } from "./batches.ts";
+ * console.assert(augmentSeed(0, 1, 2) !== augmentSeed(0, 2, 1));
+ * ```
+ */
+export function augmentSeed(seed: number, epoch: number, batch: number): number {
+  return streamSeed(streamSeed(streamSeed(seed, 6000), epoch), batch);
 }
 
 /** Where {@linkcode runRange} reads batches from. */
@@ -156,8 +198,8 @@ export interface BatchSource {
   train: ImageSet;
   /** Their normalisation. */
   stats: NormStats;
-  /** Batch size and seed of the data order. */
-  hyper: { batchSize: number; seed: number };
+  /** Batch size, seed and augmentations of the training batches. */
+  hyper: BatchHyper;
 }
 
 /** What one step reports: the loss of each part it trained, by index into the range's sums. */

@@ -28,6 +28,8 @@ import {
   writeCheckpoint,
 } from "../run/checkpoint.ts";
 import { METRICS_SCHEMA, type MetricsLine } from "../run/metrics.ts";
+import { runFile } from "../run/folder.ts";
+import { perClassAccuracy } from "./confusion.ts";
 import { openRunFolder } from "../run/open.ts";
 import { batchesPerEpoch, loadRunData, NonFiniteLossError } from "./batches.ts";
 import { runEpoch } from "./epoch.ts";
@@ -136,8 +138,17 @@ export async function train(config: Config, opts: TrainOptions = {}): Promise<Tr
             testAcc: e.acc,
             testAccNoiseFree: e.accNoiseFree,
             testCount: e.count,
+            perClassAcc: perClassAccuracy(e.confusion),
           });
           await save();
+          const { writeConfusionSvg } = await import("../compare/confusion_chart.ts");
+          await writeConfusionSvg(
+            runFile(runDir, "confusion"),
+            e.confusion,
+            run.data.info.classNames,
+            `${cfg.dataset}, ${method.sampler.name} sampler, epoch ${+line.epoch.toFixed(3)}: ` +
+              `confusion of ${e.count} test images (rows: true class)`,
+          );
           log(
             `epoch ${+line.epoch.toFixed(3)}: ${accuracyText(line)}, ${
               line.samplesPerSec.toFixed(0)

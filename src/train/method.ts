@@ -22,6 +22,7 @@ import type { CheckpointFile } from "../run/checkpoint.ts";
 import type { RunMetadata } from "../run/metadata.ts";
 import type { MetricsMethod } from "../run/metrics.ts";
 import type { RangeRunner, RunData } from "./batches.ts";
+import type { Confusion } from "./confusion.ts";
 
 /**
  * What an evaluation on the test images measured.
@@ -29,7 +30,8 @@ import type { RangeRunner, RunData } from "./batches.ts";
  * @example
  * ```ts
  * import type { Evaluation } from "./method.ts";
- * const e: Evaluation = { acc: 0.98, accNoiseFree: 0.99, count: 10000 };
+ * import { emptyConfusion } from "./confusion.ts";
+ * const e: Evaluation = { acc: 0.98, accNoiseFree: 0.99, count: 10000, confusion: emptyConfusion(10) };
  * ```
  */
 export interface Evaluation {
@@ -39,6 +41,8 @@ export interface Evaluation {
   accNoiseFree: number | null;
   /** Images evaluated. */
   count: number;
+  /** Confusion counts of the sampler of `acc` (rows: true class, columns: predicted). */
+  confusion: Confusion;
 }
 
 /**

@@ -2,22 +2,9 @@ import { assert, assertEquals } from "../assert.ts";
 import { configToYaml } from "../../src/config.ts";
 import { main } from "../../tools/compare.ts";
 import { tinyConfig, writeSyntheticMnist } from "../_helpers/train.ts";
+import { checkSvg } from "../_helpers/svg.ts";
 
 const CHARTS = ["acc_vs_epoch.svg", "acc_vs_time.svg", "loss_vs_step.svg", "memory.svg"];
-
-/** Parses an SVG enough to trust it: one <svg> root, balanced tags, and its marks. */
-function checkSvg(name: string, svg: string, mark: RegExp) {
-  assert(svg.startsWith("<svg") && svg.trimEnd().endsWith("</svg>"), `${name}: no <svg> root`);
-  assert(/xmlns="http:\/\/www\.w3\.org\/2000\/svg"/.test(svg), `${name}: no SVG namespace`);
-  const stack: string[] = [];
-  for (const m of svg.matchAll(/<(\/?)([a-zA-Z][\w:-]*)[^>]*?(\/?)>/g)) {
-    if (m[3]) continue;
-    if (!m[1]) stack.push(m[2]);
-    else assertEquals(stack.pop(), m[2], `${name}: unbalanced </${m[2]}>`);
-  }
-  assertEquals(stack.length, 0, `${name}: unclosed tags ${stack}`);
-  assert(mark.test(svg), `${name}: no ${mark} mark`);
-}
 
 Deno.test("compare on generated data writes a complete report, valid SVG charts and raw JSONL", async () => {
   const data = await Deno.makeTempDir({ prefix: "noprop-cmp-" });

@@ -204,6 +204,7 @@ Deno.test("configToYaml round-trips through loadConfig", async () => {
     runName: "run: with colon",
     dataDir: "../shared/data",
     embedding: "learned",
+    augment: ["crop", "flip"],
   };
   const text = configToYaml(c, "effective config\nsecond line");
   assert(text.startsWith("# effective config\n# second line\n"));
@@ -212,4 +213,27 @@ Deno.test("configToYaml round-trips through loadConfig", async () => {
   assertEquals(back, c);
   const d = await loadConfig({ configPath: await tempYaml(configToYaml(defaultConfig())) });
   assertEquals(d, defaultConfig());
+});
+
+Deno.test("augment: a list of crop, flip (off by default), kept in that order, from flags and YAML", async () => {
+  assertEquals(defaultConfig().augment, []);
+  const flag = (v: string) => applyOverrides(defaultConfig(), { augment: v }).augment;
+  assertEquals(flag("crop,flip"), ["crop", "flip"]);
+  assertEquals(flag(" flip , crop,flip"), ["crop", "flip"]); // canonical order, once each
+  assertEquals(flag("flip"), ["flip"]);
+  assertEquals([flag(""), flag("none"), flag("[]")], [[], [], []]);
+  const yaml = async (v: string) =>
+    (await loadConfig({ configPath: await tempYaml(`augment: ${v}\n`) })).augment;
+  assertEquals(await yaml("[flip, crop]"), ["crop", "flip"]);
+  assertEquals(await yaml("crop"), ["crop"]);
+  assertEquals(await yaml("[]"), []);
+  assertThrows(() => flag("crop,rotate"), {
+    name: "ConfigError",
+    message: '--augment: must be a comma-separated list of crop, flip, or none, got "crop,rotate"',
+  });
+  const bad = await tempYaml("augment: [crop, 3]\n");
+  await assertRejects(() => loadConfig({ configPath: bad }), {
+    message:
+      `${bad}: augment: must be a comma-separated list of crop, flip, or none, got ["crop",3]`,
+  });
 });

@@ -5,6 +5,10 @@ import { decodeCifar } from "../../src/data/cifar.ts";
 import { findTarFile, readTar } from "../../src/data/tar.ts";
 import { CIFAR100_FINE_CLASSES, CIFAR10_CLASSES } from "../../src/data/class_names.ts";
 import type { ImageSet } from "../../src/data/types.ts";
+import { loadCifarSplits } from "../../src/data/cifar_files.ts";
+import { md5Hex } from "../../src/data/download.ts";
+import { resolveOptions } from "../../src/data/options.ts";
+import { CIFAR100_SOURCE, CIFAR10_SOURCE } from "../../src/data/sources.ts";
 import {
   assertDatasetError,
   cifarBin,
@@ -238,6 +242,47 @@ Deno.test("cifar: an archive failing its published MD5 is a checksum error", asy
       "checksum mismatch",
       "expected c32a1d4ab5d03f1284b67883e8d87530",
     );
+  });
+});
+
+Deno.test("cifar10: extracted .bin files are checked against the official per-file md5s (generated files fail, named)", async () => {
+  await withTempDir(async (dir) => {
+    const folder = `${dir}/cifar10/cifar-10-batches-bin`;
+    await writeFiles(folder, cifar10Files());
+    await assertDatasetError(
+      loadDataset("cifar10", { ...offline, dataDir: dir }),
+      `${folder}/data_batch_1.bin: checksum mismatch`,
+      "expected 5dd7e06a14cb22eb9f671a540d1b7c25",
+      "not the official one",
+    );
+  });
+});
+
+Deno.test("cifar10: every extracted file is checked: a table matching all but test_batch.bin names only it", async () => {
+  await withTempDir(async (dir) => {
+    const files = cifar10Files();
+    await writeFiles(`${dir}/cifar10`, files); // loose files, not in the extracted folder
+    const sums = Object.fromEntries(files.map((f) => [f.name, md5Hex(f.data)]));
+    const opts = resolveOptions({ ...offline, dataDir: dir });
+    const ok = await loadCifarSplits({ ...CIFAR10_SOURCE, binMd5: sums }, opts);
+    assertEquals([ok.train.count, ok.test.count], [10, 3]);
+    const bad = { ...sums, "test_batch.bin": "f".repeat(32) };
+    const err = await assertDatasetError(
+      loadCifarSplits({ ...CIFAR10_SOURCE, binMd5: bad }, opts),
+      `${dir}/cifar10/test_batch.bin: checksum mismatch (md5 ${sums["test_batch.bin"]}, expected ${
+        "f".repeat(32)
+      })`,
+    );
+    assert(!err.message.includes("data_batch"), err.message);
+  });
+});
+
+Deno.test("cifar100: extracted files have no published per-file sums, so they load with verification on", async () => {
+  await withTempDir(async (dir) => {
+    assertStrictEquals(CIFAR100_SOURCE.binMd5, undefined);
+    await writeFiles(`${dir}/cifar100/cifar-100-binary`, cifar100Files());
+    const f = await loadDataset("cifar100", { ...offline, dataDir: dir });
+    assertEquals([...f.train.labels], [0, 1, 99, 55]);
   });
 });
 

@@ -75,3 +75,14 @@ Deno.test("meanLoss averages the parts that ran", () => {
   assertEquals(meanLoss({ trainLoss: [1, null, 2] }), 1.5);
   assertEquals(meanLoss({ trainLoss: [null] }), null);
 });
+
+Deno.test("perClassAcc: optional, round-trips, and must hold accuracies in [0, 1] or nulls", () => {
+  const withPerClass = { ...line, perClassAcc: [1, 0.5, null] };
+  assertEquals(parseMetrics(formatMetrics([withPerClass]), "m"), [withPerClass]);
+  assertEquals(decodeMetricsLine(line, "x").perClassAcc, undefined); // lines without it
+  for (const bad of [[1.5], ["a"], 0.5, [Number.NaN]]) {
+    assertThrows(() => decodeMetricsLine({ ...line, perClassAcc: bad }, "x"), {
+      message: "x: perClassAcc is not a list of accuracies in [0, 1] or nulls",
+    });
+  }
+});

@@ -53,6 +53,10 @@ Deno.test("bad input exits 2 with a one-line error", async () => {
   assertUsageError(await run("--dataset", "imagenet"), "mnist, fashion-mnist, cifar10, cifar100");
   assertUsageError(await run("--dropout", "1.5"), "--dropout");
   assertUsageError(await run("--widths", "16,32"), "--widths");
+  assertUsageError(
+    await run("--augment", "crop,rotate"),
+    '--augment: must be a comma-separated list of crop, flip, or none, got "crop,rotate"',
+  );
   assertUsageError(await run("--epochs"), "--epochs: missing value");
   assertUsageError(await run("positional"), 'unexpected argument "positional"');
   assertUsageError(await run("--config", `${ROOT}/none.yaml`), "config file not found");

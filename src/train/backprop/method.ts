@@ -75,7 +75,7 @@ export function createBackpropMethod(ctx: MethodContext): Promise<TrainMethod> {
     async evaluate() {
       const test = batches(run.test, { batchSize: cfg.evalBatch, stats: run.stats });
       const a = await evaluateBackprop(model, mix, test, { seed: cfg.seed + 1 });
-      return { acc: a.acc, accNoiseFree: null, count: a.count };
+      return { acc: a.acc, accNoiseFree: null, count: a.count, confusion: a.confusion };
     },
     async extra() {
       const alpha = tf.tanh(mix);

@@ -13,6 +13,7 @@
  */
 import { tf } from "../../deps_tf.ts";
 import { batchImages } from "../batch_tensor.ts";
+import { type Confusion, countPredictions, emptyConfusion } from "../confusion.ts";
 import { type ContinuousSamplerName, integrate } from "../../infer/sampler/continuous.ts";
 import { continuousForward, velocity } from "../../model/continuous.ts";
 import type { ContinuousModel } from "../../model/continuous_model.ts";
@@ -103,7 +104,8 @@ export async function predictFromZ(
 }
 
 /**
- * Accuracy of the sampler over batches of normalised NHWC images.
+ * Accuracy of the sampler over batches of normalised NHWC images, and its confusion counts
+ * (rows: true class).
  *
  * @example
  * ```ts
@@ -115,10 +117,11 @@ export async function evaluateContinuous(
   m: ContinuousModel,
   batches: Iterable<{ x: Float32Array; y: Int32Array | Uint8Array; size: number }>,
   o: ContinuousEvalOptions,
-): Promise<{ acc: number; count: number; seconds: number }> {
+): Promise<{ acc: number; count: number; seconds: number; confusion: Confusion }> {
   const rng = new Rng(o.seed);
   const d = m.embedding.dim;
   let ok = 0, count = 0;
+  const confusion = emptyConfusion(m.spec.classes);
   const t0 = performance.now();
   for (const b of batches) {
     const n = b.size;
@@ -127,7 +130,9 @@ export async function evaluateContinuous(
     const p = await predictFromZ(m, await sampleContinuous(m, x, z0, o), n);
     x.dispose();
     for (let i = 0; i < n; i++) if (p[i] === b.y[i]) ok++;
+    countPredictions(confusion, b.y, p, n);
     count += n;
   }
-  return { acc: ok / Math.max(1, count), count, seconds: (performance.now() - t0) / 1000 };
+  const seconds = (performance.now() - t0) / 1000;
+  return { acc: ok / Math.max(1, count), count, seconds, confusion };
 }

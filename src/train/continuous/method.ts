@@ -124,7 +124,7 @@ export function createContinuousMethod(ctx: MethodContext): Promise<TrainMethod>
       const test = batches(run.test, { batchSize: cfg.evalBatch, stats: run.stats });
       const o = { seed: cfg.seed + 1, sampler: cfg.sampler, steps: cfg.sampleSteps };
       const a = await evaluateContinuous(model, test, o);
-      return { acc: a.acc, accNoiseFree: null, count: a.count };
+      return { acc: a.acc, accNoiseFree: null, count: a.count, confusion: a.confusion };
     },
     extra: () => Promise.resolve({}),
     close() {

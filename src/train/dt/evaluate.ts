@@ -27,6 +27,7 @@ import type { NoPropDT } from "../../model/noprop.ts";
 import { Rng } from "../../rng.ts";
 import type { ChainCoefficients } from "../../schedule.ts";
 import { batchImages } from "../batch_tensor.ts";
+import { type Confusion, countPredictions, emptyConfusion } from "../confusion.ts";
 
 /** Accuracy with and without sampler noise. */
 export interface DtAccuracy {
@@ -36,6 +37,8 @@ export interface DtAccuracy {
   accClean: number;
   /** Number of images evaluated. */
   count: number;
+  /** Confusion counts of the stochastic sampler (rows: true class). */
+  confusion: Confusion;
 }
 
 /**
@@ -184,6 +187,7 @@ export async function evaluateDT(
   const rng = new Rng(opts.seed);
   const K = model.spec.classes;
   let okN = 0, okC = 0, count = 0;
+  const confusion = emptyConfusion(K);
   for (const b of batches) {
     const x = batchImages(b, model.spec);
     const { noisy, clean } = await sampleDT(model, x, rng);
@@ -193,7 +197,13 @@ export async function evaluateDT(
       if (pN[i] === b.y[i]) okN++;
       if (pC[i] === b.y[i]) okC++;
     }
+    countPredictions(confusion, b.y, pN, b.size);
     count += b.size;
   }
-  return { accNoisy: okN / Math.max(1, count), accClean: okC / Math.max(1, count), count };
+  return {
+    accNoisy: okN / Math.max(1, count),
+    accClean: okC / Math.max(1, count),
+    count,
+    confusion,
+  };
 }

@@ -80,7 +80,12 @@ export async function createDtMethod(ctx: MethodContext): Promise<TrainMethod> {
     async evaluate() {
       const test = batches(run.test, { batchSize: cfg.evalBatch, stats: run.stats });
       const a = await evaluateDT(model, test, { seed: cfg.seed + 1 });
-      return { acc: a.accNoisy, accNoiseFree: a.accClean, count: a.count };
+      return {
+        acc: a.accNoisy,
+        accNoiseFree: a.accClean,
+        count: a.count,
+        confusion: a.confusion,
+      };
     },
     extra: () => Promise.resolve({}),
     close() {

@@ -38,6 +38,7 @@ export function trainerHyper(c: Config): TrainerHyper {
     dropout: c.dropout,
     bnMomentum: c.bnMomentum,
     seed: c.seed,
+    augment: c.augment,
   };
 }
 

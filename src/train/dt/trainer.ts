@@ -21,6 +21,7 @@ import { type NoPropDT, streamSeed } from "../../model/noprop.ts";
 import { Rng, type RngState } from "../../rng.ts";
 import { AdamW, type AdamWState } from "../adamw.ts";
 import { type RangeResult, runRange } from "../batches.ts";
+import type { AugmentName } from "../../data/augment.ts";
 import { sharedVariables, trainBlockStep, type TrainState } from "./step.ts";
 
 /** Hyper-parameters a block trainer needs. */
@@ -45,6 +46,8 @@ export interface TrainerHyper {
   bnMomentum: number;
   /** Seed. */
   seed: number;
+  /** Augmentations of the training batches (config `augment`). */
+  augment: readonly AugmentName[];
 }
 
 /** Serialisable trainer state: optimizer moments and noise streams of the owned blocks. */
