@@ -95,7 +95,9 @@ export async function latestRun(outDir: string, needs: keyof typeof RUN_FILES): 
 }
 
 /**
- * Whether `dir` already holds a run (a config, weights or checkpoint file).
+ * Whether `dir` already holds a trained run (weights or a checkpoint). A folder with only
+ * `config.yaml` (a run that stopped before its first checkpoint, e.g. on bad data) holds
+ * nothing to lose and may be started again.
  *
  * @example
  * ```ts
@@ -104,7 +106,7 @@ export async function latestRun(outDir: string, needs: keyof typeof RUN_FILES): 
  * ```
  */
 export async function holdsRun(dir: string): Promise<boolean> {
-  for (const f of ["config", "weights", "checkpoint"] as const) {
+  for (const f of ["weights", "checkpoint"] as const) {
     if (await exists(runFile(dir, f))) return true;
   }
   return false;

@@ -110,6 +110,9 @@ Deno.test("a batch larger than the training set is refused instead of saving an 
     (e: Error) => e.message.includes("batchSize 256") && e.message.includes("128 training images"),
   );
   assert(!(await Deno.stat(`${out}/run/weights.safetensors`).then(() => true, () => false)));
+  // Nothing was trained, so the same run may simply start again (no --overwrite needed).
+  const again = await train(tiny(out, { epochs: 1 }), { quiet: true });
+  assertEquals(again.steps, 4);
 });
 
 Deno.test("--workers above T is capped to T", async () => {
