@@ -47,7 +47,9 @@ export const MIX_INIT: number = Math.atanh(0.5);
  * ```
  */
 export function createMix(T: number): tf.Variable {
-  return tf.variable(tf.fill([T], MIX_INIT), true, `mix.w_${T}_${mixId++}`);
+  // tidy frees the initial tensor (the variable keeps its own reference to the data).
+  const name = `mix.w_${T}_${mixId++}`;
+  return tf.tidy(() => tf.variable(tf.fill([T], MIX_INIT), true, name));
 }
 let mixId = 0;
 
