@@ -114,7 +114,9 @@ const LAYOUT = "tfjs: images NHWC, conv [kh,kw,in,out], dense [in,out], flatten 
  * import { dataMetadata } from "./metadata.ts";
  * const d = dataMetadata({ name: "mnist", classNames: ["0"], mean: [0.1], std: [0.3] });
  * assert.deepEqual(d, {
- *   dataset: "mnist", classNames: ["0"], normalization: { mean: [0.1], std: [0.3], scale: 1 / 255 },
+ *   dataset: "mnist",
+ *   classNames: ["0"],
+ *   normalization: { mean: [0.1], std: [0.3], scale: 1 / 255 },
  * });
  * ```
  */

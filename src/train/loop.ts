@@ -30,8 +30,8 @@
  *   await Deno.writeFile(`${dataDir}/mnist/${split}-labels-idx1-ubyte`, labels);
  * }
  * const config = {
- *   ...defaultConfig(), dataset: "mnist" as const, dataDir, outDir: dataDir, backend: "cpu" as const,
- *   T: 2, widths: [2, 2, 2], hidden: 8, batchSize: 4, epochs: 1,
+ *   ...defaultConfig(), dataset: "mnist" as const, dataDir, outDir: dataDir,
+ *   backend: "cpu" as const, T: 2, widths: [2, 2, 2], hidden: 8, batchSize: 4, epochs: 1,
  * };
  * // Two batches in one go, and the same run stopped after one batch and resumed.
  * const whole = await train({ ...config, runName: "whole" }, { quiet: true });
@@ -117,9 +117,8 @@ export interface TrainResult {
  * assert.equal(runDir, `${dataDir}/fm`);
  * assert.deepEqual([steps, interrupted], [2, false]);
  * assert.equal(last?.testCount, 4); // evaluated on the 4 test images
- * for (const f of ["config.yaml", "checkpoint.safetensors", "weights.safetensors", "metrics.jsonl"]) {
- *   assert.ok((await Deno.stat(`${runDir}/${f}`)).isFile);
- * }
+ * const files = ["config.yaml", "checkpoint.safetensors", "weights.safetensors", "metrics.jsonl"];
+ * for (const f of files) assert.ok((await Deno.stat(`${runDir}/${f}`)).isFile);
  * // The folder now holds a run: training into it again is refused.
  * await assert.rejects(train(config, { quiet: true }), /already holds a run/);
  * await Deno.remove(dataDir, { recursive: true });

@@ -95,7 +95,7 @@ export async function modelArrays(model: NoPropDT): Promise<Record<string, Tenso
  * });
  * assignModel(b, await modelArrays(a));
  * assert.deepEqual(await modelArrays(b), await modelArrays(a));
- * assert.throws(() => assignModel(b, {}), /parameter "img.conv1.w" missing from the loaded weights/);
+ * assert.throws(() => assignModel(b, {}), /parameter "img.conv1.w" missing from the loaded/);
  * ```
  */
 export function assignModel(model: NoPropDT, tensors: Record<string, Tensor>): void {
