@@ -16,8 +16,29 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { encode } from "fast-png";
  * import { main } from "./infer.ts";
- * Deno.exit(await main(["digit.png", "--provider", "cpu"]));
+ * // A hand-drawn "0": a white ring on black, as a 28×28 grey PNG file.
+ * const pixels = new Uint8Array(28 * 28);
+ * for (let i = 0; i < 28 * 28; i++) {
+ *   const r = Math.hypot(i % 28 - 13.5, (Math.floor(i / 28) - 13.5) * 0.8);
+ *   if (r > 6 && r < 9) pixels[i] = 255;
+ * }
+ * const dir = await Deno.makeTempDir();
+ * const png = encode({ width: 28, height: 28, channels: 1, data: pixels });
+ * await Deno.writeFile(`${dir}/digit.png`, png);
+ * // The shipped model (models/mnist: run from the repository root), one JSON line out.
+ * const out: string[] = [];
+ * const log = console.log;
+ * console.log = (line: string) => out.push(line);
+ * try {
+ *   assert.equal(await main([`${dir}/digit.png`, "--provider", "cpu", "--json"]), 0);
+ * } finally {
+ *   console.log = log;
+ * }
+ * assert.equal(JSON.parse(out[0]).results[0].label, "0");
+ * await Deno.remove(dir, { recursive: true });
  * ```
  * @module
  */
@@ -37,8 +58,9 @@ import {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DEFAULT_MODEL } from "./infer.ts";
- * DEFAULT_MODEL; // "models/mnist"
+ * assert.equal(DEFAULT_MODEL, "models/mnist");
  * ```
  */
 export const DEFAULT_MODEL = "models/mnist";
@@ -48,8 +70,9 @@ export const DEFAULT_MODEL = "models/mnist";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MAX_FILE_BYTES } from "./infer.ts";
- * MAX_FILE_BYTES; // 67108864 (64 MiB)
+ * assert.equal(MAX_FILE_BYTES, 64 * 1024 * 1024);
  * ```
  */
 export const MAX_FILE_BYTES = 64 * 2 ** 20;
@@ -127,8 +150,11 @@ function text(files: string[], results: Classification[]): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { main } from "./infer.ts";
- * await main(["--help"]); // 0
+ * assert.equal(await main(["--help"]), 0); // prints the usage
+ * assert.equal(await main([]), 2); // "error: no image given (see --help)"
+ * assert.equal(await main(["no-such-file.png", "--provider", "cpu"]), 1);
  * ```
  */
 export async function main(argv: string[]): Promise<number> {

@@ -3,25 +3,51 @@
  * trained without end-to-end back-propagation: each block learns on its own to denoise a noisy
  * label embedding, given the image.
  *
- * @example Train NoProp-DT on MNIST for one epoch
+ * @example Train NoProp-DT for one epoch, then export the run to ONNX
  * ```ts
- * import { loadConfig, train } from "./mod.ts";
- * const config = await loadConfig({ overrides: { dataset: "mnist", epochs: "1", dataDir: "../shared/data" } });
- * const { runDir, last } = await train(config);
- * console.log(runDir, last?.accClean);
- * ```
- *
- * @example Export a run to ONNX (block_XX.onnx, classifier.onnx, manifest.json)
- * ```ts
- * import { exportRun } from "./mod.ts";
- * const { outDir, files } = await exportRun("models/mnist", { outDir: "/tmp/mnist-onnx" });
+ * import assert from "node:assert/strict";
+ * import { exportRun, loadConfig, train } from "./mod.ts";
+ * // A tiny MNIST in plain IDX files (8 training, 4 test images); leave `dataDir`
+ * // out to download the real one.
+ * const dataDir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dataDir}/mnist`);
+ * const idx = (magic: number, dims: number[], byte: (i: number) => number) => {
+ *   const head = 4 + 4 * dims.length, bytes = new Uint8Array(head + dims.reduce((a, b) => a * b));
+ *   [magic, ...dims].forEach((v, i) => new DataView(bytes.buffer).setUint32(4 * i, v));
+ *   for (let i = head; i < bytes.length; i++) bytes[i] = byte(i - head);
+ *   return bytes;
+ * };
+ * for (const [split, n] of [["train", 8], ["t10k", 4]] as const) {
+ *   const images = idx(2051, [n, 28, 28], (i) => (i * 37) % 256);
+ *   await Deno.writeFile(`${dataDir}/mnist/${split}-images-idx3-ubyte`, images);
+ *   const labels = idx(2049, [n], (i) => i % 10);
+ *   await Deno.writeFile(`${dataDir}/mnist/${split}-labels-idx1-ubyte`, labels);
+ * }
+ * const config = await loadConfig({
+ *   overrides: {
+ *     dataset: "mnist", epochs: "1", dataDir, outDir: dataDir, runName: "run", backend: "cpu",
+ *     // A toy model; the paper's is T 10, widths 32,64,128, hidden 256, batch 128.
+ *     T: "2", widths: "2,2,2", hidden: "8", batchSize: "4",
+ *   },
+ * });
+ * const { runDir, last } = await train(config, { quiet: true });
+ * assert.equal(last?.testCount, 4);
+ * assert.ok(last.testAccNoiseFree !== null); // and testAcc: the stochastic sampler's
+ * // block_01.onnx, block_02.onnx, classifier.onnx and manifest.json: what the runtime needs.
+ * const { files, manifest } = await exportRun(runDir, { outDir: `${dataDir}/onnx` });
+ * assert.deepEqual(files, ["block_01.onnx", "block_02.onnx", "classifier.onnx", "manifest.json"]);
+ * assert.equal(manifest.T, 2);
+ * await Deno.remove(dataDir, { recursive: true });
  * ```
  *
  * @example The DT schedule and its sampler coefficients (paper eq. 3)
  * ```ts
+ * import assert from "node:assert/strict";
  * import { makeSchedule } from "./mod.ts";
  * const s = makeSchedule("cosine", 10);
- * console.log(s.alphaBar, s.a, s.b, s.c);
+ * assert.equal(s.alphaBar.length, 11); // ᾱ_0 (noise) … ᾱ_10 (close to the label)
+ * // z_t = a_t·û_t + b_t·z_{t−1} + √c_t·ε for t = 1..10 (index 0 unused).
+ * assert.ok([s.a, s.b, s.c].every((v) => v.length === 11 && v[1] > 0));
  * ```
  * @module
  */

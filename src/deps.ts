@@ -10,9 +10,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseArgs, YAML } from "./deps.ts";
  * const { values } = parseArgs({ args: ["--n", "3"], options: { n: { type: "string" } } });
- * console.log(YAML.stringify(values));
+ * assert.equal(YAML.stringify(values), "n: \"3\"\n");
  * ```
  * @module
  */

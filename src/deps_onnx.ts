@@ -8,8 +8,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { onnx } from "./deps_onnx.ts";
- * onnx.TensorProto.DataType.FLOAT; // 1
+ * assert.equal(onnx.TensorProto.DataType.FLOAT, 1);
  * ```
  * @module
  */

@@ -7,9 +7,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tf } from "./deps_tf.ts";
+ * import { initBackend } from "./backend/mod.ts";
+ * await initBackend("cpu");
  * const t = tf.tensor1d([1, 2, 3]);
- * t.rank; // 1
+ * assert.equal(t.rank, 1);
+ * t.dispose();
  * ```
  * @module
  */

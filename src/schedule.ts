@@ -27,11 +27,16 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { makeSchedule } from "./schedule.ts";
  * const s = makeSchedule("cosine", 10);
- * s.alphaBar[10]; // ≈ 0.9999, close to the label
- * s.snrWeight[1]; // (SNR(1) − SNR(0)) > 0, the weight of block 1's denoising loss
- * s.a[1] + s.b[1]; // DT sampler coefficients of eq. 3
+ * assert.equal(s.alphaBar[0], 1e-4); // z_0: pure noise
+ * assert.equal(s.alphaBar[10], 0.9999); // z_T: close to the label
+ * assert.equal(s.alphaBar[5].toFixed(4), "0.4938");
+ * // SNR(1) − SNR(0) > 0 weights block 1's denoising loss (eq. 8).
+ * assert.ok(s.snrWeight[1] > 0);
+ * // Eq. 3's a_t, b_t and c_t for block 1: z_1 = a_1·û_1 + b_1·z_0 + √c_1·ε.
+ * assert.ok(s.a[1] > 0 && s.b[1] > 0 && s.c[1] > 0);
  * ```
  * @module
  */
@@ -71,8 +76,10 @@ export interface DtSchedule {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { alphaBars } from "./schedule.ts";
- * alphaBars("linear", 2); // Float64Array [1e-4, 0.5, 0.9999]
+ * assert.deepEqual(alphaBars("linear", 2), Float64Array.of(1e-4, 0.5, 0.9999));
+ * assert.throws(() => alphaBars("cosine", 0), /T must be an integer ≥ 1, got 0/);
  * ```
  */
 export function alphaBars(name: ScheduleName, T: number): Float64Array {
@@ -138,9 +145,16 @@ function mendClippedInterior(ab: Float64Array, raw: Float64Array): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { scheduleFromAlphaBar } from "./schedule.ts";
  * const s = scheduleFromAlphaBar("cosine", new Float64Array([0.01, 0.5, 0.99]));
- * s.T; // 2
+ * assert.equal(s.T, 2);
+ * assert.equal(s.alpha[0], 0.01 / 0.5); // α_{t−1} = ᾱ_{t−1}/ᾱ_t
+ * assert.equal(s.snr[1], 1); // ᾱ = 0.5: as much signal as noise
+ * assert.throws(
+ *   () => scheduleFromAlphaBar("linear", Float64Array.of(0.5, 0.4)),
+ *   /ᾱ must increase with t, but ᾱ_1 ≤ ᾱ_0/,
+ * );
  * ```
  */
 export function scheduleFromAlphaBar(name: ScheduleName, alphaBar: Float64Array): DtSchedule {
@@ -178,9 +192,11 @@ export function scheduleFromAlphaBar(name: ScheduleName, alphaBar: Float64Array)
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { makeSchedule } from "./schedule.ts";
  * const s = makeSchedule("cosine", 10);
- * s.alphaBar.length; // 11
+ * assert.equal(s.alphaBar.length, 11); // ᾱ_0 … ᾱ_T
+ * assert.ok(s.alphaBar.every((v, t) => t === 0 || v > s.alphaBar[t - 1]));
  * ```
  */
 export function makeSchedule(name: ScheduleName, T: number): DtSchedule {
@@ -204,9 +220,12 @@ export interface ChainCoefficients {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { mixCoefficients } from "./schedule.ts";
  * const s = mixCoefficients([Math.atanh(0.5)]);
- * s.a[1]; // 0.5 (up to rounding); s.b[1] = 1 − s.a[1]; s.c[1] = 0
+ * assert.ok(Math.abs(s.a[1] - 0.5) < 1e-15); // α_1 = tanh(w_1)
+ * assert.equal(s.b[1], 1 - s.a[1]);
+ * assert.equal(s.c[1], 0); // the baseline's chain is deterministic
  * ```
  */
 export function mixCoefficients(w: ArrayLike<number>): ChainCoefficients {

@@ -20,11 +20,6 @@
  * deno run -A tools/bench_infer.ts [--rounds 5] [--threads 2] [--spinning] [--run models/<run>] [--no-tfjs] [--json]
  * ```
  *
- * @example
- * ```ts
- * import { main } from "./bench_infer.ts";
- * await main(["--rounds", "3", "--no-tfjs"]);
- * ```
  * @module
  */
 import { parseArgs } from "../src/deps.ts";
@@ -163,13 +158,8 @@ async function tfjsChain(runDir: string, m: Manifest, x: Float32Array, rounds: n
 }
 
 /**
- * Runs the benchmark; returns the results (also printed).
- *
- * @example
- * ```ts
- * import { main } from "./bench_infer.ts";
- * const r = await main(["--rounds", "3"]);
- * ```
+ * Runs the benchmark; returns the results (also printed). It takes about a minute, so there is
+ * no example here: see the command line in the module doc.
  */
 export async function main(argv: string[]): Promise<Record<string, unknown>> {
   const { values: o } = parseArgs({

@@ -60,9 +60,16 @@ export interface BenchResult {
  *
  * @example
  * ```ts
- * const r = await runBench({ backend: "wasm", batch: 128, steps: 5, warmup: 2,
- *   dropout: 0.2, profileSteps: 0 });
- * console.log(r.stepsPerSec);
+ * import assert from "node:assert/strict";
+ * import { runBench } from "./bench_kernels.ts";
+ * // A token run: one timed step at batch 2 on the wasm backend, and one profiled.
+ * const r = await runBench({
+ *   backend: "wasm", batch: 2, steps: 1, warmup: 0, dropout: 0.1, profileSteps: 1,
+ * });
+ * assert.equal(r.backend, "wasm");
+ * assert.equal(r.samplesPerSec, 2 * r.stepsPerSec);
+ * assert.ok(Number.isFinite(r.loss));
+ * assert.match(r.profile[0], /^profile \(per step, mean of 1\): \d+ kernels/);
  * ```
  */
 export async function runBench(o: BenchOptions): Promise<BenchResult> {

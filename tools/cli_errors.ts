@@ -5,14 +5,27 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { failed, usageError } from "./cli_errors.ts";
  * const USAGE = "usage: deno task x [--run DIR]";
- * try {
- *   throw new Error("--run is required");
- * } catch (e) {
- *   Deno.exitCode = usageError(e, USAGE); // 2
+ * // A CLI's main: parse, then work; each failure is one line on stderr and a status.
+ * async function main(argv: string[], work: () => Promise<void>): Promise<number> {
+ *   try {
+ *     if (!argv.includes("--run")) throw new Error("--run is required");
+ *   } catch (e) {
+ *     return usageError(e, USAGE);
+ *   }
+ *   try {
+ *     await work();
+ *     return 0;
+ *   } catch (e) {
+ *     return failed(e);
+ *   }
  * }
- * Deno.exitCode = failed(new Error("disk full")); // 1
+ * const fail = () => Promise.reject(new Error("disk full\n    at write (…)"));
+ * assert.equal(await main([], fail), 2); // "error: --run is required" and the usage
+ * assert.equal(await main(["--run"], fail), 1); // "error: disk full"
+ * assert.equal(await main(["--run"], () => Promise.resolve()), 0);
  * ```
  * @module
  */
@@ -22,8 +35,17 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { usageError } from "./cli_errors.ts";
- * usageError(new Error("unknown option --x"), "usage: deno task x"); // 2
+ * const printed: string[] = [];
+ * const error = console.error;
+ * console.error = (s: string) => printed.push(s);
+ * try {
+ *   assert.equal(usageError(new Error("unknown option --x"), "usage: deno task x"), 2);
+ * } finally {
+ *   console.error = error;
+ * }
+ * assert.deepEqual(printed, ["error: unknown option --x\nusage: deno task x"]);
  * ```
  */
 export function usageError(e: unknown, usage: string): number {
@@ -37,8 +59,10 @@ export function usageError(e: unknown, usage: string): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { failed } from "./cli_errors.ts";
- * failed(new Error("weights.safetensors is missing")); // 1
+ * // Prints "error: models/x/weights.safetensors is missing" (the first line only).
+ * assert.equal(failed(new Error("models/x/weights.safetensors is missing\nmore detail")), 1);
  * ```
  */
 export function failed(e: unknown): number {

@@ -31,8 +31,12 @@ Config fields: see deno task train --help (all except --method, --resume, --work
  *
  * @example
  * ```ts
- * import { main } from "./compare.ts";
- * // Deno.exit(await main(["--dataset", "mnist", "--epochs", "1"]));
+ * import assert from "node:assert/strict";
+ * import { EXIT_USAGE, main } from "./compare.ts";
+ * assert.equal(await main(["--help"]), 0); // prints the usage
+ * // Bad arguments are refused before anything trains: one line, exit status 2.
+ * assert.equal(await main(["--dataset", "mnist", "--method", "backprop"]), EXIT_USAGE);
+ * assert.equal(await main(["--epochs", "1"]), EXIT_USAGE); // give --dataset or --config
  * ```
  */
 export async function main(argv: string[], opts: { quiet?: boolean } = {}): Promise<number> {

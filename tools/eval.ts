@@ -11,8 +11,50 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../src/backend/mod.ts";
+ * import { continuousArrays, createContinuousModel } from "../src/model/continuous_model.ts";
+ * import { dataMetadata, encodeMetadata } from "../src/run/metadata.ts";
+ * import { saveSafetensors } from "../src/safetensors.ts";
+ * import { f32Tensors } from "../src/train/named_tensors.ts";
  * import { main } from "./eval.ts";
- * // await main(["--run", "models/mnist-ct-…", "--steps", "1,10,100", "--sampler", "euler,heun"]);
+ * await initBackend("cpu");
+ * // An untrained toy NoProp-CT run for MNIST: weights.safetensors as training writes it.
+ * const model = createContinuousModel({
+ *   variant: "ct", image: { height: 28, width: 28, channels: 1 }, classes: 10, embedding: "onehot",
+ *   embedDim: 10, widths: [2, 2, 2], hidden: 8, seed: 0, gamma0: -5, gamma1: 5, gammaHidden: 4,
+ * });
+ * const run = await Deno.makeTempDir();
+ * const classNames = [..."0123456789"];
+ * const md = encodeMetadata({
+ *   format: "noprop-ct", variant: "ct", embedding: "onehot", spec: model.spec,
+ *   ...dataMetadata({ name: "mnist", classNames, mean: [0.1307], std: [0.3081] }),
+ * });
+ * const weights = f32Tensors(await continuousArrays(model));
+ * await saveSafetensors(`${run}/weights.safetensors`, weights, md);
+ * // A data dir with a tiny MNIST in plain IDX files: 2 training and 4 test images.
+ * const dataDir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dataDir}/mnist`);
+ * const idx = (magic: number, dims: number[], byte: (i: number) => number) => {
+ *   const head = 4 + 4 * dims.length, bytes = new Uint8Array(head + dims.reduce((a, b) => a * b));
+ *   [magic, ...dims].forEach((v, i) => new DataView(bytes.buffer).setUint32(4 * i, v));
+ *   for (let i = head; i < bytes.length; i++) bytes[i] = byte(i - head);
+ *   return bytes;
+ * };
+ * for (const [split, n] of [["train", 2], ["t10k", 4]] as const) {
+ *   const images = idx(2051, [n, 28, 28], (i) => (i * 37) % 256);
+ *   await Deno.writeFile(`${dataDir}/mnist/${split}-images-idx3-ubyte`, images);
+ *   const labels = idx(2049, [n], (i) => i % 10);
+ *   await Deno.writeFile(`${dataDir}/mnist/${split}-labels-idx1-ubyte`, labels);
+ * }
+ * const argv = ["--run", run, "--data-dir", dataDir, "--steps", "1,2", "--sampler", "euler,heun"];
+ * assert.equal(await main([...argv, "--backend", "cpu"]), 0); // prints the table
+ * const rows = JSON.parse(await Deno.readTextFile(`${run}/eval.json`));
+ * const which = rows.map((r: { sampler: string; steps: number }) => `${r.sampler} ${r.steps}`);
+ * assert.deepEqual(which, ["euler 1", "euler 2", "heun 1", "heun 2"]);
+ * assert.ok((await Deno.readTextFile(`${run}/eval.md`)).startsWith("| sampler | steps |"));
+ * await Deno.remove(run, { recursive: true });
+ * await Deno.remove(dataDir, { recursive: true });
  * ```
  * @module
  */
@@ -67,8 +109,12 @@ export interface EvalRow {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatTable } from "./eval.ts";
- * formatTable([{ sampler: "euler", steps: 10, accuracy: 0.9, count: 100, msPerImage: 1.5 }]);
+ * const table = formatTable([
+ *   { sampler: "euler", steps: 10, accuracy: 0.9, count: 100, msPerImage: 1.5 },
+ * ]);
+ * assert.equal(table.split("\n")[2], "| euler | 10 | 90.00% | 100 | 1.500 |");
  * ```
  */
 export function formatTable(rows: EvalRow[]): string {
@@ -95,8 +141,10 @@ function list(s: string): string[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { main } from "./eval.ts";
- * // Deno.exit(await main(Deno.args));
+ * assert.equal(await main(["--help"]), 0); // prints the usage
+ * assert.equal(await main(["--steps", "10"]), 2); // "error: --run is required", and the usage
  * ```
  */
 export async function main(argv: string[]): Promise<number> {

@@ -13,8 +13,28 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../src/backend/mod.ts";
+ * import { createNoPropDT } from "../src/model/noprop.ts";
+ * import { dtMetadata, saveWeights } from "../src/train/dt/weights.ts";
  * import { main } from "./export.ts";
- * Deno.exit(await main(["--run", "models/mnist"]));
+ * await initBackend("cpu");
+ * // A run folder with only weights.safetensors, as training writes it (an untrained toy model).
+ * const model = createNoPropDT({
+ *   image: { height: 8, width: 8, channels: 1 }, classes: 2, T: 2,
+ *   schedule: "cosine", embedding: "onehot", embedDim: 2, widths: [2, 2, 2], hidden: 8, seed: 0,
+ * });
+ * const run = await Deno.makeTempDir();
+ * const info = { name: "mnist" as const, classNames: ["a", "b"], mean: [0.1307], std: [0.3081] };
+ * await saveWeights(run, model, dtMetadata(model, info));
+ * // Prints "exported … 2 block graphs …; every graph loads in onnxruntime-node".
+ * assert.equal(await main(["--run", run, "--out", `${run}/onnx`]), 0);
+ * const manifest = JSON.parse(await Deno.readTextFile(`${run}/onnx/manifest.json`));
+ * assert.deepEqual(manifest.blocks.map((b: { file: string }) => b.file), [
+ *   "block_01.onnx", "block_02.onnx",
+ * ]);
+ * assert.equal(await main(["--run", `${run}/onnx`]), 1); // error: weights.safetensors is missing
+ * await Deno.remove(run, { recursive: true });
  * ```
  * @module
  */
@@ -68,8 +88,10 @@ async function verify(outDir: string, files: string[]): Promise<string> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { main } from "./export.ts";
- * await main(["--help"]); // 0
+ * assert.equal(await main(["--help"]), 0); // prints the usage
+ * assert.equal(await main(["--bogus"]), 2); // one error line, and the usage
  * ```
  */
 export async function main(argv: string[]): Promise<number> {

@@ -69,9 +69,22 @@ function parseArgs(args: string[]) {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { drift } from "./mutants.ts";
- * import { MUTATIONS } from "./mutations.ts";
- * await drift(MUTATIONS); // [] while the table matches the code
+ * // A one-file tree and a table of three mutations, two of which have drifted.
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/a.ts`, "const snr = ab / (1 - ab);\n");
+ * const m = { file: "a.ts", replace: "", description: "" };
+ * const table = [
+ *   { ...m, id: "snr", find: "ab / (1 - ab)" },
+ *   { ...m, id: "gone", find: "1 + ab" },
+ *   { ...m, id: "moved", file: "b.ts", find: "ab" },
+ * ];
+ * assert.deepEqual(await drift(table, dir), [
+ *   'mutation gone: text "1 + ab" not found in a.ts',
+ *   "mutation moved: file b.ts not found",
+ * ]);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function drift(ms: readonly Mutation[], dir = root): Promise<string[]> {

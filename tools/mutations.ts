@@ -7,8 +7,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MUTATIONS } from "./mutations.ts";
- * MUTATIONS.every((m) => m.find !== m.replace); // true
+ * assert.ok(MUTATIONS.every((m) => m.find !== m.replace)); // each one changes something
+ * assert.equal(new Set(MUTATIONS.map((m) => m.id)).size, MUTATIONS.length); // ids are unique
  * ```
  * @module
  */

@@ -47,8 +47,11 @@ export const EXIT_INTERRUPTED = 130;
  *
  * @example
  * ```ts
- * import { main } from "./train.ts";
- * Deno.exit(await main(["--list-configs"]));
+ * import assert from "node:assert/strict";
+ * import { EXIT_USAGE, main } from "./train.ts";
+ * assert.equal(await main(["--list-configs"]), 0); // one line per file in configs/
+ * assert.equal(await main(["--dataset", "mnist", "--T", "3", "--print-config"]), 0);
+ * assert.equal(await main(["--T", "0"]), EXIT_USAGE); // one line naming the field
  * ```
  */
 export async function main(argv: string[]): Promise<number> {

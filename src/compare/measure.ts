@@ -5,11 +5,9 @@
  * activations kept for the backward pass included), and the final train accuracy of each run
  * (the method restored from its checkpoint, evaluated on training images).
  *
- * @example
- * ```ts
- * import { measureMethods } from "./measure.ts";
- * // const m = await measureMethods(config, { noprop: "models/x/noprop", backprop: "models/x/backprop" });
- * ```
+ * No example here: it needs two finished training runs (`tests/compare_test.ts` measures tiny
+ * ones).
+ *
  * @module
  */
 import { tf } from "../deps_tf.ts";
@@ -51,12 +49,6 @@ async function measure(cfg: Config, run: RunData, runDir: string): Promise<Metho
 
 /**
  * Measures both methods (see the module doc). `runDirs` are the finished run folders.
- *
- * @example
- * ```ts
- * import { measureMethods } from "./measure.ts";
- * // (await measureMethods(cfg, dirs)).backprop.stepPeakBytes;
- * ```
  */
 export async function measureMethods(
   cfg: Config,

@@ -7,11 +7,9 @@
  * `method` field), `summary.json` (the table's rows), `config.yaml`, and the two run folders
  * `noprop/` and `backprop/`.
  *
- * @example
- * ```ts
- * import { runCompare } from "./mod.ts";
- * // const { dir } = await runCompare({ overrides: { dataset: "mnist", epochs: "3" }, command: "…" });
- * ```
+ * No example here: a comparison is two training processes (`tests/compare_test.ts` runs a tiny
+ * one).
+ *
  * @module
  */
 import { initBackend } from "../backend/mod.ts";
@@ -90,8 +88,15 @@ async function trainChild(configFile: string, method: string, outDir: string, qu
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compareConfig } from "./mod.ts";
- * // const cfg = await compareConfig(undefined, { dataset: "mnist" });
+ * const cfg = await compareConfig(undefined, { dataset: "fashion-mnist", epochs: "3" });
+ * assert.deepEqual([cfg.dataset, cfg.epochs, cfg.variant], ["fashion-mnist", 3, "dt"]);
+ * await assert.rejects(
+ *   compareConfig(undefined, { variant: "ct" }),
+ *   /^ConfigError: --variant: compare covers NoProp-DT \(got "ct"\)$/,
+ * );
+ * await assert.rejects(compareConfig(undefined, { method: "backprop" }), /compare trains both/);
  * ```
  */
 export async function compareConfig(

@@ -8,9 +8,22 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { tf } from "../deps_tf.ts";
+ * import { initBackend } from "../backend/mod.ts";
  * import { backpropForward, createMix } from "./backprop.ts";
- * // const mix = createMix(model.schedule.T);
- * // const logits = backpropForward(model, mix, x, z0, contexts);
+ * import { evalContext } from "./layers.ts";
+ * import { createNoPropDT } from "./noprop.ts";
+ * await initBackend("cpu");
+ * // A tiny T = 2 chain on two 8×8 grey images.
+ * const model = createNoPropDT({
+ *   image: { height: 8, width: 8, channels: 1 }, classes: 3, T: 2,
+ *   schedule: "cosine", embedding: "onehot", embedDim: 3, widths: [2, 2, 2], hidden: 8, seed: 0,
+ * });
+ * const mix = createMix(model.schedule.T);
+ * const x = tf.zeros([2, 8, 8, 1]) as tf.Tensor4D, z0 = tf.randomNormal([2, 3]) as tf.Tensor2D;
+ * const logits = backpropForward(model, mix, x, z0, model.blocks.map(() => evalContext()));
+ * assert.deepEqual(logits.shape, [2, 3]);
  * ```
  * @module
  */
@@ -32,8 +45,9 @@ import { type Confusion, countPredictions, emptyConfusion } from "../train/confu
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MIX_INIT } from "./backprop.ts";
- * Math.tanh(MIX_INIT); // 0.5
+ * assert.ok(Math.abs(Math.tanh(MIX_INIT) - 0.5) < 1e-15); // α_t = 0.5
  * ```
  */
 export const MIX_INIT: number = Math.atanh(0.5);
@@ -43,12 +57,20 @@ export const MIX_INIT: number = Math.atanh(0.5);
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../backend/mod.ts";
  * import { createMix } from "./backprop.ts";
- * createMix(3).shape; // [3]
+ * await initBackend("cpu");
+ * const mix = createMix(3);
+ * assert.deepEqual(mix.shape, [3]);
+ * assert.ok(mix.trainable);
+ * mix.dispose();
  * ```
  */
 export function createMix(T: number): tf.Variable {
-  return tf.variable(tf.fill([T], MIX_INIT), true, `mix.w_${T}_${mixId++}`);
+  // tidy frees the initial tensor (the variable keeps its own reference to the data).
+  const name = `mix.w_${T}_${mixId++}`;
+  return tf.tidy(() => tf.variable(tf.fill([T], MIX_INIT), true, name));
 }
 let mixId = 0;
 
@@ -66,8 +88,20 @@ let mixId = 0;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../backend/mod.ts";
  * import { initClassifierFromEmbedding } from "./backprop.ts";
- * // initClassifierFromEmbedding(model); // cls.w = 2·W_Embedᵀ, cls.b = −‖u_k‖²
+ * import { createNoPropDT } from "./noprop.ts";
+ * await initBackend("cpu");
+ * const model = createNoPropDT({
+ *   image: { height: 8, width: 8, channels: 1 }, classes: 3, T: 2,
+ *   schedule: "cosine", embedding: "onehot", embedDim: 3, widths: [2, 2, 2], hidden: 8, seed: 0,
+ * });
+ * initClassifierFromEmbedding(model);
+ * // One-hot: W_Embed = I, so cls.w = 2·I and cls.b = −1 for every class.
+ * const read = async (name: string) => Array.from(await model.classifier.get(name).data());
+ * assert.deepEqual(await read("cls.w"), [2, 0, 0, 0, 2, 0, 0, 0, 2]);
+ * assert.deepEqual(await read("cls.b"), [-1, -1, -1]);
  * ```
  */
 export function initClassifierFromEmbedding(model: NoPropDT): void {
@@ -84,8 +118,21 @@ export function initClassifierFromEmbedding(model: NoPropDT): void {
  *
  * @example
  * ```ts
- * import { backpropVariables } from "./backprop.ts";
- * // new AdamW(backpropVariables(model, mix), opts);
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../backend/mod.ts";
+ * import { backpropVariables, createMix } from "./backprop.ts";
+ * import { createNoPropDT } from "./noprop.ts";
+ * await initBackend("cpu");
+ * const model = createNoPropDT({
+ *   image: { height: 8, width: 8, channels: 1 }, classes: 3, T: 2,
+ *   schedule: "cosine", embedding: "onehot", embedDim: 3, widths: [2, 2, 2], hidden: 8, seed: 0,
+ * });
+ * const mix = createMix(2);
+ * const vars = backpropVariables(model, mix);
+ * // Both blocks and the classifier; the one-hot W_Embed is fixed, so it is not among them.
+ * const blockVars = model.blocks[0].variables().length;
+ * assert.equal(vars.length, 2 * blockVars + 2 + 1);
+ * assert.equal(vars.at(-1), mix);
  * ```
  */
 export function backpropVariables(model: NoPropDT, mix: tf.Variable): tf.Variable[] {
@@ -103,9 +150,26 @@ export function backpropVariables(model: NoPropDT, mix: tf.Variable): tf.Variabl
  *
  * @example
  * ```ts
- * import { backpropForward } from "./backprop.ts";
+ * import assert from "node:assert/strict";
+ * import { tf } from "../deps_tf.ts";
+ * import { initBackend } from "../backend/mod.ts";
+ * import { backpropForward, createMix } from "./backprop.ts";
  * import { evalContext } from "./layers.ts";
- * // backpropForward(model, mix, x, z0, model.blocks.map(() => evalContext()));
+ * import { createNoPropDT } from "./noprop.ts";
+ * await initBackend("cpu");
+ * const model = createNoPropDT({
+ *   image: { height: 8, width: 8, channels: 1 }, classes: 3, T: 2,
+ *   schedule: "cosine", embedding: "onehot", embedDim: 3, widths: [2, 2, 2], hidden: 8, seed: 0,
+ * });
+ * const mix = createMix(2);
+ * const x = tf.randomNormal([4, 8, 8, 1]) as tf.Tensor4D;
+ * const z0 = tf.randomNormal([4, 3]) as tf.Tensor2D;
+ * const ctxs = model.blocks.map(() => evalContext());
+ * const logits = backpropForward(model, mix, x, z0, ctxs);
+ * assert.deepEqual(logits.shape, [4, 3]);
+ * // The chain is differentiable in the mixing weights (gradients cross every block).
+ * const chain = (w: tf.Tensor) => tf.sum(backpropForward(model, w as tf.Variable, x, z0, ctxs));
+ * assert.deepEqual(tf.grad(chain)(mix).shape, [2]);
  * ```
  */
 export function backpropForward(
@@ -134,8 +198,19 @@ export function backpropForward(
  *
  * @example
  * ```ts
- * import { evaluateBackprop } from "./backprop.ts";
- * // const { acc } = await evaluateBackprop(model, mix, batches, { seed: 1 });
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../backend/mod.ts";
+ * import { createMix, evaluateBackprop } from "./backprop.ts";
+ * import { createNoPropDT } from "./noprop.ts";
+ * await initBackend("cpu");
+ * const model = createNoPropDT({
+ *   image: { height: 8, width: 8, channels: 1 }, classes: 3, T: 2,
+ *   schedule: "cosine", embedding: "onehot", embedDim: 3, widths: [2, 2, 2], hidden: 8, seed: 0,
+ * });
+ * const batch = { x: new Float32Array(4 * 8 * 8), y: Int32Array.of(0, 1, 2, 0), size: 4 };
+ * const { acc, count } = await evaluateBackprop(model, createMix(2), [batch], { seed: 1 });
+ * assert.equal(count, 4);
+ * assert.ok(acc >= 0 && acc <= 1);
  * ```
  */
 export async function evaluateBackprop(

@@ -31,11 +31,15 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tf } from "../deps_tf.ts";
+ * import { initBackend } from "../backend/mod.ts";
  * import { createCtSchedule, ctGamma } from "./ct_schedule.ts";
  * import { Rng } from "../rng.ts";
+ * await initBackend("cpu");
  * const p = createCtSchedule({ gamma0: -3, gamma1: 3, hidden: 16 }, new Rng(0));
- * ctGamma(p, tf.tensor1d([0, 1])).gamma; // ≈ [3, -3]
+ * const [noisy, clean] = await ctGamma(p, tf.tensor1d([0, 1])).gamma.data();
+ * assert.ok(Math.abs(noisy - 3) < 1e-5 && Math.abs(clean + 3) < 1e-5); // γ(0) = γ_1, γ(1) = γ_0
  * ```
  * @module
  */
@@ -65,10 +69,21 @@ export interface CtScheduleOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../backend/mod.ts";
  * import { createCtSchedule } from "./ct_schedule.ts";
+ * import { softplus } from "./ct_schedule_values.ts";
  * import { Rng } from "../rng.ts";
+ * await initBackend("cpu");
  * const p = createCtSchedule({ gamma0: -9.21, gamma1: 9.21, hidden: 16 }, new Rng(0));
- * p.get("sched.delta").shape; // [1]
+ * assert.deepEqual(p.get("sched.a").shape, [16]);
+ * const [delta] = await p.get("sched.delta").data();
+ * assert.ok(Math.abs(softplus(delta) - 18.42) < 1e-5); // γ_1 − γ_0
+ * assert.throws(
+ *   () => createCtSchedule({ gamma0: 1, gamma1: 1, hidden: 4 }, new Rng(0)),
+ *   /γ_1 \(1\) must exceed γ_0 \(1\)/,
+ * );
+ * p.dispose();
  * ```
  */
 export function createCtSchedule(o: CtScheduleOptions, rng: Rng): ParamSet {
@@ -99,11 +114,18 @@ export interface CtGamma {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tf } from "../deps_tf.ts";
+ * import { initBackend } from "../backend/mod.ts";
  * import { createCtSchedule, ctGamma } from "./ct_schedule.ts";
  * import { Rng } from "../rng.ts";
+ * await initBackend("cpu");
  * const p = createCtSchedule({ gamma0: -5, gamma1: 5, hidden: 4 }, new Rng(0));
- * ctGamma(p, tf.tensor1d([0, 1])).gamma; // ≈ [5, -5]
+ * const { gamma, dgamma } = ctGamma(p, tf.tensor1d([0, 0.5, 1]));
+ * const g = await gamma.data();
+ * assert.ok(Math.abs(g[0] - 5) < 1e-5 && Math.abs(g[2] + 5) < 1e-5);
+ * assert.ok(g[0] > g[1] && g[1] > g[2]); // γ falls, so SNR = exp(−γ) rises with t
+ * assert.ok((await dgamma.data()).every((v) => v < 0));
  * ```
  */
 export function ctGamma(p: ParamSet, t: tf.Tensor1D): CtGamma {
@@ -132,11 +154,15 @@ export function ctGamma(p: ParamSet, t: tf.Tensor1D): CtGamma {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tf } from "../deps_tf.ts";
+ * import { initBackend } from "../backend/mod.ts";
  * import { createCtSchedule, ctGamma, snrPrime } from "./ct_schedule.ts";
  * import { Rng } from "../rng.ts";
+ * await initBackend("cpu");
  * const p = createCtSchedule({ gamma0: -5, gamma1: 5, hidden: 4 }, new Rng(0));
- * snrPrime(ctGamma(p, tf.tensor1d([0.5]))); // > 0
+ * const [slope] = await snrPrime(ctGamma(p, tf.tensor1d([0.5]))).data();
+ * assert.ok(slope > 0);
  * ```
  */
 export function snrPrime(g: CtGamma): tf.Tensor1D {
@@ -148,10 +174,17 @@ export function snrPrime(g: CtGamma): tf.Tensor1D {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../backend/mod.ts";
  * import { createCtSchedule, ctScheduleValues } from "./ct_schedule.ts";
  * import { Rng } from "../rng.ts";
- * const v = await ctScheduleValues(createCtSchedule({ gamma0: -5, gamma1: 5, hidden: 4 }, new Rng(0)));
- * v.gamma1; // ≈ 5
+ * await initBackend("cpu");
+ * const p = createCtSchedule({ gamma0: -5, gamma1: 5, hidden: 4 }, new Rng(0));
+ * const v = await ctScheduleValues(p);
+ * assert.equal(v.gamma0, Math.fround(-5));
+ * assert.ok(Math.abs(v.gamma1 - 5) < 1e-5);
+ * assert.equal(v.a.length, 4); // softplus(â), > 0
+ * assert.ok(v.a.every((a) => a > 0));
  * ```
  */
 export async function ctScheduleValues(p: ParamSet): Promise<CtScheduleValues> {

@@ -6,9 +6,12 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ctGammaAt } from "./ct_schedule_values.ts";
- * const v = { a: new Float64Array([1]), b: new Float64Array([0]), c: new Float64Array([1]), gamma0: -5, gamma1: 5 };
- * console.assert(ctGammaAt(v, 0) === 5 && ctGammaAt(v, 1) === -5);
+ * const [a, b, c] = [Float64Array.of(1), Float64Array.of(0), Float64Array.of(1)];
+ * const v = { a, b, c, gamma0: -5, gamma1: 5 };
+ * assert.equal(ctGammaAt(v, 0), 5); // noise end: γ_1
+ * assert.equal(ctGammaAt(v, 1), -5); // clean end: γ_0
  * ```
  * @module
  */
@@ -20,8 +23,10 @@ export const LEGACY_GAMMA1 = "sched.gamma1";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { softplus } from "./ct_schedule_values.ts";
- * console.assert(Math.abs(softplus(0) - Math.LN2) < 1e-15);
+ * assert.ok(Math.abs(softplus(0) - Math.LN2) < 1e-15);
+ * assert.equal(softplus(1000), 1000); // no overflow
  * ```
  */
 export function softplus(x: number): number {
@@ -33,8 +38,9 @@ export function softplus(x: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { softplus, softplusInverse } from "./ct_schedule_values.ts";
- * console.assert(Math.abs(softplus(softplusInverse(3)) - 3) < 1e-12);
+ * assert.ok(Math.abs(softplus(softplusInverse(3)) - 3) < 1e-12);
  * ```
  */
 export function softplusInverse(r: number): number {
@@ -65,11 +71,16 @@ export type NamedArrays = Record<string, { shape: number[]; data: ArrayLike<numb
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ctScheduleValuesFrom } from "./ct_schedule_values.ts";
  * const one = (v: number) => ({ shape: [1], data: [v] });
  * const v = ctScheduleValuesFrom({ "sched.a": one(0), "sched.b": one(0), "sched.c": one(0),
  *   "sched.gamma0": one(-1), "sched.delta": one(0) }, "example");
- * v.gamma1; // −1 + log 2
+ * assert.equal(v.gamma1, -1 + Math.LN2); // γ_0 + softplus(δ)
+ * assert.throws(
+ *   () => ctScheduleValuesFrom({}, "w.safetensors"),
+ *   /^Error: w.safetensors: tensor "sched.a" is missing$/,
+ * );
  * ```
  */
 export function ctScheduleValuesFrom(arrays: NamedArrays, where: string): CtScheduleValues {
@@ -110,10 +121,12 @@ export interface UpgradedTensor {
  *
  * @example
  * ```ts
- * import { upgradeCtScheduleArrays } from "./ct_schedule_values.ts";
+ * import assert from "node:assert/strict";
+ * import { softplus, upgradeCtScheduleArrays } from "./ct_schedule_values.ts";
  * const one = (v: number) => ({ shape: [1], data: Float32Array.of(v) });
  * const t = upgradeCtScheduleArrays({ "sched.gamma0": one(-3), "sched.gamma1": one(3) }, "old");
- * Object.keys(t); // ["sched.gamma0", "sched.delta"]
+ * assert.deepEqual(Object.keys(t), ["sched.gamma0", "sched.delta"]);
+ * assert.ok(Math.abs(softplus(t["sched.delta"].data[0]) - 6) < 1e-5); // γ_1 − γ_0
  * ```
  */
 export function upgradeCtScheduleArrays<T extends { shape: number[]; data: unknown }>(
@@ -139,10 +152,14 @@ export function upgradeCtScheduleArrays<T extends { shape: number[]; data: unkno
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ctGammaAt } from "./ct_schedule_values.ts";
- * const v = { a: new Float64Array([1]), b: new Float64Array([0]), c: new Float64Array([1]), gamma0: -5, gamma1: 5 };
- * ctGammaAt(v, 0); // 5
- * ctGammaAt(v, 1); // -5
+ * const [a, b, c] = [Float64Array.of(1), Float64Array.of(0), Float64Array.of(1)];
+ * const v = { a, b, c, gamma0: -5, gamma1: 5 };
+ * assert.equal(ctGammaAt(v, 0), 5);
+ * assert.equal(ctGammaAt(v, 1), -5);
+ * const mid = ctGammaAt(v, 0.5);
+ * assert.ok(mid < 5 && mid > -5); // γ falls from γ_1 to γ_0
  * ```
  */
 export function ctGammaAt(v: CtScheduleValues, t: number): number {

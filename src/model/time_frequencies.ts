@@ -6,8 +6,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { TIME_EMBED_DIM, timeFrequencies } from "./time_frequencies.ts";
- * timeFrequencies().length === TIME_EMBED_DIM / 2; // true
+ * assert.equal(timeFrequencies().length, TIME_EMBED_DIM / 2); // a sine and a cosine each
  * ```
  * @module
  */
@@ -22,8 +23,11 @@ export const TIME_SCALE = 1000;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { timeFrequencies } from "./time_frequencies.ts";
- * timeFrequencies()[0]; // 1
+ * const f = timeFrequencies();
+ * assert.equal(f[0], 1);
+ * assert.ok(Math.abs(f[16] - 0.01) < 1e-9); // 10000^(−16/32)
  * ```
  */
 export function timeFrequencies(): Float32Array {

@@ -6,9 +6,30 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { evaluateExported } from "./evaluate.ts";
- * const r = await evaluateExported("models/mnist", { dataset: "mnist", dataDir: "../shared/data" });
- * console.log(r.accuracy, r.imagesPerS);
+ * // A tiny MNIST test split in plain IDX files (4 images); leave `dataDir` out for the
+ * // real one.
+ * const dataDir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dataDir}/mnist`);
+ * const idx = (magic: number, dims: number[], byte: (i: number) => number) => {
+ *   const head = 4 + 4 * dims.length, bytes = new Uint8Array(head + dims.reduce((a, b) => a * b));
+ *   [magic, ...dims].forEach((v, i) => new DataView(bytes.buffer).setUint32(4 * i, v));
+ *   for (let i = head; i < bytes.length; i++) bytes[i] = byte(i - head);
+ *   return bytes;
+ * };
+ * for (const [split, n] of [["train", 2], ["t10k", 4]] as const) {
+ *   const images = idx(2051, [n, 28, 28], (i) => (i * 37) % 256);
+ *   await Deno.writeFile(`${dataDir}/mnist/${split}-images-idx3-ubyte`, images);
+ *   const labels = idx(2049, [n], (i) => i % 10);
+ *   await Deno.writeFile(`${dataDir}/mnist/${split}-labels-idx1-ubyte`, labels);
+ * }
+ * // The model shipped with the project (run from the repository root).
+ * const r = await evaluateExported("models/mnist", { dataset: "mnist", dataDir });
+ * assert.equal(r.count, 4);
+ * assert.ok(r.accuracy >= 0 && r.accuracy <= 1 && r.imagesPerS > 0);
+ * assert.match(r.provider, /^cpu/);
+ * await Deno.remove(dataDir, { recursive: true });
  * ```
  * @module
  */
@@ -51,8 +72,9 @@ export interface EvaluateExportedOptions {
  *
  * @example
  * ```ts
- * import { evaluateExported } from "./evaluate.ts";
- * const { accuracy, count } = await evaluateExported("models/mnist", { dataset: "mnist" });
+ * import type { ExportedAccuracy } from "./evaluate.ts";
+ * const line = (r: ExportedAccuracy) =>
+ *   `${(100 * r.accuracy).toFixed(2)}% of ${r.count} images (${r.provider})`;
  * ```
  */
 export interface ExportedAccuracy {
@@ -71,8 +93,29 @@ export interface ExportedAccuracy {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { evaluateExported } from "./evaluate.ts";
- * await evaluateExported("/tmp/onnx", { dataset: "mnist", limit: 1000 });
+ * // A data dir with a tiny MNIST in plain IDX files: 2 training and 4 test images.
+ * const dataDir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dataDir}/mnist`);
+ * const idx = (magic: number, dims: number[], byte: (i: number) => number) => {
+ *   const head = 4 + 4 * dims.length, bytes = new Uint8Array(head + dims.reduce((a, b) => a * b));
+ *   [magic, ...dims].forEach((v, i) => new DataView(bytes.buffer).setUint32(4 * i, v));
+ *   for (let i = head; i < bytes.length; i++) bytes[i] = byte(i - head);
+ *   return bytes;
+ * };
+ * for (const [split, n] of [["train", 2], ["t10k", 4]] as const) {
+ *   const images = idx(2051, [n, 28, 28], (i) => (i * 37) % 256);
+ *   await Deno.writeFile(`${dataDir}/mnist/${split}-images-idx3-ubyte`, images);
+ *   const labels = idx(2049, [n], (i) => i % 10);
+ *   await Deno.writeFile(`${dataDir}/mnist/${split}-labels-idx1-ubyte`, labels);
+ * }
+ * // The first 3 test images, one runtime call each, with the sampler's noise from seed 7.
+ * const o = { dataset: "mnist" as const, dataDir, limit: 3, batch: 1, noise: true, seed: 7 };
+ * const r = await evaluateExported("models/mnist", o);
+ * assert.equal(r.count, 3);
+ * assert.equal((await evaluateExported("models/mnist", o)).accuracy, r.accuracy); // seeded
+ * await Deno.remove(dataDir, { recursive: true });
  * ```
  */
 export async function evaluateExported(

@@ -12,9 +12,33 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../backend/mod.ts";
+ * import { createNoPropDT } from "../model/noprop.ts";
+ * import { dtMetadata, saveWeights } from "../train/dt/weights.ts";
+ * import { createClassifier } from "@noprop/infer";
  * import { exportRun } from "./export.ts";
- * const r = await exportRun("models/mnist-dt-20250101-000000");
- * console.log(r.outDir, r.files);
+ * await initBackend("cpu");
+ * // A run folder with only weights.safetensors, as training writes it (a tiny T = 2 model).
+ * const model = createNoPropDT({
+ *   image: { height: 8, width: 8, channels: 1 }, classes: 2, T: 2,
+ *   schedule: "cosine", embedding: "onehot", embedDim: 2, widths: [2, 2, 2], hidden: 8, seed: 0,
+ * });
+ * const runDir = await Deno.makeTempDir();
+ * const info = { name: "mnist" as const, classNames: ["a", "b"], mean: [0.1307], std: [0.3081] };
+ * await saveWeights(runDir, model, dtMetadata(model, info));
+ * const r = await exportRun(runDir);
+ * assert.equal(r.outDir, runDir); // by default, next to the weights
+ * assert.deepEqual(r.files, [
+ *   "block_01.onnx", "block_02.onnx", "classifier.onnx", "manifest.json",
+ * ]);
+ * assert.deepEqual(r.manifest.schedule.a, Array.from(model.schedule.a.subarray(1)));
+ * // The folder is all the runtime needs.
+ * const clf = await createClassifier({ modelDir: runDir, provider: "cpu" });
+ * const logits = await clf.logits(new Float32Array(3 * 64), 3, { noise: false });
+ * assert.equal(logits.length, 3 * 2);
+ * await clf.close();
+ * await Deno.remove(runDir, { recursive: true });
  * ```
  * @module
  */
@@ -44,8 +68,9 @@ function floats(tensors: Record<string, Tensor>): Record<string, NamedTensor> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { blockFileName } from "./export.ts";
- * blockFileName(3); // "block_03.onnx"
+ * assert.equal(blockFileName(3), "block_03.onnx");
  * ```
  */
 export function blockFileName(t: number): string {
@@ -58,8 +83,30 @@ export function blockFileName(t: number): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../backend/mod.ts";
+ * import { createNoPropDT } from "../model/noprop.ts";
+ * import { dtMetadata, saveWeights } from "../train/dt/weights.ts";
  * import { exportRun } from "./export.ts";
- * await exportRun("models/run", { outDir: "/tmp/onnx" });
+ * import { ExportError } from "./export_types.ts";
+ * await initBackend("cpu");
+ * // A run folder with only weights.safetensors, as training writes it (a tiny T = 2 model).
+ * const model = createNoPropDT({
+ *   image: { height: 8, width: 8, channels: 1 }, classes: 2, T: 2,
+ *   schedule: "cosine", embedding: "onehot", embedDim: 2, widths: [2, 2, 2], hidden: 8, seed: 0,
+ * });
+ * const runDir = await Deno.makeTempDir();
+ * const info = { name: "mnist" as const, classNames: ["a", "b"], mean: [0.1307], std: [0.3081] };
+ * await saveWeights(runDir, model, dtMetadata(model, info));
+ * const outDir = `${runDir}/onnx`; // created when missing
+ * const { manifest } = await exportRun(runDir, { outDir, noise: true });
+ * assert.deepEqual(manifest.sampler, { name: "dt", steps: 2, noise: true });
+ * assert.ok((await Deno.stat(`${outDir}/manifest.json`)).isFile);
+ * await assert.rejects(
+ *   exportRun(outDir), // an export is no run folder
+ *   (e) => e instanceof ExportError && e.message.endsWith("weights.safetensors is missing"),
+ * );
+ * await Deno.remove(runDir, { recursive: true });
  * ```
  */
 export async function exportRun(runDir: string, opts: ExportOptions = {}): Promise<ExportResult> {
@@ -136,9 +183,14 @@ export async function exportRun(runDir: string, opts: ExportOptions = {}): Promi
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { backpropCoefficients } from "./export.ts";
- * const s = backpropCoefficients({ shape: [1], data: new Float32Array([Math.atanh(0.5)]) }, 1, "w");
- * s.a[1]; // 0.5 (up to rounding)
+ * const s = backpropCoefficients({ shape: [1], data: Float32Array.of(Math.atanh(0.5)) }, 1, "w");
+ * assert.ok(Math.abs(s.a[1] - 0.5) < 1e-7 && s.b[1] === 1 - s.a[1] && s.c[1] === 0);
+ * assert.throws(
+ *   () => backpropCoefficients({ shape: [2], data: new Float32Array(2) }, 1, "run/w.safetensors"),
+ *   /^ExportError: run\/w\.safetensors: tensor "mix\.w" has shape \[2\], expected \[1\]$/,
+ * );
  * ```
  */
 export function backpropCoefficients(

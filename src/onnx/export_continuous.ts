@@ -7,8 +7,36 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../backend/mod.ts";
+ * import { continuousArrays, createContinuousModel } from "../model/continuous_model.ts";
+ * import { dataMetadata, decodeMetadata, encodeMetadata } from "../run/metadata.ts";
+ * import { loadSafetensors, saveSafetensors } from "../safetensors.ts";
+ * import { f32Tensors } from "../train/named_tensors.ts";
  * import { exportContinuous } from "./export_continuous.ts";
- * // await exportContinuous("models/mnist-ct-…", file, meta, { outDir: "/tmp/ct" });
+ * await initBackend("cpu");
+ * // A NoProp-CT run folder with only weights.safetensors, as training writes it.
+ * const model = createContinuousModel({
+ *   variant: "ct", image: { height: 8, width: 8, channels: 1 }, classes: 2, embedding: "onehot",
+ *   embedDim: 2, widths: [2, 2, 2], hidden: 8, seed: 0, gamma0: -5, gamma1: 5, gammaHidden: 4,
+ * });
+ * const runDir = await Deno.makeTempDir();
+ * const info = { name: "mnist" as const, classNames: ["a", "b"], mean: [0.1307], std: [0.3081] };
+ * const md = encodeMetadata({
+ *   format: "noprop-ct", variant: "ct", embedding: "onehot", spec: model.spec,
+ *   ...dataMetadata(info),
+ * });
+ * const weights = f32Tensors(await continuousArrays(model));
+ * await saveSafetensors(`${runDir}/weights.safetensors`, weights, md);
+ * // What exportRun does for a ct/fm run:
+ * const file = await loadSafetensors(`${runDir}/weights.safetensors`);
+ * const meta = decodeMetadata(file.metadata, "weights.safetensors");
+ * assert.ok(meta.variant !== "dt");
+ * const outDir = `${runDir}/ct`;
+ * const { files, manifest } = await exportContinuous(runDir, file, meta, { outDir });
+ * assert.deepEqual(files, ["network.onnx", "classifier.onnx", "schedule.onnx", "manifest.json"]);
+ * assert.deepEqual(manifest.sampler, { name: "euler", steps: 10, noise: false });
+ * await Deno.remove(runDir, { recursive: true });
  * ```
  * @module
  */
@@ -31,8 +59,36 @@ export const DEFAULT_CONTINUOUS_STEPS = 10;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../backend/mod.ts";
+ * import { continuousArrays, createContinuousModel } from "../model/continuous_model.ts";
+ * import { dataMetadata, decodeMetadata, encodeMetadata } from "../run/metadata.ts";
+ * import { loadSafetensors, saveSafetensors } from "../safetensors.ts";
+ * import { f32Tensors } from "../train/named_tensors.ts";
  * import { exportContinuous } from "./export_continuous.ts";
- * // const r = await exportContinuous(runDir, file, meta, {});
+ * await initBackend("cpu");
+ * // A NoProp-FM run folder with only weights.safetensors, as training writes it.
+ * const model = createContinuousModel({
+ *   variant: "fm", image: { height: 8, width: 8, channels: 1 }, classes: 2, embedding: "onehot",
+ *   embedDim: 2, widths: [2, 2, 2], hidden: 8, seed: 0, gamma0: -5, gamma1: 5, gammaHidden: 4,
+ * });
+ * const runDir = await Deno.makeTempDir();
+ * const info = { name: "mnist" as const, classNames: ["a", "b"], mean: [0.1307], std: [0.3081] };
+ * const md = encodeMetadata({
+ *   format: "noprop-fm", variant: "fm", embedding: "onehot", spec: model.spec,
+ *   ...dataMetadata(info),
+ * });
+ * const weights = f32Tensors(await continuousArrays(model));
+ * await saveSafetensors(`${runDir}/weights.safetensors`, weights, md);
+ * // What exportRun does for a ct/fm run:
+ * const file = await loadSafetensors(`${runDir}/weights.safetensors`);
+ * const meta = decodeMetadata(file.metadata, "weights.safetensors");
+ * assert.ok(meta.variant !== "dt");
+ * const r = await exportContinuous(runDir, file, meta, {}); // into the run folder
+ * // FM has no learnable schedule; its classifier is the nearest embedding.
+ * assert.deepEqual(r.files, ["network.onnx", "classifier.onnx", "manifest.json"]);
+ * assert.equal(r.outDir, runDir);
+ * await Deno.remove(runDir, { recursive: true });
  * ```
  */
 export async function exportContinuous(

@@ -6,8 +6,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ExportError } from "./export_types.ts";
- * new ExportError("models/x: weights.safetensors is missing").name; // "ExportError"
+ * const e = new ExportError("models/x: weights.safetensors is missing");
+ * assert.equal(String(e), "ExportError: models/x: weights.safetensors is missing");
  * ```
  * @module
  */
@@ -34,9 +36,8 @@ export interface ExportOptions {
  *
  * @example
  * ```ts
- * import { exportRun } from "./export.ts";
- * const { files, manifest } = await exportRun("models/run");
- * console.log(files, manifest.T);
+ * import type { ExportResult } from "./export_types.ts";
+ * const summary = (r: ExportResult) => `${r.files.length} files → ${r.outDir}`;
  * ```
  */
 export interface ExportResult {
@@ -55,13 +56,16 @@ export interface ExportResult {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { exportRun } from "./export.ts";
  * import { ExportError } from "./export_types.ts";
- * try {
- *   await exportRun("/no/such/run");
- * } catch (e) {
- *   if (e instanceof ExportError) console.error(e.message); // one line
- * }
+ * const empty = await Deno.makeTempDir();
+ * await assert.rejects(
+ *   exportRun(empty),
+ *   (e) => e instanceof ExportError &&
+ *     e.message === `${empty} is not a run folder: weights.safetensors is missing`,
+ * );
+ * await Deno.remove(empty);
  * ```
  */
 export class ExportError extends Error {

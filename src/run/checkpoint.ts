@@ -19,20 +19,34 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import type { Tensor } from "../safetensors.ts";
+ * import type { RunMetadata } from "./metadata.ts";
  * import { readCheckpoint, writeCheckpoint } from "./checkpoint.ts";
  * const dir = await Deno.makeTempDir();
- * const meta = {
+ * const meta: RunMetadata = {
  *   format: "noprop-fm", variant: "fm", dataset: "mnist", classNames: ["a", "b"],
  *   normalization: { mean: [0], std: [1], scale: 1 / 255 }, embedding: "onehot",
- *   spec: { height: 1, width: 1, channels: 1, classes: 2, embedDim: 2, widths: [1, 1, 1], hidden: 1 },
- * } as const;
- * const w = { "embed.W": { dtype: "F32", shape: [2, 2], data: new Float32Array(4) } } as const;
+ *   spec: {
+ *     height: 1, width: 1, channels: 1, classes: 2, embedDim: 2, widths: [1, 1, 1], hidden: 1,
+ *     zAsImage: false,
+ *   },
+ * };
+ * const w: Record<string, Tensor> = {
+ *   "embed.W": { dtype: "F32", shape: [2, 2], data: Float32Array.of(1, 0, 0, 1) },
+ * };
+ * const adam = { step: 5, m: [new Float32Array(4)], v: [new Float32Array(4)] };
  * await writeCheckpoint(dir, w, meta, {
- *   pos: { epoch: 1, batch: 0, step: 5 }, optimizers: {}, rngs: { noise: { s: 7, spare: null } },
- *   metrics: [],
+ *   pos: { epoch: 1, batch: 0, step: 5 }, optimizers: { all: adam },
+ *   rngs: { noise: { s: 7, spare: null } }, metrics: [],
  * });
  * const ck = await readCheckpoint(dir, "noprop-fm");
- * console.assert(ck.pos.step === 5 && ck.rng("noise").s === 7);
+ * assert.deepEqual(ck.pos, { epoch: 1, batch: 0, step: 5 });
+ * assert.equal(ck.rng("noise").s, 7);
+ * assert.equal(ck.optimizer("all").step, 5);
+ * assert.deepEqual(ck.tensors["embed.W"].data, Float32Array.of(1, 0, 0, 1));
+ * await assert.rejects(readCheckpoint(dir, "noprop-dt"), /a noprop-fm checkpoint, not noprop-dt/);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  * @module
  */
@@ -49,8 +63,9 @@ import { RUN_FILES, runFile } from "./folder.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CHECKPOINT_FILE } from "./checkpoint.ts";
- * console.assert(CHECKPOINT_FILE === "checkpoint.safetensors");
+ * assert.equal(CHECKPOINT_FILE, "checkpoint.safetensors");
  * ```
  */
 export const CHECKPOINT_FILE: string = RUN_FILES.checkpoint;
@@ -81,7 +96,9 @@ export interface Position {
  * @example
  * ```ts
  * import type { TrainingState } from "./checkpoint.ts";
- * const s: TrainingState = { pos: { epoch: 0, batch: 3, step: 3 }, optimizers: {}, rngs: {}, metrics: [] };
+ * const s: TrainingState = {
+ *   pos: { epoch: 0, batch: 3, step: 3 }, optimizers: {}, rngs: {}, metrics: [],
+ * };
  * ```
  */
 export interface TrainingState {
@@ -129,8 +146,34 @@ export interface CheckpointFile {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadSafetensors, type Tensor } from "../safetensors.ts";
+ * import { dataMetadata, type RunMetadata } from "./metadata.ts";
  * import { writeCheckpoint } from "./checkpoint.ts";
- * // see the module example
+ * const dir = await Deno.makeTempDir();
+ * const meta: RunMetadata = {
+ *   format: "noprop-ct", variant: "ct", embedding: "onehot",
+ *   ...dataMetadata({ name: "mnist", classNames: ["a", "b"], mean: [0.1], std: [0.3] }),
+ *   spec: {
+ *     height: 1, width: 1, channels: 1, classes: 2, embedDim: 2, widths: [1, 1, 1], hidden: 1,
+ *     zAsImage: false,
+ *   },
+ * };
+ * const weights: Record<string, Tensor> = {
+ *   "cls.b": { dtype: "F32", shape: [2], data: Float32Array.of(0.5, -0.5) },
+ * };
+ * await writeCheckpoint(dir, weights, meta, {
+ *   pos: { epoch: 0, batch: 1, step: 1 }, optimizers: {}, rngs: {}, metrics: [],
+ * });
+ * // The checkpoint, and the two files derived from it.
+ * const names = [];
+ * for await (const e of Deno.readDir(dir)) names.push(e.name);
+ * const all = ["checkpoint.safetensors", "metrics.jsonl", "weights.safetensors"];
+ * assert.deepEqual(names.sort(), all);
+ * const w = await loadSafetensors(`${dir}/weights.safetensors`);
+ * assert.deepEqual(Object.keys(w.tensors), ["cls.b"]); // no optimizer state, no trainer metadata
+ * assert.equal(w.metadata.trainer, undefined);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function writeCheckpoint(
@@ -180,8 +223,27 @@ async function writeDerived(
  *
  * @example
  * ```ts
- * import { readCheckpoint, syncDerivedFiles } from "./checkpoint.ts";
- * // await syncDerivedFiles(dir, await readCheckpoint(dir, "noprop-dt"));
+ * import assert from "node:assert/strict";
+ * import { dataMetadata, type RunMetadata } from "./metadata.ts";
+ * import { readCheckpoint, syncDerivedFiles, writeCheckpoint } from "./checkpoint.ts";
+ * const dir = await Deno.makeTempDir();
+ * const meta: RunMetadata = {
+ *   format: "noprop-fm", variant: "fm", embedding: "onehot",
+ *   ...dataMetadata({ name: "mnist", classNames: ["a", "b"], mean: [0.1], std: [0.3] }),
+ *   spec: {
+ *     height: 1, width: 1, channels: 1, classes: 2, embedDim: 2, widths: [1, 1, 1], hidden: 1,
+ *     zAsImage: false,
+ *   },
+ * };
+ * const state = { pos: { epoch: 0, batch: 0, step: 0 }, optimizers: {}, rngs: {}, metrics: [] };
+ * await writeCheckpoint(dir, {}, meta, state);
+ * // A crash right after the checkpoint: the derived files are missing.
+ * await Deno.remove(`${dir}/weights.safetensors`);
+ * await Deno.remove(`${dir}/metrics.jsonl`);
+ * await syncDerivedFiles(dir, await readCheckpoint(dir, "noprop-fm"));
+ * assert.ok((await Deno.stat(`${dir}/weights.safetensors`)).isFile);
+ * assert.equal(await Deno.readTextFile(`${dir}/metrics.jsonl`), "");
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function syncDerivedFiles(dir: string, ck: CheckpointFile): Promise<void> {
@@ -212,12 +274,14 @@ function checkRng(path: string, name: string, s: unknown): RngState {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readCheckpoint } from "./checkpoint.ts";
- * try {
- *   await readCheckpoint(await Deno.makeTempDir(), "noprop-dt");
- * } catch (e) {
- *   console.assert(String(e).includes("does not exist"));
- * }
+ * const empty = await Deno.makeTempDir();
+ * await assert.rejects(
+ *   readCheckpoint(empty, "noprop-dt"),
+ *   /checkpoint\.safetensors does not exist: this run saved no checkpoint to resume$/,
+ * );
+ * await Deno.remove(empty);
  * ```
  */
 export async function readCheckpoint(dir: string, format: Format): Promise<CheckpointFile> {
@@ -318,8 +382,13 @@ async function legacyMetrics(dir: string): Promise<MetricsLine[]> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkPosition } from "./checkpoint.ts";
- * checkPosition("ck", { epoch: 1, batch: 2, step: 12 }, 10); // fine
+ * checkPosition("ck", { epoch: 1, batch: 2, step: 12 }, 10); // batch 2 of epoch 1: step 12
+ * assert.throws(
+ *   () => checkPosition("ck", { epoch: 1, batch: 2, step: 12 }, 5),
+ *   /^Error: ck: training position step 12 does not match epoch 1, batch 2 \(5 batches/,
+ * );
  * ```
  */
 export function checkPosition(path: string, pos: Position, perEpoch: number): void {

@@ -19,8 +19,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RUN_FILES } from "./folder.ts";
- * console.assert(RUN_FILES.checkpoint === "checkpoint.safetensors");
+ * assert.equal(RUN_FILES.checkpoint, "checkpoint.safetensors");
+ * assert.equal(RUN_FILES.lock, ".lock");
  * ```
  * @module
  */
@@ -49,8 +51,9 @@ export class RunFolderError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { runFile } from "./folder.ts";
- * console.assert(runFile("models/a/", "weights") === "models/a/weights.safetensors");
+ * assert.equal(runFile("models/a/", "weights"), "models/a/weights.safetensors");
  * ```
  */
 export function runFile(dir: string, name: keyof typeof RUN_FILES): string {
@@ -68,11 +71,15 @@ async function exists(path: string): Promise<boolean> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { latestRun } from "./folder.ts";
  * const root = await Deno.makeTempDir();
  * await Deno.mkdir(`${root}/a`);
  * await Deno.writeTextFile(`${root}/a/config.yaml`, "");
- * console.assert(await latestRun(root, "config") === `${root}/a`);
+ * await Deno.mkdir(`${root}/empty`);
+ * assert.equal(await latestRun(root, "config"), `${root}/a`);
+ * await assert.rejects(latestRun(root, "weights"), /^RunFolderError: no run folder with weights/);
+ * await Deno.remove(root, { recursive: true });
  * ```
  */
 export async function latestRun(outDir: string, needs: keyof typeof RUN_FILES): Promise<string> {
@@ -101,8 +108,13 @@ export async function latestRun(outDir: string, needs: keyof typeof RUN_FILES): 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { holdsRun } from "./folder.ts";
- * console.assert(!(await holdsRun(await Deno.makeTempDir())));
+ * const dir = await Deno.makeTempDir();
+ * assert.equal(await holdsRun(dir), false);
+ * await Deno.writeTextFile(`${dir}/weights.safetensors`, "");
+ * assert.equal(await holdsRun(dir), true);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function holdsRun(dir: string): Promise<boolean> {
@@ -137,15 +149,16 @@ function pidAlive(pid: number): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RunLock } from "./folder.ts";
  * const dir = await Deno.makeTempDir();
  * const lock = await RunLock.acquire(dir);
- * try {
- *   await RunLock.acquire(dir); // a second writer
- * } catch (e) {
- *   console.assert(String(e).includes(`pid ${Deno.pid}`));
- * }
+ * // A second writer is refused, naming the owner.
+ * const mine = `is in use by another training process (pid ${Deno.pid}, lock file`;
+ * await assert.rejects(RunLock.acquire(dir), (e) => String(e).includes(mine));
  * await lock.release();
+ * await (await RunLock.acquire(dir)).release(); // free again
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export class RunLock {
@@ -186,10 +199,14 @@ export class RunLock {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { removeStaleTemps } from "./folder.ts";
  * const dir = await Deno.makeTempDir();
  * await Deno.writeTextFile(`${dir}/.weights.safetensors.tmp-1-abc`, "torn");
- * console.assert((await removeStaleTemps(dir)).length === 1);
+ * await Deno.writeTextFile(`${dir}/weights.safetensors`, "kept");
+ * assert.deepEqual(await removeStaleTemps(dir), [".weights.safetensors.tmp-1-abc"]);
+ * assert.equal(await Deno.readTextFile(`${dir}/weights.safetensors`), "kept");
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function removeStaleTemps(dir: string): Promise<string[]> {
@@ -208,11 +225,15 @@ export async function removeStaleTemps(dir: string): Promise<string[]> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { clearRun, holdsRun } from "./folder.ts";
  * const dir = await Deno.makeTempDir();
  * await Deno.writeTextFile(`${dir}/config.yaml`, "");
+ * await Deno.writeTextFile(`${dir}/notes.txt`, "mine");
  * await clearRun(dir);
- * console.assert(!(await holdsRun(dir)));
+ * assert.equal(await holdsRun(dir), false);
+ * assert.equal(await Deno.readTextFile(`${dir}/notes.txt`), "mine"); // only run files go
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function clearRun(dir: string): Promise<void> {

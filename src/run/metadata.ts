@@ -8,13 +8,19 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeMetadata, encodeMetadata, type RunMetadata } from "./metadata.ts";
  * const m: RunMetadata = {
  *   format: "noprop-fm", variant: "fm", dataset: "mnist", classNames: ["a", "b"],
  *   normalization: { mean: [0.1], std: [0.3], scale: 1 / 255 }, embedding: "onehot",
- *   spec: { height: 4, width: 4, channels: 1, classes: 2, embedDim: 2, widths: [2, 2, 2], hidden: 4 },
+ *   spec: {
+ *     height: 4, width: 4, channels: 1, classes: 2, embedDim: 2, widths: [2, 2, 2], hidden: 4,
+ *     zAsImage: false,
+ *   },
  * };
- * console.assert(decodeMetadata(encodeMetadata(m), "w.safetensors").variant === "fm");
+ * const strings = encodeMetadata(m); // what safetensors stores
+ * assert.equal(strings.classNames, '["a","b"]');
+ * assert.deepEqual(decodeMetadata(strings, "w.safetensors"), m);
  * ```
  * @module
  */
@@ -104,9 +110,14 @@ const LAYOUT = "tfjs: images NHWC, conv [kh,kw,in,out], dense [in,out], flatten 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { dataMetadata } from "./metadata.ts";
  * const d = dataMetadata({ name: "mnist", classNames: ["0"], mean: [0.1], std: [0.3] });
- * console.assert(d.normalization.scale === 1 / 255);
+ * assert.deepEqual(d, {
+ *   dataset: "mnist",
+ *   classNames: ["0"],
+ *   normalization: { mean: [0.1], std: [0.3], scale: 1 / 255 },
+ * });
  * ```
  */
 export function dataMetadata(
@@ -124,8 +135,21 @@ export function dataMetadata(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeMetadata } from "./metadata.ts";
- * // encodeMetadata(m).alphaBar is a JSON list for DT formats
+ * const md = encodeMetadata({
+ *   format: "noprop-backprop", variant: "dt", dataset: "mnist", classNames: ["a", "b"],
+ *   normalization: { mean: [0.1], std: [0.3], scale: 1 / 255 }, embedding: "onehot",
+ *   T: 2, schedule: "linear", alphaBar: [1e-4, 0.5, 0.9999], embedDim: 2,
+ *   spec: {
+ *     height: 4, width: 4, channels: 1, classes: 2, embedDim: 2, widths: [2, 2, 2], hidden: 4,
+ *     zAsImage: false,
+ *   },
+ * });
+ * // Every value is a string; numbers and lists are JSON.
+ * assert.equal(md.T, "2");
+ * assert.equal(md.alphaBar, "[0.0001,0.5,0.9999]");
+ * assert.equal(md.method, "backprop");
  * ```
  */
 export function encodeMetadata(m: RunMetadata): Record<string, string> {
@@ -156,12 +180,12 @@ export function encodeMetadata(m: RunMetadata): Record<string, string> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeMetadata } from "./metadata.ts";
- * try {
- *   decodeMetadata({ format: "noprop-dt" }, "run/weights.safetensors");
- * } catch (e) {
- *   console.assert(String(e).startsWith("Error: run/weights.safetensors: metadata"));
- * }
+ * assert.throws(
+ *   () => decodeMetadata({ format: "noprop-dt" }, "run/weights.safetensors"),
+ *   /^Error: run\/weights\.safetensors: metadata "embedding" is missing$/,
+ * );
  * ```
  */
 export function decodeMetadata(md: Record<string, string>, path: string): RunMetadata {

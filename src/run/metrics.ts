@@ -13,9 +13,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeMetricsLine, METRICS_SCHEMA } from "./metrics.ts";
+ * // A line written before the schema existed (a CT run: it has `testAcc`).
  * const line = decodeMetricsLine({ epoch: 1, step: 10, trainLoss: 0.5, testAcc: 0.9 }, "m.jsonl:1");
- * console.assert(line.schema === METRICS_SCHEMA && line.trainLoss[0] === 0.5);
+ * assert.equal(line.schema, METRICS_SCHEMA);
+ * assert.equal(line.method, "ct");
+ * assert.deepEqual(line.trainLoss, [0.5]);
  * ```
  * @module
  */
@@ -90,12 +94,12 @@ const numOrNull = (v: unknown) => v === null || num(v);
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeMetricsLine } from "./metrics.ts";
- * try {
- *   decodeMetricsLine({ epoch: "x" }, "run/metrics.jsonl:3");
- * } catch (e) {
- *   console.assert(String(e).includes("run/metrics.jsonl:3: epoch"));
- * }
+ * assert.throws(
+ *   () => decodeMetricsLine({ epoch: "x" }, "run/metrics.jsonl:3"),
+ *   /^Error: run\/metrics\.jsonl:3: epoch is not a number ≥ 0$/,
+ * );
  * ```
  */
 export function decodeMetricsLine(raw: unknown, where: string): MetricsLine {
@@ -156,8 +160,12 @@ export function decodeMetricsLine(raw: unknown, where: string): MetricsLine {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseMetrics } from "./metrics.ts";
- * console.assert(parseMetrics("", "m.jsonl").length === 0);
+ * assert.deepEqual(parseMetrics("\n", "m.jsonl"), []);
+ * const two = parseMetrics('{"epoch":1,"step":5}\n\n{"epoch":2,"step":10}\n', "m.jsonl");
+ * assert.deepEqual(two.map((l) => l.step), [5, 10]);
+ * assert.throws(() => parseMetrics("{", "m.jsonl"), /^Error: m\.jsonl:1: not valid JSON$/);
  * ```
  */
 export function parseMetrics(text: string, path: string): MetricsLine[] {
@@ -180,8 +188,11 @@ export function parseMetrics(text: string, path: string): MetricsLine[] {
  *
  * @example
  * ```ts
- * import { formatMetrics } from "./metrics.ts";
- * console.assert(formatMetrics([]) === "");
+ * import assert from "node:assert/strict";
+ * import { formatMetrics, parseMetrics } from "./metrics.ts";
+ * assert.equal(formatMetrics([]), "");
+ * const lines = parseMetrics('{"epoch":1,"step":5}', "m.jsonl");
+ * assert.deepEqual(parseMetrics(formatMetrics(lines), "again"), lines); // one JSON line each
  * ```
  */
 export function formatMetrics(lines: readonly MetricsLine[]): string {
@@ -193,8 +204,10 @@ export function formatMetrics(lines: readonly MetricsLine[]): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { meanLoss } from "./metrics.ts";
- * console.assert(meanLoss({ trainLoss: [1, 3, null] }) === 2);
+ * assert.equal(meanLoss({ trainLoss: [1, 3, null] }), 2); // block 3 did not run
+ * assert.equal(meanLoss({ trainLoss: [null] }), null);
  * ```
  */
 export function meanLoss(l: Pick<MetricsLine, "trainLoss">): number | null {

@@ -7,12 +7,19 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { defaultConfig } from "../config.ts";
  * import { openRunFolder } from "./open.ts";
  * const outDir = await Deno.makeTempDir();
- * const run = await openRunFolder({ ...defaultConfig(), outDir, runName: "r" }, {});
- * console.assert(run.dir === `${outDir}/r` && !run.resumed);
+ * const cfg = { ...defaultConfig(), outDir, runName: "r" };
+ * const run = await openRunFolder(cfg, {});
+ * assert.equal(run.dir, `${outDir}/r`);
+ * assert.equal(run.resumed, false);
+ * assert.ok((await Deno.stat(`${outDir}/r/config.yaml`)).isFile); // the effective config
  * await run.close();
+ * // The folder now holds a run: a fresh start over it is refused.
+ * await assert.rejects(openRunFolder(cfg, {}), /already holds a run: continue it with --resume/);
+ * await Deno.remove(outDir, { recursive: true });
  * ```
  * @module
  */
@@ -55,8 +62,25 @@ export interface OpenRun {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { defaultConfig } from "../config.ts";
  * import { openRunFolder } from "./open.ts";
- * // const run = await openRunFolder(cfg, { resumeDir: "models/r" }); try { … } finally { await run.close(); }
+ * const outDir = await Deno.makeTempDir();
+ * const cfg = { ...defaultConfig(), outDir, runName: "r" };
+ * await (await openRunFolder(cfg, {})).close();
+ * // Resuming may train longer, but not change the model.
+ * const run = await openRunFolder({ ...cfg, epochs: 200 }, { resumeDir: `${outDir}/r` });
+ * try {
+ *   assert.equal(run.resumed, true);
+ *   await assert.rejects(openRunFolder(cfg, { resumeDir: run.dir }), /is in use by another/);
+ * } finally {
+ *   await run.close();
+ * }
+ * await assert.rejects(
+ *   openRunFolder({ ...cfg, T: 3 }, { resumeDir: `${outDir}/r` }),
+ *   /^ConfigError: --resume: T is 3, but the run in .* was trained with T = 10/,
+ * );
+ * await Deno.remove(outDir, { recursive: true });
  * ```
  */
 export async function openRunFolder(

@@ -9,8 +9,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RESUMABLE_FIELDS } from "./resume.ts";
- * console.assert(RESUMABLE_FIELDS.includes("epochs") && !RESUMABLE_FIELDS.includes("T"));
+ * assert.ok(RESUMABLE_FIELDS.includes("epochs")); // train longer
+ * assert.ok(!RESUMABLE_FIELDS.includes("T")); // a different model
  * ```
  * @module
  */
@@ -40,15 +42,15 @@ export const RESUMABLE_FIELDS: readonly (keyof Config)[] = [
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { defaultConfig } from "../config.ts";
  * import { checkResumeConfig } from "./resume.ts";
  * const saved = defaultConfig();
  * checkResumeConfig(saved, { ...saved, epochs: saved.epochs + 5 }, "models/r"); // fine
- * try {
- *   checkResumeConfig(saved, { ...saved, T: 5 }, "models/r");
- * } catch (e) {
- *   console.assert(String(e).includes("T"));
- * }
+ * assert.throws(
+ *   () => checkResumeConfig(saved, { ...saved, T: 5 }, "models/r"),
+ *   /^ConfigError: --resume: T is 5, but the run in models\/r was trained with T = 10; only /,
+ * );
  * ```
  */
 export function checkResumeConfig(saved: Config, next: Config, runDir: string): void {

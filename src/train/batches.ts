@@ -10,10 +10,10 @@
  *
  * @example
  * ```ts
- * import { batchCount } from "../data/batches.ts";
+ * import assert from "node:assert/strict";
  * import { batchesPerEpoch } from "./batches.ts";
- * const set = { count: 300, height: 1, width: 1, channels: 1 };
- * console.assert(batchesPerEpoch(set, 128) === batchCount(300, 128, true)); // 2
+ * // 300 images in batches of 128: two full batches, the last 44 images are dropped.
+ * assert.equal(batchesPerEpoch({ count: 300 }, 128), 2);
  * ```
  * @module
  */
@@ -71,9 +71,15 @@ export interface RunData {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { limitSet } from "./batches.ts";
- * const s = { count: 3, height: 1, width: 1, channels: 1, images: new Uint8Array(3), labels: new Uint8Array(3) };
- * console.assert(limitSet(s as never, 2).count === 2);
+ * const s = {
+ *   count: 3, height: 1, width: 1, channels: 1, images: Uint8Array.of(7, 8, 9),
+ *   labels: Uint8Array.of(0, 1, 2),
+ * };
+ * const first2 = limitSet(s, 2);
+ * assert.deepEqual([first2.count, ...first2.images], [2, 7, 8]);
+ * assert.equal(limitSet(s, 0), s); // 0: no limit
  * ```
  */
 export function limitSet(set: ImageSet, limit: number): ImageSet {
@@ -93,8 +99,29 @@ export function limitSet(set: ImageSet, limit: number): ImageSet {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { defaultConfig } from "../config.ts";
  * import { loadRunData } from "./batches.ts";
- * // const { train, test, stats } = await loadRunData(config);
+ * // A data dir with a tiny MNIST in plain IDX files: 6 training and 4 test images, all black.
+ * const dataDir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dataDir}/mnist`);
+ * const idx = (magic: number, dims: number[]) => {
+ *   const bytes = new Uint8Array(4 + 4 * dims.length + dims.reduce((a, b) => a * b));
+ *   [magic, ...dims].forEach((v, i) => new DataView(bytes.buffer).setUint32(4 * i, v));
+ *   return bytes;
+ * };
+ * for (const [split, n] of [["train", 6], ["t10k", 4]] as const) {
+ *   await Deno.writeFile(`${dataDir}/mnist/${split}-images-idx3-ubyte`, idx(2051, [n, 28, 28]));
+ *   await Deno.writeFile(`${dataDir}/mnist/${split}-labels-idx1-ubyte`, idx(2049, [n]));
+ * }
+ * const cfg = { ...defaultConfig(), dataset: "mnist" as const, dataDir, batchSize: 4 };
+ * const { train, test, stats } = await loadRunData({ ...cfg, evalSamples: 2 });
+ * assert.deepEqual([train.count, test.count, stats.mean[0]], [6, 2, 0.1307]);
+ * await assert.rejects(
+ *   loadRunData({ ...cfg, trainLimit: 3 }),
+ *   /^ConfigError: batchSize 4 is larger than the 3 training images \(trainLimit 3\)/,
+ * );
+ * await Deno.remove(dataDir, { recursive: true });
  * ```
  */
 export async function loadRunData(cfg: Config): Promise<RunData> {
@@ -120,8 +147,9 @@ export async function loadRunData(cfg: Config): Promise<RunData> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { batchesPerEpoch } from "./batches.ts";
- * console.assert(batchesPerEpoch({ count: 1000 }, 128) === 7);
+ * assert.equal(batchesPerEpoch({ count: 1000 }, 128), 7); // 7 · 128 = 896
  * ```
  */
 export function batchesPerEpoch(train: Pick<ImageSet, "count">, batchSize: number): number {
@@ -144,8 +172,24 @@ export interface BatchHyper {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { NORMALIZATION } from "../data/normalize.ts";
  * import { epochBatches } from "./batches.ts";
- * // for (const b of epochBatches(train, stats, { batchSize: 128, seed: 0 }, epoch, from)) { … }
+ * const train = {
+ *   count: 10, height: 1, width: 1, channels: 1, images: new Uint8Array(10),
+ *   labels: new Uint8Array(10),
+ * };
+ * // The image indices of each batch (copied: the next batch overwrites the views).
+ * const order = (epoch: number, from = 0) =>
+ *   Array.from(
+ *     epochBatches(train, NORMALIZATION.mnist, { batchSize: 4, seed: 0 }, epoch, from),
+ *     (b) => [...b.indices],
+ *   );
+ * const epoch0 = order(0);
+ * assert.equal(epoch0.length, 2); // 10 images: two full batches of 4
+ * assert.deepEqual(order(0), epoch0); // the order depends only on (seed, epoch)
+ * assert.deepEqual(order(0, 1), epoch0.slice(1)); // so a resumed run continues it exactly
+ * assert.notDeepEqual(order(1), epoch0); // and every epoch is shuffled anew
  * ```
  */
 export function epochBatches(
@@ -213,9 +257,30 @@ export type StepLosses = ReadonlyArray<readonly [part: number, loss: number]>;
  *
  * @example
  * ```ts
- * import { runRange } from "./batches.ts";
- * // await runRange(src, epoch, 0, 20, { parts: 1, partName: () => "loss" },
- * //   async (x, y, step) => [[0, await trainOn(x, y, step)]]);
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../backend/mod.ts";
+ * import { NORMALIZATION } from "../data/normalize.ts";
+ * import { NonFiniteLossError, runRange } from "./batches.ts";
+ * await initBackend("cpu");
+ * const train = {
+ *   count: 8, height: 2, width: 2, channels: 1, images: new Uint8Array(8 * 4),
+ *   labels: new Uint8Array(8),
+ * };
+ * const src = { train, stats: NORMALIZATION.mnist, hyper: { batchSize: 2, seed: 0 } };
+ * const parts = { parts: 1, partName: () => "loss" };
+ * // A stand-in for a training step: it reports the global step as its loss.
+ * const seen: number[] = [];
+ * const r = await runRange(src, 1, 1, 3, parts, (x, _y, step) => {
+ *   assert.deepEqual(x.shape, [2, 2, 2, 1]);
+ *   return Promise.resolve([[0, step] as const]);
+ * }, (loss) => seen.push(loss));
+ * assert.equal(r.batches, 2);
+ * assert.deepEqual(seen, [5, 6]); // epoch 1 of 4 batches each: batches 1 and 2
+ * assert.equal(r.lossSum[0], 11);
+ * await assert.rejects(
+ *   runRange(src, 0, 0, 1, parts, () => Promise.resolve([[0, NaN] as const])),
+ *   (e) => e instanceof NonFiniteLossError && e.step === 0 && e.message.startsWith("loss is NaN"),
+ * );
  * ```
  */
 export async function runRange(

@@ -5,9 +5,47 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../backend/mod.ts";
+ * import { defaultConfig } from "../config.ts";
+ * import { NORMALIZATION } from "../data/normalize.ts";
+ * import type { RunData } from "./batches.ts";
+ * import { createDtMethod } from "./dt/method.ts";
+ * import { Interrupt } from "./interrupt.ts";
+ * import { ProgressBar } from "./progress.ts";
  * import { runEpoch } from "./epoch.ts";
- * // const r = await runEpoch(method, { pos, perEpoch, lastStep, stop, bar });
- * // pos = r.pos; r.lossSum[t − 1] / r.batches is block t's mean loss (DT)
+ * await initBackend("cpu");
+ * // Eight 8×8 grey images of two classes (dark, bright), used as both splits.
+ * const set = {
+ *   count: 8, height: 8, width: 8, channels: 1, labels: Uint8Array.of(0, 1, 0, 1, 0, 1, 0, 1),
+ *   images: Uint8Array.from({ length: 8 * 64 }, (_, i) => (Math.floor(i / 64) % 2) * 200),
+ * };
+ * const info = {
+ *   name: "mnist" as const, height: 8, width: 8, channels: 1, numClasses: 2,
+ *   classNames: ["dark", "bright"], mean: [0.1307], std: [0.3081],
+ * };
+ * const run: RunData = {
+ *   data: { train: set, test: set, info }, train: set, test: set, stats: NORMALIZATION.mnist,
+ * };
+ * const cfg = {
+ *   ...defaultConfig(), T: 2, widths: [2, 2, 2], hidden: 8, batchSize: 4, evalBatch: 8,
+ * };
+ * const method = await createDtMethod({ cfg, run });
+ * const stop = new Interrupt();
+ * const lines: string[] = [];
+ * const bar = new ProgressBar({
+ *   epoch: 1, epochs: 1, total: 2, batchSize: 4, tty: false, write: (s) => lines.push(s),
+ * });
+ * const pos = { epoch: 0, batch: 0, step: 0 };
+ * const r = await runEpoch(method, { pos, perEpoch: 2, lastStep: Infinity, stop, bar });
+ * stop.close();
+ * bar.finish();
+ * assert.deepEqual(r.pos, { epoch: 0, batch: 2, step: 2 }); // the caller moves on to epoch 1
+ * assert.equal(r.batches, 2);
+ * const blockMeans = Array.from(r.lossSum, (v) => v / r.batches); // DT: one per block
+ * assert.ok(blockMeans.every((v) => v > 0));
+ * assert.ok(lines.at(-1)!.includes("2/2 batches"));
+ * method.close();
  * ```
  * @module
  */
@@ -35,8 +73,43 @@ export interface EpochRun {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../backend/mod.ts";
+ * import { defaultConfig } from "../config.ts";
+ * import { NORMALIZATION } from "../data/normalize.ts";
+ * import type { RunData } from "./batches.ts";
+ * import { createMethod } from "./methods.ts";
+ * import { Interrupt } from "./interrupt.ts";
+ * import { ProgressBar } from "./progress.ts";
  * import { runEpoch } from "./epoch.ts";
- * // const { pos, lossSum, batches, seconds } = await runEpoch(method, o);
+ * await initBackend("cpu");
+ * // Eight 8×8 grey images of two classes (dark, bright), used as both splits.
+ * const set = {
+ *   count: 8, height: 8, width: 8, channels: 1, labels: Uint8Array.of(0, 1, 0, 1, 0, 1, 0, 1),
+ *   images: Uint8Array.from({ length: 8 * 64 }, (_, i) => (Math.floor(i / 64) % 2) * 200),
+ * };
+ * const info = {
+ *   name: "mnist" as const, height: 8, width: 8, channels: 1, numClasses: 2,
+ *   classNames: ["dark", "bright"], mean: [0.1307], std: [0.3081],
+ * };
+ * const run: RunData = {
+ *   data: { train: set, test: set, info }, train: set, test: set, stats: NORMALIZATION.mnist,
+ * };
+ * const cfg = {
+ *   ...defaultConfig(), T: 2, widths: [2, 2, 2], hidden: 8, batchSize: 4, evalBatch: 8,
+ *   method: "backprop" as const,
+ * };
+ * const method = await createMethod({ cfg, run }); // the backprop baseline
+ * const stop = new Interrupt();
+ * const bar = new ProgressBar({ epoch: 1, epochs: 1, total: 2, batchSize: 4, write: () => {} });
+ * // Resume at batch 1 of epoch 0 (step 1), with a step limit of 2: one batch runs.
+ * const o = { pos: { epoch: 0, batch: 1, step: 1 }, perEpoch: 2, lastStep: 2, stop, bar };
+ * const { pos, batches, seconds } = await runEpoch(method, o);
+ * stop.close();
+ * assert.deepEqual(pos, { epoch: 0, batch: 2, step: 2 });
+ * assert.equal(batches, 1);
+ * assert.ok(seconds > 0);
+ * method.close();
  * ```
  */
 export async function runEpoch(

@@ -11,9 +11,37 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { defaultConfig } from "../config.ts";
  * import { train } from "./loop.ts";
- * // const part = await train({ ...config, maxSteps: 27 }, { quiet: true });
- * // await train(config, { quiet: true, resumeDir: part.runDir }); // same weights as one run
+ * // A data dir with a tiny MNIST in plain IDX files: 8 training and 4 test images.
+ * const dataDir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dataDir}/mnist`);
+ * const idx = (magic: number, dims: number[], byte: (i: number) => number) => {
+ *   const head = 4 + 4 * dims.length, bytes = new Uint8Array(head + dims.reduce((a, b) => a * b));
+ *   [magic, ...dims].forEach((v, i) => new DataView(bytes.buffer).setUint32(4 * i, v));
+ *   for (let i = head; i < bytes.length; i++) bytes[i] = byte(i - head);
+ *   return bytes;
+ * };
+ * for (const [split, n] of [["train", 8], ["t10k", 4]] as const) {
+ *   const images = idx(2051, [n, 28, 28], (i) => (i * 37) % 256);
+ *   await Deno.writeFile(`${dataDir}/mnist/${split}-images-idx3-ubyte`, images);
+ *   const labels = idx(2049, [n], (i) => i % 10);
+ *   await Deno.writeFile(`${dataDir}/mnist/${split}-labels-idx1-ubyte`, labels);
+ * }
+ * const config = {
+ *   ...defaultConfig(), dataset: "mnist" as const, dataDir, outDir: dataDir,
+ *   backend: "cpu" as const, T: 2, widths: [2, 2, 2], hidden: 8, batchSize: 4, epochs: 1,
+ * };
+ * // Two batches in one go, and the same run stopped after one batch and resumed.
+ * const whole = await train({ ...config, runName: "whole" }, { quiet: true });
+ * const part = await train({ ...config, runName: "part", maxSteps: 1 }, { quiet: true });
+ * assert.equal(part.steps, 1);
+ * const resumed = await train(config, { quiet: true, resumeDir: part.runDir });
+ * assert.equal(resumed.steps, 2);
+ * const weights = (r: { runDir: string }) => Deno.readFile(`${r.runDir}/weights.safetensors`);
+ * assert.deepEqual(await weights(resumed), await weights(whole)); // bit for bit
+ * await Deno.remove(dataDir, { recursive: true });
  * ```
  * @module
  */
@@ -64,8 +92,38 @@ export interface TrainResult {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { defaultConfig } from "../config.ts";
  * import { train } from "./loop.ts";
- * // const { runDir, last } = await train(config, { quiet: true });
+ * // A data dir with a tiny MNIST in plain IDX files: 8 training and 4 test images.
+ * const dataDir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dataDir}/mnist`);
+ * const idx = (magic: number, dims: number[], byte: (i: number) => number) => {
+ *   const head = 4 + 4 * dims.length, bytes = new Uint8Array(head + dims.reduce((a, b) => a * b));
+ *   [magic, ...dims].forEach((v, i) => new DataView(bytes.buffer).setUint32(4 * i, v));
+ *   for (let i = head; i < bytes.length; i++) bytes[i] = byte(i - head);
+ *   return bytes;
+ * };
+ * for (const [split, n] of [["train", 8], ["t10k", 4]] as const) {
+ *   const images = idx(2051, [n, 28, 28], (i) => (i * 37) % 256);
+ *   await Deno.writeFile(`${dataDir}/mnist/${split}-images-idx3-ubyte`, images);
+ *   const labels = idx(2049, [n], (i) => i % 10);
+ *   await Deno.writeFile(`${dataDir}/mnist/${split}-labels-idx1-ubyte`, labels);
+ * }
+ * const config = {
+ *   ...defaultConfig(), dataset: "mnist" as const, dataDir, outDir: dataDir, runName: "fm",
+ *   backend: "cpu" as const, variant: "fm" as const, widths: [2, 2, 2], hidden: 8, batchSize: 4,
+ *   epochs: 1, sampleSteps: 2,
+ * };
+ * const { runDir, steps, last, interrupted } = await train(config, { quiet: true });
+ * assert.equal(runDir, `${dataDir}/fm`);
+ * assert.deepEqual([steps, interrupted], [2, false]);
+ * assert.equal(last?.testCount, 4); // evaluated on the 4 test images
+ * const files = ["config.yaml", "checkpoint.safetensors", "weights.safetensors", "metrics.jsonl"];
+ * for (const f of files) assert.ok((await Deno.stat(`${runDir}/${f}`)).isFile);
+ * // The folder now holds a run: training into it again is refused.
+ * await assert.rejects(train(config, { quiet: true }), /already holds a run/);
+ * await Deno.remove(dataDir, { recursive: true });
  * ```
  */
 export async function train(config: Config, opts: TrainOptions = {}): Promise<TrainResult> {

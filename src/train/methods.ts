@@ -4,9 +4,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { defaultConfig } from "../config.ts";
  * import { formatOf } from "./methods.ts";
- * console.assert(formatOf({ ...defaultConfig(), variant: "fm" }) === "noprop-fm");
+ * assert.equal(formatOf({ ...defaultConfig(), variant: "fm" }), "noprop-fm");
  * ```
  * @module
  */
@@ -22,9 +23,10 @@ import { createDtMethod } from "./dt/method.ts";
  *
  * @example
  * ```ts
- * import { defaultConfig } from "../config.ts";
+ * import assert from "node:assert/strict";
  * import { formatOf } from "./methods.ts";
- * console.assert(formatOf({ ...defaultConfig(), method: "backprop" }) === "noprop-backprop");
+ * assert.equal(formatOf({ method: "backprop", variant: "dt" }), "noprop-backprop");
+ * assert.equal(formatOf({ method: "noprop", variant: "dt" }), "noprop-dt");
  * ```
  */
 export function formatOf(cfg: Pick<Config, "method" | "variant">): Format {
@@ -36,8 +38,34 @@ export function formatOf(cfg: Pick<Config, "method" | "variant">): Format {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../backend/mod.ts";
+ * import { defaultConfig } from "../config.ts";
+ * import { NORMALIZATION } from "../data/normalize.ts";
+ * import type { RunData } from "./batches.ts";
  * import { createMethod } from "./methods.ts";
- * // const method = await createMethod({ cfg, run, checkpoint });
+ * await initBackend("cpu");
+ * // Eight 8×8 grey images of two classes (dark, bright), used as both splits.
+ * const set = {
+ *   count: 8, height: 8, width: 8, channels: 1, labels: Uint8Array.of(0, 1, 0, 1, 0, 1, 0, 1),
+ *   images: Uint8Array.from({ length: 8 * 64 }, (_, i) => (Math.floor(i / 64) % 2) * 200),
+ * };
+ * const info = {
+ *   name: "mnist" as const, height: 8, width: 8, channels: 1, numClasses: 2,
+ *   classNames: ["dark", "bright"], mean: [0.1307], std: [0.3081],
+ * };
+ * const run: RunData = {
+ *   data: { train: set, test: set, info }, train: set, test: set, stats: NORMALIZATION.mnist,
+ * };
+ * const cfg = {
+ *   ...defaultConfig(), T: 2, widths: [2, 2, 2], hidden: 8, batchSize: 4, evalBatch: 8,
+ * };
+ * const ct = await createMethod({ cfg: { ...cfg, variant: "ct" }, run });
+ * assert.equal(ct.name, "ct");
+ * ct.close();
+ * const baseline = await createMethod({ cfg: { ...cfg, method: "backprop" }, run });
+ * assert.equal(baseline.description, `backprop baseline, T=2, ${baseline.params} params`);
+ * baseline.close();
  * ```
  */
 export function createMethod(ctx: MethodContext): Promise<TrainMethod> {

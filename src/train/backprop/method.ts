@@ -8,8 +8,37 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../../backend/mod.ts";
+ * import { defaultConfig } from "../../config.ts";
+ * import { NORMALIZATION } from "../../data/normalize.ts";
+ * import type { RunData } from "../batches.ts";
  * import { createBackpropMethod } from "./method.ts";
- * // const method = await createBackpropMethod({ cfg, run });
+ * await initBackend("cpu");
+ * // Eight 8×8 grey images of two classes (dark, bright), used as both splits.
+ * const set = {
+ *   count: 8, height: 8, width: 8, channels: 1, labels: Uint8Array.of(0, 1, 0, 1, 0, 1, 0, 1),
+ *   images: Uint8Array.from({ length: 8 * 64 }, (_, i) => (Math.floor(i / 64) % 2) * 200),
+ * };
+ * const info = {
+ *   name: "mnist" as const, height: 8, width: 8, channels: 1, numClasses: 2,
+ *   classNames: ["dark", "bright"], mean: [0.1307], std: [0.3081],
+ * };
+ * const run: RunData = {
+ *   data: { train: set, test: set, info }, train: set, test: set, stats: NORMALIZATION.mnist,
+ * };
+ * const cfg = {
+ *   ...defaultConfig(), T: 2, widths: [2, 2, 2], hidden: 8, batchSize: 4, evalBatch: 8,
+ *   method: "backprop" as const,
+ * };
+ * const method = await createBackpropMethod({ cfg, run });
+ * assert.equal(method.meta.format, "noprop-backprop");
+ * const r = await method.run(0, 0, 2, () => {});
+ * assert.equal(r.lossSum.length, 1); // one loss: the chain's cross-entropy
+ * assert.ok("mix.w" in (await method.state()).weights);
+ * const { alpha } = await method.extra(); // the learned α_t = tanh(w_t), for the metrics line
+ * assert.equal((alpha as number[]).length, 2);
+ * method.close();
  * ```
  * @module
  */
@@ -34,8 +63,41 @@ import { BackpropTeam } from "./team.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../../backend/mod.ts";
+ * import { defaultConfig } from "../../config.ts";
+ * import { NORMALIZATION } from "../../data/normalize.ts";
+ * import type { RunData } from "../batches.ts";
  * import { createBackpropMethod } from "./method.ts";
- * // const m = await createBackpropMethod({ cfg: { ...cfg, method: "backprop" }, run });
+ * await initBackend("cpu");
+ * // Eight 8×8 grey images of two classes (dark, bright), used as both splits.
+ * const set = {
+ *   count: 8, height: 8, width: 8, channels: 1, labels: Uint8Array.of(0, 1, 0, 1, 0, 1, 0, 1),
+ *   images: Uint8Array.from({ length: 8 * 64 }, (_, i) => (Math.floor(i / 64) % 2) * 200),
+ * };
+ * const info = {
+ *   name: "mnist" as const, height: 8, width: 8, channels: 1, numClasses: 2,
+ *   classNames: ["dark", "bright"], mean: [0.1307], std: [0.3081],
+ * };
+ * const run: RunData = {
+ *   data: { train: set, test: set, info }, train: set, test: set, stats: NORMALIZATION.mnist,
+ * };
+ * const cfg = {
+ *   ...defaultConfig(), T: 2, widths: [2, 2, 2], hidden: 8, batchSize: 4, evalBatch: 8,
+ *   method: "backprop" as const,
+ * };
+ * // The baseline is discrete-time and trains end to end in one process.
+ * assert.throws(
+ *   () => createBackpropMethod({ cfg: { ...cfg, variant: "fm" }, run }),
+ *   /^ConfigError: --method backprop is the discrete-time baseline .*: use --variant dt$/,
+ * );
+ * assert.throws(
+ *   () => createBackpropMethod({ cfg: { ...cfg, workers: 2 }, run }),
+ *   /use --workers 1$/,
+ * );
+ * const method = await createBackpropMethod({ cfg, run });
+ * assert.equal(method.sampler.name, "chain");
+ * method.close();
  * ```
  */
 export function createBackpropMethod(ctx: MethodContext): Promise<TrainMethod> {

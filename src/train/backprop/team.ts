@@ -8,9 +8,30 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../../backend/mod.ts";
+ * import { defaultConfig } from "../../config.ts";
+ * import { NORMALIZATION } from "../../data/normalize.ts";
+ * import { createMix } from "../../model/backprop.ts";
+ * import { createNoPropDT } from "../../model/noprop.ts";
+ * import { trainerHyper } from "../dt/setup.ts";
  * import { BackpropTeam } from "./team.ts";
- * // const team = new BackpropTeam(model, mix, hyper, train, stats);
- * // await team.run(0, 0, 20, (loss) => console.log(loss));
+ * await initBackend("cpu");
+ * const model = createNoPropDT({
+ *   image: { height: 8, width: 8, channels: 1 }, classes: 2, T: 2,
+ *   schedule: "cosine", embedding: "onehot", embedDim: 2, widths: [2, 2, 2], hidden: 8, seed: 0,
+ * });
+ * const train = {
+ *   count: 8, height: 8, width: 8, channels: 1, labels: Uint8Array.of(0, 1, 0, 1, 0, 1, 0, 1),
+ *   images: Uint8Array.from({ length: 8 * 64 }, (_, i) => (Math.floor(i / 64) % 2) * 200),
+ * };
+ * const hyper = { ...trainerHyper(defaultConfig()), batchSize: 4 };
+ * const team = new BackpropTeam(model, createMix(2), hyper, train, NORMALIZATION.mnist);
+ * const losses: number[] = [];
+ * const r = await team.run(0, 0, 2, (loss) => losses.push(loss)); // the chain's cross-entropy
+ * assert.deepEqual([r.batches, losses.length], [2, 2]);
+ * assert.equal(r.lossSum[0], losses[0] + losses[1]);
+ * team.close();
  * ```
  * @module
  */
@@ -72,7 +93,31 @@ export class BackpropTeam {
    *
    * @example
    * ```ts
-   * // const loss = await team.step(x, y, 0);
+   * import assert from "node:assert/strict";
+   * import { tf } from "../../deps_tf.ts";
+   * import { initBackend } from "../../backend/mod.ts";
+   * import { defaultConfig } from "../../config.ts";
+   * import { NORMALIZATION } from "../../data/normalize.ts";
+   * import { createMix } from "../../model/backprop.ts";
+   * import { createNoPropDT } from "../../model/noprop.ts";
+   * import { trainerHyper } from "../dt/setup.ts";
+   * import { BackpropTeam } from "./team.ts";
+   * await initBackend("cpu");
+   * const model = createNoPropDT({
+   *   image: { height: 8, width: 8, channels: 1 }, classes: 2, T: 2,
+   *   schedule: "cosine", embedding: "onehot", embedDim: 2, widths: [2, 2, 2], hidden: 8, seed: 0,
+   * });
+   * const train = {
+   *   count: 8, height: 8, width: 8, channels: 1, labels: Uint8Array.of(0, 1, 0, 1, 0, 1, 0, 1),
+   *   images: Uint8Array.from({ length: 8 * 64 }, (_, i) => (Math.floor(i / 64) % 2) * 200),
+   * };
+   * const hyper = { ...trainerHyper(defaultConfig()), batchSize: 4 };
+   * const team = new BackpropTeam(model, createMix(2), hyper, train, NORMALIZATION.mnist);
+   * const x = tf.randomNormal([4, 8, 8, 1]) as tf.Tensor4D, y = tf.tensor1d([0, 1, 0, 1], "int32");
+   * const first = await team.step(x, y, 0);
+   * assert.ok(first > 0);
+   * // The same batch again: updated weights (every block, the classifier, mix.w), a new z_0.
+   * assert.notEqual(await team.step(x, y, 1), first);
    * ```
    */
   async step(x: tf.Tensor4D, y: tf.Tensor1D, step: number): Promise<number> {
@@ -121,7 +166,29 @@ export class BackpropTeam {
    *
    * @example
    * ```ts
-   * // const { opt, rng } = await team.state(); // later: team.load({ opt, rng })
+   * import assert from "node:assert/strict";
+   * import { initBackend } from "../../backend/mod.ts";
+   * import { defaultConfig } from "../../config.ts";
+   * import { NORMALIZATION } from "../../data/normalize.ts";
+   * import { createMix } from "../../model/backprop.ts";
+   * import { createNoPropDT } from "../../model/noprop.ts";
+   * import { trainerHyper } from "../dt/setup.ts";
+   * import { BackpropTeam } from "./team.ts";
+   * await initBackend("cpu");
+   * const model = createNoPropDT({
+   *   image: { height: 8, width: 8, channels: 1 }, classes: 2, T: 2,
+   *   schedule: "cosine", embedding: "onehot", embedDim: 2, widths: [2, 2, 2], hidden: 8, seed: 0,
+   * });
+   * const train = {
+   *   count: 8, height: 8, width: 8, channels: 1, labels: Uint8Array.of(0, 1, 0, 1, 0, 1, 0, 1),
+   *   images: Uint8Array.from({ length: 8 * 64 }, (_, i) => (Math.floor(i / 64) % 2) * 200),
+   * };
+   * const hyper = { ...trainerHyper(defaultConfig()), batchSize: 4 };
+   * const team = new BackpropTeam(model, createMix(2), hyper, train, NORMALIZATION.mnist);
+   * await team.run(0, 0, 1, () => {});
+   * const { opt, rng } = await team.state(); // e.g. into a checkpoint
+   * assert.equal(opt.step, 1);
+   * assert.equal(typeof rng.s, "number");
    * ```
    */
   async state(): Promise<BackpropTeamState> {
@@ -133,7 +200,31 @@ export class BackpropTeam {
    *
    * @example
    * ```ts
-   * // team.load({ opt: ck.optimizer("all"), rng: ck.rng("z0") });
+   * import assert from "node:assert/strict";
+   * import { initBackend } from "../../backend/mod.ts";
+   * import { defaultConfig } from "../../config.ts";
+   * import { NORMALIZATION } from "../../data/normalize.ts";
+   * import { createMix } from "../../model/backprop.ts";
+   * import { createNoPropDT } from "../../model/noprop.ts";
+   * import { trainerHyper } from "../dt/setup.ts";
+   * import { BackpropTeam } from "./team.ts";
+   * await initBackend("cpu");
+   * const model = createNoPropDT({
+   *   image: { height: 8, width: 8, channels: 1 }, classes: 2, T: 2,
+   *   schedule: "cosine", embedding: "onehot", embedDim: 2, widths: [2, 2, 2], hidden: 8, seed: 0,
+   * });
+   * const train = {
+   *   count: 8, height: 8, width: 8, channels: 1, labels: Uint8Array.of(0, 1, 0, 1, 0, 1, 0, 1),
+   *   images: Uint8Array.from({ length: 8 * 64 }, (_, i) => (Math.floor(i / 64) % 2) * 200),
+   * };
+   * const hyper = { ...trainerHyper(defaultConfig()), batchSize: 4 };
+   * const team = new BackpropTeam(model, createMix(2), hyper, train, NORMALIZATION.mnist);
+   * await team.run(0, 0, 1, () => {});
+   * const saved = await team.state();
+   * // Another team on the same weights continues with the saved optimizer and z_0 stream.
+   * const again = new BackpropTeam(model, team.mix, hyper, train, NORMALIZATION.mnist);
+   * again.load(saved);
+   * assert.deepEqual(await again.state(), saved);
    * ```
    */
   load(s: BackpropTeamState): void {

@@ -6,8 +6,28 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../../backend/mod.ts";
+ * import { createContinuousModel } from "../../model/continuous_model.ts";
+ * import { batches } from "../../data/batches.ts";
+ * import { NORMALIZATION } from "../../data/normalize.ts";
  * import { evaluateContinuous } from "./evaluate.ts";
- * // const { acc } = await evaluateContinuous(model, batches, { seed: 1, sampler: "heun", steps: 10 });
+ * await initBackend("cpu");
+ * const model = createContinuousModel({
+ *   variant: "ct", image: { height: 8, width: 8, channels: 1 }, classes: 2, embedding: "onehot",
+ *   embedDim: 2, widths: [2, 2, 2], hidden: 8, seed: 0, gamma0: -5, gamma1: 5, gammaHidden: 4,
+ * });
+ * const test = {
+ *   count: 6, height: 8, width: 8, channels: 1, labels: Uint8Array.of(0, 1, 0, 1, 0, 1),
+ *   images: Uint8Array.from({ length: 6 * 64 }, (_, i) => (i * 37) % 256),
+ * };
+ * const { acc, count } = await evaluateContinuous(
+ *   model,
+ *   batches(test, { batchSize: 4, stats: NORMALIZATION.mnist }),
+ *   { seed: 1, sampler: "heun", steps: 4 },
+ * );
+ * assert.equal(count, 6);
+ * assert.ok(acc >= 0 && acc <= 1);
  * ```
  * @module
  */
@@ -39,8 +59,23 @@ export interface ContinuousEvalOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../../backend/mod.ts";
+ * import { createContinuousModel } from "../../model/continuous_model.ts";
+ * import { tf } from "../../deps_tf.ts";
  * import { sampleContinuous } from "./evaluate.ts";
- * // const z1 = await sampleContinuous(model, x, z0, { seed: 0, sampler: "euler", steps: 10 });
+ * await initBackend("cpu");
+ * const model = createContinuousModel({
+ *   variant: "fm", image: { height: 8, width: 8, channels: 1 }, classes: 2, embedding: "onehot",
+ *   embedDim: 2, widths: [2, 2, 2], hidden: 8, seed: 0, gamma0: -5, gamma1: 5, gammaHidden: 4,
+ * });
+ * const x = tf.randomNormal([3, 8, 8, 1]) as tf.Tensor4D;
+ * const z0 = new Float32Array(3 * 2).fill(1); // three images, d = 2
+ * const o = { seed: 0, sampler: "euler" as const, steps: 4 };
+ * const z1 = await sampleContinuous(model, x, z0, o);
+ * assert.equal(z1.length, 3 * 2);
+ * assert.notDeepEqual(z1, z0); // moved along the predicted velocity
+ * assert.deepEqual(await sampleContinuous(model, x, z0, o), z1); // deterministic
  * ```
  */
 export async function sampleContinuous(
@@ -82,8 +117,18 @@ export async function sampleContinuous(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../../backend/mod.ts";
+ * import { createContinuousModel } from "../../model/continuous_model.ts";
  * import { predictFromZ } from "./evaluate.ts";
- * // const labels = await predictFromZ(model, z1, n);
+ * await initBackend("cpu");
+ * const model = createContinuousModel({
+ *   variant: "fm", image: { height: 8, width: 8, channels: 1 }, classes: 2, embedding: "onehot",
+ *   embedDim: 2, widths: [2, 2, 2], hidden: 8, seed: 0, gamma0: -5, gamma1: 5, gammaHidden: 4,
+ * });
+ * // FM: the class whose embedding (one-hot here) is nearest to z_1.
+ * const z1 = Float32Array.of(0.9, 0.1, 0.2, 1.1);
+ * assert.deepEqual(await predictFromZ(model, z1, 2), Int32Array.of(0, 1));
  * ```
  */
 export async function predictFromZ(
@@ -109,8 +154,20 @@ export async function predictFromZ(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../../backend/mod.ts";
+ * import { createContinuousModel } from "../../model/continuous_model.ts";
  * import { evaluateContinuous } from "./evaluate.ts";
- * // await evaluateContinuous(model, [{ x, y, size }], { seed: 0, sampler: "euler", steps: 10 });
+ * await initBackend("cpu");
+ * const model = createContinuousModel({
+ *   variant: "fm", image: { height: 8, width: 8, channels: 1 }, classes: 2, embedding: "onehot",
+ *   embedDim: 2, widths: [2, 2, 2], hidden: 8, seed: 0, gamma0: -5, gamma1: 5, gammaHidden: 4,
+ * });
+ * // One batch of two normalised NHWC images, given directly.
+ * const batch = { x: new Float32Array(2 * 64), y: Int32Array.of(0, 1), size: 2 };
+ * const r = await evaluateContinuous(model, [batch], { seed: 0, sampler: "euler", steps: 2 });
+ * assert.equal(r.count, 2);
+ * assert.ok(r.seconds > 0);
  * ```
  */
 export async function evaluateContinuous(

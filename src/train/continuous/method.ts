@@ -9,8 +9,38 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../../backend/mod.ts";
+ * import { defaultConfig } from "../../config.ts";
+ * import { NORMALIZATION } from "../../data/normalize.ts";
+ * import type { RunData } from "../batches.ts";
  * import { createContinuousMethod } from "./method.ts";
- * // const method = await createContinuousMethod({ cfg: { ...cfg, variant: "fm" }, run });
+ * await initBackend("cpu");
+ * // Eight 8×8 grey images of two classes (dark, bright), used as both splits.
+ * const set = {
+ *   count: 8, height: 8, width: 8, channels: 1, labels: Uint8Array.of(0, 1, 0, 1, 0, 1, 0, 1),
+ *   images: Uint8Array.from({ length: 8 * 64 }, (_, i) => (Math.floor(i / 64) % 2) * 200),
+ * };
+ * const info = {
+ *   name: "mnist" as const, height: 8, width: 8, channels: 1, numClasses: 2,
+ *   classNames: ["dark", "bright"], mean: [0.1307], std: [0.3081],
+ * };
+ * const run: RunData = {
+ *   data: { train: set, test: set, info }, train: set, test: set, stats: NORMALIZATION.mnist,
+ * };
+ * const cfg = {
+ *   ...defaultConfig(), T: 2, widths: [2, 2, 2], hidden: 8, batchSize: 4, evalBatch: 8,
+ *   variant: "fm" as const,
+ * };
+ * const method = await createContinuousMethod({ cfg, run });
+ * assert.equal(method.name, "fm");
+ * const r = await method.run(0, 0, 2, () => {});
+ * assert.equal(r.batches, 2);
+ * assert.deepEqual(Object.keys((await method.state()).rngs), ["noise"]);
+ * const e = await method.evaluate(); // Euler or Heun, deterministic
+ * assert.equal(e.count, 8);
+ * assert.equal(e.accNoiseFree, null);
+ * method.close();
  * ```
  * @module
  */
@@ -39,8 +69,40 @@ import { assignContinuousModel } from "./weights.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../../backend/mod.ts";
+ * import { defaultConfig } from "../../config.ts";
+ * import { NORMALIZATION } from "../../data/normalize.ts";
+ * import type { RunData } from "../batches.ts";
  * import { createContinuousMethod } from "./method.ts";
- * // const m = await createContinuousMethod({ cfg: { ...cfg, variant: "ct" }, run });
+ * await initBackend("cpu");
+ * // Eight 8×8 grey images of two classes (dark, bright), used as both splits.
+ * const set = {
+ *   count: 8, height: 8, width: 8, channels: 1, labels: Uint8Array.of(0, 1, 0, 1, 0, 1, 0, 1),
+ *   images: Uint8Array.from({ length: 8 * 64 }, (_, i) => (Math.floor(i / 64) % 2) * 200),
+ * };
+ * const info = {
+ *   name: "mnist" as const, height: 8, width: 8, channels: 1, numClasses: 2,
+ *   classNames: ["dark", "bright"], mean: [0.1307], std: [0.3081],
+ * };
+ * const run: RunData = {
+ *   data: { train: set, test: set, info }, train: set, test: set, stats: NORMALIZATION.mnist,
+ * };
+ * const cfg = {
+ *   ...defaultConfig(), T: 2, widths: [2, 2, 2], hidden: 8, batchSize: 4, evalBatch: 8,
+ *   variant: "ct" as const,
+ * };
+ * const method = await createContinuousMethod({ cfg, run });
+ * assert.equal(method.meta.format, "noprop-ct");
+ * await method.run(0, 0, 1, () => {});
+ * // CT also trains its classifier and the learnable schedule (eq. 65–67).
+ * assert.ok("sched.delta" in (await method.state()).weights);
+ * method.close();
+ * // One network: nothing to spread over workers.
+ * assert.throws(
+ *   () => createContinuousMethod({ cfg: { ...cfg, workers: 2 }, run }),
+ *   /^ConfigError: --workers > 1 is not supported for --variant ct$/,
+ * );
  * ```
  */
 export function createContinuousMethod(ctx: MethodContext): Promise<TrainMethod> {

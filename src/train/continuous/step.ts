@@ -13,8 +13,31 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { tf } from "../../deps_tf.ts";
+ * import { initBackend } from "../../backend/mod.ts";
+ * import { createContinuousModel } from "../../model/continuous_model.ts";
+ * import { continuousVariables } from "../../model/continuous_model.ts";
+ * import { AdamW } from "../adamw.ts";
  * import { continuousStep } from "./step.ts";
- * // const loss = continuousStep(state, x, y, noise); // scalar, caller disposes
+ * await initBackend("cpu");
+ * const model = createContinuousModel({
+ *   variant: "ct", image: { height: 8, width: 8, channels: 1 }, classes: 2, embedding: "onehot",
+ *   embedDim: 2, widths: [2, 2, 2], hidden: 8, seed: 0, gamma0: -5, gamma1: 5, gammaHidden: 4,
+ * });
+ * const opt = new AdamW(continuousVariables(model), { lr: 1e-3, weightDecay: 1e-3 });
+ * const state = { model, opt, eta: 1, fmSigma: 0, dropout: 0 };
+ * const x = tf.randomNormal([4, 8, 8, 1]) as tf.Tensor4D, y = tf.tensor1d([0, 1, 0, 1], "int32");
+ * const noise = {
+ *   t: tf.tensor1d([0.1, 0.4, 0.6, 0.9]), // t_i ~ U(0, 1)
+ *   e1: tf.randomNormal([4, 2]) as tf.Tensor2D, e2: tf.randomNormal([4, 2]) as tf.Tensor2D,
+ * };
+ * const [gamma0] = await model.schedule!.get("sched.gamma0").data();
+ * const loss = continuousStep(state, x, y, noise, 0); // scalar, the caller disposes it
+ * assert.ok(Number.isFinite((await loss.data())[0]));
+ * loss.dispose();
+ * // One AdamW step moved the learnable schedule too.
+ * assert.notEqual((await model.schedule!.get("sched.gamma0").data())[0], gamma0);
  * ```
  * @module
  */
@@ -63,8 +86,27 @@ export type NetLogits = (x: tf.Tensor4D, z: tf.Tensor2D, t: tf.Tensor1D) => tf.T
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { tf } from "../../deps_tf.ts";
+ * import { initBackend } from "../../backend/mod.ts";
+ * import { createContinuousModel } from "../../model/continuous_model.ts";
  * import { ctLoss } from "./step.ts";
- * // tf.variableGrads(() => ctLoss(model, x, y, noise, ctx, 1));
+ * await initBackend("cpu");
+ * const model = createContinuousModel({
+ *   variant: "ct", image: { height: 8, width: 8, channels: 1 }, classes: 2, embedding: "onehot",
+ *   embedDim: 2, widths: [2, 2, 2], hidden: 8, seed: 0, gamma0: -5, gamma1: 5, gammaHidden: 4,
+ * });
+ * const x = tf.randomNormal([4, 8, 8, 1]) as tf.Tensor4D, y = tf.tensor1d([0, 1, 0, 1], "int32");
+ * const noise = {
+ *   t: tf.tensor1d([0.1, 0.4, 0.6, 0.9]), // t_i ~ U(0, 1)
+ *   e1: tf.randomNormal([4, 2]) as tf.Tensor2D, e2: tf.randomNormal([4, 2]) as tf.Tensor2D,
+ * };
+ * const ctx = { training: false, dropout: 0, bnMomentum: 0, seed: 0, updates: [] };
+ * const { value, grads } = tf.variableGrads(() => ctLoss(model, x, y, noise, ctx, 1));
+ * assert.ok((await value.data())[0] > 0);
+ * // Every term is differentiable in the schedule's parameters (eq. 9 with eq. 65–67).
+ * const delta = model.schedule!.get("sched.delta");
+ * assert.ok(Math.abs((await grads[delta.name].data())[0]) > 0);
  * ```
  */
 export function ctLoss(
@@ -99,8 +141,28 @@ export function ctLoss(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { tf } from "../../deps_tf.ts";
+ * import { initBackend } from "../../backend/mod.ts";
+ * import { createContinuousModel } from "../../model/continuous_model.ts";
  * import { fmLossOf } from "./step.ts";
- * // tf.variableGrads(() => fmLossOf(model, x, y, noise, ctx, 0));
+ * await initBackend("cpu");
+ * const model = createContinuousModel({
+ *   variant: "fm", image: { height: 8, width: 8, channels: 1 }, classes: 2, embedding: "onehot",
+ *   embedDim: 2, widths: [2, 2, 2], hidden: 8, seed: 0, gamma0: -5, gamma1: 5, gammaHidden: 4,
+ * });
+ * const x = tf.randomNormal([4, 8, 8, 1]) as tf.Tensor4D, y = tf.tensor1d([0, 1, 0, 1], "int32");
+ * const noise = {
+ *   t: tf.tensor1d([0.1, 0.4, 0.6, 0.9]), // t_i ~ U(0, 1)
+ *   e1: tf.randomNormal([4, 2]) as tf.Tensor2D, e2: tf.randomNormal([4, 2]) as tf.Tensor2D,
+ * };
+ * const ctx = { training: false, dropout: 0, bnMomentum: 0, seed: 0, updates: [] };
+ * // A stand-in network that predicts the exact velocity u_y − z_0 (one-hot W: v̂ = logits).
+ * const exact = () => tf.sub(tf.oneHot(y, 2), noise.e1) as tf.Tensor2D;
+ * const [zero] = await fmLossOf(model, x, y, noise, ctx, 0, exact).data();
+ * assert.ok(Math.abs(zero) < 1e-6);
+ * const [loss] = await fmLossOf(model, x, y, noise, ctx, 0).data(); // the model's network
+ * assert.ok(loss > 0);
  * ```
  */
 export function fmLossOf(
@@ -131,8 +193,33 @@ export function fmLossOf(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { tf } from "../../deps_tf.ts";
+ * import { initBackend } from "../../backend/mod.ts";
+ * import { createContinuousModel } from "../../model/continuous_model.ts";
+ * import { continuousVariables } from "../../model/continuous_model.ts";
+ * import { AdamW } from "../adamw.ts";
  * import { continuousStep } from "./step.ts";
- * // const loss = continuousStep(state, x, y, noise, dropoutSeed);
+ * await initBackend("cpu");
+ * const model = createContinuousModel({
+ *   variant: "fm", image: { height: 8, width: 8, channels: 1 }, classes: 2, embedding: "onehot",
+ *   embedDim: 2, widths: [2, 2, 2], hidden: 8, seed: 0, gamma0: -5, gamma1: 5, gammaHidden: 4,
+ * });
+ * const opt = new AdamW(continuousVariables(model), { lr: 1e-2, weightDecay: 0 });
+ * const state = { model, opt, eta: 1, fmSigma: 0, dropout: 0.1 };
+ * const x = tf.randomNormal([4, 8, 8, 1]) as tf.Tensor4D, y = tf.tensor1d([0, 1, 0, 1], "int32");
+ * const noise = {
+ *   t: tf.tensor1d([0.1, 0.4, 0.6, 0.9]), // t_i ~ U(0, 1)
+ *   e1: tf.randomNormal([4, 2]) as tf.Tensor2D, e2: tf.randomNormal([4, 2]) as tf.Tensor2D,
+ * };
+ * const losses = [];
+ * for (let step = 0; step < 5; step++) {
+ *   const loss = continuousStep(state, x, y, noise, step); // dropout masks from the step
+ *   losses.push((await loss.data())[0]);
+ *   loss.dispose();
+ * }
+ * assert.equal((await opt.state()).step, 5);
+ * assert.ok(losses.every(Number.isFinite));
  * ```
  */
 export function continuousStep(

@@ -5,8 +5,31 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../../backend/mod.ts";
+ * import { continuousArrays, createContinuousModel } from "../../model/continuous_model.ts";
+ * import { dataMetadata, encodeMetadata, type RunMetadata } from "../../run/metadata.ts";
+ * import { saveSafetensors } from "../../safetensors.ts";
+ * import { f32Tensors } from "../named_tensors.ts";
  * import { loadContinuousRun } from "./weights.ts";
- * // const { model, classNames, dataset } = await loadContinuousRun("models/mnist-ct-…");
+ * await initBackend("cpu");
+ * const model = createContinuousModel({
+ *   variant: "ct", image: { height: 8, width: 8, channels: 1 }, classes: 2, embedding: "onehot",
+ *   embedDim: 2, widths: [2, 2, 2], hidden: 8, seed: 0, gamma0: -5, gamma1: 5, gammaHidden: 4,
+ * });
+ * // A run folder with only weights.safetensors, as training writes it.
+ * const dir = await Deno.makeTempDir();
+ * const meta: RunMetadata = {
+ *   format: "noprop-ct", variant: "ct", embedding: "onehot", spec: model.spec,
+ *   ...dataMetadata({ name: "mnist", classNames: ["a", "b"], mean: [0.1307], std: [0.3081] }),
+ * };
+ * const weights = f32Tensors(await continuousArrays(model));
+ * await saveSafetensors(`${dir}/weights.safetensors`, weights, encodeMetadata(meta));
+ * const loaded = await loadContinuousRun(dir);
+ * assert.deepEqual(loaded.classNames, ["a", "b"]);
+ * assert.deepEqual([loaded.model.variant, loaded.dataset], ["ct", "mnist"]);
+ * assert.deepEqual(await continuousArrays(loaded.model), await continuousArrays(model));
+ * await Deno.remove(dir, { recursive: true });
  * ```
  * @module
  */
@@ -34,8 +57,22 @@ export interface LoadedContinuousRun {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../../backend/mod.ts";
+ * import { createNoPropDT } from "../../model/noprop.ts";
+ * import { dtMetadata, saveWeights } from "../dt/weights.ts";
  * import { loadContinuousRun } from "./weights.ts";
- * // (await loadContinuousRun(dir)).model.variant; // "ct"
+ * await initBackend("cpu");
+ * // A NoProp-DT run is refused in one line.
+ * const dt = createNoPropDT({
+ *   image: { height: 8, width: 8, channels: 1 }, classes: 2, T: 2,
+ *   schedule: "cosine", embedding: "onehot", embedDim: 2, widths: [2, 2, 2], hidden: 8, seed: 0,
+ * });
+ * const dir = await Deno.makeTempDir();
+ * const info = { name: "mnist" as const, classNames: ["a", "b"], mean: [0.1307], std: [0.3081] };
+ * await saveWeights(dir, dt, dtMetadata(dt, info));
+ * await assert.rejects(loadContinuousRun(dir), /is not a ct\/fm run \(variant: dt\)$/);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function loadContinuousRun(runDir: string): Promise<LoadedContinuousRun> {
@@ -74,8 +111,27 @@ export async function loadContinuousRun(runDir: string): Promise<LoadedContinuou
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../../backend/mod.ts";
+ * import { continuousArrays, createContinuousModel } from "../../model/continuous_model.ts";
+ * import { f32Tensors } from "../named_tensors.ts";
  * import { assignContinuousModel } from "./weights.ts";
- * // assignContinuousModel(model, (await readCheckpoint(dir, "noprop-ct")).tensors);
+ * await initBackend("cpu");
+ * const a = createContinuousModel({
+ *   variant: "ct", image: { height: 8, width: 8, channels: 1 }, classes: 2, embedding: "onehot",
+ *   embedDim: 2, widths: [2, 2, 2], hidden: 8, seed: 1, gamma0: -5, gamma1: 5, gammaHidden: 4,
+ * });
+ * const b = createContinuousModel({
+ *   variant: "ct", image: { height: 8, width: 8, channels: 1 }, classes: 2, embedding: "onehot",
+ *   embedDim: 2, widths: [2, 2, 2], hidden: 8, seed: 2, gamma0: -5, gamma1: 5, gammaHidden: 4,
+ * });
+ * const tensors = f32Tensors(await continuousArrays(a)); // e.g. a checkpoint's
+ * assignContinuousModel(b, tensors);
+ * assert.deepEqual(await continuousArrays(b), await continuousArrays(a));
+ * // An old file with γ_1 itself instead of δ cannot be resumed.
+ * const { "sched.delta": _, ...old } = tensors;
+ * old["sched.gamma1"] = { dtype: "F32", shape: [1], data: Float32Array.of(5) };
+ * assert.throws(() => assignContinuousModel(b, old), /"sched\.gamma1" found: written before/);
  * ```
  */
 export function assignContinuousModel(m: ContinuousModel, tensors: Record<string, Tensor>): void {

@@ -12,8 +12,28 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../../backend/mod.ts";
+ * import { createNoPropDT } from "../../model/noprop.ts";
+ * import { batches } from "../../data/batches.ts";
+ * import { NORMALIZATION } from "../../data/normalize.ts";
  * import { evaluateDT } from "./evaluate.ts";
- * // const { accNoisy, accClean } = await evaluateDT(model, batches, { seed: 0 });
+ * await initBackend("cpu");
+ * const model = createNoPropDT({
+ *   image: { height: 8, width: 8, channels: 1 }, classes: 2, T: 2,
+ *   schedule: "cosine", embedding: "onehot", embedDim: 2, widths: [2, 2, 2], hidden: 8, seed: 0,
+ * });
+ * const test = {
+ *   count: 6, height: 8, width: 8, channels: 1, labels: Uint8Array.of(0, 1, 0, 1, 0, 1),
+ *   images: Uint8Array.from({ length: 6 * 64 }, (_, i) => (i * 37) % 256),
+ * };
+ * const { accNoisy, accClean, count } = await evaluateDT(
+ *   model,
+ *   batches(test, { batchSize: 4, stats: NORMALIZATION.mnist }), // a batch of 4, then of 2
+ *   { seed: 0 },
+ * );
+ * assert.equal(count, 6);
+ * assert.ok(accNoisy >= 0 && accNoisy <= 1 && accClean >= 0 && accClean <= 1);
  * ```
  * @module
  */
@@ -50,8 +70,22 @@ export interface DtAccuracy {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../../backend/mod.ts";
+ * import { createNoPropDT } from "../../model/noprop.ts";
+ * import { tf } from "../../deps_tf.ts";
  * import { blockDenoiser } from "./evaluate.ts";
- * // const uHat = await blockDenoiser(model, x)(1, z0); // û_1 for z_0
+ * await initBackend("cpu");
+ * const model = createNoPropDT({
+ *   image: { height: 8, width: 8, channels: 1 }, classes: 2, T: 2,
+ *   schedule: "cosine", embedding: "onehot", embedDim: 2, widths: [2, 2, 2], hidden: 8, seed: 0,
+ * });
+ * const x = tf.zeros([3, 8, 8, 1]) as tf.Tensor4D;
+ * const z0 = new Float32Array(3 * 2).fill(0.5); // three images, d = 2
+ * const uHat = await blockDenoiser(model, x)(1, z0); // û_1 for z_0
+ * assert.equal(uHat.length, 3 * 2);
+ * // One-hot W_Embed: û is the block's class distribution, each row sums to 1.
+ * assert.ok(Math.abs(uHat[0] + uHat[1] - 1) < 1e-6);
  * ```
  */
 export function blockDenoiser(
@@ -81,9 +115,13 @@ export function blockDenoiser(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { chainSchedule } from "./evaluate.ts";
  * import { makeSchedule } from "../../schedule.ts";
- * chainSchedule(makeSchedule("cosine", 10)).a.length; // 10
+ * const s = makeSchedule("cosine", 10);
+ * const chain = chainSchedule(s);
+ * assert.equal(chain.a.length, 10);
+ * assert.equal(chain.a[0], s.a[1]); // block 1's a_t at index 0
  * ```
  */
 export function chainSchedule(
@@ -128,9 +166,23 @@ async function classify(model: NoPropDT, z: Float32Array, rows: number): Promise
  *
  * @example
  * ```ts
- * import { sampleDT } from "./evaluate.ts";
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../../backend/mod.ts";
+ * import { createNoPropDT } from "../../model/noprop.ts";
+ * import { tf } from "../../deps_tf.ts";
  * import { Rng } from "../../rng.ts";
- * // const { noisy, clean } = await sampleDT(model, x, new Rng(0));
+ * import { sampleDT } from "./evaluate.ts";
+ * await initBackend("cpu");
+ * const model = createNoPropDT({
+ *   image: { height: 8, width: 8, channels: 1 }, classes: 2, T: 2,
+ *   schedule: "cosine", embedding: "onehot", embedDim: 2, widths: [2, 2, 2], hidden: 8, seed: 0,
+ * });
+ * const x = tf.randomNormal([3, 8, 8, 1]) as tf.Tensor4D;
+ * const { noisy, clean } = await sampleDT(model, x, new Rng(0));
+ * assert.equal(noisy.length, 3 * 2); // classifier logits [n·K]
+ * assert.equal(clean.length, 3 * 2);
+ * // The same noise stream gives the same logits.
+ * assert.deepEqual(await sampleDT(model, x, new Rng(0)), { noisy, clean });
  * ```
  */
 export async function sampleDT(
@@ -155,8 +207,10 @@ export async function sampleDT(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { argmaxRows } from "./evaluate.ts";
- * argmaxRows(new Float32Array([0, 2, 1, 5, 3, 4]), 3); // Int32Array [1, 0]
+ * assert.deepEqual(argmaxRows(new Float32Array([0, 2, 1, 5, 3, 4]), 3), Int32Array.of(1, 0));
+ * assert.deepEqual(argmaxRows(new Float32Array([1, 1]), 2), Int32Array.of(0)); // ties: the first
  * ```
  */
 export function argmaxRows(logits: Float32Array, K: number): Int32Array {
@@ -175,8 +229,20 @@ export function argmaxRows(logits: Float32Array, K: number): Int32Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../../backend/mod.ts";
+ * import { createNoPropDT } from "../../model/noprop.ts";
  * import { evaluateDT } from "./evaluate.ts";
- * // await evaluateDT(model, [{ x, y, size }], { seed: 0 });
+ * await initBackend("cpu");
+ * const model = createNoPropDT({
+ *   image: { height: 8, width: 8, channels: 1 }, classes: 2, T: 2,
+ *   schedule: "cosine", embedding: "onehot", embedDim: 2, widths: [2, 2, 2], hidden: 8, seed: 0,
+ * });
+ * // One batch of two normalised NHWC images, given directly.
+ * const batch = { x: new Float32Array(2 * 64).fill(-0.42), y: Int32Array.of(0, 1), size: 2 };
+ * const a = await evaluateDT(model, [batch], { seed: 0 });
+ * assert.equal(a.count, 2);
+ * assert.deepEqual(await evaluateDT(model, [batch], { seed: 0 }), a); // seeded: repeatable
  * ```
  */
 export async function evaluateDT(

@@ -9,8 +9,37 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../../backend/mod.ts";
+ * import { defaultConfig } from "../../config.ts";
+ * import { NORMALIZATION } from "../../data/normalize.ts";
+ * import type { RunData } from "../batches.ts";
  * import { createDtMethod } from "./method.ts";
- * // const method = await createDtMethod({ cfg, run, checkpoint });
+ * await initBackend("cpu");
+ * // Eight 8×8 grey images of two classes (dark, bright), used as both splits.
+ * const set = {
+ *   count: 8, height: 8, width: 8, channels: 1, labels: Uint8Array.of(0, 1, 0, 1, 0, 1, 0, 1),
+ *   images: Uint8Array.from({ length: 8 * 64 }, (_, i) => (Math.floor(i / 64) % 2) * 200),
+ * };
+ * const info = {
+ *   name: "mnist" as const, height: 8, width: 8, channels: 1, numClasses: 2,
+ *   classNames: ["dark", "bright"], mean: [0.1307], std: [0.3081],
+ * };
+ * const run: RunData = {
+ *   data: { train: set, test: set, info }, train: set, test: set, stats: NORMALIZATION.mnist,
+ * };
+ * const cfg = {
+ *   ...defaultConfig(), T: 2, widths: [2, 2, 2], hidden: 8, batchSize: 4, evalBatch: 8,
+ * };
+ * const method = await createDtMethod({ cfg, run });
+ * assert.equal(method.lossParts, 2); // one loss per block
+ * const r = await method.run(0, 0, 2, () => {}); // both batches of epoch 0
+ * assert.equal(r.batches, 2);
+ * assert.ok(r.lossSum.every((v) => v > 0));
+ * const e = await method.evaluate(); // the eq. 3 sampler, stochastic and noise-free
+ * assert.equal(e.count, 8);
+ * assert.ok(e.accNoiseFree !== null);
+ * method.close();
  * ```
  * @module
  */
@@ -30,8 +59,46 @@ import { disposeModel } from "../../model/noprop.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../../backend/mod.ts";
+ * import { defaultConfig } from "../../config.ts";
+ * import { NORMALIZATION } from "../../data/normalize.ts";
+ * import type { RunData } from "../batches.ts";
+ * import { readCheckpoint, writeCheckpoint } from "../../run/checkpoint.ts";
  * import { createDtMethod } from "./method.ts";
- * // const m = await createDtMethod({ cfg, run }); await m.run(0, 0, 1, () => {});
+ * await initBackend("cpu");
+ * // Eight 8×8 grey images of two classes (dark, bright), used as both splits.
+ * const set = {
+ *   count: 8, height: 8, width: 8, channels: 1, labels: Uint8Array.of(0, 1, 0, 1, 0, 1, 0, 1),
+ *   images: Uint8Array.from({ length: 8 * 64 }, (_, i) => (Math.floor(i / 64) % 2) * 200),
+ * };
+ * const info = {
+ *   name: "mnist" as const, height: 8, width: 8, channels: 1, numClasses: 2,
+ *   classNames: ["dark", "bright"], mean: [0.1307], std: [0.3081],
+ * };
+ * const run: RunData = {
+ *   data: { train: set, test: set, info }, train: set, test: set, stats: NORMALIZATION.mnist,
+ * };
+ * const cfg = {
+ *   ...defaultConfig(), T: 2, widths: [2, 2, 2], hidden: 8, batchSize: 4, evalBatch: 8,
+ * };
+ * // Train one batch and checkpoint it.
+ * const first = await createDtMethod({ cfg, run });
+ * await first.run(0, 0, 1, () => {});
+ * const saved = await first.state();
+ * const dir = await Deno.makeTempDir();
+ * await writeCheckpoint(dir, saved.weights, first.meta, {
+ *   ...saved, pos: { epoch: 0, batch: 1, step: 1 }, metrics: [],
+ * });
+ * first.close();
+ * // The method rebuilt from the checkpoint holds the same weights and optimizer states.
+ * const checkpoint = await readCheckpoint(dir, "noprop-dt");
+ * const resumed = await createDtMethod({ cfg, run, checkpoint });
+ * const now = await resumed.state();
+ * assert.deepEqual(now.weights["block_02.head.fc3.w"], saved.weights["block_02.head.fc3.w"]);
+ * assert.equal(now.optimizers["block_01"].step, 1);
+ * resumed.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function createDtMethod(ctx: MethodContext): Promise<TrainMethod> {

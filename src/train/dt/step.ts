@@ -6,8 +6,28 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { tf } from "../../deps_tf.ts";
+ * import { initBackend } from "../../backend/mod.ts";
+ * import { defaultConfig } from "../../config.ts";
+ * import { createNoPropDT } from "../../model/noprop.ts";
+ * import { trainerHyper } from "./setup.ts";
+ * import { createTrainState } from "./trainer.ts";
  * import { trainBlockStep } from "./step.ts";
- * // const loss = trainBlockStep(state, t, x, y, noise, dropoutSeed);
+ * await initBackend("cpu");
+ * const model = createNoPropDT({
+ *   image: { height: 8, width: 8, channels: 1 }, classes: 2, T: 2,
+ *   schedule: "cosine", embedding: "onehot", embedDim: 2, widths: [2, 2, 2], hidden: 8, seed: 0,
+ * });
+ * const state = createTrainState(model, trainerHyper(defaultConfig()), [1, 2]);
+ * const x = tf.randomNormal([4, 8, 8, 1]) as tf.Tensor4D, y = tf.tensor1d([0, 1, 0, 1], "int32");
+ * const eps = () => tf.randomNormal([4, 2]) as tf.Tensor2D; // standard normal [N, d]
+ * const read = (t: number) => model.blocks[t - 1].get("head.fc3.b").data();
+ * const [b1, b2] = [await read(1), await read(2)];
+ * const loss = trainBlockStep(state, 1, x, y, eps(), eps(), 0);
+ * assert.ok((await loss.data())[0] > 0);
+ * assert.notDeepEqual(await read(1), b1); // block 1 learned
+ * assert.deepEqual(await read(2), b2); // no gradient reaches block 2
  * ```
  * @module
  */
@@ -40,8 +60,17 @@ export interface TrainState {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../../backend/mod.ts";
+ * import { createNoPropDT } from "../../model/noprop.ts";
  * import { sharedVariables } from "./step.ts";
- * // const vars = sharedVariables(model); // [cls.w, cls.b] for one-hot
+ * await initBackend("cpu");
+ * const model = createNoPropDT({
+ *   image: { height: 8, width: 8, channels: 1 }, classes: 2, T: 2,
+ *   schedule: "cosine", embedding: "onehot", embedDim: 2, widths: [2, 2, 2], hidden: 8, seed: 0,
+ * });
+ * // One-hot: W_Embed is fixed, so only the classifier is shared.
+ * assert.deepEqual(sharedVariables(model), model.classifier.variables());
  * ```
  */
 export function sharedVariables(model: NoPropDT): tf.Variable[] {
@@ -56,9 +85,16 @@ export function sharedVariables(model: NoPropDT): tf.Variable[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tf } from "../../deps_tf.ts";
+ * import { initBackend } from "../../backend/mod.ts";
  * import { sampleMarginal } from "./step.ts";
- * sampleMarginal(tf.ones([1, 2]), 0.25, tf.zeros([1, 2])); // [[0.5, 0.5]]
+ * await initBackend("cpu");
+ * // √ᾱ·u + √(1 − ᾱ)·ε with ᾱ = 0.25: half the label, plus √0.75 of the noise.
+ * const z = sampleMarginal(tf.tensor2d([[1, 0]]), 0.25, tf.tensor2d([[0, 2]]));
+ * const [a, b] = await z.data();
+ * assert.equal(a, 0.5);
+ * assert.ok(Math.abs(b - 2 * Math.sqrt(0.75)) < 1e-6);
  * ```
  */
 export function sampleMarginal(u: tf.Tensor2D, alphaBar: number, eps: tf.Tensor2D): tf.Tensor2D {
@@ -83,8 +119,25 @@ export type BlockLogits = (x: tf.Tensor4D, z: tf.Tensor2D) => tf.Tensor2D;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { tf } from "../../deps_tf.ts";
+ * import { initBackend } from "../../backend/mod.ts";
+ * import { createNoPropDT } from "../../model/noprop.ts";
  * import { dtBlockLoss } from "./step.ts";
- * // const loss = dtBlockLoss(model, t, x, y, epsPrev, epsT, 0.1, (x, z) => logitsOf(x, z));
+ * await initBackend("cpu");
+ * const model = createNoPropDT({
+ *   image: { height: 8, width: 8, channels: 1 }, classes: 2, T: 2,
+ *   schedule: "cosine", embedding: "onehot", embedDim: 2, widths: [2, 2, 2], hidden: 8, seed: 0,
+ * });
+ * const x = tf.zeros([4, 8, 8, 1]) as tf.Tensor4D, y = tf.tensor1d([0, 1, 0, 1], "int32");
+ * const eps = tf.zeros([4, 2]) as tf.Tensor2D;
+ * // A stand-in block whose logits always pick the true class with certainty: û_t = u_y, so
+ * // the denoising term vanishes and only CE(classifier(z_T), y) and the KL term remain.
+ * const perfect = () => tf.mul(tf.oneHot(y, 2), 1e4) as tf.Tensor2D;
+ * const random = () => tf.zeros([4, 2]) as tf.Tensor2D;
+ * const [lossPerfect] = await dtBlockLoss(model, 1, x, y, eps, eps, 0.1, perfect).data();
+ * const [lossRandom] = await dtBlockLoss(model, 1, x, y, eps, eps, 0.1, random).data();
+ * assert.ok(lossRandom > lossPerfect);
  * ```
  */
 export function dtBlockLoss(

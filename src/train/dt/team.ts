@@ -13,9 +13,39 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../../backend/mod.ts";
+ * import { defaultConfig } from "../../config.ts";
+ * import { NORMALIZATION } from "../../data/normalize.ts";
+ * import type { RunData } from "../batches.ts";
+ * import { buildDtModel, trainerHyper } from "./setup.ts";
  * import { LocalTeam } from "./team.ts";
- * // const team = new LocalTeam(model, hyper, train, stats);
- * // await team.run(0, 0, 20, (loss) => console.log(loss));
+ * await initBackend("cpu");
+ * // Eight 8×8 grey images of two classes (dark, bright), used as both splits.
+ * const set = {
+ *   count: 8, height: 8, width: 8, channels: 1, labels: Uint8Array.of(0, 1, 0, 1, 0, 1, 0, 1),
+ *   images: Uint8Array.from({ length: 8 * 64 }, (_, i) => (Math.floor(i / 64) % 2) * 200),
+ * };
+ * const info = {
+ *   name: "mnist" as const, height: 8, width: 8, channels: 1, numClasses: 2,
+ *   classNames: ["dark", "bright"], mean: [0.1307], std: [0.3081],
+ * };
+ * const run: RunData = {
+ *   data: { train: set, test: set, info }, train: set, test: set, stats: NORMALIZATION.mnist,
+ * };
+ * const cfg = {
+ *   ...defaultConfig(), T: 2, widths: [2, 2, 2], hidden: 8, batchSize: 4, evalBatch: 8,
+ * };
+ * const model = buildDtModel(cfg, run);
+ * const team = new LocalTeam(model, trainerHyper(cfg), run.train, run.stats);
+ * const losses: number[] = [];
+ * const r = await team.run(0, 0, 2, (loss) => losses.push(loss)); // mean over the blocks
+ * assert.equal(losses.length, 2);
+ * assert.equal(r.lossSum.length, 2); // per block
+ * const [state] = await team.collect(); // one process: one trainer state
+ * assert.deepEqual(Object.keys(state.blocks), ["1", "2"]);
+ * assert.equal(state.shared.step, 4); // the classifier's AdamW: one step per block per batch
+ * team.close();
  * ```
  * @module
  */

@@ -8,9 +8,41 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../../backend/mod.ts";
+ * import { defaultConfig } from "../../config.ts";
+ * import { NORMALIZATION } from "../../data/normalize.ts";
+ * import type { RunData } from "../batches.ts";
+ * import { buildDtModel, trainerHyper } from "./setup.ts";
  * import { BlockTrainer } from "./trainer.ts";
- * // const bt = new BlockTrainer(model, hyper, [1, 2, 3], dataset.train, NORMALIZATION.mnist);
- * // await bt.runBatches(0, 0, 10);
+ * await initBackend("cpu");
+ * // Eight 8×8 grey images of two classes (dark, bright), used as both splits.
+ * const set = {
+ *   count: 8, height: 8, width: 8, channels: 1, labels: Uint8Array.of(0, 1, 0, 1, 0, 1, 0, 1),
+ *   images: Uint8Array.from({ length: 8 * 64 }, (_, i) => (Math.floor(i / 64) % 2) * 200),
+ * };
+ * const info = {
+ *   name: "mnist" as const, height: 8, width: 8, channels: 1, numClasses: 2,
+ *   classNames: ["dark", "bright"], mean: [0.1307], std: [0.3081],
+ * };
+ * const run: RunData = {
+ *   data: { train: set, test: set, info }, train: set, test: set, stats: NORMALIZATION.mnist,
+ * };
+ * const cfg = {
+ *   ...defaultConfig(), T: 2, widths: [2, 2, 2], hidden: 8, batchSize: 4, evalBatch: 8,
+ * };
+ * const model = buildDtModel(cfg, run);
+ * // Block 2 alone, as a worker owning it would train it.
+ * const bt = new BlockTrainer(model, trainerHyper(cfg), [2], run.train, run.stats);
+ * const r = await bt.runBatches(0, 0, 2);
+ * assert.equal(r.lossSum[0], 0); // block 1 is not trained here
+ * assert.ok(r.lossSum[1] > 0);
+ * const s = await bt.state();
+ * assert.equal(s.blocks[2].opt.step, 2);
+ * // A second trainer picks up where the first stopped (as on resume).
+ * const again = new BlockTrainer(model, trainerHyper(cfg), [2], run.train, run.stats);
+ * again.load(s);
+ * assert.deepEqual(await again.state(), s);
  * ```
  * @module
  */
@@ -64,8 +96,34 @@ export interface TrainerState {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../../backend/mod.ts";
+ * import { defaultConfig } from "../../config.ts";
+ * import { NORMALIZATION } from "../../data/normalize.ts";
+ * import type { RunData } from "../batches.ts";
+ * import { buildDtModel, trainerHyper } from "./setup.ts";
  * import { createTrainState } from "./trainer.ts";
- * // const state = createTrainState(model, trainerHyper(config), [1]); // block 1 only
+ * await initBackend("cpu");
+ * // Eight 8×8 grey images of two classes (dark, bright), used as both splits.
+ * const set = {
+ *   count: 8, height: 8, width: 8, channels: 1, labels: Uint8Array.of(0, 1, 0, 1, 0, 1, 0, 1),
+ *   images: Uint8Array.from({ length: 8 * 64 }, (_, i) => (Math.floor(i / 64) % 2) * 200),
+ * };
+ * const info = {
+ *   name: "mnist" as const, height: 8, width: 8, channels: 1, numClasses: 2,
+ *   classNames: ["dark", "bright"], mean: [0.1307], std: [0.3081],
+ * };
+ * const run: RunData = {
+ *   data: { train: set, test: set, info }, train: set, test: set, stats: NORMALIZATION.mnist,
+ * };
+ * const cfg = {
+ *   ...defaultConfig(), T: 2, widths: [2, 2, 2], hidden: 8, batchSize: 4, evalBatch: 8,
+ * };
+ * const model = buildDtModel(cfg, run);
+ * const state = createTrainState(model, trainerHyper(cfg), [1]); // block 1 only
+ * assert.ok(state.blockOpt[0] !== null);
+ * assert.equal(state.blockOpt[1], null); // block 2 belongs to another worker
+ * assert.equal(state.eta, 0.1); // η of eq. 8
  * ```
  */
 export function createTrainState(

@@ -6,8 +6,18 @@
  *
  * @example
  * ```ts
- * import { blockPrefix } from "./weights.ts";
- * console.assert(blockPrefix(3) === "block_03");
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../../backend/mod.ts";
+ * import { createNoPropDT } from "../../model/noprop.ts";
+ * import { modelArrays } from "./weights.ts";
+ * await initBackend("cpu");
+ * const model = createNoPropDT({
+ *   image: { height: 8, width: 8, channels: 1 }, classes: 2, T: 2,
+ *   schedule: "cosine", embedding: "onehot", embedDim: 2, widths: [2, 2, 2], hidden: 8, seed: 0,
+ * });
+ * const names = Object.keys(await modelArrays(model));
+ * assert.ok(names.includes("block_01.img.conv1.w") && names.includes("block_02.head.bn1.mean"));
+ * assert.deepEqual(names.slice(-3), ["cls.w", "cls.b", "embed.W"]);
  * ```
  * @module
  */
@@ -24,8 +34,10 @@ import { assignVariable, f32Tensors, pickArrays, variableTensor } from "../named
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { blockPrefix } from "./weights.ts";
- * blockPrefix(3); // "block_03"
+ * assert.equal(blockPrefix(3), "block_03");
+ * assert.equal(blockPrefix(12), "block_12");
  * ```
  */
 export function blockPrefix(t: number): string {
@@ -38,8 +50,19 @@ export function blockPrefix(t: number): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../../backend/mod.ts";
+ * import { createNoPropDT } from "../../model/noprop.ts";
  * import { modelArrays } from "./weights.ts";
- * // Object.keys(await modelArrays(model)); // ["block_01.img.conv1.w", …, "cls.w", "embed.W"]
+ * await initBackend("cpu");
+ * const model = createNoPropDT({
+ *   image: { height: 8, width: 8, channels: 1 }, classes: 2, T: 2,
+ *   schedule: "cosine", embedding: "onehot", embedDim: 2, widths: [2, 2, 2], hidden: 8, seed: 0,
+ * });
+ * const w = await modelArrays(model);
+ * assert.equal(w["embed.W"].dtype, "F32");
+ * assert.deepEqual(w["block_01.img.conv1.w"].shape, [3, 3, 1, 2]); // tfjs layout [kh, kw, in, out]
+ * assert.deepEqual(w["block_02.head.bn1.var"].data, new Float32Array(8).fill(1)); // BN statistics
  * ```
  */
 export async function modelArrays(model: NoPropDT): Promise<Record<string, Tensor>> {
@@ -57,8 +80,22 @@ export async function modelArrays(model: NoPropDT): Promise<Record<string, Tenso
  *
  * @example
  * ```ts
- * import { assignModel } from "./weights.ts";
- * // assignModel(model, (await loadSafetensors("models/run/weights.safetensors")).tensors);
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../../backend/mod.ts";
+ * import { createNoPropDT } from "../../model/noprop.ts";
+ * import { assignModel, modelArrays } from "./weights.ts";
+ * await initBackend("cpu");
+ * const a = createNoPropDT({
+ *   image: { height: 8, width: 8, channels: 1 }, classes: 2, T: 2,
+ *   schedule: "cosine", embedding: "onehot", embedDim: 2, widths: [2, 2, 2], hidden: 8, seed: 1,
+ * });
+ * const b = createNoPropDT({
+ *   image: { height: 8, width: 8, channels: 1 }, classes: 2, T: 2,
+ *   schedule: "cosine", embedding: "onehot", embedDim: 2, widths: [2, 2, 2], hidden: 8, seed: 2,
+ * });
+ * assignModel(b, await modelArrays(a));
+ * assert.deepEqual(await modelArrays(b), await modelArrays(a));
+ * assert.throws(() => assignModel(b, {}), /parameter "img.conv1.w" missing from the loaded/);
  * ```
  */
 export function assignModel(model: NoPropDT, tensors: Record<string, Tensor>): void {
@@ -73,8 +110,20 @@ export function assignModel(model: NoPropDT, tensors: Record<string, Tensor>): v
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../../backend/mod.ts";
+ * import { createNoPropDT } from "../../model/noprop.ts";
  * import { dtMetadata } from "./weights.ts";
- * // dtMetadata(model, dataset.info).T === model.schedule.T
+ * await initBackend("cpu");
+ * const model = createNoPropDT({
+ *   image: { height: 8, width: 8, channels: 1 }, classes: 2, T: 2,
+ *   schedule: "cosine", embedding: "onehot", embedDim: 2, widths: [2, 2, 2], hidden: 8, seed: 0,
+ * });
+ * const info = { name: "mnist" as const, classNames: ["a", "b"], mean: [0.1307], std: [0.3081] };
+ * const meta = dtMetadata(model, info);
+ * assert.deepEqual([meta.format, meta.T, meta.embedDim], ["noprop-dt", 2, 2]);
+ * assert.deepEqual(meta.alphaBar, Array.from(model.schedule.alphaBar));
+ * assert.equal(dtMetadata(model, info, "noprop-backprop").format, "noprop-backprop");
  * ```
  */
 export function dtMetadata(
@@ -100,8 +149,24 @@ export function dtMetadata(
  *
  * @example
  * ```ts
- * import { saveWeights } from "./weights.ts";
- * // await saveWeights("/tmp/run", model, dtMetadata(model, dataset.info));
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../../backend/mod.ts";
+ * import { createNoPropDT } from "../../model/noprop.ts";
+ * import { decodeMetadata } from "../../run/metadata.ts";
+ * import { loadSafetensors } from "../../safetensors.ts";
+ * import { dtMetadata, saveWeights } from "./weights.ts";
+ * await initBackend("cpu");
+ * const model = createNoPropDT({
+ *   image: { height: 8, width: 8, channels: 1 }, classes: 2, T: 2,
+ *   schedule: "cosine", embedding: "onehot", embedDim: 2, widths: [2, 2, 2], hidden: 8, seed: 0,
+ * });
+ * const info = { name: "mnist" as const, classNames: ["a", "b"], mean: [0.1307], std: [0.3081] };
+ * const dir = await Deno.makeTempDir();
+ * await saveWeights(dir, model, dtMetadata(model, info));
+ * const file = await loadSafetensors(`${dir}/weights.safetensors`);
+ * assert.equal(decodeMetadata(file.metadata, "weights").format, "noprop-dt");
+ * assert.ok("block_02.head.fc3.w" in file.tensors);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function saveWeights(dir: string, model: NoPropDT, meta: DtMetadata): Promise<void> {

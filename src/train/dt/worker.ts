@@ -3,12 +3,8 @@
  * It initialises its own tfjs backend (wasm is single-threaded, so workers are how training
  * uses several cores), loads the data, builds the model from the seed, overwrites its owned
  * blocks and the shared weights with what the main thread sent, and then trains ranges of
- * batches on request.
+ * batches on request. `WorkerTeam.start` starts it as a module worker.
  *
- * @example
- * ```ts
- * // Started by WorkerTeam: new Worker(new URL("./worker.ts", import.meta.url), { type: "module" })
- * ```
  * @module
  */
 /// <reference lib="deno.worker" />
