@@ -17,7 +17,8 @@
  * assert.equal(run.resumed, false);
  * assert.ok((await Deno.stat(`${outDir}/r/config.yaml`)).isFile); // the effective config
  * await run.close();
- * // The folder now holds a run: a fresh start over it is refused.
+ * // Once the folder holds trained weights, a fresh start over it is refused.
+ * await Deno.writeFile(`${outDir}/r/weights.safetensors`, new Uint8Array(8));
  * await assert.rejects(openRunFolder(cfg, {}), /already holds a run: continue it with --resume/);
  * await Deno.remove(outDir, { recursive: true });
  * ```

@@ -228,8 +228,9 @@ function* augmented(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { augmentSeed } from "./batches.ts";
- * console.assert(augmentSeed(0, 1, 2) !== augmentSeed(0, 2, 1));
+ * assert.notEqual(augmentSeed(0, 1, 2), augmentSeed(0, 2, 1));
  * ```
  */
 export function augmentSeed(seed: number, epoch: number, batch: number): number {
