@@ -44,7 +44,7 @@ import { crossEntropy } from "../../losses.ts";
 import { Rng, type RngState } from "../../rng.ts";
 import { AdamW, type AdamWState } from "../adamw.ts";
 import { backpropForward, backpropVariables } from "../../model/backprop.ts";
-import { type RangeResult, runRange } from "../batches.ts";
+import { type RangeRunner, runRange } from "../batches.ts";
 import type { TrainerHyper } from "../dt/trainer.ts";
 
 /**
@@ -148,18 +148,16 @@ export class BackpropTeam {
   }
 
   /** Trains batches [from, to) of `epoch`; the loss reported per batch is the cross-entropy. */
-  run(
-    epoch: number,
-    from: number,
-    to: number,
-    onBatch: (loss: number) => void,
-  ): Promise<RangeResult> {
-    const src = { train: this.train, stats: this.stats, hyper: this.hyper };
-    const parts = { parts: 1, partName: () => "backprop loss" };
-    return runRange(src, epoch, from, to, parts, async (x, y, step) => {
-      return [[0, await this.step(x, y, step)]];
-    }, onBatch);
-  }
+  readonly run: RangeRunner = (epoch, from, to, onBatch) =>
+    runRange(
+      { train: this.train, stats: this.stats, hyper: this.hyper },
+      epoch,
+      from,
+      to,
+      { parts: 1, partName: () => "backprop loss" },
+      async (x, y, step) => [[0, await this.step(x, y, step)]],
+      onBatch,
+    );
 
   /**
    * The optimizer's and the z_0 stream's state, for checkpoints (async: safe on webgpu).

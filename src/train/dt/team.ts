@@ -96,14 +96,8 @@ export class LocalTeam implements Team {
   }
 
   /** See {@linkcode Team.run}. */
-  run(
-    epoch: number,
-    from: number,
-    to: number,
-    onBatch: (loss: number) => void,
-  ): Promise<RangeResult> {
-    return this.#bt.runBatches(epoch, from, to, onBatch);
-  }
+  readonly run: RangeRunner = (epoch, from, to, onBatch) =>
+    this.#bt.runBatches(epoch, from, to, onBatch);
 
   /** See {@linkcode Team.collect}. */
   async collect(): Promise<TrainerState[]> {
