@@ -20,28 +20,6 @@ import { parseArgs } from "../src/deps.ts";
 import { defaultConfig } from "../src/config.ts";
 import { Rng } from "../src/rng.ts";
 
-const args = parseArgs({
-  args: Deno.args,
-  options: {
-    runs: { type: "string", default: "wasm,wasm:2,webgpu,cpu" },
-    batches: { type: "string", default: "3" },
-    widths: { type: "string", default: "32,64,128" },
-    child: { type: "string" },
-    data: { type: "string" },
-    torch: { type: "boolean", default: true },
-    "no-torch": { type: "boolean", default: false },
-    help: { type: "boolean", short: "h", default: false },
-  },
-});
-
-if (args.values.help) {
-  console.log(
-    `usage: deno task bench [--runs wasm,wasm:2,cpu,webgpu] [--batches 3] [--widths 32,64,128] [--no-torch]
-  runs: backend[:workers] list; cpu and webgpu are timed on single block steps`,
-  );
-  Deno.exit(0);
-}
-
 /** Writes uncompressed MNIST-format files with random pixels (shapes are all that matter for speed). */
 async function writeRandomMnist(dir: string, nTrain: number, nTest: number) {
   const rng = new Rng(3);
@@ -131,67 +109,97 @@ async function torchAnchor(widths: string): Promise<Record<string, unknown> | nu
   }
 }
 
-const widths = args.values.widths!.split(",").map(Number);
-if (args.values.child) {
-  await child(args.values.child, args.values.data!, Number(args.values.batches), widths);
-} else {
-  const dir = await Deno.makeTempDir({ prefix: "noprop-bench-" });
-  await writeRandomMnist(dir, 1024, 16);
-  const rows: Record<string, unknown>[] = [];
-  for (const run of args.values.runs!.split(",")) {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        new URL(import.meta.url).pathname,
-        "--child",
-        run,
-        "--data",
-        dir,
-        "--batches",
-        args.values.batches!,
-        "--widths",
-        args.values.widths!,
-      ],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const text = new TextDecoder().decode(out.stdout).trim();
-    if (!out.success || !text) {
-      const err = new TextDecoder().decode(out.stderr).trim().split("\n").find((l) =>
-        /error/i.test(l)
-      );
-      console.error(`${run}: skipped (${err ?? "failed"})`);
-      continue;
+/**
+ * Runs the bench with `argv` (see the module doc): the requested runs, each in a subprocess, then
+ * the PyTorch anchor, then the table.
+ */
+export async function main(argv: string[]): Promise<void> {
+  const args = parseArgs({
+    args: argv,
+    options: {
+      runs: { type: "string", default: "wasm,wasm:2,webgpu,cpu" },
+      batches: { type: "string", default: "3" },
+      widths: { type: "string", default: "32,64,128" },
+      child: { type: "string" },
+      data: { type: "string" },
+      torch: { type: "boolean", default: true },
+      "no-torch": { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+
+  if (args.values.help) {
+    console.log(
+      `usage: deno task bench [--runs wasm,wasm:2,cpu,webgpu] [--batches 3] [--widths 32,64,128] [--no-torch]
+  runs: backend[:workers] list; cpu and webgpu are timed on single block steps`,
+    );
+    return;
+  }
+
+  const widths = args.values.widths!.split(",").map(Number);
+  if (args.values.child) {
+    await child(args.values.child, args.values.data!, Number(args.values.batches), widths);
+  } else {
+    const dir = await Deno.makeTempDir({ prefix: "noprop-bench-" });
+    await writeRandomMnist(dir, 1024, 16);
+    const rows: Record<string, unknown>[] = [];
+    for (const run of args.values.runs!.split(",")) {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          new URL(import.meta.url).pathname,
+          "--child",
+          run,
+          "--data",
+          dir,
+          "--batches",
+          args.values.batches!,
+          "--widths",
+          args.values.widths!,
+        ],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const text = new TextDecoder().decode(out.stdout).trim();
+      if (!out.success || !text) {
+        const err = new TextDecoder().decode(out.stderr).trim().split("\n").find((l) =>
+          /error/i.test(l)
+        );
+        console.error(`${run}: skipped (${err ?? "failed"})`);
+        continue;
+      }
+      const row = JSON.parse(text.split("\n").pop()!);
+      rows.push(row);
+      console.error(`${run}: ${row.samplesPerSec.toFixed(1)} block-step samples/s`);
     }
-    const row = JSON.parse(text.split("\n").pop()!);
-    rows.push(row);
-    console.error(`${run}: ${row.samplesPerSec.toFixed(1)} block-step samples/s`);
-  }
-  const torch = args.values["no-torch"] ? null : await torchAnchor(args.values.widths!);
-  const ref = torch ? Number(torch.train_block_steps_samples_per_s) : NaN;
-  console.log(
-    `\nNoProp-DT block training, MNIST, batch 128, widths ${
-      widths.join(",")
-    } (block-step samples/s)\n`,
-  );
-  console.log("| run | backend | workers | samples/s | vs PyTorch |");
-  console.log("| --- | --- | --- | --- | --- |");
-  for (const r of rows) {
-    const s = r.samplesPerSec as number;
+    const torch = args.values["no-torch"] ? null : await torchAnchor(args.values.widths!);
+    const ref = torch ? Number(torch.train_block_steps_samples_per_s) : NaN;
     console.log(
-      `| ${r.run} | ${r.backend}${r.adapter ? ` (${r.adapter})` : ""} | ${r.workers} | ${
-        s.toFixed(1)
-      } | ` +
-        `${Number.isFinite(ref) ? (s / ref).toFixed(2) + "×" : "n/a"} |`,
+      `\nNoProp-DT block training, MNIST, batch 128, widths ${
+        widths.join(",")
+      } (block-step samples/s)\n`,
     );
+    console.log("| run | backend | workers | samples/s | vs PyTorch |");
+    console.log("| --- | --- | --- | --- | --- |");
+    for (const r of rows) {
+      const s = r.samplesPerSec as number;
+      console.log(
+        `| ${r.run} | ${r.backend}${r.adapter ? ` (${r.adapter})` : ""} | ${r.workers} | ${
+          s.toFixed(1)
+        } | ` +
+          `${Number.isFinite(ref) ? (s / ref).toFixed(2) + "×" : "n/a"} |`,
+      );
+    }
+    if (torch) {
+      console.log(
+        `| PyTorch anchor | ${torch.framework} cpu, ${torch.threads} threads | 1 | ${
+          ref.toFixed(1)
+        } | 1.00× |`,
+      );
+    }
+    await Deno.remove(dir, { recursive: true });
   }
-  if (torch) {
-    console.log(
-      `| PyTorch anchor | ${torch.framework} cpu, ${torch.threads} threads | 1 | ${
-        ref.toFixed(1)
-      } | 1.00× |`,
-    );
-  }
-  await Deno.remove(dir, { recursive: true });
 }
+
+if (import.meta.main) await main(Deno.args);
