@@ -60,7 +60,8 @@ import { runFile } from "../run/folder.ts";
 import { perClassAccuracy } from "./confusion.ts";
 import { openRunFolder } from "../run/open.ts";
 import { batchesPerEpoch, loadRunData, NonFiniteLossError } from "./batches.ts";
-import { runEpoch } from "./epoch.ts";
+import { type EpochRun, runEpoch } from "./epoch.ts";
+import type { Evaluation, TrainMethod } from "./method.ts";
 import { Interrupt } from "./interrupt.ts";
 import { createMethod, formatOf } from "./methods.ts";
 import { epochBar } from "./progress.ts";
@@ -163,26 +164,14 @@ export async function train(config: Config, opts: TrainOptions = {}): Promise<Tr
         const finished = pos.epoch >= cfg.epochs || pos.step >= lastStep;
         const evaluate = !stop.seen &&
           ((epochDone && pos.epoch % cfg.evalEvery === 0) || finished);
-        const line: MetricsLine = {
-          schema: METRICS_SCHEMA,
-          method: method.name,
-          epoch: epochDone ? pos.epoch : pos.epoch + pos.batch / perEpoch,
-          step: pos.step,
-          trainLoss: Array.from(r.lossSum, (v) => r.batches ? v / r.batches : null),
-          testAcc: null,
-          testAccNoiseFree: null,
-          testCount: null,
-          sampler: method.sampler.name,
-          sampleSteps: method.sampler.steps,
-          samplesPerSec: r.batches * cfg.batchSize / r.seconds,
-          epochSeconds: r.seconds,
-          wallSeconds: (performance.now() - started) / 1000,
-          peakRssMB: peakRss / 2 ** 20,
-          tensorMB: tf.memory().numBytes / 2 ** 20,
-          extra: await method.extra(),
-        };
-        // Checkpoint (with the line) before evaluating, so a failing evaluation never costs
-        // training work; then once more with the evaluation in the line.
+        const epoch = epochDone ? pos.epoch : pos.epoch + pos.batch / perEpoch;
+        const wallSeconds = (performance.now() - started) / 1000;
+        const line = await rangeLine(
+          method,
+          r,
+          { epoch, step: pos.step, wallSeconds, peakRss },
+          cfg,
+        );
         const state = { ...await method.state(), pos };
         const save = () =>
           writeCheckpoint(runDir, state.weights, method.meta, {
@@ -192,26 +181,17 @@ export async function train(config: Config, opts: TrainOptions = {}): Promise<Tr
         await save();
         if (evaluate) {
           const e = await method.evaluate();
-          Object.assign(line, {
-            testAcc: e.acc,
-            testAccNoiseFree: e.accNoiseFree,
-            testCount: e.count,
-            perClassAcc: perClassAccuracy(e.confusion),
-          });
+          Object.assign(line, evaluationFields(e));
           await save();
-          const { writeConfusionSvg } = await import("../compare/confusion_chart.ts");
-          await writeConfusionSvg(
+          const shown = +line.epoch.toFixed(3);
+          const title = `${cfg.dataset}, ${method.sampler.name} sampler, epoch ${shown}`;
+          await writeConfusionChart(
             runFile(runDir, "confusion"),
-            e.confusion,
+            e,
             run.data.info.classNames,
-            `${cfg.dataset}, ${method.sampler.name} sampler, epoch ${+line.epoch.toFixed(3)}: ` +
-              `confusion of ${e.count} test images (rows: true class)`,
+            title,
           );
-          log(
-            `epoch ${+line.epoch.toFixed(3)}: ${accuracyText(line)}, ${
-              line.samplesPerSec.toFixed(0)
-            } samples/s`,
-          );
+          log(`epoch ${shown}: ${accuracyText(line)}, ${line.samplesPerSec.toFixed(0)} samples/s`);
         }
         lines.push(line);
       }
@@ -234,6 +214,59 @@ export async function train(config: Config, opts: TrainOptions = {}): Promise<Tr
     stop.close();
     await folder.close();
   }
+}
+
+/** The metrics line of a range just trained; its evaluation fields are still empty. */
+async function rangeLine(
+  method: TrainMethod,
+  r: EpochRun,
+  at: { epoch: number; step: number; wallSeconds: number; peakRss: number },
+  cfg: Pick<Config, "batchSize">,
+): Promise<MetricsLine> {
+  return {
+    schema: METRICS_SCHEMA,
+    method: method.name,
+    epoch: at.epoch,
+    step: at.step,
+    trainLoss: Array.from(r.lossSum, (v) => r.batches ? v / r.batches : null),
+    testAcc: null,
+    testAccNoiseFree: null,
+    testCount: null,
+    sampler: method.sampler.name,
+    sampleSteps: method.sampler.steps,
+    samplesPerSec: r.batches * cfg.batchSize / r.seconds,
+    epochSeconds: r.seconds,
+    wallSeconds: at.wallSeconds,
+    peakRssMB: at.peakRss / 2 ** 20,
+    tensorMB: tf.memory().numBytes / 2 ** 20,
+    extra: await method.extra(),
+  };
+}
+
+/** The metrics-line fields of an evaluation. */
+function evaluationFields(e: Evaluation): Partial<MetricsLine> {
+  return {
+    testAcc: e.acc,
+    testAccNoiseFree: e.accNoiseFree,
+    testCount: e.count,
+    perClassAcc: perClassAccuracy(e.confusion),
+  };
+}
+
+/** `confusion.svg` of an evaluation (vega is loaded only here, not at start-up). */
+async function writeConfusionChart(
+  path: string,
+  e: Evaluation,
+  classNames: readonly string[],
+  title: string,
+): Promise<void> {
+  const { writeConfusionSvg } = await import("../compare/confusion_chart.ts");
+  await writeConfusionSvg(
+    path,
+    e.confusion,
+    classNames,
+    `${title}: confusion of ${e.count} test images (rows: true class)`,
+  );
 }
 
 /** "test acc 97.50% (dt sampler), 98.10% (noise-free)" for a line with an evaluation. */
