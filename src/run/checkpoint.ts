@@ -110,6 +110,27 @@ export interface TrainingState {
   rngs: Record<string, RngState>;
   /** Every metrics line of the run so far (`metrics.jsonl` is rewritten from these). */
   metrics: MetricsLine[];
+  /** The latest evaluation's confusion matrix (`confusion.svg` is drawn from it), if any. */
+  confusion?: ConfusionRecord | null;
+}
+
+/**
+ * A confusion matrix as the checkpoint keeps it: K·K counts, rows = true class, and the
+ * chart's title.
+ *
+ * @example
+ * ```ts
+ * import type { ConfusionRecord } from "./checkpoint.ts";
+ * const c: ConfusionRecord = { classes: 2, counts: [3, 1, 0, 4], title: "epoch 1" };
+ * ```
+ */
+export interface ConfusionRecord {
+  /** K. */
+  classes: number;
+  /** K·K counts, row-major. */
+  counts: number[];
+  /** The chart's title. */
+  title: string;
 }
 
 /**
@@ -132,6 +153,8 @@ export interface CheckpointFile {
   pos: Position;
   /** The metrics lines so far. */
   metrics: MetricsLine[];
+  /** The latest evaluation's confusion matrix, if any. */
+  confusion: ConfusionRecord | null;
   /** Names of the saved optimizers. */
   optimizerNames: string[];
   /** The optimizer state `name`; throws a one-line error naming the file when absent. */
@@ -201,6 +224,7 @@ export async function writeCheckpoint(
     optSizes,
     rngs: state.rngs,
     metrics: state.metrics,
+    confusion: state.confusion ?? null,
   });
   const md = encodeMetadata(meta);
   await saveSafetensors(runFile(dir, "checkpoint"), tensors, { ...md, trainer });
@@ -248,6 +272,34 @@ async function writeDerived(
  */
 export async function syncDerivedFiles(dir: string, ck: CheckpointFile): Promise<void> {
   await writeDerived(dir, ck.tensors, encodeMetadata(ck.meta), ck.metrics);
+  if (ck.confusion) await writeConfusionChart(dir, ck.confusion, ck.meta.classNames);
+}
+
+/**
+ * Draws `confusion.svg` of `dir` from a confusion record (vega is loaded only here).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { writeConfusionChart } from "./checkpoint.ts";
+ * const dir = await Deno.makeTempDir();
+ * await writeConfusionChart(dir, { classes: 2, counts: [3, 1, 0, 4], title: "t" }, ["a", "b"]);
+ * assert.ok((await Deno.readTextFile(`${dir}/confusion.svg`)).startsWith("<svg"));
+ * ```
+ */
+export async function writeConfusionChart(
+  dir: string,
+  c: ConfusionRecord,
+  classNames: readonly string[],
+): Promise<void> {
+  const { writeConfusionSvg } = await import("../compare/confusion_chart.ts");
+  const counts = Uint32Array.from(c.counts);
+  await writeConfusionSvg(
+    runFile(dir, "confusion"),
+    { classes: c.classes, counts },
+    classNames,
+    c.title,
+  );
 }
 
 const isCount = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
@@ -334,6 +386,16 @@ export async function readCheckpoint(dir: string, format: Format): Promise<Check
     : (tr.metrics as unknown[]).map((l, i) =>
       decodeMetricsLine(l, `${path}: metrics line ${i + 1}`)
     );
+  const confusion = (tr.confusion ?? null) as ConfusionRecord | null;
+  const K = meta.classNames.length;
+  if (
+    confusion !== null &&
+    (confusion.classes !== K || !Array.isArray(confusion.counts) ||
+      confusion.counts.length !== K * K || !confusion.counts.every(isCount) ||
+      typeof confusion.title !== "string")
+  ) {
+    throw new Error(`${path}: the confusion matrix in the training state is not ${K}×${K} counts`);
+  }
   const weights: Record<string, Tensor> = {};
   for (const [k, v] of Object.entries(tensors)) if (!k.startsWith("opt.")) weights[k] = v;
   return {
@@ -342,6 +404,7 @@ export async function readCheckpoint(dir: string, format: Format): Promise<Check
     meta,
     pos,
     metrics,
+    confusion,
     optimizerNames: Object.keys(optSteps),
     optimizer(name) {
       if (optSteps[name] === undefined) throw new Error(`${path}: no optimizer state "${name}"`);

@@ -13,9 +13,10 @@
  * | `confusion.svg`          | the confusion matrix of the latest evaluation (rows: true class) |
  * | `.lock`                  | present while a process writes the folder; holds its pid      |
  *
- * `weights.safetensors` and `metrics.jsonl` are derived from the checkpoint: they are written
- * right after it, and a resumed run first rewrites them from it, so a crash between the writes
- * is repaired before training continues.
+ * `weights.safetensors`, `metrics.jsonl` and `confusion.svg` are derived from the checkpoint
+ * (which keeps the latest confusion counts): they are written right after it, and a resumed run
+ * first rewrites them from it, so a crash between the writes is repaired before training
+ * continues.
  *
  * @example
  * ```ts

@@ -54,9 +54,9 @@ import {
   readCheckpoint,
   syncDerivedFiles,
   writeCheckpoint,
+  writeConfusionChart,
 } from "../run/checkpoint.ts";
 import { METRICS_SCHEMA, type MetricsLine } from "../run/metrics.ts";
-import { runFile } from "../run/folder.ts";
 import { perClassAccuracy } from "./confusion.ts";
 import { openRunFolder } from "../run/open.ts";
 import { batchesPerEpoch, loadRunData, NonFiniteLossError } from "./batches.ts";
@@ -149,6 +149,7 @@ export async function train(config: Config, opts: TrainOptions = {}): Promise<Tr
     const method = await createMethod({ cfg, run, checkpoint: ck });
     let pos: Position = ck?.pos ?? { epoch: 0, batch: 0, step: 0 };
     const lines = ck?.metrics ?? [];
+    let confusion = ck?.confusion ?? null;
     const lastStep = cfg.maxSteps > 0 ? cfg.maxSteps : Infinity;
     log(`noprop: training ${cfg.dataset} (${method.description}) on ${backend.name} → ${runDir}`);
     const started = performance.now();
@@ -177,20 +178,21 @@ export async function train(config: Config, opts: TrainOptions = {}): Promise<Tr
           writeCheckpoint(runDir, state.weights, method.meta, {
             ...state,
             metrics: [...lines, line],
+            confusion,
           });
         await save();
         if (evaluate) {
           const e = await method.evaluate();
           Object.assign(line, evaluationFields(e));
-          await save();
           const shown = +line.epoch.toFixed(3);
-          const title = `${cfg.dataset}, ${method.sampler.name} sampler, epoch ${shown}`;
-          await writeConfusionChart(
-            runFile(runDir, "confusion"),
-            e,
-            run.data.info.classNames,
-            title,
-          );
+          confusion = {
+            classes: e.confusion.classes,
+            counts: Array.from(e.confusion.counts),
+            title: `${cfg.dataset}, ${method.sampler.name} sampler, epoch ${shown}: confusion of ` +
+              `${e.count} test images (rows: true class)`,
+          };
+          await save();
+          await writeConfusionChart(runDir, confusion, run.data.info.classNames);
           log(`epoch ${shown}: ${accuracyText(line)}, ${line.samplesPerSec.toFixed(0)} samples/s`);
         }
         lines.push(line);
@@ -251,22 +253,6 @@ function evaluationFields(e: Evaluation): Partial<MetricsLine> {
     testCount: e.count,
     perClassAcc: perClassAccuracy(e.confusion),
   };
-}
-
-/** `confusion.svg` of an evaluation (vega is loaded only here, not at start-up). */
-async function writeConfusionChart(
-  path: string,
-  e: Evaluation,
-  classNames: readonly string[],
-  title: string,
-): Promise<void> {
-  const { writeConfusionSvg } = await import("../compare/confusion_chart.ts");
-  await writeConfusionSvg(
-    path,
-    e.confusion,
-    classNames,
-    `${title}: confusion of ${e.count} test images (rows: true class)`,
-  );
 }
 
 /** "test acc 97.50% (dt sampler), 98.10% (noise-free)" for a line with an evaluation. */

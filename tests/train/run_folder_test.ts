@@ -36,12 +36,16 @@ Deno.test("a crash after the checkpoint but before the metrics line loses no lin
   const oldWeights = await Deno.readFile(`${r.runDir}/weights.safetensors`);
   const oldMetrics = await Deno.readTextFile(`${r.runDir}/metrics.jsonl`);
   await train(tiny(out, { epochs: 2 }), { quiet: true, resumeDir: r.runDir });
-  // kill -9 right after the step-8 checkpoint: weights and metrics still from step 4.
+  const chart = await Deno.readTextFile(`${r.runDir}/confusion.svg`);
+  // kill -9 right after the step-8 checkpoint: weights and metrics still from step 4, no chart.
   await Deno.writeFile(`${r.runDir}/weights.safetensors`, oldWeights);
   await Deno.writeTextFile(`${r.runDir}/metrics.jsonl`, oldMetrics);
+  await Deno.remove(`${r.runDir}/confusion.svg`);
   // Resuming with nothing left to train already repairs the folder …
   await train(tiny(out, { epochs: 2 }), { quiet: true, resumeDir: r.runDir });
   assertEquals(await steps(r.runDir), [4, 8]);
+  const ids = (svg: string) => svg.replace(/gradient_\d+/g, "gradient"); // vega's id counter
+  assertEquals(ids(await Deno.readTextFile(`${r.runDir}/confusion.svg`)), ids(chart));
   await sameTensors(
     `${r.runDir}/weights.safetensors`,
     `${r.runDir}/checkpoint.safetensors`,
