@@ -5,6 +5,7 @@
  */
 import { assert } from "../assert.ts";
 import { DatasetError } from "../../src/data/errors.ts";
+import type { ImageSet } from "../../src/data/types.ts";
 
 /** Runs `fn` with a fresh temporary folder, removed afterwards. */
 export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
@@ -164,3 +165,25 @@ export const offline = {
   log: () => {},
   fetch: () => Promise.reject(new TypeError("network disabled in tests")),
 };
+
+/**
+ * `count` images of h×w×c with pixel value (n·37 + k·11) mod 256 (image n, element k) and label
+ * n mod 7: a small set whose every pixel is known.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { patternSet } from "./data.ts";
+ * const s = patternSet(2, 1, 1, 1);
+ * assert.deepEqual([...s.images], [0, 37]);
+ * ```
+ */
+export function patternSet(count: number, h: number, w: number, c: number): ImageSet {
+  const images = new Uint8Array(count * h * w * c);
+  for (let i = 0; i < images.length; i++) {
+    const n = Math.floor(i / (h * w * c));
+    images[i] = (n * 37 + (i % (h * w * c)) * 11) % 256;
+  }
+  const labels = Uint8Array.from({ length: count }, (_, n) => n % 7);
+  return { count, height: h, width: w, channels: c, images, labels };
+}

@@ -7,22 +7,11 @@ import {
   NORMALIZATION,
   normalizeInto,
 } from "../../src/data/mod.ts";
-import type { ImageSet } from "../../src/data/types.ts";
+import { patternSet } from "../_helpers/data.ts";
 import { Rng } from "../../src/rng.ts";
 
-/** `count` images of h×w×c with pixel value (n*37 + k*11) % 256 and label n % 7. */
-function makeSet(count: number, h: number, w: number, c: number): ImageSet {
-  const images = new Uint8Array(count * h * w * c);
-  for (let i = 0; i < images.length; i++) {
-    const n = Math.floor(i / (h * w * c));
-    images[i] = (n * 37 + (i % (h * w * c)) * 11) % 256;
-  }
-  const labels = Uint8Array.from({ length: count }, (_, n) => n % 7);
-  return { count, height: h, width: w, channels: c, images, labels };
-}
-
 Deno.test("batches: one shuffled epoch covers every index exactly once, last batch partial", () => {
-  const set = makeSet(103, 2, 2, 3);
+  const set = patternSet(103, 2, 2, 3);
   const seen = new Uint8Array(103);
   const sizes: number[] = [];
   const want = new Float32Array(10 * 12);
@@ -43,7 +32,7 @@ Deno.test("batches: one shuffled epoch covers every index exactly once, last bat
 });
 
 Deno.test("batches: dropLast yields only full batches of distinct indices", () => {
-  const set = makeSet(103, 1, 1, 1);
+  const set = patternSet(103, 1, 1, 1);
   const all: number[] = [];
   for (
     const b of batches(set, {
@@ -68,12 +57,14 @@ Deno.test("batches: the epoch order is rng.shuffle of 0..n-1; same seed same ord
   const next = epochOrder(50, rng);
   assert(next.some((v, i) => v !== expected[i]), "second epoch is a different permutation");
   assertEquals([...epochOrder(4)], [0, 1, 2, 3]);
-  const inOrder = [...batches(makeSet(5, 1, 1, 1), { batchSize: 2, stats: NORMALIZATION.mnist })];
+  const inOrder = [
+    ...batches(patternSet(5, 1, 1, 1), { batchSize: 2, stats: NORMALIZATION.mnist }),
+  ];
   assertEquals(inOrder.map((b) => [...b.indices]), [[0, 1], [2, 3], [4]]);
 });
 
 Deno.test("batches: resuming at a batch index with the epoch-start rng state reproduces the rest of the epoch", () => {
-  const set = makeSet(57, 2, 2, 1);
+  const set = patternSet(57, 2, 2, 1);
   const opts = { batchSize: 8, stats: NORMALIZATION.mnist };
   const rng = new Rng(11);
   const start = rng.state();
@@ -99,7 +90,7 @@ Deno.test("batches: resuming at a batch index with the epoch-start rng state rep
 });
 
 Deno.test("batches: the permutation is drawn when batches() is called, and buffers are reused", () => {
-  const set = makeSet(30, 2, 2, 1);
+  const set = patternSet(30, 2, 2, 1);
   const rng = new Rng(1);
   const before = rng.state();
   const it = batches(set, { batchSize: 10, rng, stats: NORMALIZATION.mnist });
@@ -111,7 +102,7 @@ Deno.test("batches: the permutation is drawn when batches() is called, and buffe
 });
 
 Deno.test("batches: invalid batch size or start batch throw RangeError immediately", () => {
-  const set = makeSet(10, 1, 1, 1);
+  const set = patternSet(10, 1, 1, 1);
   const stats = NORMALIZATION.mnist;
   assertThrows(() => batches(set, { batchSize: 0, stats }), RangeError);
   assertThrows(() => batches(set, { batchSize: 2.5, stats }), RangeError);

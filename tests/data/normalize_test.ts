@@ -7,20 +7,10 @@ import {
   normalizePixel,
 } from "../../src/data/mod.ts";
 import type { ImageSet } from "../../src/data/types.ts";
+import { patternSet } from "../_helpers/data.ts";
 
 const close = (a: number, b: number, tol = 1e-6) =>
   assert(Math.abs(a - b) <= tol, `${a} is not within ${tol} of ${b}`);
-
-/** `count` images of h×w×c with pixel value (n*37 + k*11) % 256 and label n % 7. */
-function makeSet(count: number, h: number, w: number, c: number): ImageSet {
-  const images = new Uint8Array(count * h * w * c);
-  for (let i = 0; i < images.length; i++) {
-    const n = Math.floor(i / (h * w * c));
-    images[i] = (n * 37 + (i % (h * w * c)) * 11) % 256;
-  }
-  const labels = Uint8Array.from({ length: count }, (_, n) => n % 7);
-  return { count, height: h, width: w, channels: c, images, labels };
-}
 
 Deno.test("normalize: per-dataset constants are the documented mean/std values", () => {
   assertEquals(NORMALIZATION.mnist, { mean: [0.1307], std: [0.3081] });
@@ -74,7 +64,7 @@ Deno.test("normalize: known RGB pixels land in the right place in NHWC and NCHW"
 });
 
 Deno.test("normalize: NCHW output is exactly the transpose of NHWC output", () => {
-  const set = makeSet(5, 4, 3, 3);
+  const set = patternSet(5, 4, 3, 3);
   const idx = [4, 0, 2];
   const size = 4 * 3 * 3;
   const nhwc = normalizeInto(set, idx, NORMALIZATION.cifar10, new Float32Array(3 * size));
@@ -87,7 +77,7 @@ Deno.test("normalize: NCHW output is exactly the transpose of NHWC output", () =
     }
   }
   // Single channel: both layouts coincide.
-  const gray = makeSet(3, 2, 2, 1);
+  const gray = patternSet(3, 2, 2, 1);
   assertEquals(
     normalizeInto(gray, [2, 1], NORMALIZATION.mnist, new Float32Array(8), "NCHW"),
     normalizeInto(gray, [2, 1], NORMALIZATION.mnist, new Float32Array(8), "NHWC"),
@@ -95,7 +85,7 @@ Deno.test("normalize: NCHW output is exactly the transpose of NHWC output", () =
 });
 
 Deno.test("normalize: bad index, small buffer or channel mismatch throw RangeError", () => {
-  const set = makeSet(2, 2, 2, 1);
+  const set = patternSet(2, 2, 2, 1);
   assertThrows(() => normalizeInto(set, [2], NORMALIZATION.mnist, new Float32Array(4)), RangeError);
   assertThrows(
     () => normalizeInto(set, [0, 1], NORMALIZATION.mnist, new Float32Array(7)),

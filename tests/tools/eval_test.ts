@@ -2,21 +2,11 @@ import { assert, assertEquals } from "../assert.ts";
 import { initBackend } from "../../src/backend/mod.ts";
 import { train } from "../../src/train/mod.ts";
 import { tinyConfig, writeSyntheticMnist } from "../_helpers/train.ts";
+import { runTool } from "../_helpers/cli.ts";
 
 await initBackend("wasm");
-const REPO = new URL("../..", import.meta.url).pathname;
 
-async function evalCli(...args: string[]) {
-  const o = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "tools/eval.ts", ...args],
-    cwd: REPO,
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: o.code, stdout: dec.decode(o.stdout), stderr: dec.decode(o.stderr) };
-}
+const evalCli = (...args: string[]) => runTool("tools/eval.ts", args);
 
 Deno.test("deno task eval prints and saves an accuracy table per sampler and step count", async () => {
   const data = await Deno.makeTempDir({ prefix: "noprop-eval-" });

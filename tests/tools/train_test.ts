@@ -1,22 +1,11 @@
 import { assert, assertEquals } from "../assert.ts";
 import { FIELDS, flagName } from "../../src/config.ts";
+import { runTool, type ToolRun } from "../_helpers/cli.ts";
 
-const REPO = new URL("../..", import.meta.url).pathname;
-const CLI = new URL("../../tools/train.ts", import.meta.url).pathname;
 const ROOT = Deno.makeTempDirSync({ prefix: "noprop-train-cli-test-" });
 globalThis.addEventListener("unload", () => Deno.removeSync(ROOT, { recursive: true }));
 
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const o = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", CLI, ...args],
-    cwd: REPO,
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: o.code, stdout: dec.decode(o.stdout), stderr: dec.decode(o.stderr) };
-}
+const run = (...args: string[]): Promise<ToolRun> => runTool("tools/train.ts", args);
 
 function assertUsageError(r: { code: number; stdout: string; stderr: string }, fragment: string) {
   assertEquals(r.code, 2, r.stderr);

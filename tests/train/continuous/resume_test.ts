@@ -3,6 +3,7 @@
  * uninterrupted run ends, bit for bit; a folder without a checkpoint, or with another variant's,
  * is refused in one line naming the file.
  */
+import { runTool } from "../../_helpers/cli.ts";
 import { assert, assertEquals } from "../../assert.ts";
 import { initBackend } from "../../../src/backend/mod.ts";
 import { train } from "../../../src/train/mod.ts";
@@ -12,7 +13,6 @@ import { tinyConfig, writeSyntheticMnist } from "../../_helpers/train.ts";
 await initBackend("wasm");
 const data = await Deno.makeTempDir({ prefix: "noprop-ct-resume-" });
 await writeSyntheticMnist(data, 640, 200);
-const REPO = new URL("../../..", import.meta.url).pathname;
 
 for (const variant of ["ct", "fm"] as const) {
   Deno.test(`a NoProp-${variant.toUpperCase()} run stopped mid-epoch and resumed reaches the same steps with bit-identical weights, moments and noise stream`, async () => {
@@ -36,16 +36,9 @@ Deno.test("`deno task train --resume` continues a ct run from the command line a
   const part = await train(tinyConfig(data, out, { variant: "ct", epochs: 1, maxSteps: 5 }), {
     quiet: true,
   });
-  const cli = (...args: string[]) =>
-    new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "tools/train.ts", "--resume", part.runDir, ...args],
-      cwd: REPO,
-      env: { NO_COLOR: "1" },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
+  const cli = (...args: string[]) => runTool("tools/train.ts", ["--resume", part.runDir, ...args]);
   const wrong = await cli("--variant", "fm");
-  const err = new TextDecoder().decode(wrong.stderr);
+  const err = wrong.stderr;
   assertEquals(wrong.code, 2, err);
   assert(
     err.startsWith(
@@ -55,7 +48,7 @@ Deno.test("`deno task train --resume` continues a ct run from the command line a
     err,
   );
   const ok = await cli("--max-steps", "0"); // config.yaml says 5: lift the limit
-  const log = new TextDecoder().decode(ok.stderr);
+  const log = ok.stderr;
   assertEquals(ok.code, 0, log);
   assert(log.includes("NoProp-CT"), log);
   const metrics = (await Deno.readTextFile(`${part.runDir}/metrics.jsonl`)).trim().split("\n");

@@ -1,3 +1,4 @@
+import { runTool } from "../../_helpers/cli.ts";
 import { assert, assertEquals, assertRejects } from "../../assert.ts";
 import { initBackend } from "../../../src/backend/mod.ts";
 import { batches } from "../../../src/data/batches.ts";
@@ -12,7 +13,6 @@ import { tinyConfig, writeSyntheticMnist } from "../../_helpers/train.ts";
 await initBackend("wasm");
 const data = await Deno.makeTempDir({ prefix: "noprop-ct-" });
 await writeSyntheticMnist(data, 640, 200);
-const REPO = new URL("../../..", import.meta.url).pathname;
 
 /** Reloads a run and evaluates Euler and Heun at 10 steps on the same z_0 (seed 1). */
 async function eulerAndHeun10(runDir: string) {
@@ -70,21 +70,12 @@ Deno.test("ct/fm reject the prototype embedding with a clear message", async () 
 
 Deno.test("`deno task train --variant ct` runs from the command line", async () => {
   const out = await Deno.makeTempDir();
-  const o = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "tools/train.ts",
-      ...["--variant", "ct", "--data-dir", data, "--out-dir", out, "--run-name", "cli"],
-      ...["--widths", "4,8,8", "--hidden", "32", "--batch-size", "32", "--epochs", "1"],
-      ...["--max-steps", "5", "--backend", "wasm", "--eval-samples", "50"],
-    ],
-    cwd: REPO,
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const err = new TextDecoder().decode(o.stderr);
+  const o = await runTool("tools/train.ts", [
+    ...["--variant", "ct", "--data-dir", data, "--out-dir", out, "--run-name", "cli"],
+    ...["--widths", "4,8,8", "--hidden", "32", "--batch-size", "32", "--epochs", "1"],
+    ...["--max-steps", "5", "--backend", "wasm", "--eval-samples", "50"],
+  ]);
+  const err = o.stderr;
   assertEquals(o.code, 0, err);
   assert(err.includes("NoProp-CT"), err);
   const metrics = await Deno.readTextFile(`${out}/cli/metrics.jsonl`);
