@@ -17,6 +17,8 @@
  * @module
  */
 
+import { BACKBONES, type BackboneName } from "../model/backbone.ts";
+
 /** Datasets the trainer can load. */
 export const DATASETS = ["mnist", "fashion-mnist", "cifar10", "cifar100"] as const;
 /** A dataset name, e.g. `"cifar10"`. */
@@ -98,6 +100,10 @@ export interface Config {
   widths: number[];
   /** Width of the dense layers. */
   hidden: number;
+  /** Image-branch backbone: the paper's conv stack or a CIFAR-style ResNet. */
+  backbone: BackboneName;
+  /** Width multiplier of a ResNet backbone's stages (> 0). */
+  backboneWidth: number;
   /** Dropout rate in [0, 1). */
   dropout: number;
   /** Batch-norm momentum of the running statistics. */
@@ -346,7 +352,26 @@ export const FIELDS = [
     length: 3,
     min: 1,
     default: [32, 64, 128],
-    help: "conv channel widths of the image branch",
+    help: "conv channel widths of the image branch (the paper backbone)",
+  },
+  {
+    name: "backbone",
+    group: "model",
+    type: "enum",
+    values: BACKBONES,
+    default: "paper",
+    help: "image-branch backbone: paper = the paper's 3-conv stack (widths), resnet18 / " +
+      "resnet50 = CIFAR-style ResNet (3×3 stem, no max-pool; with BatchNorm for dt, without for " +
+      "ct/fm; README 'Backbones')",
+  },
+  {
+    name: "backboneWidth",
+    group: "model",
+    type: "float",
+    gt: 0,
+    default: 1,
+    help: "width multiplier of the ResNet stages 64/128/256/512 (rounded, ≥ 1 channel; e.g. " +
+      "0.25 for quick runs); must stay 1 with the paper backbone, which uses widths",
   },
   {
     name: "hidden",

@@ -5,7 +5,9 @@
  * caller (see `src/model/embedding.ts`).
  *
  * - Image branch: conv(w0) → ReLU → maxpool2 → dropout → conv(w1) → ReLU → dropout →
- *   conv(w2) → ReLU → maxpool2 → dropout → flatten (NHWC order) → FC(hidden) → BN.
+ *   conv(w2) → ReLU → maxpool2 → dropout → flatten (NHWC order) → FC(hidden) → BN. With a ResNet
+ *   backbone (`spec.backbone`, `src/model/backbone.ts`) the conv stack is replaced by the ResNet
+ *   with BatchNorm2d and global average pooling (`img.res.*`), then the same FC(hidden) → BN.
  * - Label branch: FC(hidden) → BN → ReLU = h; h → FC(hidden) → BN → ReLU → FC(hidden) → BN; + h.
  *   With the `prototype` embedding (d = image size) z is first reshaped to the image shape and
  *   passed through its own convolution stack like the image branch, whose flattened output
@@ -35,6 +37,8 @@ import { tf } from "../deps_tf.ts";
 import type { Rng } from "../rng.ts";
 import { ParamSet } from "./params.ts";
 import { batchNorm, conv, dense, dropout, type ForwardContext, maxPool2 } from "./layers.ts";
+import { type BackboneName, backboneOf, type ResNetPlan, resnetPlan } from "./backbone.ts";
+import { addResNet, resnetForward } from "./resnet.ts";
 
 /** Shapes and widths of one block. */
 export interface BlockSpec {
@@ -54,6 +58,10 @@ export interface BlockSpec {
   hidden: number;
   /** Process z with its own conv branch (prototype embedding, d = H·W·C). */
   zAsImage: boolean;
+  /** Image-branch backbone (absent in files written before backbones existed: `paper`). */
+  backbone?: BackboneName;
+  /** Width multiplier of a ResNet backbone (absent: 1). */
+  backboneWidth?: number;
 }
 
 /**
@@ -70,12 +78,55 @@ export interface BlockSpec {
 export function blockSpec(
   s: Pick<BlockSpec, "height" | "width" | "channels" | "classes" | "embedDim"> & Partial<BlockSpec>,
 ): BlockSpec {
-  return { widths: [32, 64, 128], hidden: 256, zAsImage: false, ...s };
+  return {
+    widths: [32, 64, 128],
+    hidden: 256,
+    zAsImage: false,
+    backbone: "paper",
+    backboneWidth: 1,
+    ...s,
+  };
 }
 
 /** Length of the flattened output of a conv stack. */
 export function flatSize(spec: BlockSpec): number {
   return Math.floor(spec.height / 4) * Math.floor(spec.width / 4) * spec.widths[2];
+}
+
+/**
+ * The ResNet plan of the image branch, or null for the paper's conv stack; `norm` = with
+ * BatchNorm2d (DT) or without (CT/FM).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { backbonePlan, blockSpec } from "./block.ts";
+ * const base = { height: 8, width: 8, channels: 1, classes: 2, embedDim: 2 };
+ * assert.equal(backbonePlan(blockSpec(base), true), null);
+ * const spec = blockSpec({ ...base, backbone: "resnet18", backboneWidth: 0.25 });
+ * assert.equal(backbonePlan(spec, true)?.outCh, 128);
+ * ```
+ */
+export function backbonePlan(spec: BlockSpec, norm: boolean): ResNetPlan | null {
+  const choice = backboneOf(spec);
+  return choice.backbone === "paper" ? null : resnetPlan(choice, spec.channels, norm);
+}
+
+/**
+ * Length of the image features fed to `img.fc`: the flattened conv stack (paper) or the pooled
+ * ResNet channels.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { blockSpec, imageFeatureSize } from "./block.ts";
+ * const base = { height: 8, width: 8, channels: 1, classes: 2, embedDim: 2 };
+ * assert.equal(imageFeatureSize(blockSpec(base)), 2 * 2 * 128);
+ * assert.equal(imageFeatureSize(blockSpec({ ...base, backbone: "resnet50" })), 2048);
+ * ```
+ */
+export function imageFeatureSize(spec: BlockSpec): number {
+  return backbonePlan(spec, false)?.outCh ?? flatSize(spec);
 }
 
 function addConvStack(p: ParamSet, prefix: string, spec: BlockSpec, rng: Rng): void {
@@ -104,8 +155,10 @@ function addConvStack(p: ParamSet, prefix: string, spec: BlockSpec, rng: Rng): v
 export function createBlock(spec: BlockSpec, rng: Rng): ParamSet {
   const p = new ParamSet();
   const H = spec.hidden;
-  addConvStack(p, "img", spec, rng);
-  p.dense("img.fc", flatSize(spec), H, rng);
+  const plan = backbonePlan(spec, true);
+  if (plan) addResNet(p, plan, rng);
+  else addConvStack(p, "img", spec, rng);
+  p.dense("img.fc", imageFeatureSize(spec), H, rng);
   p.batchNorm("img.bn", H);
   if (spec.zAsImage) addConvStack(p, "lab", spec, rng);
   p.dense("lab.fc1", spec.zAsImage ? flatSize(spec) : spec.embedDim, H, rng);
@@ -129,9 +182,16 @@ function convStack(p: ParamSet, prefix: string, x: tf.Tensor4D, ctx: ForwardCont
   return tf.reshape(h, [h.shape[0], -1]); // NHWC flatten order (the ONNX export permutes)
 }
 
-/** Image branch: conv stack → FC → BN; shape [N, hidden]. */
-export function imageFeatures(p: ParamSet, x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor2D {
-  return batchNorm(p, "img.bn", dense(p, "img.fc", convStack(p, "img", x, ctx)), ctx);
+/** Image branch: conv stack (or ResNet backbone) → FC → BN; shape [N, hidden]. */
+export function imageFeatures(
+  p: ParamSet,
+  spec: BlockSpec,
+  x: tf.Tensor4D,
+  ctx: ForwardContext,
+): tf.Tensor2D {
+  const plan = backbonePlan(spec, true);
+  const feat = plan ? resnetForward(p, plan, x, ctx) : convStack(p, "img", x, ctx);
+  return batchNorm(p, "img.bn", dense(p, "img.fc", feat), ctx);
 }
 
 /** Label branch + head given precomputed image features; returns logits [N, classes]. */
@@ -161,5 +221,5 @@ export function blockForward(
   z: tf.Tensor2D,
   ctx: ForwardContext,
 ): tf.Tensor2D {
-  return blockHead(p, spec, imageFeatures(p, x, ctx), z, ctx);
+  return blockHead(p, spec, imageFeatures(p, spec, x, ctx), z, ctx);
 }

@@ -3,7 +3,10 @@
  * Fig. 6, no BatchNorm). t = 0 is noise, t = 1 is clean (the DT index direction).
  *
  * - Image branch: conv(w0) → ReLU → maxpool2 → dropout → conv(w1) → ReLU → dropout →
- *   conv(w2) → ReLU → maxpool2 → dropout → flatten (NHWC order) → FC(hidden) → ReLU.
+ *   conv(w2) → ReLU → maxpool2 → dropout → flatten (NHWC order) → FC(hidden) → ReLU. With a
+ *   ResNet backbone (`spec.backbone`) the conv stack is the ResNet of `src/model/resnet.ts`
+ *   WITHOUT BatchNorm (the paper's CT/FM network has none; the BN layers are left out, not
+ *   replaced by anything), globally average-pooled, then the same FC(hidden) → ReLU.
  * - z branch: FC(hidden) → ReLU.
  * - Time branch: 64-d sinusoidal embedding of t → FC(hidden) → ReLU.
  * - Head: concat(3·hidden) → FC(hidden) → ReLU → FC(hidden/2) → ReLU → FC(classes).
@@ -25,15 +28,16 @@
  * });
  * const p = createContinuousNet(spec, new Rng(0));
  * const x = tf.zeros([2, 8, 8, 1]) as tf.Tensor4D, z = tf.zeros([2, 10]) as tf.Tensor2D;
- * const logits = continuousForward(p, x, z, tf.tensor1d([0, 0.5]), evalContext());
+ * const logits = continuousForward(p, x, z, tf.tensor1d([0, 0.5]), evalContext(), spec);
  * assert.deepEqual(logits.shape, [2, 10]);
  * ```
  * @module
  */
 import { tf } from "../deps_tf.ts";
 import type { Rng } from "../rng.ts";
-import { type BlockSpec, blockSpec, flatSize } from "./block.ts";
+import { backbonePlan, type BlockSpec, blockSpec, imageFeatureSize } from "./block.ts";
 import { conv, dense, dropout, type ForwardContext, maxPool2 } from "./layers.ts";
+import { addResNet, resnetForward } from "./resnet.ts";
 import { ParamSet } from "./params.ts";
 import { TIME_EMBED_DIM, TIME_SCALE, timeFrequencies } from "./time_frequencies.ts";
 
@@ -77,10 +81,14 @@ export function createContinuousNet(spec: ContinuousSpec, rng: Rng): ParamSet {
   const p = new ParamSet();
   const H = spec.hidden;
   const [w0, w1, w2] = spec.widths;
-  p.conv("img.conv1", 3, spec.channels, w0, rng);
-  p.conv("img.conv2", 3, w0, w1, rng);
-  p.conv("img.conv3", 3, w1, w2, rng);
-  p.dense("img.fc", flatSize(spec), H, rng);
+  const plan = backbonePlan(spec, false);
+  if (plan) addResNet(p, plan, rng);
+  else {
+    p.conv("img.conv1", 3, spec.channels, w0, rng);
+    p.conv("img.conv2", 3, w0, w1, rng);
+    p.conv("img.conv3", 3, w1, w2, rng);
+  }
+  p.dense("img.fc", imageFeatureSize(spec), H, rng);
   p.dense("z.fc", spec.embedDim, H, rng);
   p.dense("time.fc", TIME_EMBED_DIM, H, rng);
   p.dense("head.fc1", 3 * H, H, rng);
@@ -111,7 +119,8 @@ export function timeEmbedding(t: tf.Tensor1D): tf.Tensor2D {
 }
 
 /**
- * Logits [N, classes] of the network from x [N, H, W, C], z [N, d] and t [N].
+ * Logits [N, classes] of the network from x [N, H, W, C], z [N, d] and t [N] (`spec` says
+ * which backbone the image branch is).
  *
  * @example
  * ```ts
@@ -128,7 +137,8 @@ export function timeEmbedding(t: tf.Tensor1D): tf.Tensor2D {
  * const p = createContinuousNet(spec, new Rng(0));
  * const x = tf.randomNormal([1, 8, 8, 1], 0, 1, "float32", 1) as tf.Tensor4D;
  * const z = tf.tensor2d([[1, 0, 0]]);
- * const at = (t: number) => readTensor(continuousForward(p, x, z, tf.tensor1d([t]), evalContext()));
+ * const at = (t: number) =>
+ *   readTensor(continuousForward(p, x, z, tf.tensor1d([t]), evalContext(), spec));
  * assert.notDeepEqual(await at(0.1), await at(0.9)); // the network sees t
  * ```
  */
@@ -138,11 +148,18 @@ export function continuousForward(
   z: tf.Tensor2D,
   t: tf.Tensor1D,
   ctx: ForwardContext,
+  spec: ContinuousSpec,
 ): tf.Tensor2D {
-  let h = dropout(ctx, maxPool2(tf.relu(conv(p, "img.conv1", x))));
-  h = dropout(ctx, tf.relu(conv(p, "img.conv2", h)));
-  h = dropout(ctx, maxPool2(tf.relu(conv(p, "img.conv3", h))));
-  const img = tf.relu(dense(p, "img.fc", tf.reshape(h, [h.shape[0], -1])));
+  const plan = backbonePlan(spec, false);
+  let feat: tf.Tensor2D;
+  if (plan) feat = resnetForward(p, plan, x, ctx);
+  else {
+    let h = dropout(ctx, maxPool2(tf.relu(conv(p, "img.conv1", x))));
+    h = dropout(ctx, tf.relu(conv(p, "img.conv2", h)));
+    h = dropout(ctx, maxPool2(tf.relu(conv(p, "img.conv3", h))));
+    feat = tf.reshape(h, [h.shape[0], -1]);
+  }
+  const img = tf.relu(dense(p, "img.fc", feat));
   const zf = tf.relu(dense(p, "z.fc", z));
   const tf_ = tf.relu(dense(p, "time.fc", timeEmbedding(t)));
   let o = tf.relu(dense(p, "head.fc1", tf.concat([img, zf, tf_], 1)));

@@ -20,6 +20,7 @@
  */
 import type { tf } from "../deps_tf.ts";
 import { Rng } from "../rng.ts";
+import type { BackboneName } from "./backbone.ts";
 import { createCtSchedule } from "./ct_schedule.ts";
 import { type ContinuousSpec, continuousSpec, createContinuousNet } from "./continuous.ts";
 import { type Embedding, learnedEmbedding, oneHotEmbedding } from "./embedding.ts";
@@ -42,6 +43,10 @@ export interface ContinuousOptions {
   widths: [number, number, number];
   /** FC width. */
   hidden: number;
+  /** Image-branch backbone (default `paper`; a ResNet here has no BatchNorm). */
+  backbone?: BackboneName;
+  /** Width multiplier of a ResNet backbone (default 1). */
+  backboneWidth?: number;
   /** Seed. */
   seed: number;
   /** CT: initial γ_0. */
@@ -100,6 +105,8 @@ export function createContinuousModel(o: ContinuousOptions): ContinuousModel {
     embedDim: embedding.dim,
     widths: o.widths,
     hidden: o.hidden,
+    backbone: o.backbone ?? "paper",
+    backboneWidth: o.backboneWidth ?? 1,
   });
   const net = createContinuousNet(spec, new Rng(streamSeed(o.seed, 1)));
   const classifier = new ParamSet();

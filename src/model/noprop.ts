@@ -19,6 +19,7 @@
  * ```
  * @module
  */
+import type { BackboneName } from "./backbone.ts";
 import { type BlockSpec, blockSpec, createBlock } from "./block.ts";
 import {
   type Embedding,
@@ -49,6 +50,10 @@ export interface NoPropOptions {
   widths: [number, number, number];
   /** FC width. */
   hidden: number;
+  /** Image-branch backbone (default `paper`). */
+  backbone?: BackboneName;
+  /** Width multiplier of a ResNet backbone (default 1). */
+  backboneWidth?: number;
   /** Seed for initialisation. */
   seed: number;
   /** For `prototype`: normalised NHWC-flattened training images and labels. */
@@ -119,6 +124,8 @@ export function createNoPropDT(o: NoPropOptions): NoPropDT {
     widths: o.widths,
     hidden: o.hidden,
     zAsImage: o.embedding === "prototype",
+    backbone: o.backbone ?? "paper",
+    backboneWidth: o.backboneWidth ?? 1,
   });
   const blocks = [];
   for (let t = 1; t <= o.T; t++) blocks.push(createBlock(spec, new Rng(streamSeed(o.seed, t))));

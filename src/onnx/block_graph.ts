@@ -10,6 +10,10 @@
  *     z → Gemm(lab.fc1⊙bn1) → Relu = h → Gemm(fc2⊙bn2) → Relu → Gemm(fc3⊙bn3) → Add(h) ──────────────┤
  *     Concat → Gemm(head.fc1⊙bn1) → Relu → Gemm(head.fc2⊙bn2) → Relu → Gemm(head.fc3) → Softmax → MatMul(W_Embed) → uhat
  *
+ * With a ResNet backbone (`spec.backbone`) the image conv stack is replaced by the ResNet of
+ * `resnet_graph.ts` (its BatchNorms folded into its convs) ending in GlobalAveragePool → Flatten,
+ * and `Gemm(img.fc⊙bn)` follows as above (the pooled features need no row permutation).
+ *
  * The img.fc (and, for the prototype embedding, lab.fc1) rows are permuted to NCHW flatten
  * order, so no Transpose is needed. With the one-hot embedding W_Embed = I and the MatMul is
  * left out. With the prototype embedding (z is an NHWC-flattened image) z is reshaped to an
@@ -46,7 +50,9 @@
  * @module
  */
 import type { BlockSpec } from "../model/block.ts";
+import { backboneOf, resnetPlan } from "../model/backbone.ts";
 import { GraphBuilder } from "./graph.ts";
+import { resnetGraph } from "./resnet_graph.ts";
 import { convKernelToOihw, foldBatchNorm, nhwcRowsToNchw } from "./layout.ts";
 import type { NamedTensor, WeightMap } from "./weights.ts";
 
@@ -207,7 +213,14 @@ export function blockGraph(o: BlockGraphOptions): GraphBuilder {
   const x = g.input("x", ["N", s.channels, s.height, s.width]);
   const z = g.input("z", ["N", d]);
 
-  const img = dense(g, w, convStack(g, w, "img", x, s), "img.fc", flat, H, "img.bn", rows);
+  const choice = backboneOf(s);
+  let img: string;
+  if (choice.backbone === "paper") {
+    img = dense(g, w, convStack(g, w, "img", x, s), "img.fc", flat, H, "img.bn", rows);
+  } else {
+    const plan = resnetPlan(choice, s.channels, true);
+    img = dense(g, w, resnetGraph(g, w, plan, x), "img.fc", plan.outCh, H, "img.bn");
+  }
 
   let zIn = z, zDim = d, zRows;
   if (s.zAsImage) {

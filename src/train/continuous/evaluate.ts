@@ -100,6 +100,7 @@ export async function sampleContinuous(
           tf.tensor2d(z, [n, d]),
           tf.fill([n], t) as tf.Tensor1D,
           evalContext(),
+          m.spec,
         );
         return m.variant === "ct"
           ? denoised(logits, m.embedding.W)

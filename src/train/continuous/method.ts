@@ -44,6 +44,7 @@
  * ```
  * @module
  */
+import { configBackbone } from "../../config/backbone.ts";
 import { ConfigError } from "../../config/errors.ts";
 import { tf } from "../../deps_tf.ts";
 import { batches } from "../../data/batches.ts";
@@ -121,6 +122,7 @@ export function createContinuousMethod(ctx: MethodContext): Promise<TrainMethod>
     embedDim: cfg.embeddingDim,
     widths: cfg.widths as [number, number, number],
     hidden: cfg.hidden,
+    ...configBackbone(cfg),
     seed: cfg.seed,
     gamma0: cfg.ctGamma0,
     gamma1: cfg.ctGamma1,

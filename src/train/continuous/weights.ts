@@ -34,6 +34,7 @@
  * @module
  */
 import type { DatasetName } from "../../config/schema.ts";
+import { backboneOf } from "../../model/backbone.ts";
 import { decodeMetadata } from "../../run/metadata.ts";
 import { runFile } from "../../run/folder.ts";
 import { type ContinuousModel, createContinuousModel } from "../../model/continuous_model.ts";
@@ -90,6 +91,7 @@ export async function loadContinuousRun(runDir: string): Promise<LoadedContinuou
     embedDim: spec.embedDim,
     widths: spec.widths,
     hidden: spec.hidden,
+    ...backboneOf(spec),
     seed: 0,
     gamma0: -1,
     gamma1: 1,

@@ -34,6 +34,7 @@
  * ```
  * @module
  */
+import { configBackbone } from "../../config/backbone.ts";
 import type { Config } from "../../config/schema.ts";
 import { normalizeInto } from "../../data/normalize.ts";
 import { createNoPropDT, type NoPropDT } from "../../model/noprop.ts";
@@ -123,6 +124,7 @@ export function buildDtModel(config: Config, run: RunData): NoPropDT {
     embedDim: config.embeddingDim,
     widths: config.widths as [number, number, number],
     hidden: config.hidden,
+    ...configBackbone(config),
     seed: config.seed,
     prototypeData,
   });
