@@ -1,7 +1,9 @@
 /**
  * `deno task bench`: NoProp-DT training speed of the paper's MNIST block at batch 128, per backend
  * and with `--workers 2`, beside the PyTorch reference (`../shared/anchors/torch_noprop_dt.py`) run
- * on the same machine in the same invocation, so the ratio is measured, not assumed.
+ * on the same machine in the same invocation, so the ratio is measured, not assumed; then one row
+ * per image backbone (CIFAR-shaped, wasm, beside `tools/torch_backbone_bench.py`; see
+ * `tools/bench_backbones.ts`). `--only backends` or `--only backbones` runs one of the two tables.
  *
  * Each measurement runs in its own subprocess (a tfjs backend is chosen once per process) through the
  * project's real training path (`LocalTeam` / `WorkerTeam` → `trainBlockStep`: block forward +
@@ -13,12 +15,19 @@
  * ```sh
  * deno task bench                                  # wasm, wasm ×2 workers, cpu, webgpu (if any), PyTorch
  * deno task bench --runs wasm,wasm:2 --batches 4   # a subset
+ * deno task bench --only backbones --backbones resnet18:0.25 --backbone-steps 1
  * ```
  * @module
  */
 import { parseArgs } from "../src/deps.ts";
 import { defaultConfig } from "../src/config.ts";
 import { Rng } from "../src/rng.ts";
+import {
+  backboneChild,
+  benchBackbones,
+  DEFAULT_BACKBONE_ROWS,
+  parseBackboneRows,
+} from "./bench_backbones.ts";
 
 /** Writes uncompressed MNIST-format files with random pixels (shapes are all that matter for speed). */
 async function writeRandomMnist(dir: string, nTrain: number, nTest: number) {
@@ -124,22 +133,45 @@ export async function main(argv: string[]): Promise<void> {
       data: { type: "string" },
       torch: { type: "boolean", default: true },
       "no-torch": { type: "boolean", default: false },
+      only: { type: "string" },
+      backbones: { type: "string", default: DEFAULT_BACKBONE_ROWS },
+      "backbone-steps": { type: "string", default: "2" },
+      "child-backbone": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
 
   if (args.values.help) {
     console.log(
-      `usage: deno task bench [--runs wasm,wasm:2,cpu,webgpu] [--batches 3] [--widths 32,64,128] [--no-torch]
-  runs: backend[:workers] list; cpu and webgpu are timed on single block steps`,
+      `usage: deno task bench [--only backends|backbones] [--runs wasm,wasm:2,cpu,webgpu] [--batches 3]
+       [--widths 32,64,128] [--backbones ${DEFAULT_BACKBONE_ROWS}] [--backbone-steps 2] [--no-torch]
+  runs: backend[:workers] list; cpu and webgpu are timed on single block steps
+  backbones: name[:width multiplier] list, one CIFAR-shaped wasm row each beside PyTorch`,
     );
     return;
   }
 
   const widths = args.values.widths!.split(",").map(Number);
-  if (args.values.child) {
+  const only = args.values.only;
+  let rows, steps;
+  try {
+    if (only !== undefined && only !== "backends" && only !== "backbones") {
+      throw new Error(`--only: "${only}" is not backends or backbones`);
+    }
+    rows = parseBackboneRows(args.values["child-backbone"] ?? args.values.backbones!);
+    steps = Number(args.values["backbone-steps"]);
+    if (!Number.isInteger(steps) || steps < 1) {
+      throw new Error(`--backbone-steps: "${args.values["backbone-steps"]}" is not an integer ≥ 1`);
+    }
+  } catch (e) {
+    console.error(`error: ${(e as Error).message}`);
+    Deno.exit(2);
+  }
+  if (args.values["child-backbone"]) {
+    await backboneChild(rows[0], steps, widths);
+  } else if (args.values.child) {
     await child(args.values.child, args.values.data!, Number(args.values.batches), widths);
-  } else {
+  } else if (only !== "backbones") {
     const dir = await Deno.makeTempDir({ prefix: "noprop-bench-" });
     await writeRandomMnist(dir, 1024, 16);
     const rows: Record<string, unknown>[] = [];
@@ -199,6 +231,15 @@ export async function main(argv: string[]): Promise<void> {
       );
     }
     await Deno.remove(dir, { recursive: true });
+  }
+  if (!args.values.child && !args.values["child-backbone"] && only !== "backends") {
+    await benchBackbones({
+      rows,
+      steps,
+      widths,
+      torch: !args.values["no-torch"],
+      benchScript: new URL(import.meta.url).pathname,
+    });
   }
 }
 
