@@ -17,7 +17,7 @@
  * @module
  */
 
-import { BACKBONES, type BackboneName } from "../model/backbone.ts";
+import { type BackboneName, BACKBONES } from "../model/backbone.ts";
 
 /** Datasets the trainer can load. */
 export const DATASETS = ["mnist", "fashion-mnist", "cifar10", "cifar100"] as const;

@@ -121,7 +121,10 @@ function resnetImageBranch(
 ): string {
   const H = s.hidden, F = plan.outCh;
   const feat = resnetGraph(g, w, plan, x);
-  return relu(g, gemm(g, feat, w.get("img.fc.w", [F, H]), w.get("img.fc.b", [H]), [F, H], "img.fc"));
+  return relu(
+    g,
+    gemm(g, feat, w.get("img.fc.w", [F, H]), w.get("img.fc.b", [H]), [F, H], "img.fc"),
+  );
 }
 
 /**
