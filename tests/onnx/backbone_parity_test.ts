@@ -3,8 +3,8 @@
  * convs equals the unfolded conv → BN; the exported DT blocks hold no BatchNormalization node and,
  * run by the unchanged runtime, match the tfjs eval forward to 1e-4 (every block's û and the final
  * logits), as do the CT/FM networks (no BatchNorm at all); the metadata carries the backbone so
- * export rebuilds the same model; the reference checker accepts every graph. Tiny widths (1/16),
- * CIFAR-shaped 16×16×3 images, random BatchNorm statistics.
+ * export and eval rebuild the same model; the reference checker accepts every graph. Tiny widths
+ * (1/16), CIFAR-shaped 16×16×3 images, random BatchNorm statistics.
  */
 import { assert, assertEquals } from "../assert.ts";
 import { initBackend } from "../../src/backend/mod.ts";
@@ -25,6 +25,7 @@ import { loadSafetensors, saveSafetensors } from "../../src/safetensors.ts";
 import { onnx } from "../../src/deps_onnx.ts";
 import { sampleDT } from "../../src/train/dt/evaluate.ts";
 import { f32Tensors } from "../../src/train/named_tensors.ts";
+import { loadContinuousRun } from "../../src/train/continuous/weights.ts";
 import {
   checkOnnx,
   loadReference,
@@ -174,6 +175,9 @@ for (const variant of ["ct", "fm"] as const) {
         (await loadSafetensors(`${runDir}/weights.safetensors`)).metadata.spec,
       );
       assertEquals([saved.backbone, saved.backboneWidth], [backbone, WIDTH]);
+      // deno task eval (tfjs engine) rebuilds the same network from the run folder.
+      const loaded = (await loadContinuousRun(runDir)).model;
+      assertEquals(await continuousArrays(loaded), await continuousArrays(m));
       const r = await exportRun(runDir);
       exported.push(...r.files.filter((f) => f.endsWith(".onnx")).map((f) => `${r.outDir}/${f}`));
       const ops = await opTypes(`${r.outDir}/network.onnx`);
