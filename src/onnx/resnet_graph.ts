@@ -22,7 +22,8 @@
  * // Weights as a run file holds them (here: zeros, BN γ = 1, var = 1).
  * const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
  * for (const c of plan.convs) {
- *   tensors[`${c.name}.w`] = { shape: [c.k, c.k, c.inCh, c.outCh], data: new Float32Array(c.k * c.k * c.inCh * c.outCh) };
+ *   const shape = [c.k, c.k, c.inCh, c.outCh];
+ *   tensors[`${c.name}.w`] = { shape, data: new Float32Array(c.k * c.k * c.inCh * c.outCh) };
  *   tensors[`${c.name}.b`] = { shape: [c.outCh], data: new Float32Array(c.outCh) };
  *   for (const s of ["gamma", "beta", "mean", "var"]) {
  *     const fill = s === "gamma" || s === "var" ? 1 : 0;
