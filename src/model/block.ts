@@ -129,7 +129,26 @@ export function imageFeatureSize(spec: BlockSpec): number {
   return backbonePlan(spec, false)?.outCh ?? flatSize(spec);
 }
 
-function addConvStack(p: ParamSet, prefix: string, spec: BlockSpec, rng: Rng): void {
+/**
+ * Adds the parameters of one conv stack (`<prefix>.conv1..3`, 3×3, widths `spec.widths`, input
+ * channels `spec.channels`) to `p`: the paper's image branch, and z's branch when z is an image
+ * (z's branch is always this stack with `spec.widths`, whatever `spec.backbone` is).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../backend/mod.ts";
+ * import { addConvStack, blockSpec } from "./block.ts";
+ * import { ParamSet } from "./params.ts";
+ * import { Rng } from "../rng.ts";
+ * await initBackend("cpu");
+ * const spec = blockSpec({ height: 8, width: 8, channels: 3, classes: 2, embedDim: 2 });
+ * const p = new ParamSet();
+ * addConvStack(p, "z", spec, new Rng(0));
+ * assert.deepEqual(p.get("z.conv1.w").shape, [3, 3, 3, 32]);
+ * ```
+ */
+export function addConvStack(p: ParamSet, prefix: string, spec: BlockSpec, rng: Rng): void {
   const [w0, w1, w2] = spec.widths;
   p.conv(`${prefix}.conv1`, 3, spec.channels, w0, rng);
   p.conv(`${prefix}.conv2`, 3, w0, w1, rng);
@@ -175,7 +194,35 @@ export function createBlock(spec: BlockSpec, rng: Rng): ParamSet {
   return p;
 }
 
-function convStack(p: ParamSet, prefix: string, x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor2D {
+/**
+ * One conv stack forward: conv → ReLU → maxpool2 → dropout → conv → ReLU → dropout → conv →
+ * ReLU → maxpool2 → dropout → flatten (NHWC order); shape [N, {@linkcode flatSize}].
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { tf } from "../deps_tf.ts";
+ * import { initBackend } from "../backend/mod.ts";
+ * import { addConvStack, blockSpec, convStack, flatSize } from "./block.ts";
+ * import { evalContext } from "./layers.ts";
+ * import { ParamSet } from "./params.ts";
+ * import { Rng } from "../rng.ts";
+ * await initBackend("cpu");
+ * const spec = blockSpec({
+ *   height: 8, width: 8, channels: 1, classes: 2, embedDim: 2, widths: [2, 3, 4],
+ * });
+ * const p = new ParamSet();
+ * addConvStack(p, "img", spec, new Rng(0));
+ * const h = convStack(p, "img", tf.zeros([5, 8, 8, 1]), evalContext());
+ * assert.deepEqual(h.shape, [5, flatSize(spec)]); // 2·2·4
+ * ```
+ */
+export function convStack(
+  p: ParamSet,
+  prefix: string,
+  x: tf.Tensor4D,
+  ctx: ForwardContext,
+): tf.Tensor2D {
   let h = dropout(ctx, maxPool2(tf.relu(conv(p, `${prefix}.conv1`, x))));
   h = dropout(ctx, tf.relu(conv(p, `${prefix}.conv2`, h)));
   h = dropout(ctx, maxPool2(tf.relu(conv(p, `${prefix}.conv3`, h))));

@@ -26,6 +26,7 @@ import {
   type EmbeddingKind,
   learnedEmbedding,
   oneHotEmbedding,
+  type PrototypeData,
   prototypeEmbedding,
 } from "./embedding.ts";
 import { ParamSet } from "./params.ts";
@@ -57,7 +58,7 @@ export interface NoPropOptions {
   /** Seed for initialisation. */
   seed: number;
   /** For `prototype`: normalised NHWC-flattened training images and labels. */
-  prototypeData?: { features: Float32Array; labels: Uint8Array | Int32Array };
+  prototypeData?: PrototypeData;
 }
 
 /** A NoProp-DT model. */

@@ -161,16 +161,16 @@ Deno.test("CT/FM with a ResNet backbone has no BatchNorm and sees its backbone",
     assert(names.includes("img.res.s1.b0.conv1.w") && !names.includes("img.conv1.w"));
     const x = tf.randomNormal([2, 8, 8, 1], 0, 1, "float32", 1) as tf.Tensor4D;
     const z = tf.zeros([2, 3]) as tf.Tensor2D;
-    const a = continuousForward(m.net, x, z, tf.tensor1d([0.5, 0.5]), evalContext(), m.spec);
+    const a = continuousForward(m.net, m.spec, x, z, tf.tensor1d([0.5, 0.5]), evalContext());
     assertEquals(a.shape, [2, 3]);
     // The image branch reaches the output: other images, other logits.
     const b = continuousForward(
       m.net,
+      m.spec,
       tf.mul(x, 3),
       z,
       tf.tensor1d([0.5, 0.5]),
       evalContext(),
-      m.spec,
     );
     assertNotEquals(await a.data(), await b.data());
   }

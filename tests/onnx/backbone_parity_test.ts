@@ -11,8 +11,15 @@ import { initBackend } from "../../src/backend/mod.ts";
 import { tf } from "../../src/deps_tf.ts";
 import { createClassifier, FixedNoise, nodeEngine } from "@noprop/infer";
 import { resnetPlan } from "../../src/model/backbone.ts";
-import { blockForward } from "../../src/model/block.ts";
-import { continuousForward, velocity } from "../../src/model/continuous.ts";
+import { blockForward, flatSize } from "../../src/model/block.ts";
+import {
+  continuousForward,
+  continuousSpec,
+  createContinuousNet,
+  velocity,
+} from "../../src/model/continuous.ts";
+import { continuousGraph } from "../../src/onnx/continuous_graph.ts";
+import { WeightMap } from "../../src/onnx/weights.ts";
 import { continuousArrays, createContinuousModel } from "../../src/model/continuous_model.ts";
 import { denoised } from "../../src/model/embedding.ts";
 import { batchNorm2d, evalContext, paddedConv } from "../../src/model/layers.ts";
@@ -201,11 +208,11 @@ for (const variant of ["ct", "fm"] as const) {
       const want = tf.tidy(() => {
         const logits = continuousForward(
           m.net,
+          m.spec,
           tf.tensor4d(xh, [N, H, W, C]),
           tf.tensor2d(z, [N, 5]),
           tf.tensor1d(t),
           evalContext(),
-          m.spec,
         );
         return (variant === "ct"
           ? denoised(logits, m.embedding.W)
@@ -227,4 +234,64 @@ Deno.test({
     assert(exported.length >= 2 * 3 + 4 * 2, `only ${exported.length} graphs exported`);
     assertEquals(await checkOnnx(python!, exported), []);
   },
+});
+
+Deno.test("ct/fm with the prototype embedding and a resnet18 backbone: z keeps its own paper conv stack, and onnxruntime matches tfjs", async () => {
+  const d = H * W * C;
+  const spec = continuousSpec({
+    height: H,
+    width: W,
+    channels: C,
+    classes: 4,
+    embedDim: d,
+    widths: [2, 3, 4],
+    hidden: 8,
+    backbone: "resnet18",
+    backboneWidth: WIDTH,
+    zAsImage: true,
+  });
+  const net = createContinuousNet(spec, new Rng(6));
+  const names = [...net.trainable.keys()];
+  assert(names.includes("img.res.stem.conv.w") && !names.includes("img.conv1.w"));
+  // z's branch is the paper stack with `widths`, not the ResNet.
+  assertEquals(net.get("z.conv1.w").shape, [3, 3, C, 2]);
+  assertEquals(net.get("z.conv3.w").shape, [3, 3, 3, 4]);
+  assertEquals(net.get("z.fc.w").shape, [flatSize(spec), 8]);
+  const rng = new Rng(7);
+  const embed = { shape: [4, d], data: rng.fillNormal(new Float32Array(4 * d)) };
+  for (const variant of ["ct", "fm"] as const) {
+    const g = continuousGraph({
+      variant,
+      spec,
+      name: "net",
+      weights: new WeightMap("net", await net.toArrays()),
+      embed,
+    });
+    const plan = resnetPlan({ backbone: "resnet18", backboneWidth: WIDTH }, C, false);
+    assertEquals(g.opTypes().filter((o) => o === "Conv").length, plan.convs.length + 3);
+    const xh = rng.fillNormal(new Float32Array(N * H * W * C));
+    const z = rng.fillNormal(new Float32Array(N * d));
+    const t = Float32Array.from({ length: N }, (_, i) => (i + 0.5) / N);
+    const session = await engine.open(g.encode(), "network.onnx");
+    const out = await session.run({
+      x: { data: nhwcToNchw(xh, N, H, W, C), dims: [N, C, H, W] },
+      z: { data: z, dims: [N, d] },
+      t: { data: t, dims: [N] },
+    });
+    await session.release();
+    const want = tf.tidy(() => {
+      const W_ = tf.tensor2d(embed.data, [4, d]);
+      const logits = continuousForward(
+        net,
+        spec,
+        tf.tensor4d(xh, [N, H, W, C]),
+        tf.tensor2d(z, [N, d]),
+        tf.tensor1d(t),
+        evalContext(),
+      );
+      return (variant === "ct" ? denoised(logits, W_) : velocity(logits, W_)).dataSync();
+    });
+    const diff = maxAbsDiff(out[variant === "ct" ? "uhat" : "vhat"], want);
+    assert(diff < TOL, `${variant}: max |ONNX − tfjs| = ${diff}`);
+  }
 });

@@ -60,6 +60,7 @@ import { Rng } from "../../rng.ts";
 import { AdamW } from "../adamw.ts";
 import { runRange } from "../batches.ts";
 import type { MethodContext, TrainMethod } from "../method.ts";
+import { prototypeTrainingData } from "../prototype_data.ts";
 import { f32Tensors } from "../named_tensors.ts";
 import { evaluateContinuous } from "./evaluate.ts";
 import { type ContinuousState, continuousStep } from "./step.ts";
@@ -127,6 +128,9 @@ export function createContinuousMethod(ctx: MethodContext): Promise<TrainMethod>
     gamma0: cfg.ctGamma0,
     gamma1: cfg.ctGamma1,
     gammaHidden: cfg.ctGammaHidden,
+    // A resumed run's W_Embed comes from the checkpoint: no prototype search then.
+    prototypeData: cfg.embedding === "prototype" && !ck ? prototypeTrainingData(run) : undefined,
+    restoring: !!ck,
   });
   const opt = new AdamW(continuousVariables(model), {
     lr: cfg.lr,

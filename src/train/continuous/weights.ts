@@ -87,7 +87,7 @@ export async function loadContinuousRun(runDir: string): Promise<LoadedContinuou
     variant,
     image: { height: spec.height, width: spec.width, channels: spec.channels },
     classes: spec.classes,
-    embedding: meta.embedding as "onehot" | "learned",
+    embedding: meta.embedding,
     embedDim: spec.embedDim,
     widths: spec.widths,
     hidden: spec.hidden,
@@ -96,6 +96,7 @@ export async function loadContinuousRun(runDir: string): Promise<LoadedContinuou
     gamma0: -1,
     gamma1: 1,
     gammaHidden: variant === "ct" ? tensors["sched.a"].shape[0] : 1,
+    restoring: true,
   });
   assignContinuousModel(model, tensors);
   return {

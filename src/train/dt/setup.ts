@@ -36,9 +36,9 @@
  */
 import { configBackbone } from "../../config/backbone.ts";
 import type { Config } from "../../config/schema.ts";
-import { normalizeInto } from "../../data/normalize.ts";
 import { createNoPropDT, type NoPropDT } from "../../model/noprop.ts";
 import { loadRunData, type RunData } from "../batches.ts";
+import { prototypeTrainingData } from "../prototype_data.ts";
 import type { TrainerHyper } from "./trainer.ts";
 
 /**
@@ -106,15 +106,8 @@ export function trainerHyper(c: Config): TrainerHyper {
  * ```
  */
 export function buildDtModel(config: Config, run: RunData): NoPropDT {
-  const { train, stats } = run;
   const { height, width, channels } = run.data.info;
-  let prototypeData;
-  if (config.embedding === "prototype") {
-    const features = new Float32Array(train.count * height * width * channels);
-    const all = Uint32Array.from({ length: train.count }, (_, i) => i);
-    normalizeInto(train, all, stats, features, "NHWC");
-    prototypeData = { features, labels: train.labels };
-  }
+  const prototypeData = config.embedding === "prototype" ? prototypeTrainingData(run) : undefined;
   return createNoPropDT({
     image: { height, width, channels },
     classes: run.data.info.numClasses,
