@@ -35,8 +35,8 @@ export interface BackboneRow {
   width: number;
 }
 
-/** Default rows: resnet50 at 1/4 width keeps its activations within wasm's 4 GB heap. */
-export const DEFAULT_BACKBONE_ROWS = "paper,resnet18:1,resnet50:0.25";
+/** Default rows: the widest ResNets whose batch-128 step fits the wasm heap (README, "Backbones"). */
+export const DEFAULT_BACKBONE_ROWS = "paper,resnet18:0.5,resnet50:0.125";
 
 const BATCH = 128;
 
