@@ -3,7 +3,7 @@
  * the report's tables quote) and one for the rehearsal on a software adapter (`--dry-run`: the
  * same parts and fields on tiny sizes, so every path runs in CI within a couple of minutes).
  *
- * The GPU plan's part limits add up to 450 s, so the whole measurement (with the kit's unpacking)
+ * The GPU plan's part limits add up to 445 s, so the whole measurement (with the kit's unpacking)
  * stays under the 8 minutes one device call may take. A part that reaches its limit is stopped,
  * recorded as failed, and the next part starts.
  *
@@ -103,10 +103,10 @@ export function gpuPlan(dryRun: boolean): GpuPlan {
       dryRun,
       limits: {
         adapter: 15,
-        correctness: 55,
-        torch: 60,
-        trainSpeed: 60,
-        inference: 50,
+        correctness: 45,
+        torch: 50,
+        trainSpeed: 70,
+        inference: 55,
         endToEnd: 2 * (90 + 15),
       },
       losses: {
@@ -132,7 +132,7 @@ export function gpuPlan(dryRun: boolean): GpuPlan {
         spec: { widths: [32, 64, 128], hidden: 256, T: 10 },
         batches: [1, 128, 4096],
         threads: 16,
-        minSeconds: 1.5,
+        minSeconds: 1,
       },
     };
   }

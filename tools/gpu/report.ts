@@ -186,6 +186,13 @@ const table = (head: string[], rows: unknown[][]) =>
 type Rec = Record<string, unknown>;
 const recs = (v: unknown): Rec[] => Array.isArray(v) ? v as Rec[] : [];
 
+/** " Kit: packed <created> at <commit>, <MiB> MiB." when the host record names the kit. */
+function kitLine(kit: unknown): string {
+  if (!kit || typeof kit !== "object") return "";
+  const k = kit as Rec;
+  return ` Kit: packed ${k.created} at commit ${k.commit}, ${fmt(Number(k.bytes) / 2 ** 20)} MiB.`;
+}
+
 /**
  * `gpu-report.md`: the status of every part, then one section per part with its table.
  *
@@ -211,7 +218,7 @@ export function renderMarkdown(r: GpuReport): string {
     `Host: ${
       Object.entries(r.host).filter(([, v]) => typeof v !== "object").map(([k, v]) => `${k} ${v}`)
         .join(", ")
-    }.`,
+    }.` + kitLine(r.host.kit),
     "",
     table(
       ["part", "status", "seconds", "limit s", "problems"],
@@ -286,7 +293,8 @@ export function renderMarkdown(r: GpuReport): string {
   out.push("", `## ${P.trainSpeed.title}`, "");
   out.push(
     "Block-step samples/s (batches × T × batch / s; forward + backward + AdamW of one block, " +
-      "classifier CE on z_T included), paper MNIST block, beside " +
+      `classifier CE on z_T included), ${r.plan.trainSpeed.setup.name} setup (` +
+      `\`${r.plan.trainSpeed.setup.config}\` ${r.plan.trainSpeed.setup.flags.join(" ")}), beside ` +
       "`python3 torch_noprop_dt.py --device cuda` (`train_block_steps_samples_per_s`). " +
       `--fuse-blocks: ${s.fuseBlocks ?? "—"}.`,
     "",

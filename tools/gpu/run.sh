@@ -90,6 +90,13 @@ if [ ! -f "$icd" ]; then
   echo "warning: the Vulkan driver manifest $icd is missing; the WebGPU parts will fail" >&2
 fi
 export LD_LIBRARY_PATH="$work/vulkan/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+if [ "$dry" = 0 ]; then
+  # NVIDIA's ICD names libGLX_nvidia.so.0 without a path: where the driver is mounted but not in
+  # the loader's cache, search its folders too (after the kit's and the caller's).
+  for d in /usr/local/nvidia/lib64 /usr/local/nvidia/lib; do
+    if [ -d "$d" ]; then LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$d"; fi
+  done
+fi
 export VK_ICD_FILENAMES="$icd" VK_DRIVER_FILES="$icd"
 export DENO_WEBGPU_BACKEND=vulkan XDG_RUNTIME_DIR="$work/xdg"
 # Deno sees only the kit: its npm files, an empty HOME, no network (anything it tried to fetch

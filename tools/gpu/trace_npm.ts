@@ -174,7 +174,9 @@ export async function main(argv: string[]): Promise<number> {
       "`deno task gpu-pack`.",
     packages,
   };
-  await writeFileAtomic(NPM_FILES.pathname, JSON.stringify(body, null, 1) + "\n");
+  await writeFileAtomic(NPM_FILES.pathname, JSON.stringify(body, null, 2) + "\n");
+  // In the project's JSON style, so `deno task check` stays clean.
+  await new Deno.Command(Deno.execPath(), { args: ["fmt", "-q", NPM_FILES.pathname] }).output();
   const files = Object.values(packages).reduce((n, p) => n + p.files.length, 0);
   console.error(
     `gpu-trace: ${Object.keys(packages).length} packages, ${files} files → ${NPM_FILES.pathname}`,
