@@ -76,19 +76,23 @@ async function hostInfo(kitJson?: string): Promise<Rec> {
 
 /** Runs the CLI; returns the exit status (see the module doc). */
 export async function main(argv: string[]): Promise<number> {
-  const { values: o } = parseArgs({
-    args: argv,
-    options: {
-      out: { type: "string" },
-      work: { type: "string" },
-      data: { type: "string" },
-      anchor: { type: "string" },
-      kit: { type: "string" },
-      "dry-run": { type: "boolean", default: false },
-      parts: { type: "string", default: PART_NAMES.join(",") },
-      "time-scale": { type: "string", default: Deno.env.get("NOPROP_GPU_TIME_SCALE") ?? "1" },
-    },
-  });
+  const options = {
+    out: { type: "string" },
+    work: { type: "string" },
+    data: { type: "string" },
+    anchor: { type: "string" },
+    kit: { type: "string" },
+    "dry-run": { type: "boolean", default: false },
+    parts: { type: "string", default: PART_NAMES.join(",") },
+    "time-scale": { type: "string", default: Deno.env.get("NOPROP_GPU_TIME_SCALE") ?? "1" },
+  } as const;
+  let o;
+  try {
+    o = parseArgs({ args: argv, options }).values;
+  } catch (e) {
+    console.error(`driver.ts: ${(e as Error).message}`);
+    return 2;
+  }
   const scale = Number(o["time-scale"]);
   if (!(scale > 0)) {
     console.error(`driver.ts: --time-scale must be a positive number, got "${o["time-scale"]}"`);
@@ -100,14 +104,14 @@ export async function main(argv: string[]): Promise<number> {
     );
     return 2;
   }
-  await Deno.mkdir(o.out, { recursive: true });
-  await Deno.mkdir(o.work, { recursive: true });
   const only = o.parts!.split(",").filter(Boolean);
   const unknown = only.filter((p) => !(PART_NAMES as readonly string[]).includes(p));
   if (unknown.length) {
     console.error(`driver.ts: unknown part ${unknown[0]} (--parts ${PART_NAMES.join(",")})`);
     return 2;
   }
+  await Deno.mkdir(o.out, { recursive: true });
+  await Deno.mkdir(o.work, { recursive: true });
   const plan = gpuPlan(o["dry-run"]!);
   for (const p of PART_NAMES) plan.limits[p] *= scale;
   const report = await runReport(

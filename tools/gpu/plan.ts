@@ -138,13 +138,15 @@ export function gpuPlan(dryRun: boolean): GpuPlan {
   }
   return {
     dryRun,
+    // Generous: the rehearsal proves that every part runs, not how fast (about a minute on an
+    // idle 2-core machine; a busy one can take several times longer).
     limits: {
-      adapter: 30,
-      correctness: 120,
+      adapter: 60,
+      correctness: 240,
       torch: 60,
-      trainSpeed: 90,
-      inference: 90,
-      endToEnd: 2 * 50,
+      trainSpeed: 180,
+      inference: 180,
+      endToEnd: 2 * 100,
     },
     losses: {
       setup: {

@@ -39,4 +39,6 @@ Deno.test("the driver refuses bad arguments with exit status 2", async () => {
   assertEquals(await main([]), 2);
   assertEquals(await main(["--out", "o", "--work", "w", "--data", "d", "--parts", "nope"]), 2);
   assertEquals(await main(["--out", "o", "--work", "w", "--data", "d", "--time-scale", "0"]), 2);
+  assertEquals(await main(["--no-such-option"]), 2);
+  for (const d of ["o", "w"]) assertEquals(await Deno.stat(d).catch(() => null), null); // nothing made
 });
