@@ -6,8 +6,9 @@
  * `tools/bench_backbones.ts`). `--only backends` or `--only backbones` runs one of the two tables.
  *
  * Each measurement runs in its own subprocess (a tfjs backend is chosen once per process) through the
- * project's real training path (`LocalTeam` / `WorkerTeam` → `trainBlockStep`: block forward +
- * backward + AdamW, classifier CE on z_T included) on generated MNIST-shaped data. One batch is a
+ * project's real training path ({@linkcode measureBlockSteps}: `createMethod` → `LocalTeam` /
+ * `WorkerTeam` → `trainBlockStep`: block forward + backward + AdamW, classifier CE on z_T
+ * included) on generated MNIST-shaped data. One batch is a
  * warm-up; the figure is block-step samples/s = timed batches × T × batch / seconds, the quantity the
  * anchor reports as `train_block_steps_samples_per_s`.
  *
@@ -20,7 +21,7 @@
  * @module
  */
 import { parseArgs } from "../src/deps.ts";
-import { defaultConfig } from "../src/config.ts";
+import { type Config, defaultConfig } from "../src/config.ts";
 import { Rng } from "../src/rng.ts";
 import {
   backboneChild,
@@ -29,8 +30,21 @@ import {
   parseBackboneRows,
 } from "./bench_backbones.ts";
 
-/** Writes uncompressed MNIST-format files with random pixels (shapes are all that matter for speed). */
-async function writeRandomMnist(dir: string, nTrain: number, nTest: number) {
+/**
+ * Writes uncompressed MNIST-format files with random pixels under `<dir>/mnist/` (shapes are all
+ * that matter for speed).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { writeRandomMnist } from "./bench.ts";
+ * const dir = await Deno.makeTempDir();
+ * await writeRandomMnist(dir, 4, 2);
+ * assert.equal((await Deno.stat(`${dir}/mnist/train-images-idx3-ubyte`)).size, 16 + 4 * 784);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function writeRandomMnist(dir: string, nTrain: number, nTest: number) {
   const rng = new Rng(3);
   await Deno.mkdir(`${dir}/mnist`, { recursive: true });
   const be32 = (...v: number[]) => {
@@ -52,12 +66,91 @@ async function writeRandomMnist(dir: string, nTrain: number, nTest: number) {
   }
 }
 
+/** What {@linkcode measureBlockSteps} measured. */
+export interface BlockStepSpeed {
+  /** The tfjs backend the steps ran on. */
+  backend: string;
+  /** The WebGPU adapter's description (webgpu only), else null. */
+  adapter: string | null;
+  /** Worker threads. */
+  workers: number;
+  /** Batch size. */
+  batch: number;
+  /** Blocks trained per batch (T). */
+  T: number;
+  /** Block steps timed (batches × T). */
+  blockSteps: number;
+  /** Seconds of the timed batches. */
+  seconds: number;
+  /** Block-step samples/s: blockSteps × batch / seconds (the anchor's `train_block_steps_samples_per_s`). */
+  samplesPerSec: number;
+}
+
+/**
+ * Times NoProp training of `cfg` through the method seam (`createMethod`, the loop's own path:
+ * block forward + backward + AdamW, classifier CE on z_T included, losses read back every batch):
+ * `warmup` batches, then `timed` batches of epoch 0 of `cfg`'s data. Starts `cfg.backend` first.
+ * Throws when the data holds fewer than `warmup + timed` batches.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type Config, defaultConfig } from "../src/config.ts";
+ * import { measureBlockSteps, writeRandomMnist } from "./bench.ts";
+ * const dataDir = await Deno.makeTempDir();
+ * await writeRandomMnist(dataDir, 8, 2);
+ * const cfg = {
+ *   ...defaultConfig(), dataset: "mnist" as const, dataDir, backend: "cpu" as const, T: 2,
+ *   widths: [2, 2, 2], hidden: 8, batchSize: 4,
+ * };
+ * const r = await measureBlockSteps(cfg, { warmup: 1, timed: 1 });
+ * assert.deepEqual([r.backend, r.blockSteps, r.batch], ["cpu", 2, 4]);
+ * assert.ok(r.samplesPerSec > 0);
+ * await assert.rejects(measureBlockSteps(cfg, { warmup: 1, timed: 2 }), /holds 2 batches/);
+ * await Deno.remove(dataDir, { recursive: true });
+ * ```
+ */
+export async function measureBlockSteps(
+  cfg: Config,
+  o: { warmup: number; timed: number },
+): Promise<BlockStepSpeed> {
+  const { initBackend } = await import("../src/backend/mod.ts");
+  const { batchesPerEpoch, loadRunData } = await import("../src/train/batches.ts");
+  const { createMethod } = await import("../src/train/methods.ts");
+  const info = await initBackend(cfg.backend);
+  const run = await loadRunData(cfg);
+  const perEpoch = batchesPerEpoch(run.train, cfg.batchSize);
+  if (perEpoch < o.warmup + o.timed) {
+    throw new Error(
+      `measureBlockSteps: the data holds ${perEpoch} batches of ${cfg.batchSize}, ` +
+        `${o.warmup + o.timed} are needed`,
+    );
+  }
+  const method = await createMethod({ cfg, run });
+  try {
+    if (o.warmup) await method.run(0, 0, o.warmup, () => {});
+    const t0 = performance.now();
+    const r = await method.run(0, o.warmup, o.warmup + o.timed, () => {});
+    const seconds = (performance.now() - t0) / 1000;
+    const blockSteps = r.batches * cfg.T;
+    return {
+      backend: info.name,
+      adapter: info.adapterDescription ?? null,
+      workers: cfg.workers,
+      batch: cfg.batchSize,
+      T: cfg.T,
+      blockSteps,
+      seconds,
+      samplesPerSec: blockSteps * cfg.batchSize / seconds,
+    };
+  } finally {
+    method.close();
+  }
+}
+
 async function child(spec: string, dataDir: string, batches: number, widths: number[]) {
   const [backend, w] = spec.split(":");
   const workers = Number(w ?? 1);
-  const { initBackend } = await import("../src/backend/mod.ts");
-  const { setupRun, trainerHyper } = await import("../src/train/dt/setup.ts");
-  const { LocalTeam, WorkerTeam } = await import("../src/train/dt/team.ts");
   // cpu (~200x slower) and webgpu are timed on single block steps (T = 1: the step costs the same).
   const isCpu = backend === "cpu", single = isCpu || backend === "webgpu";
   const cfg = {
@@ -70,26 +163,9 @@ async function child(spec: string, dataDir: string, batches: number, widths: num
     T: single ? 1 : 10,
     syncEvery: 1000,
   };
-  const info = await initBackend(cfg.backend);
-  const { model, train, stats } = await setupRun(cfg);
-  const team = workers > 1
-    ? await WorkerTeam.start(model, cfg)
-    : new LocalTeam(model, trainerHyper(cfg), train, stats);
-  const warm = isCpu ? 0 : 1, timed = isCpu ? 1 : backend === "webgpu" ? 2 : batches;
-  if (warm) await team.run(0, 0, warm, () => {});
-  const t0 = performance.now();
-  await team.run(0, warm, warm + timed, () => {});
-  const sec = (performance.now() - t0) / 1000;
-  team.close();
-  console.log(JSON.stringify({
-    run: spec,
-    backend: info.name,
-    adapter: info.adapterDescription ?? null,
-    workers,
-    blockSteps: timed * cfg.T,
-    seconds: sec,
-    samplesPerSec: timed * cfg.T * cfg.batchSize / sec,
-  }));
+  const warmup = isCpu ? 0 : 1, timed = isCpu ? 1 : backend === "webgpu" ? 2 : batches;
+  const r = await measureBlockSteps(cfg, { warmup, timed });
+  console.log(JSON.stringify({ run: spec, ...r }));
 }
 
 async function torchAnchor(widths: string): Promise<Record<string, unknown> | null> {

@@ -142,6 +142,8 @@ export interface Config {
   sampleSteps: number;
   /** Stop after this many optimisation steps (0 = no limit). */
   maxSteps: number;
+  /** Stop once this many seconds of training have passed in this process (0 = no limit). */
+  maxSeconds: number;
   /** Use only the first N training images (0 = all). */
   trainLimit: number;
   /** Augmentations of the training batches, in {@linkcode AUGMENTATIONS} order (empty: none). */
@@ -480,6 +482,15 @@ export const FIELDS = [
     min: 0,
     default: 0,
     help: "stop after this many optimisation steps (0 = no limit; for tests/benchmarks)",
+  },
+  {
+    name: "maxSeconds",
+    group: "training",
+    type: "float",
+    min: 0,
+    default: 0,
+    help:
+      "stop after the batch range that passes this many seconds of training in this process, then evaluate (0 = no limit; fixed-time benchmarks)",
   },
   // evaluation
   {
