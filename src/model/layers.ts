@@ -115,27 +115,7 @@ export function batchNorm(
   ctx: ForwardContext,
 ): tf.Tensor2D {
   const gamma = p.get(`${name}.gamma`), beta = p.get(`${name}.beta`);
-  let mean: tf.Tensor, variance: tf.Tensor;
-  if (ctx.training) {
-    const m = tf.moments(x, 0);
-    mean = m.mean;
-    variance = m.variance;
-    const n = x.shape[0];
-    const k = ctx.bnMomentum;
-    const rm = p.get(`${name}.mean`), rv = p.get(`${name}.var`);
-    ctx.updates.push(
-      { name: `${name}.mean`, value: tf.keep(tf.add(tf.mul(rm, 1 - k), tf.mul(mean, k))) },
-      {
-        name: `${name}.var`,
-        value: tf.keep(
-          tf.add(tf.mul(rv, 1 - k), tf.mul(variance, (k * n) / Math.max(1, n - 1))),
-        ),
-      },
-    );
-  } else {
-    mean = p.get(`${name}.mean`);
-    variance = p.get(`${name}.var`);
-  }
+  const { mean, variance } = normStatistics(p, name, x, [0], ctx);
   const xhat = tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, BN_EPS)));
   return tf.add(tf.mul(xhat, gamma), beta);
 }
@@ -170,27 +150,7 @@ export function batchNorm2d(
   x: tf.Tensor4D,
   ctx: ForwardContext,
 ): tf.Tensor4D {
-  let mean: tf.Tensor, variance: tf.Tensor;
-  if (ctx.training) {
-    const m = tf.moments(x, [0, 1, 2]);
-    mean = m.mean;
-    variance = m.variance;
-    const n = x.shape[0] * x.shape[1] * x.shape[2];
-    const k = ctx.bnMomentum;
-    const rm = p.get(`${name}.mean`), rv = p.get(`${name}.var`);
-    ctx.updates.push(
-      { name: `${name}.mean`, value: tf.keep(tf.add(tf.mul(rm, 1 - k), tf.mul(mean, k))) },
-      {
-        name: `${name}.var`,
-        value: tf.keep(
-          tf.add(tf.mul(rv, 1 - k), tf.mul(variance, (k * n) / Math.max(1, n - 1))),
-        ),
-      },
-    );
-  } else {
-    mean = p.get(`${name}.mean`);
-    variance = p.get(`${name}.var`);
-  }
+  const { mean, variance } = normStatistics(p, name, x, [0, 1, 2], ctx);
   const scale = tf.div(p.get(`${name}.gamma`), tf.sqrt(tf.add(variance, BN_EPS)));
   const shift = tf.sub(p.get(`${name}.beta`), tf.mul(mean, scale));
   return tf.add(tf.mul(x, scale), shift);
@@ -224,4 +184,31 @@ export function applyBatchNormUpdates(p: ParamSet, ctx: ForwardContext): void {
     u.value.dispose();
   }
   ctx.updates.length = 0;
+}
+
+/**
+ * The statistics a batch norm normalises with: in training mode the batch mean and biased
+ * variance over `axes` (and the running-statistics updates, with the unbiased variance, recorded
+ * in `ctx.updates`); in eval mode the running statistics.
+ */
+function normStatistics(
+  p: ParamSet,
+  name: string,
+  x: tf.Tensor,
+  axes: number[],
+  ctx: ForwardContext,
+): { mean: tf.Tensor; variance: tf.Tensor } {
+  if (!ctx.training) return { mean: p.get(`${name}.mean`), variance: p.get(`${name}.var`) };
+  const { mean, variance } = tf.moments(x, axes);
+  const n = axes.reduce((acc, a) => acc * x.shape[a], 1);
+  const k = ctx.bnMomentum;
+  const rm = p.get(`${name}.mean`), rv = p.get(`${name}.var`);
+  ctx.updates.push(
+    { name: `${name}.mean`, value: tf.keep(tf.add(tf.mul(rm, 1 - k), tf.mul(mean, k))) },
+    {
+      name: `${name}.var`,
+      value: tf.keep(tf.add(tf.mul(rv, 1 - k), tf.mul(variance, (k * n) / Math.max(1, n - 1)))),
+    },
+  );
+  return { mean, variance };
 }
