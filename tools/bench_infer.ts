@@ -10,14 +10,24 @@
  *   (`../shared/anchors/export_torch_block.py`), run T times through the same sampler code,
  *   with the same sessions settings, in the same process, interleaved round by round
  *   (medians reported);
+ * - for the int8 graphs of our export (`src/onnx/quantize/`: static QDQ quantization,
+ *   calibrated on `--calibration` MNIST training images from `--data-dir`, or on the
+ *   benchmark's own random inputs without it), one row per `--int8` variant: `u8` (the
+ *   default export: uint8 activations, per-channel int8 weights), `s8` (int8 activations),
+ *   `per-tensor` (one weight scale per tensor), `reduce-range` (7-bit weights), `conv-only`
+ *   (only the convolutions quantized), or combinations joined by `+`;
  * - and for the TensorFlow.js model on its wasm backend (the same sampler code, `dtChain`, with
  *   the tfjs blocks as the denoiser: the trainer's evaluation path).
  *
- * The ratio ours/PyTorch is the figure of merit (bar: ≥ 1.0 in images/s). Keep runs short: the
- * defaults take about a minute on 2 cores.
+ * The ratio ours/PyTorch is the figure of merit (bar: ≥ 1.0 in images/s), and int8/fp32 that
+ * of quantization (bar: ≥ 2.0 on onnxruntime-node cpu). Keep runs short: the defaults take
+ * about a minute on 2 cores. `--model DIR` benchmarks an exported folder (e.g. `models/mnist`)
+ * instead: its fp32 graphs against int8 graphs quantized here (no PyTorch or tfjs rows).
  *
  * ```sh
  * deno run -A tools/bench_infer.ts [--rounds 5] [--threads 2] [--spinning] [--run models/<run>] [--no-tfjs] [--json]
+ *   [--int8 u8,s8,per-tensor,reduce-range,conv-only | --int8 none] [--data-dir ../shared/data] [--calibration 300]
+ *   [--model models/mnist] [--no-wasm]
  * ```
  *
  * @module
@@ -28,6 +38,7 @@ import {
   dtSampler,
   type Engine,
   type GraphSession,
+  loadModelFolder,
   type Manifest,
   nodeEngine,
   SeededNormal,
@@ -42,6 +53,8 @@ import { dense } from "../src/model/layers.ts";
 import { blockDenoiser } from "../src/train/dt/evaluate.ts";
 import { assignModel, dtMetadata, saveWeights } from "../src/train/dt/weights.ts";
 import { loadSafetensors } from "../src/safetensors.ts";
+import { calibrateFolder, calibrationImages, quantizeBlocks } from "../src/onnx/quantize/export.ts";
+import type { QuantizeOptions } from "../src/onnx/quantize/transform.ts";
 
 const TORCH_EXPORTER = new URL("../../shared/anchors/export_torch_block.py", import.meta.url)
   .pathname;
@@ -196,6 +209,36 @@ export async function paperModel(
   return { runDir: outDir, outDir };
 }
 
+/**
+ * The quantization options of an `--int8` variant name (see the module doc); parts joined by
+ * `+` combine.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { int8Variant } from "./bench_infer.ts";
+ * assert.deepEqual(int8Variant("u8"), {});
+ * assert.deepEqual(int8Variant("s8+per-tensor"), { activations: "s8", perChannel: false });
+ * assert.throws(() => int8Variant("fp16"), /unknown int8 variant "fp16"/);
+ * ```
+ */
+export function int8Variant(name: string): QuantizeOptions {
+  const o: QuantizeOptions = {};
+  for (const part of name.split("+")) {
+    if (part === "u8") continue;
+    else if (part === "s8") o.activations = "s8";
+    else if (part === "per-tensor") o.perChannel = false;
+    else if (part === "reduce-range") o.reduceRange = true;
+    else if (part === "conv-only") o.ops = ["Conv"];
+    else {
+      throw new Error(
+        `unknown int8 variant "${part}" (u8, s8, per-tensor, reduce-range, conv-only, joined by +)`,
+      );
+    }
+  }
+  return o;
+}
+
 async function tfjsChain(runDir: string, m: Manifest, x: Float32Array, rounds: number) {
   await initBackend("wasm");
   const { tensors, metadata } = await loadSafetensors(`${runDir}/weights.safetensors`);
@@ -250,26 +293,56 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
       "no-tfjs": { type: "boolean", default: false },
       json: { type: "boolean", default: false },
       spinning: { type: "boolean", default: false },
+      int8: { type: "string", default: "u8" },
+      "data-dir": { type: "string" },
+      calibration: { type: "string", default: "300" },
+      model: { type: "string" },
+      "no-wasm": { type: "boolean", default: false },
     },
   });
   const rounds = Number(o.rounds), threads = Number(o.threads);
-  const { runDir, outDir } = await paperModel(o.run);
-  const exp = await exportRun(runDir, { outDir });
-  const m = exp.manifest;
+  const variants = o.int8 === "none" ? [] : o.int8.split(",");
+  const quantizeAs = Object.fromEntries(variants.map((v) => [v, int8Variant(v)]));
+  let outDir: string, runDir: string | undefined, m: Manifest;
+  if (o.model) {
+    outDir = o.model;
+    m = (await loadModelFolder(outDir)).manifest;
+  } else {
+    ({ runDir, outDir } = await paperModel(o.run));
+    m = (await exportRun(runDir, { outDir })).manifest;
+  }
   const ours = await Promise.all(m.blocks.map((b) => Deno.readFile(`${outDir}/${b.file}`)));
   const cls = await Deno.readFile(`${outDir}/${m.classifier.file}`);
+  const K = m.classNames.length;
   let torch: Uint8Array | undefined;
-  const torchPath = `${outDir}/torch_block.onnx`;
-  const py = await new Deno.Command("/usr/bin/python3", {
-    args: [TORCH_EXPORTER, torchPath],
-    stdout: "null",
-    stderr: "piped",
-  })
-    .output().catch(() => undefined);
-  if (py?.code === 0) torch = await Deno.readFile(torchPath);
-  else console.error(`PyTorch block not exported (${TORCH_EXPORTER}): skipping the yardstick`);
+  if (!o.model) {
+    const torchPath = `${outDir}/torch_block.onnx`;
+    const py = await new Deno.Command("/usr/bin/python3", {
+      args: [TORCH_EXPORTER, torchPath],
+      stdout: "null",
+      stderr: "piped",
+    })
+      .output().catch(() => undefined);
+    if (py?.code === 0) torch = await Deno.readFile(torchPath);
+    else console.error(`PyTorch block not exported (${TORCH_EXPORTER}): skipping the yardstick`);
+  }
 
-  const x = new SeededNormal(3).fill(new Float32Array(128 * 784));
+  const { channels, height, width } = m.input;
+  const x = new SeededNormal(3).fill(new Float32Array(128 * channels * height * width));
+  const int8: Record<string, Uint8Array[]> = {};
+  let calibratedOn = "none";
+  if (variants.length > 0) {
+    const calX = o["data-dir"]
+      ? await calibrationImages("mnist", o["data-dir"], Number(o.calibration), m.input)
+      : x;
+    calibratedOn = o["data-dir"]
+      ? `${calX.length / (channels * height * width)} MNIST training images`
+      : "the benchmark's 128 random inputs";
+    const { folder, table } = await calibrateFolder(outDir, calX, { threads });
+    for (const [v, q] of Object.entries(quantizeAs)) {
+      int8[v] = quantizeBlocks(folder, table, q).graphs;
+    }
+  }
   const results: Record<string, unknown> = {
     spinning: o.spinning,
     threads,
@@ -277,19 +350,23 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
     T: m.T,
     batch: 128,
     cpus: navigator.hardwareConcurrency,
+    model: o.model ?? (o.run ? o.run : "paper-width MNIST, random weights"),
+    int8CalibratedOn: calibratedOn,
   };
-  for (
-    const [name, make] of [[
-      "ort-node cpu",
-      () => nodeEngine("cpu", { threads, spinning: o.spinning }),
-    ], [
-      "ort-web wasm",
-      () => webEngine("wasm", { threads }),
-    ]] as const
-  ) {
+  const engines = [[
+    "ort-node cpu",
+    () => nodeEngine("cpu", { threads, spinning: o.spinning }),
+  ], [
+    "ort-web wasm",
+    () => webEngine("wasm", { threads }),
+  ]] as const;
+  for (const [name, make] of o["no-wasm"] ? engines.slice(0, 1) : engines) {
     const engine = await make();
-    const chains: Record<string, Chain> = { ours: await openChain(engine, ours, cls, false, 10) };
-    if (torch) chains.pytorch = await openChain(engine, Array(m.T).fill(torch), cls, true, 10);
+    const chains: Record<string, Chain> = { ours: await openChain(engine, ours, cls, false, K) };
+    if (torch) chains.pytorch = await openChain(engine, Array(m.T).fill(torch), cls, true, K);
+    for (const [v, g] of Object.entries(int8)) {
+      chains[`int8 ${v}`] = await openChain(engine, g, cls, false, K);
+    }
     const b128: Record<string, number[]> = {}, b1: Record<string, number[]> = {};
     for (const c of Object.values(chains)) { // warm-up
       await runChain(c, m, x, 128);
@@ -312,21 +389,27 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
       row.ratioImagesPerS = +(median(b128.pytorch) / median(b128.ours)).toFixed(3);
       row.ratioLatency = +(median(b1.pytorch) / median(b1.ours)).toFixed(3);
     }
+    for (const v of Object.keys(int8)) {
+      // int8 / fp32: > 1 means the int8 chain is faster (images/s at 128; 1/latency at 1).
+      row[`int8 ${v} / fp32 images/s`] = +(median(b128.ours) / median(b128[`int8 ${v}`]))
+        .toFixed(3);
+      row[`int8 ${v} / fp32 latency⁻¹`] = +(median(b1.ours) / median(b1[`int8 ${v}`])).toFixed(3);
+    }
     results[name] = row;
     for (const c of Object.values(chains)) for (const s of [...c.blocks, c.cls]) await s.release();
   }
-  if (!o["no-tfjs"]) results["tfjs wasm"] = await tfjsChain(runDir, m, x, rounds);
+  if (!o["no-tfjs"] && runDir) results["tfjs wasm"] = await tfjsChain(runDir, m, x, rounds);
   if (o.json) console.log(JSON.stringify(results));
   else {
     console.log(
-      `NoProp-DT paper-width MNIST chain, T = ${m.T}, ${threads} threads, ${rounds} rounds (medians)`,
+      `NoProp-DT chain (${results.model}), T = ${m.T}, ${threads} threads, ${rounds} rounds (medians); int8 calibrated on ${calibratedOn}`,
     );
     for (const [k, v] of Object.entries(results)) {
       if (typeof v !== "object") continue;
       console.log(`${k.padEnd(13)} ${JSON.stringify(v)}`);
     }
     console.log(
-      "ratio = ours / PyTorch-exported graph (images/s at batch 128; 1 / latency at batch 1)",
+      "ratio = ours / PyTorch-exported graph (images/s at batch 128; 1 / latency at batch 1); int8 … / fp32 = int8 chain / ours (fp32)",
     );
   }
   return results;

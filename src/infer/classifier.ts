@@ -28,7 +28,7 @@
  */
 import { InferError } from "./errors.ts";
 import type { Manifest } from "./manifest.ts";
-import { loadModelFolder, type ModelFolder } from "./model_folder.ts";
+import { loadModelFolder, type ModelFolder, type Precision } from "./model_folder.ts";
 import { type ImageInput, preprocess } from "./image/preprocess.ts";
 import { type NoiseSource, SeededNormal } from "./sampler/random.ts";
 import { getSampler } from "./sampler/registry.ts";
@@ -63,6 +63,16 @@ export interface ClassifierOptions {
   sampler?: string;
   /** Default sampler steps of `classify` (checked likewise). */
   steps?: number;
+  /**
+   * `fp32` (default) or `int8`: the statically quantized graphs the manifest lists (written
+   * by `deno task export --quantize int8`), faster on CPUs with int8 dot-product instructions.
+   */
+  precision?: Precision;
+  /**
+   * An engine to open the graphs on instead of selecting one (`provider` and `threads` are
+   * then not used); e.g. one that wraps another, as calibration for quantization does.
+   */
+  engine?: Engine;
 }
 
 /**
@@ -157,6 +167,8 @@ export interface Classifier {
   readonly provider: ConcreteProvider;
   /** How the provider was chosen (one line). */
   readonly providerNote: string;
+  /** The precision of the graphs in use. */
+  readonly precision: Precision;
   /** Classifies images (encoded PNG/JPEG bytes or decoded pixels). */
   classify(images: readonly ImageInput[], opts?: ClassifyOptions): Promise<Classification[]>;
   /** Runs the sampler and classifier on `n` preprocessed NCHW images; returns logits [n × K]. */
@@ -256,9 +268,11 @@ export async function createClassifier(o: ClassifierOptions): Promise<Classifier
   positiveInt(o.threads, "threads");
   const batchSize = o.batchSize ?? 128;
   // The folder is checked before a provider is started (cheap errors first).
-  const folder = await loadModelFolder(o.modelDir);
+  const folder = await loadModelFolder(o.modelDir, { precision: o.precision });
   samplerFor(folder.manifest, o.sampler, o.steps);
-  const { engine, note } = await selectEngine(o.provider ?? "auto", { threads: o.threads });
+  const { engine, note } = o.engine
+    ? { engine: o.engine, note: `${o.engine.provider} (${o.engine.runtime}, ${o.engine.detail})` }
+    : await selectEngine(o.provider ?? "auto", { threads: o.threads });
   const { m, blocks, cls, sched, continuous, out: netOut } = await openAll(engine, folder);
   const { channels, height, width } = m.input;
   const size = channels * height * width, K = m.classNames.length, d = m.embedDim;
@@ -307,6 +321,7 @@ export async function createClassifier(o: ClassifierOptions): Promise<Classifier
     manifest: m,
     provider: engine.provider,
     providerNote: note,
+    precision: folder.precision,
     logits,
     async classify(images, opts = {}) {
       positiveInt(opts.top, "top");

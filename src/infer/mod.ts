@@ -38,8 +38,17 @@ export {
   MANIFEST_FORMAT,
   MANIFEST_VERSION,
   parseManifest,
+  type QuantizedRef,
 } from "./manifest.ts";
-export { loadModelFolder, type ModelFolder, sha256Hex } from "./model_folder.ts";
+export {
+  type LoadFolderOptions,
+  loadModelFolder,
+  type ModelFolder,
+  type Precision,
+  PRECISIONS,
+  sha256Hex,
+  withPrecision,
+} from "./model_folder.ts";
 export { decodeImage, type DecodeOptions, DEFAULT_MAX_PIXELS } from "./image/decode.ts";
 export { type ImageHeader, readImageHeader } from "./image/header.ts";
 export { toChannels } from "./image/channels.ts";

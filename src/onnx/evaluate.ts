@@ -34,7 +34,7 @@
  * ```
  * @module
  */
-import { createClassifier } from "@noprop/infer";
+import { createClassifier, type Precision } from "@noprop/infer";
 import { loadDataset, NORMALIZATION, normalizeInto } from "../data/mod.ts";
 import type { DatasetName } from "../data/types.ts";
 import { type Confusion, countPredictions, emptyConfusion } from "../train/confusion.ts";
@@ -67,6 +67,8 @@ export interface EvaluateExportedOptions {
   steps?: number;
   /** Images per runtime call (default 1000). */
   batch?: number;
+  /** Graph precision (default fp32; int8 needs the graphs of `export --quantize int8`). */
+  precision?: Precision;
 }
 
 /**
@@ -130,7 +132,11 @@ export async function evaluateExported(
   const test = data.test;
   const n = Math.min(test.count, o.limit ?? test.count);
   const size = test.height * test.width * test.channels;
-  const clf = await createClassifier({ modelDir, provider: o.provider ?? "cpu" });
+  const clf = await createClassifier({
+    modelDir,
+    provider: o.provider ?? "cpu",
+    precision: o.precision,
+  });
   const chunk = o.batch ?? 1000;
   let ok = 0;
   const confusion = emptyConfusion(clf.manifest.classNames.length);
