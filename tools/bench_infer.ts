@@ -230,6 +230,7 @@ export function int8Variant(name: string): QuantizeOptions {
     else if (part === "per-tensor") o.perChannel = false;
     else if (part === "reduce-range") o.reduceRange = true;
     else if (part === "conv-only") o.ops = ["Conv"];
+    else if (/^min\d+$/.test(part)) o.minReduction = Number(part.slice(3));
     else {
       throw new Error(
         `unknown int8 variant "${part}" (u8, s8, per-tensor, reduce-range, conv-only, joined by +)`,

@@ -95,9 +95,9 @@ export function roundHalfEven(v: number): number {
  * import assert from "node:assert/strict";
  * import { activationParams } from "./params.ts";
  * const relu = activationParams(0, 5.1, "u8"); // a ReLU output: zero point at the bottom
- * assert.deepEqual([relu.scale, relu.zeroPoint], [5.1 / 255, 0]);
+ * assert.deepEqual([relu.scale, relu.zeroPoint], [Math.fround(5.1 / 255), 0]);
  * const s8 = activationParams(0, 5.1, "s8");
- * assert.deepEqual([s8.scale, s8.zeroPoint], [5.1 / 255, -128]);
+ * assert.deepEqual([s8.scale, s8.zeroPoint], [Math.fround(5.1 / 255), -128]);
  * assert.equal(activationParams(2, 3, "u8").zeroPoint, 0); // widened to [0, 3]
  * assert.throws(() => activationParams(1, 0, "u8"), /min 1 > max 0/);
  * ```
@@ -109,7 +109,7 @@ export function activationParams(min: number, max: number, t: ActivationType): Q
   if (min > max) throw new RangeError(`activation range: min ${min} > max ${max}`);
   const [qmin, qmax] = activationRange(t);
   const lo = Math.min(min, 0), hi = Math.max(max, 0);
-  const scale = hi > lo ? (hi - lo) / (qmax - qmin) : 1;
+  const scale = hi > lo ? Math.fround((hi - lo) / (qmax - qmin)) : 1; // stored as float32
   const zeroPoint = Math.min(qmax, Math.max(qmin, qmin - roundHalfEven(lo / scale)));
   return { scale, zeroPoint, qmin, qmax };
 }

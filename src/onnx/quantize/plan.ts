@@ -30,7 +30,7 @@
  */
 import type { OnnxProto } from "../../deps_onnx.ts";
 import { onnx } from "../../deps_onnx.ts";
-import { floatAttr, intAttr } from "./proto.ts";
+import { floatAttr, intAttr, toNumber } from "./proto.ts";
 
 /**
  * The operators quantized by default.
@@ -78,6 +78,12 @@ export interface QuantizationPlan {
   groups: string[][];
   /** Per group: whether a folded ReLU pins its range's bottom at 0. */
   reluGroups: boolean[];
+  /**
+   * Per group: whether its source tensor is a target's output (already integer in the fused
+   * kernel). Only then do the value-preserving ops of the group run on integers; otherwise
+   * they stay float and only the tensors a target reads are quantized, right before it.
+   */
+  integerSource: boolean[];
   /** ReLU nodes folded away, by output name → the tensor that replaces it. */
   foldedRelus: Map<string, string>;
   /** Every tensor whose range calibration must measure (members of quantized groups). */
@@ -105,20 +111,33 @@ function isFloatInit(inits: Map<string, OnnxProto.ITensorProto>, name: string | 
   return t !== undefined && t.dataType === onnx.TensorProto.DataType.FLOAT;
 }
 
+/**
+ * The reduction length of a target: the products summed into one output value (C_in/group ·
+ * kh · kw for a Conv, K for a Gemm or MatMul).
+ */
+function reductionLength(n: OnnxProto.INodeProto, dims: number[]): number {
+  if (n.opType === "Conv") return dims.slice(1).reduce((a, b) => a * b, 1);
+  if (n.opType === "Gemm" && intAttr(n, "transB", 0) === 1) return dims[1];
+  return dims[0];
+}
+
 function whyNot(
   n: OnnxProto.INodeProto,
   inits: Map<string, OnnxProto.ITensorProto>,
+  minReduction: number,
 ): string | undefined {
   const [x, w] = n.input ?? [];
   if (!x || inits.has(x)) return "its data input is a constant";
   if (!isFloatInit(inits, w)) return "its weight is not a float32 initializer";
-  const dims = inits.get(w!)!.dims?.length ?? 0;
+  const dims = (inits.get(w!)!.dims ?? []).map(toNumber);
   if (n.opType === "Gemm") {
     if (intAttr(n, "transA", 0) !== 0) return "transA = 1";
     if (floatAttr(n, "alpha", 1) !== 1 || floatAttr(n, "beta", 1) !== 1) return "alpha or beta ≠ 1";
-    if (dims !== 2) return "its weight is not a matrix";
+    if (dims.length !== 2) return "its weight is not a matrix";
   }
-  if (n.opType === "MatMul" && dims !== 2) return "its weight is not a matrix";
+  if (n.opType === "MatMul" && dims.length !== 2) return "its weight is not a matrix";
+  const k = reductionLength(n, dims);
+  if (k < minReduction) return `its reduction length ${k} is below ${minReduction}`;
   return undefined;
 }
 
@@ -141,6 +160,7 @@ function whyNot(
 export function planQuantization(
   model: OnnxProto.IModelProto,
   ops: readonly string[] = DEFAULT_TARGET_OPS,
+  minReduction = 0,
 ): QuantizationPlan {
   const g = model.graph!;
   const nodes = g.node ?? [];
@@ -157,7 +177,7 @@ export function planQuantization(
   const skipped: QuantizationPlan["skipped"] = [];
   for (const n of nodes) {
     if (!ops.includes(n.opType ?? "")) continue;
-    const reason = whyNot(n, inits);
+    const reason = whyNot(n, inits, minReduction);
     if (reason) skipped.push({ node: n.name || n.output![0], reason });
     else targets.push(n);
   }
@@ -196,13 +216,23 @@ export function planQuantization(
   }
   const groups: string[][] = [];
   const reluGroups: boolean[] = [];
+  const integerSource: boolean[] = [];
   const foldedRelus = new Map<string, string>();
   for (const root of quantizedRoots) {
     const list = [...(members.get(root) ?? [root])];
     groups.push(list);
+    integerSource.push(list.some((t) => isTarget.has(producer.get(t)!)));
     const relus = list.filter((t) => reluCandidates.has(t));
     reluGroups.push(relus.length > 0);
     for (const r of relus) foldedRelus.set(r, reluCandidates.get(r)!);
   }
-  return { targets, skipped, groups, reluGroups, foldedRelus, calibrate: groups.flat() };
+  return {
+    targets,
+    skipped,
+    groups,
+    reluGroups,
+    integerSource,
+    foldedRelus,
+    calibrate: groups.flat(),
+  };
 }

@@ -91,7 +91,9 @@ export function initializerFloats(t: OnnxProto.ITensorProto): Float32Array {
     throw new Error(`initializer ${t.name}: element type ${t.dataType} is not float32`);
   }
   if (t.rawData && t.rawData.length > 0) {
-    const raw = t.rawData.slice(); // aligned copy
+    // A copy at offset 0 (aligned): decoding a Node Buffer gives views into it, and a
+    // Buffer's slice() is a view too.
+    const raw = new Uint8Array(t.rawData);
     return new Float32Array(raw.buffer, 0, raw.length / 4);
   }
   return Float32Array.from(t.floatData ?? []);

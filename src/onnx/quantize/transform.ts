@@ -88,6 +88,11 @@ export interface QuantizeOptions {
   reduceRange?: boolean;
   /** Op types to quantize (default Conv, Gemm, MatMul). */
   ops?: readonly string[];
+  /**
+   * Leave float the nodes whose reduction length (C_in/group · kh · kw, or K) is below this
+   * (default {@linkcode MIN_REDUCTION}).
+   */
+  minReduction?: number;
 }
 
 /**
@@ -111,6 +116,24 @@ export interface QuantizeReport {
 }
 
 const DT = onnx.TensorProto.DataType;
+
+/**
+ * The default smallest reduction length quantized. Below it an int8 kernel's fixed costs
+ * (quantizing and repacking its input, requantizing every output) outweigh its arithmetic:
+ * the first convolution of the paper-width MNIST block (1 input channel, 3×3: a reduction of
+ * 9, 32 outputs per pixel) took 5.4 ms as QLinearConv against 0.84 ms in float at batch 128
+ * on onnxruntime-node cpu (2 threads, AVX-512 VNNI), while the next two (reductions 288 and
+ * 576) ran 3–4× faster in int8. It also leaves the label branch's first dense layer (z in,
+ * a reduction of d = 10) in float.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MIN_REDUCTION } from "./transform.ts";
+ * assert.equal(MIN_REDUCTION, 16);
+ * ```
+ */
+export const MIN_REDUCTION = 16;
 
 /** Output-channel axis of a target's weight. */
 function weightAxis(n: OnnxProto.INodeProto): number {
@@ -147,7 +170,7 @@ export function quantizeModel(
     throw new Error(`graph ${model.graph?.name}: opset ${opset}; per-channel Q/DQ needs ≥ 13`);
   }
   const g = model.graph!;
-  const plan = planQuantization(model, o.ops ?? DEFAULT_TARGET_OPS);
+  const plan = planQuantization(model, o.ops ?? DEFAULT_TARGET_OPS, o.minReduction ?? MIN_REDUCTION);
   const inits = new Map((g.initializer ?? []).map((t) => [t.name ?? "", t]));
   const used = new Set<string>([
     ...inits.keys(),
@@ -165,6 +188,7 @@ export function quantizeModel(
 
   // Activation parameters, one per group.
   const params = new Map<string, QuantParams>();
+  const floatSourced = new Set<string>();
   plan.groups.forEach((members, i) => {
     let min = Infinity, max = -Infinity;
     for (const t of members) {
@@ -176,6 +200,7 @@ export function quantizeModel(
     if (plan.reluGroups[i]) min = 0; // a folded ReLU: nothing below 0 reaches a consumer
     const p = activationParams(min, max, act);
     for (const t of members) params.set(t, p);
+    if (!plan.integerSource[i]) for (const t of members) floatSourced.add(t);
   });
 
   // One Q → DQ pair per quantized tensor that has a consumer; consumers read the DQ output.
@@ -205,7 +230,10 @@ export function quantizeModel(
     ];
   };
   const consumed = new Set((g.node ?? []).flatMap((n) => (n.input ?? []).map(alias)));
-  const wantsPair = (t: string) => params.has(t) && !plan.foldedRelus.has(t) && consumed.has(t);
+  const targetInputs = new Set(plan.targets.map((n) => alias(n.input![0])));
+  const wantsPair = (t: string) =>
+    params.has(t) && !plan.foldedRelus.has(t) && consumed.has(t) &&
+    (!floatSourced.has(t) || targetInputs.has(t));
 
   // Weights and biases of the targets.
   const weightDq = new Map<string, { dq: string; scales: Float32Array }>();
