@@ -96,8 +96,9 @@ export class RangeTable {
 
 /**
  * An {@linkcode Engine} that opens every graph with the tensors its quantization plan needs
- * (for the target `ops`) as extra outputs and records their ranges in `table` under the
- * graph's label (see the module doc).
+ * (for the target `ops`, with every reduction length: a superset of what any `minReduction`
+ * needs) as extra outputs and records their ranges in `table` under the graph's label (see the
+ * module doc).
  *
  * @example
  * ```ts
