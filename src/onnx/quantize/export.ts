@@ -240,7 +240,8 @@ export async function calibrateFolder(
  * const { folder, table } = await calibrateFolder("models/mnist", x, { threads: 1 });
  * const { graphs, reports } = quantizeBlocks(folder, table, { ops: ["Conv"] });
  * assert.equal(graphs.length, 10);
- * assert.equal(reports[0].quantized.length, 3); // the three convolutions
+ * // conv2 and conv3; conv1 (1 input channel, 3×3: a reduction of 9) stays float.
+ * assert.deepEqual(reports[0].quantized, ["Conv:img.conv2", "Conv:img.conv3"]);
  * ```
  */
 export function quantizeBlocks(

@@ -17,12 +17,15 @@
  * import assert from "node:assert/strict";
  * import { selectEngine } from "@noprop/infer";
  * import { decodeModel, encodeModel } from "./proto.ts";
- * import { planQuantization } from "./plan.ts";
  * import { quantizeModel } from "./transform.ts";
  * const m = decodeModel(await Deno.readFile("models/mnist/classifier.onnx"), "classifier.onnx");
  * // The classifier z → logits: one Gemm. Its input range, as calibration would measure it:
  * const ranges = new Map([["z", { min: -2, max: 2 }]]);
- * const { model, report } = quantizeModel(m, ranges);
+ * // Its reduction (d = 10) is below the default minimum: it stays float unless asked.
+ * assert.deepEqual(quantizeModel(m, ranges).report.skipped, [
+ *   { node: "Gemm:logits", reason: "its reduction length 10 is below 16" },
+ * ]);
+ * const { model, report } = quantizeModel(m, ranges, { minReduction: 0 });
  * assert.deepEqual(report.quantized, ["Gemm:logits"]);
  * const ops = model.graph!.node!.map((n) => n.opType);
  * assert.deepEqual(ops, [
@@ -153,8 +156,9 @@ function weightAxis(n: OnnxProto.INodeProto): number {
  * import { decodeModel } from "./proto.ts";
  * import { quantizeModel } from "./transform.ts";
  * const m = decodeModel(await Deno.readFile("models/mnist/classifier.onnx"), "classifier.onnx");
- * assert.throws(() => quantizeModel(m, new Map()), /no calibrated range for tensor "z"/);
- * const s8 = quantizeModel(m, new Map([["z", { min: -1, max: 1 }]]), { activations: "s8" });
+ * const all = { minReduction: 0 }; // the classifier's Gemm has a reduction of 10
+ * assert.throws(() => quantizeModel(m, new Map(), all), /no calibrated range for tensor "z"/);
+ * const s8 = quantizeModel(m, new Map([["z", { min: -1, max: 1 }]]), { ...all, activations: "s8" });
  * const zp = s8.model.graph!.initializer!.find((t) => t.name === "z_zero_point")!;
  * assert.equal(zp.dataType, 3); // INT8
  * ```
@@ -170,7 +174,11 @@ export function quantizeModel(
     throw new Error(`graph ${model.graph?.name}: opset ${opset}; per-channel Q/DQ needs ≥ 13`);
   }
   const g = model.graph!;
-  const plan = planQuantization(model, o.ops ?? DEFAULT_TARGET_OPS, o.minReduction ?? MIN_REDUCTION);
+  const plan = planQuantization(
+    model,
+    o.ops ?? DEFAULT_TARGET_OPS,
+    o.minReduction ?? MIN_REDUCTION,
+  );
   const inits = new Map((g.initializer ?? []).map((t) => [t.name ?? "", t]));
   const used = new Set<string>([
     ...inits.keys(),
@@ -200,7 +208,7 @@ export function quantizeModel(
     if (plan.reluGroups[i]) min = 0; // a folded ReLU: nothing below 0 reaches a consumer
     const p = activationParams(min, max, act);
     for (const t of members) params.set(t, p);
-    if (!plan.integerSource[i]) for (const t of members) floatSourced.add(t);
+    if (!plan.integerSource[i]) members.forEach((t) => floatSourced.add(t));
   });
 
   // One Q → DQ pair per quantized tensor that has a consumer; consumers read the DQ output.
