@@ -4,7 +4,8 @@
  *
  * - Targets: the nodes where the multiply-adds are — Conv, Gemm and MatMul by default — whose
  *   weight (input 1) is a float initializer and whose data input (input 0) is not (Gemm only
- *   with transA = 0, alpha = beta = 1).
+ *   with transA = 0, alpha = beta = 1), and whose reduction length (C_in/group · kh · kw, or K)
+ *   is at least `minReduction` (the transform's default is 16, see `MIN_REDUCTION`).
  * - Groups: tensors that share one scale and zero point. A target's output is joined with the
  *   output of a ReLU that is its only consumer (the ReLU is then folded away: a zero point at
  *   the bottom of the integer range clips at 0 exactly as ReLU does), and the input and output
