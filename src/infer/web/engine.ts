@@ -53,7 +53,8 @@ export const BROWSER_PROVIDERS: readonly BrowserProvider[] = ["auto", "wasm", "w
 export interface BrowserEngineOptions {
   /**
    * wasm worker threads (default: `navigator.hardwareConcurrency` when the page is
-   * cross-origin isolated, which shared memory needs, else 1).
+   * cross-origin isolated, which shared memory needs, else 1; outside a browser, more than 1
+   * fails: the browser build starts its workers from `blob:` URLs).
    */
   threads?: number;
   /**
@@ -98,7 +99,9 @@ export async function browserEngine(
     );
   }
   const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated;
-  const threads = opts.threads ?? (isolated === false ? 1 : navigator.hardwareConcurrency);
+  // Worker threads need shared memory, which a page has only when cross-origin isolated; outside
+  // a page (no `crossOriginIsolated`, e.g. Deno) the browser build cannot start its workers.
+  const threads = opts.threads ?? (isolated === true ? navigator.hardwareConcurrency : 1);
   const host: WebHost = {
     modules: BROWSER_MODULES,
     noAdapter:
