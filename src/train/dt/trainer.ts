@@ -219,4 +219,10 @@ export class BlockTrainer {
     }
     this.#state.sharedOpt.load(s.shared);
   }
+
+  /** Frees the optimizers' moment buffers (the model stays). */
+  dispose(): void {
+    for (const o of this.#state.blockOpt) o?.dispose();
+    this.#state.sharedOpt.dispose();
+  }
 }
