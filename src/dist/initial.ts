@@ -6,9 +6,8 @@
  * produced, so finished units are recognised and reused after a restart.
  *
  * Checkpoint names, as a one-process run writes them: `block_XX` and the random stream `t` for
- * block t, `shared_0` for the classifier's AdamW (one-hot), `shared_<t − 1>` for block t's copy
- * of the shared AdamW (averaged; a checkpoint with fewer copies gives its last one, as `--workers`
- * does).
+ * block t, `shared_0` for the shared parameters' AdamW (the classifier unit's in a one-hot run,
+ * the submitter's in a central one; a `--workers` checkpoint gives its first worker's).
  *
  * @module
  */
@@ -37,19 +36,18 @@ export async function initialStates(
   seed: number,
   mode: SharedMode,
   ck?: CheckpointFile,
-): Promise<{ blocks: UnitState[]; classifier?: UnitState; shared: UnitState }> {
+): Promise<
+  { blocks: UnitState[]; classifier?: UnitState; shared: UnitState; sharedOpt: AdamWState }
+> {
   const T = model.blocks.length;
   const rng = (t: number) => ck?.rng(String(t)) ?? new Rng(streamSeed(seed, 3000 + t)).state();
-  const slots = ck?.optimizerNames.filter((n) => n.startsWith("shared_")).length ?? 0;
-  const sharedOpt = (slot: number) =>
-    ck ? ck.optimizer(`shared_${Math.min(slot, slots - 1)}`) : zeroAdam(sharedVariables(model));
+  const sharedOpt = ck ? ck.optimizer("shared_0") : zeroAdam(sharedVariables(model));
   const blocks: UnitState[] = [];
   for (let t = 1; t <= T; t++) {
     const b = model.blocks[t - 1];
     const optimizers: UnitState["optimizers"] = {
       block: ck ? ck.optimizer(blockPrefix(t)) : zeroAdam(b.variables()),
     };
-    if (mode === "averaged") optimizers.shared = sharedOpt(t - 1);
     blocks.push({ params: await b.toArrays(), optimizers, rngs: { noise: rng(t) } });
   }
   let classifier: UnitState | undefined;
@@ -58,9 +56,9 @@ export async function initialStates(
     for (let t = 1; t <= T; t++) rngs[t] = rng(t);
     classifier = {
       params: await model.classifier.toArrays(),
-      optimizers: { shared: sharedOpt(0) },
+      optimizers: { shared: sharedOpt },
       rngs,
     };
   }
-  return { blocks, classifier, shared: await sharedState(model) };
+  return { blocks, classifier, shared: await sharedState(model), sharedOpt };
 }

@@ -14,12 +14,18 @@
  *   `classifier_trainer.ts`). A block unit trains its own copy of the classifier (the step does),
  *   which is thrown away: block t's reported loss uses that copy, so its CE term (not its weights)
  *   differs slightly from a one-process run's.
- * - learned or prototype embedding (`averaged`): the blocks need W_Embed, which every block's
- *   loss updates. Each range is `syncEvery` batches; every block unit starts from the same
- *   shared weights, trains its own copy, and the submitter averages the T copies into the next
- *   range's start (local SGD, exactly `--workers T` on one machine). Staleness is bounded: a block
- *   sees the other blocks' updates to the shared parameters at most `syncEvery` batches late,
- *   never later, since a range starts only when the previous one is averaged.
+ * - learned or prototype embedding (`central`): the blocks need W_Embed, which every block's
+ *   loss updates, as it does the classifier. Each range is `syncEvery` batches; every block
+ *   unit trains from the shared parameters as the range starts and, instead of updating them,
+ *   records its gradient of them at every batch (`recorder.ts`). The submitter then applies all
+ *   of them with the one shared AdamW, in a one-process run's order (batch by batch, t = 1..T),
+ *   and the next range starts from the result. This is the one-process algorithm with stale
+ *   gradients, and the staleness is bounded: a gradient is computed on shared parameters at most
+ *   `syncEvery` batches old (at most `syncEvery`·T − 1 shared updates behind). With T = 1 and
+ *   `syncEvery` 1 nothing is stale and the run is a one-process run, bit for bit (tested).
+ *   (`--workers N` on one machine averages per-worker copies instead; a copy's own AdamW
+ *   reweights the blocks' gradients, which drifts far from a one-process run with a learned
+ *   embedding, hence this scheme here.)
  *
  * @module
  */
@@ -31,7 +37,10 @@ import { batchesPerEpoch, type RangeResult } from "../train/batches.ts";
 import type { MethodContext, TrainMethod } from "../train/method.ts";
 import { evaluateDtModel } from "../train/dt/method.ts";
 import { buildDtModel } from "../train/dt/setup.ts";
-import { assignShared, averageArrays } from "../train/dt/team.ts";
+import { tf } from "../deps_tf.ts";
+import { AdamW } from "../train/adamw.ts";
+import { sharedVariables } from "../train/dt/step.ts";
+import { sharedState } from "./unit_train.ts";
 import { assignModel, blockPrefix, dtMetadata, modelArrays } from "../train/dt/weights.ts";
 import { EngineError } from "./connect.ts";
 import { Job, type Queue, type Redis } from "./deps_bullmq.ts";
@@ -65,7 +74,7 @@ export interface Engine {
 
 /** The shared-parameter mode of a config (see the module doc). */
 export function sharedMode(cfg: Pick<Config, "embedding">): SharedMode {
-  return cfg.embedding === "onehot" ? "onehot" : "averaged";
+  return cfg.embedding === "onehot" ? "onehot" : "central";
 }
 
 /** Builds the distributed DT method for the loop (restoring `ctx.checkpoint` when given). */
@@ -84,6 +93,17 @@ export async function createDistributedDtMethod(
     classifier: start.classifier ? await put(start.classifier, "classifier") : undefined,
     shared: await put(start.shared, "shared"),
   };
+  let sharedOpt: AdamW | undefined;
+  if (mode === "central") {
+    sharedOpt = new AdamW(sharedVariables(model), {
+      lr: cfg.lr,
+      weightDecay: cfg.weightDecay,
+      beta1: cfg.beta1,
+      beta2: cfg.beta2,
+      eps: cfg.adamEps,
+    });
+    sharedOpt.load(start.sharedOpt);
+  }
   const d = new Dispatcher(engine, model.blocks.length);
   const T = model.blocks.length;
   let traffic = { bytes: 0, seconds: 0, unitMax: 0 };
@@ -99,7 +119,7 @@ export async function createDistributedDtMethod(
       `distributed through ${engine.url.shown} (${
         mode === "onehot"
           ? "one-hot: exact"
-          : `shared parameters averaged every ${cfg.syncEvery} batches`
+          : `shared parameters synchronised every ${cfg.syncEvery} batches`
       })`,
     lossParts: T,
     rangeSize: mode === "onehot" ? perEpoch : cfg.syncEvery,
@@ -124,15 +144,22 @@ export async function createDistributedDtMethod(
         heads.classifier = results[T].state;
         heads.shared = results[T].shared!;
       } else {
-        const copies = await Promise.all(
+        // Every block's gradient of the shared parameters, applied in a one-process run's order
+        // (batch by batch, t = 1..T) by the one shared AdamW.
+        const grads = await Promise.all(
           results.slice(0, T).map(async (r) =>
-            decodeUnitState(await engine.store.get(r.shared!), "shared").params
+            decodeUnitState(await engine.store.get(r.grads!), "grads").params
           ),
         );
-        heads.shared = await put(
-          { params: averageArrays(copies), optimizers: {}, rngs: {} },
-          "shared",
-        );
+        const vars = sharedVariables(model);
+        for (let b = from; b < to; b++) {
+          for (const g of grads) {
+            const ts = vars.map((v, i) => tf.tensor(g[`g.${b}.${i}`].data, v.shape, "float32"));
+            sharedOpt!.apply(ts);
+            tf.dispose(ts);
+          }
+        }
+        heads.shared = await put(await sharedState(model), "shared");
       }
       const t = engine.store.traffic;
       traffic = {
@@ -161,15 +188,13 @@ export async function createDistributedDtMethod(
         model.blocks[t - 1].assignFrom(s.params);
         optimizers[blockPrefix(t)] = s.optimizers.block;
         rngs[t] = s.rngs.noise;
-        if (mode === "averaged") optimizers[`shared_${t - 1}`] = s.optimizers.shared;
       }
       if (mode === "onehot") {
         const c = await load(0, heads.classifier!, synced.classifier, "classifier");
         model.classifier.assignFrom(c.params);
         optimizers.shared_0 = c.optimizers.shared;
       } else {
-        const s = await load(-1, heads.shared, synced.shared, "shared");
-        assignShared(model, s.params);
+        optimizers.shared_0 = await sharedOpt!.state(); // the shared parameters are in `model`
       }
       synced = { ...heads, blocks: heads.blocks.slice() };
       return { weights: await modelArrays(model), optimizers, rngs };
@@ -185,6 +210,7 @@ export async function createDistributedDtMethod(
       return Promise.resolve(out);
     },
     close() {
+      sharedOpt?.dispose();
       disposeModel(model);
     },
   };

@@ -9,11 +9,17 @@
  * uninterrupted unit. Between chunks the event loop runs, which keeps the worker's job lock
  * renewed (BullMQ's stalled-job detection): a chunk must take less than the lock time.
  *
- * States (`unit_state.ts` kinds): `block` (block t's parameters, its AdamW `block`, its noise
- * stream `noise`, and in an averaged run its copy of the shared AdamW `shared`), `block-ck` (the
- * same plus the worker's current shared weights as `shared:<name>` and the shared AdamW),
- * `classifier` (the classifier, its AdamW `shared` and the T noise streams by t) and `shared`
- * (the classifier and W_Embed, the weights every block unit starts from).
+ * States (`unit_state.ts` kinds): `block` (block t's parameters, its AdamW `block` and its noise
+ * stream `noise`); `block-ck` (the same plus the worker's current shared weights as
+ * `shared:<name>`, with the one-hot run's classifier-copy AdamW `shared`, or the central run's
+ * shared gradients so far as `grad:<batch of the unit>:<i>`); `classifier` (the classifier, its
+ * AdamW `shared` and the T noise streams by t); `shared` (the classifier and W_Embed, the weights
+ * every block unit starts from); `grads` (a central block unit's gradients of the shared
+ * parameters, `g.<batch>.<i>` in the shared AdamW's variable order).
+ *
+ * In a central run (learnable W_Embed) the block trainer's shared optimizer is an
+ * {@linkcode UpdateRecorder}: the shared parameters stay at the range's start while block t
+ * trains, and the gradients go to the submitter (`method.ts`).
  *
  * @module
  */
@@ -24,12 +30,14 @@ import type { RunData } from "../train/batches.ts";
 import { ClassifierTrainer } from "../train/dt/classifier_trainer.ts";
 import { assignShared, sharedArrays } from "../train/dt/team.ts";
 import { BlockTrainer, type TrainerHyper } from "../train/dt/trainer.ts";
+import { sharedVariables } from "../train/dt/step.ts";
+import { UpdateRecorder } from "./recorder.ts";
 import type { BlobStore } from "./store.ts";
 import { decodeUnitState, encodeUnitState, type UnitState } from "./unit_state.ts";
 import type { UnitCheckpoint, UnitJob } from "./units.ts";
 
 /** How the shared parameters are handled: see `method.ts`. */
-export type SharedMode = "onehot" | "averaged";
+export type SharedMode = "onehot" | "central";
 
 /** A run as a worker holds it: config, data, model (all T blocks) and trainer settings. */
 export interface RunSetup {
@@ -41,7 +49,7 @@ export interface RunSetup {
   model: NoPropDT;
   /** Trainer hyper-parameters. */
   hyper: TrainerHyper;
-  /** One-hot (classifier unit, exact) or averaged shared parameters. */
+  /** One-hot (classifier unit, exact) or central (shared gradients applied by the submitter). */
   mode: SharedMode;
 }
 
@@ -63,8 +71,10 @@ export interface UnitIo {
 export interface UnitOutput {
   /** sha256 of the final state. */
   state: string;
-  /** sha256 of the final shared weights (averaged block units and the classifier unit). */
+  /** sha256 of the final shared weights (the classifier unit). */
   shared?: string;
+  /** sha256 of the shared parameters' gradients, one set per batch (central block units). */
+  grads?: string;
   /** Summed loss per block. */
   lossSum: number[];
   /** Batches trained, all attempts. */
@@ -91,24 +101,27 @@ async function blockUnit(s: RunSetup, job: UnitJob, io: UnitIo): Promise<UnitOut
   const { model, hyper, run } = s, t = job.part, T = model.blocks.length;
   if (!(t >= 1 && t <= T)) throw new Error(`unit for block ${t}, but the run has T = ${T}`);
   const ck = await io.loadCheckpoint();
-  let state: UnitState, shared: ParamArrays;
+  let state: UnitState;
+  const shared: ParamArrays = {};
+  const grads: Float32Array[][] = []; // central: per batch of the unit, the shared gradients
   if (ck) {
     state = decodeUnitState(await io.store.get(ck.sha), "block-ck");
-    shared = {};
     for (const [k, v] of Object.entries(state.params)) {
-      if (k.startsWith("shared:")) {
-        shared[k.slice(7)] = v;
-        delete state.params[k];
-      }
+      const g = /^grad:(\d+):(\d+)$/.exec(k);
+      if (g) (grads[Number(g[1])] ??= [])[Number(g[2])] = v.data;
+      else if (k.startsWith("shared:")) shared[k.slice(7)] = v;
+      else continue;
+      delete state.params[k];
     }
   } else {
     if (!job.shared) throw new Error(`block unit ${job.part} has no shared weights to start from`);
     state = decodeUnitState(await io.store.get(job.input), "block");
-    shared = decodeUnitState(await io.store.get(job.shared), "shared").params;
+    Object.assign(shared, decodeUnitState(await io.store.get(job.shared), "shared").params);
   }
   model.blocks[t - 1].assignFrom(state.params);
   assignShared(model, shared);
-  const trainer = new BlockTrainer(model, hyper, [t], run.train, run.stats);
+  const recorder = s.mode === "central" ? new UpdateRecorder(sharedVariables(model)) : undefined;
+  const trainer = new BlockTrainer(model, hyper, [t], run.train, run.stats, recorder);
   try {
     const fresh = await trainer.state();
     const opt = state.optimizers.block, rng = state.rngs.noise;
@@ -119,35 +132,52 @@ async function blockUnit(s: RunSetup, job: UnitJob, io: UnitIo): Promise<UnitOut
     });
     const lossSum = ck ? ck.lossSum.slice() : new Array(T).fill(0);
     const t0 = performance.now();
-    const snapshot = async (withShared: boolean): Promise<UnitState> => {
+    const snapshot = async (): Promise<UnitState> => {
       const ts = await trainer.state();
       const params = await model.blocks[t - 1].toArrays();
+      for (const [k, v] of Object.entries(await sharedArrays(model))) params[`shared:${k}`] = v;
+      grads.forEach((list, b) =>
+        list.forEach((data, i) => params[`grad:${b}:${i}`] = { shape: [data.length], data })
+      );
       const optimizers: UnitState["optimizers"] = { block: ts.blocks[t].opt };
-      if (withShared || s.mode === "averaged") optimizers.shared = ts.shared;
-      if (withShared) {
-        for (const [k, v] of Object.entries(await sharedArrays(model))) params[`shared:${k}`] = v;
-      }
+      if (!recorder) optimizers.shared = ts.shared; // one-hot: block t's own classifier copy
       return { params, optimizers, rngs: { noise: ts.blocks[t].rng } };
     };
     let b = ck ? ck.batch : job.from;
     while (b < job.to) {
       const next = Math.min(job.to, b + io.checkpointEvery);
       await trainer.runBatches(job.epoch, b, next, (loss) => lossSum[t - 1] += loss);
+      if (recorder) grads.push(...await recorder.take());
       b = next;
       if (b < job.to) {
-        const sha = await io.store.put(encodeUnitState(await snapshot(true), "block-ck"));
+        const sha = await io.store.put(encodeUnitState(await snapshot(), "block-ck"));
         await io.saveCheckpoint({ sha, batch: b, lossSum });
       }
       await io.progress(b, lossSum);
       await yieldToEventLoop();
     }
-    const out = await io.store.put(encodeUnitState(await snapshot(false), "block"));
-    const sharedOut = s.mode === "averaged"
-      ? await io.store.put(encodeUnitState(await sharedState(model), "shared"))
-      : undefined;
+    const ts = await trainer.state();
+    const final: UnitState = {
+      params: await model.blocks[t - 1].toArrays(),
+      optimizers: { block: ts.blocks[t].opt },
+      rngs: { noise: ts.blocks[t].rng },
+    };
+    let gradsOut: string | undefined;
+    if (recorder) {
+      if (grads.length !== job.to - job.from) {
+        throw new Error(
+          `block ${t}: ${grads.length} shared gradients for ${job.to - job.from} batches`,
+        );
+      }
+      const params: ParamArrays = {};
+      grads.forEach((list, k) =>
+        list.forEach((data, i) => params[`g.${job.from + k}.${i}`] = { shape: [data.length], data })
+      );
+      gradsOut = await io.store.put(encodeUnitState({ params, optimizers: {}, rngs: {} }, "grads"));
+    }
     return {
-      state: out,
-      shared: sharedOut,
+      state: await io.store.put(encodeUnitState(final, "block")),
+      grads: gradsOut,
       lossSum,
       batches: job.to - job.from,
       seconds: (performance.now() - t0) / 1000,
@@ -155,6 +185,7 @@ async function blockUnit(s: RunSetup, job: UnitJob, io: UnitIo): Promise<UnitOut
     };
   } finally {
     trainer.dispose();
+    recorder?.dispose();
   }
 }
 

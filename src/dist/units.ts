@@ -38,8 +38,10 @@ export interface UnitJob {
 export interface UnitResult {
   /** sha256 of the state after the unit. */
   state: string;
-  /** sha256 of the shared weights after the unit (block units of an averaged run). */
+  /** sha256 of the shared weights after the unit (the classifier unit). */
   shared?: string;
+  /** sha256 of the shared parameters' gradients per batch (block units of a central run). */
+  grads?: string;
   /** Summed loss per block (index t − 1; zeros for the classifier unit). */
   lossSum: number[];
   /** Batches trained. */
