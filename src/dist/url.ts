@@ -68,7 +68,7 @@ export function parseEngineUrl(
     /^(rediss?):\/\/(?:([^:@/]*)(?::([^@/]*))?@)?(\[[^\]]+\]|[^:/?@]+)(?::(\d+))?(?:\/([^?]*))?(?:\?(.*))?$/
       .exec(text);
   const scrub = (s: string) => {
-    const pw = /^rediss?:\/\/[^:@/]*:([^@/]*)@/.exec(s)?.[1];
+    const pw = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^:@/]*:([^@/]*)@/.exec(s)?.[1];
     return pw ? s.split(pw).join("***") : s;
   };
   if (!m) {

@@ -11,8 +11,8 @@ import { keys } from "../../src/dist/keys.ts";
 import { trainDistributed } from "../../src/dist/submit.ts";
 import { parseEngineUrl } from "../../src/dist/url.ts";
 import { train } from "../../src/train/mod.ts";
-import { runTool } from "../_helpers/cli.ts";
-import { startWorker, tinyFlags as flags } from "../_helpers/dist.ts";
+import { REPO, runTool } from "../_helpers/cli.ts";
+import { startWorker, tinyFlags as flags, waitFor } from "../_helpers/dist.ts";
 import { freePort, REDIS_SERVER, startRedis } from "../_helpers/redis.ts";
 import { assertSameRunState } from "../_helpers/resume.ts";
 import { tinyConfig, writeSyntheticMnist } from "../_helpers/train.ts";
@@ -131,6 +131,47 @@ Deno.test({
       assert(Math.abs(mean(a) / mean(b) - 1) <= 0.25, `loss ${mean(a)} vs ${mean(b)}`);
       // Not trivially equal: the gradients were stale (else the runs would be identical).
       assert(mean(a) !== mean(b));
+    } finally {
+      await Promise.all(workers.map((w) => w.stop()));
+      await redis.stop();
+      await Deno.remove(out, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "a submitter killed after an epoch, started again with the same command, continues the run and ends as an uninterrupted one",
+  ...opts,
+  fn: async () => {
+    const redis = await startRedis();
+    const out = await Deno.makeTempDir();
+    const workers = [1, 2].map(() => startWorker(redis.url));
+    const args = [...tinyFlags(out, "dist"), "--distributed", `${redis.url}/restart`];
+    try {
+      const first = new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "tools/train.ts", ...args],
+        cwd: REPO,
+        stdout: "null",
+        stderr: "null",
+      }).spawn();
+      const metrics = `${out}/dist/metrics.jsonl`;
+      await waitFor(
+        "the first epoch's checkpoint",
+        async () => {
+          const text = await Deno.readTextFile(metrics).catch(() => "");
+          return text.trim() ? true : undefined;
+        },
+        60_000,
+        50,
+      );
+      first.kill("SIGKILL");
+      await first.status;
+      const again = await runTool("tools/train.ts", args);
+      assertEquals(again.code, 0, again.stderr);
+      assertMatch(again.stderr, /run restart exists on the engine: continuing it from .*\/dist/);
+      await train(tinyConfig(data, out, { runName: "local" }), { quiet: true });
+      await assertSameRunState(`${out}/local`, `${out}/dist`);
     } finally {
       await Promise.all(workers.map((w) => w.stop()));
       await redis.stop();
