@@ -5,7 +5,8 @@
  * Ctrl-C or SIGTERM (the current unit is finished first; press again to quit at once).
  *
  * Options: `--data-dir DIR` (the data folder here, if not the run's), `--store DIR` (the run's
- * `--store` folder as mounted here), `--lock-seconds N` (how long a dead worker's unit stays
+ * `--store` folder as mounted here), `--backend NAME` (tfjs backend here, default the
+ * submitter's), `--lock-seconds N` (how long a dead worker's unit stays
  * locked before another worker takes it over; default 30), `--max-units N` (exit after N units).
  * A bad address, an unreachable server or a wrong password is one line and exit status 1.
  *
@@ -29,6 +30,8 @@ Usage: deno task worker redis://[:password@]host:port [options]     (rediss:// f
 Options:
   --data-dir DIR      the training data here (default: the run's dataDir)
   --store DIR         the run's --store folder as mounted here
+  --backend NAME      tfjs backend here: webgpu, wasm or cpu (default: the submitter's,
+                      which bit-identical results need)
   --lock-seconds N    a unit of a dead worker is taken over after N s (default 30)
   --max-units N       exit after N units (default: serve until Ctrl-C)
   -h, --help          show this help`;
@@ -42,6 +45,7 @@ export async function main(argv: string[]): Promise<number> {
       options: {
         "data-dir": { type: "string" },
         store: { type: "string" },
+        backend: { type: "string" },
         "lock-seconds": { type: "string" },
         "max-units": { type: "string" },
         help: { type: "boolean", short: "h" },
@@ -66,8 +70,13 @@ export async function main(argv: string[]): Promise<number> {
       }
       return Number(v);
     };
+    const backend = values.backend;
+    if (backend !== undefined && !["webgpu", "wasm", "cpu"].includes(backend)) {
+      throw new ConfigError(`--backend: must be webgpu, wasm or cpu, got "${backend}"`);
+    }
     opts = {
       url: parseEngineUrl(positionals[0], { runId: "none" }),
+      backend: backend as "webgpu" | "wasm" | "cpu" | undefined,
       dataDir: values["data-dir"],
       store: values.store,
       lockSeconds: num("--lock-seconds", values["lock-seconds"], 30),

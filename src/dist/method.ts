@@ -200,6 +200,11 @@ export async function createDistributedDtMethod(
       return { weights: await modelArrays(model), optimizers, rngs };
     },
     evaluate: () => evaluateDtModel(model, run, cfg),
+    /**
+     * Engine figures of the ranges since the last line: MB the workers and this process moved
+     * through the store while the units ran (not the reads of `state()` for the checkpoint), the
+     * seconds all of them waited on it, and the slowest unit's training seconds.
+     */
     extra() {
       const out = {
         engineMB: +(traffic.bytes / 2 ** 20).toFixed(3),

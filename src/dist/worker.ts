@@ -17,6 +17,7 @@
  */
 import { initBackend } from "../backend/mod.ts";
 import { validateConfig } from "../config/load.ts";
+import type { BackendChoice } from "../config/schema.ts";
 import { disposeModel } from "../model/noprop.ts";
 import { loadRunData, NonFiniteLossError } from "../train/batches.ts";
 import { buildDtModel, trainerHyper } from "../train/dt/setup.ts";
@@ -51,6 +52,11 @@ export interface WorkerOptions {
   log: (line: string) => void;
   /** Stop after this many units (0: run until stopped). */
   maxUnits?: number;
+  /**
+   * tfjs backend here (default: the submitter's, which bit-identity needs; a GPU worker passes
+   * `webgpu`, and its results then differ from a CPU run's in rounding).
+   */
+  backend?: BackendChoice;
 }
 
 interface Setup {
@@ -149,7 +155,7 @@ async function prepareRun(client: Redis, runId: string, o: WorkerOptions): Promi
   if (!h.config) throw new Error(`run ${runId} has no record on ${o.url.server}`);
   const cfg = validateConfig(JSON.parse(h.config), `the record of run ${runId}`);
   if (o.dataDir) cfg.dataDir = o.dataDir;
-  await initBackend((h.backend ?? cfg.backend) as typeof cfg.backend);
+  await initBackend(o.backend ?? (h.backend ?? cfg.backend) as BackendChoice);
   const run = await loadRunData(cfg);
   if (h.dataCheck && h.dataCheck !== await dataCheck(run.train)) {
     throw new Error(
