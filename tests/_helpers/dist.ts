@@ -50,7 +50,7 @@ export function startWorker(url: string, args: string[] = []): WorkerProcess {
 export async function waitFor<T>(
   what: string,
   f: () => Promise<T | undefined>,
-  timeoutMs = 60_000,
+  timeoutMs = 180_000,
   ms = 20,
 ): Promise<T> {
   const t0 = Date.now();

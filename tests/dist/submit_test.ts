@@ -162,7 +162,7 @@ Deno.test({
           const text = await Deno.readTextFile(metrics).catch(() => "");
           return text.trim() ? true : undefined;
         },
-        60_000,
+        180_000,
         50,
       );
       first.kill("SIGKILL");

@@ -9,7 +9,7 @@ import { initBackend } from "../../src/backend/mod.ts";
 import { openChecked } from "../../src/dist/connect.ts";
 import { keys } from "../../src/dist/keys.ts";
 import { trainDistributed } from "../../src/dist/submit.ts";
-import type { UnitCheckpoint } from "../../src/dist/units.ts";
+import type { PartProgress, UnitCheckpoint } from "../../src/dist/units.ts";
 import { parseEngineUrl } from "../../src/dist/url.ts";
 import { train } from "../../src/train/mod.ts";
 import { runTool } from "../_helpers/cli.ts";
@@ -31,8 +31,7 @@ Deno.test({
     const redis = await startRedis();
     const out = await Deno.makeTempDir();
     const lock = ["--lock-seconds", "2"];
-    const first = startWorker(redis.url, lock);
-    const others: ReturnType<typeof startWorker>[] = [];
+    const workers = [1, 2, 3].map(() => startWorker(redis.url, lock));
     const client = await openChecked(parseEngineUrl(redis.url, { runId: "none" }));
     try {
       const run = trainDistributed(tinyConfig(data, out, { runName: "dist" }), {
@@ -40,19 +39,23 @@ Deno.test({
         quiet: true,
         unitCheckpoint: 2,
       });
-      // The first unit checkpoint (batch 2 of 10): freeze the worker there, check the unit is
-      // unfinished, kill it.
+      // The first unit checkpoint (batch 2 of 10): freeze the worker on that unit, check the
+      // unit is unfinished, kill the worker.
+      const k = keys("kill");
       const [key, raw] = await waitFor("a unit checkpoint", async () => {
-        const e = Object.entries(await client.hgetall(keys("kill").ck))[0];
+        const e = Object.entries(await client.hgetall(k.ck))[0];
         return e;
       });
-      Deno.kill(first.pid, "SIGSTOP");
-      const ck = JSON.parse((await client.hget(keys("kill").ck, key)) ?? raw) as UnitCheckpoint;
-      assertEquals(await client.hget(keys("kill").results, key), null, "the unit had finished");
+      const progress = Object.values(await client.hgetall(k.progress))
+        .map((p) => JSON.parse(p) as PartProgress).find((p) => p.unit === key)!;
+      const victim = workers.find((w) => progress.worker?.endsWith(`:${w.pid}`))!;
+      Deno.kill(victim.pid, "SIGSTOP");
+      const ck = JSON.parse((await client.hget(k.ck, key)) ?? raw) as UnitCheckpoint;
+      assertEquals(await client.hget(k.results, key), null, "the unit had finished");
       assert(ck.batch < 10, `checkpoint at batch ${ck.batch}`);
-      Deno.kill(first.pid, "SIGKILL");
-      await first.stop();
-      others.push(startWorker(redis.url, lock), startWorker(redis.url, lock));
+      Deno.kill(victim.pid, "SIGKILL");
+      await victim.stop();
+      const others = workers.filter((w) => w !== victim);
       const r = await run;
       assertEquals(r.steps, 20);
       await train(tinyConfig(data, out, { runName: "local" }), { quiet: true });
@@ -66,7 +69,7 @@ Deno.test({
       assert(Number(m[1]) >= ck.batch, `resumed at ${m[1]}, checkpoint at ${ck.batch}`);
     } finally {
       client.disconnect();
-      await Promise.all(others.map((w) => w.stop()));
+      await Promise.all(workers.map((w) => w.stop()));
       await redis.stop();
       await Deno.remove(out, { recursive: true });
     }
