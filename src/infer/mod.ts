@@ -22,12 +22,11 @@
 export {
   type Classification,
   type Classifier,
-  type ClassifierOptions,
   type ClassifyOptions,
-  createClassifier,
   type Prediction,
   softmaxRows,
 } from "./classifier.ts";
+export { type ClassifierOptions, createClassifier } from "./create.ts";
 export { firstLine, InferError, type InferErrorCode } from "./errors.ts";
 export {
   checkGraphFileName,
@@ -44,11 +43,9 @@ export {
   type LoadFolderOptions,
   loadModelFolder,
   type ModelFolder,
-  type Precision,
-  PRECISIONS,
   sha256Hex,
-  withPrecision,
 } from "./model_folder.ts";
+export { type Precision, PRECISIONS, withPrecision } from "./precision.ts";
 export { decodeImage, type DecodeOptions, DEFAULT_MAX_PIXELS } from "./image/decode.ts";
 export { type ImageHeader, readImageHeader } from "./image/header.ts";
 export { toChannels } from "./image/channels.ts";

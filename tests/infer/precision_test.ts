@@ -1,7 +1,8 @@
 /**
  * The runtime's int8 precision: the manifest's `int8` list is validated, `precision: "int8"`
  * reads (and verifies) the int8 graphs instead of the float ones it replaces, fp32 stays the
- * default and never touches them, and `infer.ts --precision int8` uses them.
+ * default and never touches them, and `infer.ts --precision int8` uses them; the browser entry
+ * (`@noprop/infer/web`) fetches and verifies the same int8 graphs by URL.
  */
 import { assert, assertEquals, assertRejects, assertThrows } from "../assert.ts";
 import { encode } from "fast-png";
@@ -13,6 +14,7 @@ import {
   parseManifest,
   sha256Hex,
 } from "@noprop/infer";
+import { createWebClassifier, fetchModelFolder } from "../../src/infer/web.ts";
 import { manifestJson } from "../../src/onnx/manifest_file.ts";
 import { main as infer } from "../../infer.ts";
 import { calibrateFolder, quantizeBlocks, writeInt8 } from "../../src/onnx/quantize/export.ts";
@@ -104,6 +106,59 @@ Deno.test("createClassifier: int8 runs the int8 graphs; fp32 stays the default; 
   await assertRejects(
     createClassifier({ modelDir: dir, precision: "fp16" as "int8" }),
     /precision must be fp32 or int8, got "fp16"/,
+  );
+});
+
+Deno.test("web entry: int8 fetches and verifies the int8 graphs by URL; fp32 never fetches them", async () => {
+  const url = new URL(`file://${dir}/`);
+  const fetched: string[] = [];
+  const recording: typeof fetch = (input, init) => {
+    fetched.push(String(input).slice(url.href.length));
+    return fetch(input, init);
+  };
+  const f = await fetchModelFolder(url, { fetch: recording });
+  assertEquals(f.precision, "fp32");
+  assert(!fetched.some((n) => n.includes(".int8.")), `fp32 fetched ${fetched}`);
+  fetched.length = 0;
+  const q = await fetchModelFolder(url, { fetch: recording, precision: "int8" });
+  assertEquals(q.precision, "int8");
+  const int8Files = q.manifest.int8!.map((r) => r.file);
+  assertEquals(fetched.filter((n) => n.includes(".int8.")).sort(), [...int8Files].sort());
+  assert(!fetched.includes("block_01.onnx"), "int8 fetched the float graph it replaces");
+  assertEquals(q.manifest.blocks[0].file, "block_01.int8.onnx");
+  assertEquals(await sha256Hex(q.blocks[0]), q.manifest.int8![0].sha256);
+  const damaging: typeof fetch = async (input, init) => {
+    const res = await fetch(input, init);
+    if (!String(input).endsWith("block_02.int8.onnx")) return res;
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    bytes[bytes.length - 1] ^= 1;
+    return new Response(bytes);
+  };
+  await fetchModelFolder(url, { fetch: damaging }); // fp32 never fetches it
+  await assertRejects(
+    fetchModelFolder(url, { fetch: damaging, precision: "int8" }),
+    /: block_02\.int8\.onnx is corrupt \(sha256/,
+  );
+
+  // The same int8 graphs on onnxruntime-web (wasm) as the browser runs them: int8 logits
+  // differ from the float ones but stay close, like on onnxruntime-node.
+  const x = new Float32Array(4 * 784).map((_, i) => ((i * 31) % 97) / 30 - 0.4);
+  const fp = await createWebClassifier({ modelUrl: url, provider: "wasm", threads: 1 });
+  const wq = await createWebClassifier({
+    modelUrl: url,
+    provider: "wasm",
+    threads: 1,
+    precision: "int8",
+  });
+  assertEquals([fp.precision, wq.precision], ["fp32", "int8"]);
+  const a = await fp.logits(x, 4), b = await wq.logits(x, 4);
+  assert(a.some((v, i) => v !== b[i]), "int8 logits equal the float ones");
+  assert(a.every((v, i) => Math.abs(v - b[i]) < 1), "int8 logits are far from the float ones");
+  await fp.close();
+  await wq.close();
+  await assertRejects(
+    createWebClassifier({ modelUrl: new URL(`file://${shipped}/`), precision: "int8" }),
+    /^InferError: model folder file:\/\/.*\/models\/mnist\/ has no int8 graphs/,
   );
 });
 
