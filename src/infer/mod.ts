@@ -3,8 +3,8 @@
  * arXiv:2503.24322) exported to ONNX: it chains the exported denoising-block graphs with the
  * sampler in plain TypeScript on onnxruntime (onnxruntime-node: cpu, cuda, native webgpu;
  * onnxruntime-web: multi-threaded wasm, webgpu via Deno's `navigator.gpu`). It depends only
- * on onnxruntime, two image decoders (`fast-png`, `jpeg-js`) and the standard runtime — no
- * TensorFlow.js.
+ * on onnxruntime, two image decoders (`fast-png` with its inflater `fflate`, `jpeg-js`) and the
+ * standard runtime — no TensorFlow.js.
  *
  * @example Classify a digit
  * ```ts
