@@ -27,7 +27,7 @@
  * @module
  */
 import { InferError } from "./errors.ts";
-import type { Manifest } from "./manifest.ts";
+import { type Manifest, MANIFEST_FILE } from "./manifest.ts";
 import { loadModelFolder, type ModelFolder } from "./model_folder.ts";
 import { type ImageInput, preprocess } from "./image/preprocess.ts";
 import { type NoiseSource, SeededNormal } from "./sampler/random.ts";
@@ -215,30 +215,57 @@ function samplerFor(m: Manifest, name: string | undefined, steps: number | undef
   return { sampler, steps: n };
 }
 
+/**
+ * Checks the classifier's output size against the manifest's class names (one run on a zero
+ * z): a manifest listing fewer or more names than the graph has logits would give wrong labels.
+ */
+async function checkClasses(cls: GraphSession, folder: ModelFolder): Promise<void> {
+  const { manifest: m, dir } = folder;
+  const z = { data: new Float32Array(m.embedDim), dims: [1, m.embedDim] };
+  const k = (await cls.run({ z })).logits.length;
+  if (k !== m.classNames.length) {
+    throw new InferError(
+      "bad-model",
+      `${dir}/${MANIFEST_FILE}: "classNames" lists ${m.classNames.length} classes, but ${dir}/${m.classifier.file} returns ${k} logits per image`,
+    );
+  }
+}
+
 async function openAll(engine: Engine, folder: ModelFolder) {
   const { manifest: m, dir } = folder;
-  const blocks: GraphSession[] = []; // one at a time: the WebGPU EP cannot create two at once
-  for (const [i, b] of folder.blocks.entries()) {
-    blocks.push(await engine.open(b, `${dir}/${m.blocks[i].file}`));
+  const opened: GraphSession[] = [];
+  const open = async (bytes: Uint8Array, file: string) => {
+    const s = await engine.open(bytes, `${dir}/${file}`);
+    opened.push(s);
+    return s;
+  };
+  try {
+    const blocks: GraphSession[] = []; // one at a time: the WebGPU EP cannot create two at once
+    for (const [i, b] of folder.blocks.entries()) blocks.push(await open(b, m.blocks[i].file));
+    const continuous = m.variant === "ct" || m.variant === "fm";
+    const [inputs, out] = continuous
+      ? [["x", "z", "t"], m.variant === "ct" ? "uhat" : "vhat"]
+      : [["x", "z"], "uhat"];
+    blocks.forEach((s, i) => checkIo(s, `${dir}/${m.blocks[i].file}`, inputs, out));
+    const cls = await open(folder.classifier, m.classifier.file);
+    checkIo(cls, `${dir}/${m.classifier.file}`, ["z"], "logits");
+    await checkClasses(cls, folder);
+    let sched: GraphSession | undefined;
+    if (folder.schedule && m.schedule.graph) {
+      sched = await open(folder.schedule, m.schedule.graph.file);
+      checkIo(sched, `${dir}/${m.schedule.graph.file}`, ["t"], "gamma");
+    }
+    return { m, blocks, cls, sched, continuous, out };
+  } catch (e) {
+    await Promise.all(opened.map((s) => s.release().catch(() => {})));
+    throw e;
   }
-  const continuous = m.variant === "ct" || m.variant === "fm";
-  const [inputs, out] = continuous
-    ? [["x", "z", "t"], m.variant === "ct" ? "uhat" : "vhat"]
-    : [["x", "z"], "uhat"];
-  blocks.forEach((s, i) => checkIo(s, `${dir}/${m.blocks[i].file}`, inputs, out));
-  const cls = await engine.open(folder.classifier, `${dir}/${m.classifier.file}`);
-  checkIo(cls, `${dir}/${m.classifier.file}`, ["z"], "logits");
-  let sched: GraphSession | undefined;
-  if (folder.schedule && m.schedule.graph) {
-    sched = await engine.open(folder.schedule, `${dir}/${m.schedule.graph.file}`);
-    checkIo(sched, `${dir}/${m.schedule.graph.file}`, ["t"], "gamma");
-  }
-  return { m, blocks, cls, sched, continuous, out };
 }
 
 /**
  * Loads a model folder onto an engine (see the module doc). Errors — a missing or corrupt
- * folder, an unknown or unavailable provider — are one-line {@linkcode InferError}s.
+ * folder, a manifest whose class names do not match the classifier's logits, an unknown or
+ * unavailable provider — are one-line {@linkcode InferError}s.
  *
  * @example
  * ```ts
