@@ -32,6 +32,7 @@ import { loadModelFolder, type ModelFolder } from "./model_folder.ts";
 import { type ImageInput, preprocess } from "./image/preprocess.ts";
 import { type NoiseSource, SeededNormal } from "./sampler/random.ts";
 import { getSampler } from "./sampler/registry.ts";
+import { rankLogits } from "./rank.ts";
 import { selectEngine } from "./runtime/select.ts";
 import type { ConcreteProvider, Engine, GraphSession, ProviderName } from "./runtime/types.ts";
 
@@ -337,21 +338,8 @@ export async function createClassifier(o: ClassifierOptions): Promise<Classifier
     logits,
     async classify(images, opts = {}) {
       positiveInt(opts.top, "top");
-      const top = Math.min(opts.top ?? 5, K);
       const x = preprocess(images, m, { maxPixels: o.maxPixels, labels: opts.labels });
-      const p = softmaxRows(await logits(x, images.length, opts), K);
-      return images.map((_, i) => {
-        const probabilities = p.slice(i * K, (i + 1) * K);
-        const order = Array.from(probabilities.keys()).sort((a, b) =>
-          probabilities[b] - probabilities[a]
-        );
-        const ranked = order.slice(0, top).map((index) => ({
-          index,
-          label: m.classNames[index],
-          probability: probabilities[index],
-        }));
-        return { ...ranked[0], top: ranked, probabilities };
-      });
+      return rankLogits(await logits(x, images.length, opts), m.classNames, opts.top ?? 5);
     },
     async close() {
       await Promise.all([...blocks, cls, ...(sched ? [sched] : [])].map((s) => s.release()));

@@ -29,6 +29,14 @@ export {
   softmaxRows,
 } from "./classifier.ts";
 export { firstLine, InferError, type InferErrorCode } from "./errors.ts";
+export { rankLogits } from "./rank.ts";
+export {
+  classifyStream,
+  DEFAULT_STREAM_BATCH,
+  type ImageSource,
+  type StreamOptions,
+  type StreamResult,
+} from "./stream.ts";
 export {
   checkGraphFileName,
   type GraphRef,
