@@ -55,7 +55,7 @@ const USAGE =
   --no-verify      do not load the graphs in onnxruntime-node after writing them
   --eval           then measure test accuracy through the runtime (onnxruntime-node cpu)
   --data-dir DIR   dataset folder for --eval (default: $NOPROP_DATA_DIR or the download cache)
-  --eval-limit N   evaluate only the first N test images`;
+  --eval-limit N   evaluate only the first N test images (a positive integer; needs --eval)`;
 
 async function datasetOf(runDir: string): Promise<DatasetName> {
   const path = runFile(runDir, "weights");
@@ -119,6 +119,16 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  const limitArg = args["eval-limit"];
+  let limit: number | undefined;
+  if (limitArg !== undefined) {
+    if (!args.eval) return usageError(new Error("--eval-limit needs --eval"), USAGE);
+    if (!/^\d+$/.test(limitArg) || Number(limitArg) < 1) {
+      const e = new Error(`--eval-limit must be a positive integer, got "${limitArg}"`);
+      return usageError(e, USAGE);
+    }
+    limit = Number(limitArg);
+  }
   try {
     const { exportRun } = await import("../src/onnx/export.ts"); // not loaded for --help
     const runDir = args.run ?? await newestRunOrFail("models");
@@ -133,7 +143,6 @@ export async function main(argv: string[]): Promise<number> {
     );
     if (args.eval) {
       const { evaluateExported } = await import("../src/onnx/evaluate.ts");
-      const limit = args["eval-limit"] === undefined ? undefined : Number(args["eval-limit"]);
       const dataset = await datasetOf(runDir);
       const a = await evaluateExported(r.outDir, { dataset, dataDir: args["data-dir"], limit });
       console.log(
