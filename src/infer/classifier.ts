@@ -33,6 +33,8 @@ import { type ImageInput, preprocess } from "./image/preprocess.ts";
 import { type NoiseSource, SeededNormal } from "./sampler/random.ts";
 import { getSampler } from "./sampler/registry.ts";
 import { rankLogits } from "./rank.ts";
+import type { Classification } from "./rank.ts";
+export { type Classification, type Prediction, softmaxRows } from "./rank.ts";
 import { selectEngine } from "./runtime/select.ts";
 import type { ConcreteProvider, Engine, GraphSession, ProviderName } from "./runtime/types.ts";
 
@@ -95,47 +97,6 @@ export interface ClassifyOptions {
 }
 
 /**
- * One class and its probability.
- *
- * @example
- * ```ts
- * import type { Prediction } from "./classifier.ts";
- * const p: Prediction = { index: 7, label: "7", probability: 0.98 };
- * ```
- */
-export interface Prediction {
-  /** Class index. */
-  index: number;
-  /** Class name. */
-  label: string;
-  /** Probability (softmax of the classifier's logits). */
-  probability: number;
-}
-
-/**
- * The result for one image.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import type { Classification } from "./classifier.ts";
- * function show(r: Classification) {
- *   return `${r.label} ${r.probability.toFixed(3)} (top: ${r.top.map((t) => t.label).join(", ")})`;
- * }
- * const seven = { index: 7, label: "7", probability: 0.98 };
- * const one = { index: 1, label: "1", probability: 0.01 };
- * const r: Classification = { ...seven, top: [seven, one], probabilities: new Float32Array(10) };
- * assert.equal(show(r), "7 0.980 (top: 7, 1)");
- * ```
- */
-export interface Classification extends Prediction {
-  /** The `top` most probable classes, best first. */
-  top: Prediction[];
-  /** Every class's probability. */
-  probabilities: Float32Array;
-}
-
-/**
  * A loaded model ready to classify.
  *
  * @example
@@ -182,29 +143,6 @@ function positiveInt(v: number | undefined, name: string): void {
   if (v !== undefined && !(Number.isSafeInteger(v) && v > 0)) {
     throw new InferError("bad-option", `${name} must be a positive integer, got ${v}`);
   }
-}
-
-/**
- * Softmax in float64 over each row of `logits` [n × k].
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { softmaxRows } from "./classifier.ts";
- * assert.deepEqual(softmaxRows(new Float32Array([0, 0]), 2), Float32Array.of(0.5, 0.5));
- * const p = softmaxRows(new Float32Array([1000, 0, 0, 0]), 2); // no overflow
- * assert.deepEqual(p, Float32Array.of(1, 0, 0.5, 0.5));
- * ```
- */
-export function softmaxRows(logits: Float32Array, k: number): Float32Array {
-  const out = new Float32Array(logits.length);
-  for (let r = 0; r < logits.length / k; r++) {
-    let m = -Infinity, s = 0;
-    for (let j = 0; j < k; j++) m = Math.max(m, logits[r * k + j]);
-    for (let j = 0; j < k; j++) s += Math.exp(logits[r * k + j] - m);
-    for (let j = 0; j < k; j++) out[r * k + j] = Math.exp(logits[r * k + j] - m) / s;
-  }
-  return out;
 }
 
 function samplerFor(m: Manifest, name: string | undefined, steps: number | undefined) {
