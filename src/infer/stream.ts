@@ -13,7 +13,7 @@
  * ```ts
  * import assert from "node:assert/strict";
  * import { encode } from "fast-png";
- * import { createClassifier } from "./classifier.ts";
+ * import { createClassifier } from "./create.ts";
  * import { classifyStream, type ImageSource } from "./stream.ts";
  * const black = encode({ width: 28, height: 28, channels: 1, data: new Uint8Array(784) });
  * const sources: ImageSource[] = [
@@ -105,7 +105,7 @@ export const DEFAULT_STREAM_BATCH = 64;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { createClassifier } from "./classifier.ts";
+ * import { createClassifier } from "./create.ts";
  * import { classifyStream } from "./stream.ts";
  * const clf = await createClassifier({ modelDir: "models/mnist", provider: "cpu" });
  * const black = { width: 28, height: 28, channels: 1, data: new Uint8Array(784) };

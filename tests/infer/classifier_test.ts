@@ -14,6 +14,7 @@ import {
   selectEngine,
   webgpuAdapter,
 } from "@noprop/infer";
+import { createWebClassifier } from "../../src/infer/web.ts";
 import { Rng } from "../../src/rng.ts";
 import { exportedFixture, maxAbsDiff } from "../_helpers/onnx.ts";
 
@@ -183,6 +184,12 @@ Deno.test("a manifest whose classNames count differs from the classifier's logit
       `^${nine}/manifest\\.json: "classNames" lists 9 classes, but ${nine}/classifier\\.onnx ` +
         "returns 10 logits per image$",
     ),
+  );
+  // The browser entry opens the same shared classifier: refused alike.
+  await rejectsWith(
+    createWebClassifier({ modelUrl: new URL(`file://${nine}/`), provider: "wasm", threads: 1 }),
+    "bad-model",
+    /manifest\.json: "classNames" lists 9 classes, but \S*classifier\.onnx returns 10 logits per image$/,
   );
   await Deno.remove(nine, { recursive: true });
 });
