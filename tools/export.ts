@@ -67,7 +67,7 @@ const USAGE =
                    with --quantize, for fp32 and int8
   --data-dir DIR   dataset folder for --quantize and --eval (default: $NOPROP_DATA_DIR or
                    the download cache)
-  --eval-limit N   evaluate only the first N test images`;
+  --eval-limit N   evaluate only the first N test images (a positive integer; needs --eval)`;
 
 /** The dataset whose normalisation an exported manifest carries (an export has no metadata). */
 async function datasetOfExport(dir: string): Promise<DatasetName> {
@@ -178,6 +178,16 @@ export async function main(argv: string[]): Promise<number> {
   if (args.activations !== undefined && !["u8", "s8"].includes(args.activations)) {
     return usageError(new Error(`--activations takes u8 or s8, got "${args.activations}"`), USAGE);
   }
+  const limitArg = args["eval-limit"];
+  let limit: number | undefined;
+  if (limitArg !== undefined) {
+    if (!args.eval) return usageError(new Error("--eval-limit needs --eval"), USAGE);
+    if (!/^\d+$/.test(limitArg) || Number(limitArg) < 1) {
+      const e = new Error(`--eval-limit must be a positive integer, got "${limitArg}"`);
+      return usageError(e, USAGE);
+    }
+    limit = Number(limitArg);
+  }
   try {
     const { exportRun } = await import("../src/onnx/export.ts"); // not loaded for --help
     const runDir = args.run ?? await newestRunOrFail("models");
@@ -231,7 +241,6 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (args.eval) {
       const { evaluateExported } = await import("../src/onnx/evaluate.ts");
-      const limit = args["eval-limit"] === undefined ? undefined : Number(args["eval-limit"]);
       const acc: number[] = [];
       for (const precision of args.quantize ? ["fp32", "int8"] as const : ["fp32"] as const) {
         const a = await evaluateExported(outDir, {

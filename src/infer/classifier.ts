@@ -36,8 +36,10 @@
  */
 import { InferError } from "./errors.ts";
 import type { ModelFolder } from "./folder.ts";
-import type { Manifest } from "./manifest.ts";
+import { type Manifest, MANIFEST_FILE } from "./manifest.ts";
 import type { RawImage } from "./image/types.ts";
+import { type Classification, rankLogits } from "./rank.ts";
+export { type Classification, type Prediction, softmaxRows } from "./rank.ts";
 import { type NoiseSource, SeededNormal } from "./sampler/random.ts";
 import { getSampler } from "./sampler/registry.ts";
 import type { Sampler } from "./sampler/types.ts";
@@ -70,47 +72,6 @@ export interface ClassifyOptions {
   labels?: readonly string[];
   /** Called after each sampler step with (t, û_t, z_t) of the current chunk. */
   onStep?: (t: number, uhat: Float32Array, z: Float32Array) => void;
-}
-
-/**
- * One class and its probability.
- *
- * @example
- * ```ts
- * import type { Prediction } from "./classifier.ts";
- * const p: Prediction = { index: 7, label: "7", probability: 0.98 };
- * ```
- */
-export interface Prediction {
-  /** Class index. */
-  index: number;
-  /** Class name. */
-  label: string;
-  /** Probability (softmax of the classifier's logits). */
-  probability: number;
-}
-
-/**
- * The result for one image.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import type { Classification } from "./classifier.ts";
- * function show(r: Classification) {
- *   return `${r.label} ${r.probability.toFixed(3)} (top: ${r.top.map((t) => t.label).join(", ")})`;
- * }
- * const seven = { index: 7, label: "7", probability: 0.98 };
- * const one = { index: 1, label: "1", probability: 0.01 };
- * const r: Classification = { ...seven, top: [seven, one], probabilities: new Float32Array(10) };
- * assert.equal(show(r), "7 0.980 (top: 7, 1)");
- * ```
- */
-export interface Classification extends Prediction {
-  /** The `top` most probable classes, best first. */
-  top: Prediction[];
-  /** Every class's probability. */
-  probabilities: Float32Array;
 }
 
 /**
@@ -179,29 +140,6 @@ export function checkPositiveInt(v: number | undefined, name: string): void {
 }
 
 /**
- * Softmax in float64 over each row of `logits` [n × k].
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { softmaxRows } from "./classifier.ts";
- * assert.deepEqual(softmaxRows(new Float32Array([0, 0]), 2), Float32Array.of(0.5, 0.5));
- * const p = softmaxRows(new Float32Array([1000, 0, 0, 0]), 2); // no overflow
- * assert.deepEqual(p, Float32Array.of(1, 0, 0.5, 0.5));
- * ```
- */
-export function softmaxRows(logits: Float32Array, k: number): Float32Array {
-  const out = new Float32Array(logits.length);
-  for (let r = 0; r < logits.length / k; r++) {
-    let m = -Infinity, s = 0;
-    for (let j = 0; j < k; j++) m = Math.max(m, logits[r * k + j]);
-    for (let j = 0; j < k; j++) s += Math.exp(logits[r * k + j] - m);
-    for (let j = 0; j < k; j++) out[r * k + j] = Math.exp(logits[r * k + j] - m) / s;
-  }
-  return out;
-}
-
-/**
  * The sampler and step count a run will use (the given ones, else the manifest's defaults),
  * checked against the model; a bad name or step count is a one-line {@linkcode InferError}.
  *
@@ -228,25 +166,51 @@ export function samplerFor(
   return { sampler, steps: n };
 }
 
+/**
+ * Checks the classifier's output size against the manifest's class names (one run on a zero
+ * z): a manifest listing fewer or more names than the graph has logits would give wrong labels.
+ */
+async function checkClasses(cls: GraphSession, folder: ModelFolder): Promise<void> {
+  const { manifest: m, dir } = folder;
+  const z = { data: new Float32Array(m.embedDim), dims: [1, m.embedDim] };
+  const k = (await cls.run({ z })).logits.length;
+  if (k !== m.classNames.length) {
+    throw new InferError(
+      "bad-model",
+      `${dir}/${MANIFEST_FILE}: "classNames" lists ${m.classNames.length} classes, but ${dir}/${m.classifier.file} returns ${k} logits per image`,
+    );
+  }
+}
+
 async function openAll(engine: Engine, folder: ModelFolder) {
   const { manifest: m, dir } = folder;
-  const blocks: GraphSession[] = []; // one at a time: the WebGPU EP cannot create two at once
-  for (const [i, b] of folder.blocks.entries()) {
-    blocks.push(await engine.open(b, `${dir}/${m.blocks[i].file}`));
+  const opened: GraphSession[] = [];
+  const open = async (bytes: Uint8Array, file: string) => {
+    const s = await engine.open(bytes, `${dir}/${file}`);
+    opened.push(s);
+    return s;
+  };
+  try {
+    const blocks: GraphSession[] = []; // one at a time: the WebGPU EP cannot create two at once
+    for (const [i, b] of folder.blocks.entries()) blocks.push(await open(b, m.blocks[i].file));
+    const continuous = m.variant === "ct" || m.variant === "fm";
+    const [inputs, out] = continuous
+      ? [["x", "z", "t"], m.variant === "ct" ? "uhat" : "vhat"]
+      : [["x", "z"], "uhat"];
+    blocks.forEach((s, i) => checkIo(s, `${dir}/${m.blocks[i].file}`, inputs, out));
+    const cls = await open(folder.classifier, m.classifier.file);
+    checkIo(cls, `${dir}/${m.classifier.file}`, ["z"], "logits");
+    await checkClasses(cls, folder);
+    let sched: GraphSession | undefined;
+    if (folder.schedule && m.schedule.graph) {
+      sched = await open(folder.schedule, m.schedule.graph.file);
+      checkIo(sched, `${dir}/${m.schedule.graph.file}`, ["t"], "gamma");
+    }
+    return { m, blocks, cls, sched, continuous, out };
+  } catch (e) {
+    await Promise.all(opened.map((s) => s.release().catch(() => {})));
+    throw e;
   }
-  const continuous = m.variant === "ct" || m.variant === "fm";
-  const [inputs, out] = continuous
-    ? [["x", "z", "t"], m.variant === "ct" ? "uhat" : "vhat"]
-    : [["x", "z"], "uhat"];
-  blocks.forEach((s, i) => checkIo(s, `${dir}/${m.blocks[i].file}`, inputs, out));
-  const cls = await engine.open(folder.classifier, `${dir}/${m.classifier.file}`);
-  checkIo(cls, `${dir}/${m.classifier.file}`, ["z"], "logits");
-  let sched: GraphSession | undefined;
-  if (folder.schedule && m.schedule.graph) {
-    sched = await engine.open(folder.schedule, `${dir}/${m.schedule.graph.file}`);
-    checkIo(sched, `${dir}/${m.schedule.graph.file}`, ["t"], "gamma");
-  }
-  return { m, blocks, cls, sched, continuous, out };
 }
 
 /**
@@ -288,8 +252,9 @@ export type Prepare<I> = (
 
 /**
  * Opens a verified model folder on an engine (see the module doc): the sampler options are
- * checked first, then every session is created and its inputs and outputs checked.
- * `selection.note` says how the engine was chosen (`providerNote`); `prepare` turns the
+ * checked first, then every session is created and its inputs and outputs checked, and the
+ * classifier's logits counted against the manifest's class names (a mismatch is a one-line
+ * `bad-model` {@linkcode InferError}, from both entries). `selection.note` says how the engine was chosen (`providerNote`); `prepare` turns the
  * images given to `classify` into the model's input.
  *
  * @example
@@ -372,21 +337,8 @@ export async function openClassifier<I>(
     logits,
     async classify(images, opts = {}) {
       checkPositiveInt(opts.top, "top");
-      const top = Math.min(opts.top ?? 5, K);
       const x = await prepare(images, m, opts.labels);
-      const p = softmaxRows(await logits(x, images.length, opts), K);
-      return images.map((_, i) => {
-        const probabilities = p.slice(i * K, (i + 1) * K);
-        const order = Array.from(probabilities.keys()).sort((a, b) =>
-          probabilities[b] - probabilities[a]
-        );
-        const ranked = order.slice(0, top).map((index) => ({
-          index,
-          label: m.classNames[index],
-          probability: probabilities[index],
-        }));
-        return { ...ranked[0], top: ranked, probabilities };
-      });
+      return rankLogits(await logits(x, images.length, opts), m.classNames, opts.top ?? 5);
     },
     async close() {
       await Promise.all([...blocks, cls, ...(sched ? [sched] : [])].map((s) => s.release()));

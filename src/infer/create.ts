@@ -76,7 +76,8 @@ export interface ClassifierOptions {
 
 /**
  * Loads a model folder onto an engine (see the module doc). Errors — a missing or corrupt
- * folder, an unknown or unavailable provider — are one-line `InferError`s.
+ * folder, a manifest whose class names do not match the classifier's logits, an unknown or
+ * unavailable provider — are one-line `InferError`s.
  *
  * @example
  * ```ts

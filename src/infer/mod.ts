@@ -3,8 +3,8 @@
  * arXiv:2503.24322) exported to ONNX: it chains the exported denoising-block graphs with the
  * sampler in plain TypeScript on onnxruntime (onnxruntime-node: cpu, cuda, native webgpu;
  * onnxruntime-web: multi-threaded wasm, webgpu via Deno's `navigator.gpu`). It depends only
- * on onnxruntime, two image decoders (`fast-png`, `jpeg-js`) and the standard runtime — no
- * TensorFlow.js.
+ * on onnxruntime, two image decoders (`fast-png` with its inflater `fflate`, `jpeg-js`) and the
+ * standard runtime — no TensorFlow.js.
  *
  * @example Classify a digit
  * ```ts
@@ -28,6 +28,14 @@ export {
 } from "./classifier.ts";
 export { type ClassifierOptions, createClassifier } from "./create.ts";
 export { firstLine, InferError, type InferErrorCode } from "./errors.ts";
+export { rankLogits } from "./rank.ts";
+export {
+  classifyStream,
+  DEFAULT_STREAM_BATCH,
+  type ImageSource,
+  type StreamOptions,
+  type StreamResult,
+} from "./stream.ts";
 export {
   checkGraphFileName,
   type GraphRef,

@@ -28,10 +28,17 @@ function ioError(err: unknown, path: string, what: string): InferError {
   if (err instanceof Deno.errors.NotFound) {
     return new InferError("missing-file", `${what} ${path} does not exist`);
   }
-  if (err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied) {
+  if (err instanceof Deno.errors.NotCapable) {
+    // Deno refuses before looking: whether the path exists cannot be known, so say both.
     return new InferError(
       "missing-file",
-      `no permission to read ${path} (grant it with --allow-read=${path})`,
+      `${what} ${path} cannot be read: it does not exist, or it is not in --allow-read (add --allow-read=${path})`,
+    );
+  }
+  if (err instanceof Deno.errors.PermissionDenied) {
+    return new InferError(
+      "missing-file",
+      `${what} ${path} cannot be read: the operating system denies access (check its permissions)`,
     );
   }
   return new InferError("missing-file", `cannot read ${path}: ${(err as Error).message}`);

@@ -38,6 +38,7 @@ import { createClassifier, type Precision } from "@noprop/infer";
 import { loadDataset, NORMALIZATION, normalizeInto } from "../data/mod.ts";
 import type { DatasetName } from "../data/types.ts";
 import { type Confusion, countPredictions, emptyConfusion } from "../train/confusion.ts";
+import { ExportError } from "./export_types.ts";
 
 /**
  * Options of {@linkcode evaluateExported}.
@@ -121,6 +122,7 @@ export interface ExportedAccuracy {
  * const r = await evaluateExported("models/mnist", o);
  * assert.equal(r.count, 3);
  * assert.equal((await evaluateExported("models/mnist", o)).accuracy, r.accuracy); // seeded
+ * await assert.rejects(evaluateExported("models/mnist", { ...o, limit: 0 }), /positive integer/);
  * await Deno.remove(dataDir, { recursive: true });
  * ```
  */
@@ -128,6 +130,9 @@ export async function evaluateExported(
   modelDir: string,
   o: EvaluateExportedOptions,
 ): Promise<ExportedAccuracy> {
+  if (o.limit !== undefined && !(Number.isSafeInteger(o.limit) && o.limit > 0)) {
+    throw new ExportError(`evaluation limit must be a positive integer, got ${o.limit}`);
+  }
   const data = await loadDataset(o.dataset, { dataDir: o.dataDir, log: () => {} });
   const test = data.test;
   const n = Math.min(test.count, o.limit ?? test.count);

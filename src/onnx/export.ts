@@ -2,8 +2,10 @@
  * Exports a training run folder to ONNX: `block_01.onnx` … `block_TT.onnx` (one per
  * denoising block, see `block_graph.ts`), `classifier.onnx` and `manifest.json` (the
  * runtime's contract, see `src/infer/manifest.ts`), everything the runtime needs and nothing
- * else. Each file is written atomically; the manifest, which carries every graph's SHA-256,
- * is written last, so a folder with a manifest always has complete graphs.
+ * else. The export is written into a hidden sibling of the output folder and swapped in only
+ * when complete (`export_folder.ts`): a re-export that fails or is killed half-way leaves the
+ * previous export as it was. The manifest, which carries every graph's SHA-256, is written
+ * last.
  *
  * Everything comes from `weights.safetensors`: the tensors and the model description in its
  * metadata (variant, T, ᾱ schedule, block shapes, embedding, class names, normalisation). The
@@ -49,6 +51,7 @@ import type { Manifest } from "@noprop/infer";
 import { blockGraph } from "./block_graph.ts";
 import { classifierGraph } from "./classifier_graph.ts";
 import { exportContinuous } from "./export_continuous.ts";
+import { publishExport } from "./export_folder.ts";
 import { ExportError, type ExportOptions, type ExportResult } from "./export_types.ts";
 import { writeGraph, writeManifest } from "./manifest_file.ts";
 import { type NamedTensor, WeightMap } from "./weights.ts";
@@ -110,6 +113,13 @@ export function blockFileName(t: number): string {
  * ```
  */
 export async function exportRun(runDir: string, opts: ExportOptions = {}): Promise<ExportResult> {
+  const outDir = opts.outDir ?? runDir;
+  const r = await publishExport(outDir, (stage) => exportInto(runDir, { ...opts, outDir: stage }));
+  return { ...r, outDir };
+}
+
+/** Writes the export of `runDir` into the (staging) folder `opts.outDir`. */
+async function exportInto(runDir: string, opts: ExportOptions): Promise<ExportResult> {
   const path = `${runDir}/weights.safetensors`;
   let file;
   try {

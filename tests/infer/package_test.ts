@@ -25,7 +25,13 @@ Deno.test("the runtime's module graph has no tfjs and no training-side module", 
   assertEquals(outside, []);
   const npm = specs.filter((s) => s.startsWith("npm:")).map((s) => s.replace(/^npm:\/?/, ""))
     .map((s) => s.replace(/@[\d.]+.*$/, "")).sort();
-  assertEquals([...new Set(npm)], ["fast-png", "jpeg-js", "onnxruntime-node", "onnxruntime-web"]);
+  assertEquals([...new Set(npm)], [
+    "fast-png",
+    "fflate",
+    "jpeg-js",
+    "onnxruntime-node",
+    "onnxruntime-web",
+  ]);
 });
 
 Deno.test("deno publish --dry-run of @noprop/infer is clean, with the Deno and the web entry", async () => {

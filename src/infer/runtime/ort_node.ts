@@ -159,7 +159,8 @@ export async function nodeEngine(
     detail: provider === "cpu" ? `${threads} threads` : provider,
     async open(graph, label) {
       try {
-        return new OrtSession(ort, await ort.InferenceSession.create(graph, options));
+        const session = await ort.InferenceSession.create(graph, options);
+        return new OrtSession(ort, session, label, `onnxruntime-node (${provider})`);
       } catch (e) {
         throw new InferError(
           "bad-model",

@@ -223,7 +223,8 @@ export async function webEngineOn(
     detail,
     async open(graph, label) {
       try {
-        return new OrtSession(ort, await ort.InferenceSession.create(graph, options));
+        const session = await ort.InferenceSession.create(graph, options);
+        return new OrtSession(ort, session, label, `onnxruntime-web (${provider})`);
       } catch (e) {
         const msg = firstLine(e);
         if (/no available backend/i.test(msg)) throw new InferError("provider-unavailable", msg);
