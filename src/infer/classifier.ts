@@ -3,6 +3,9 @@
  * sessions and the classifier session are created once and reused; images are preprocessed
  * into one NCHW float32 batch, run through the sampler (which calls the block graphs) in
  * chunks of `batchSize`, and the classifier's logits become probabilities and a top-k list.
+ * When the manifest lists a fused chain graph (`chain.onnx`, dt models), the dt sampler runs as
+ * that one session instead, fed the same noise draws (`dtNoise`), and the block sessions are
+ * only opened if a call needs them (`onStep`, another sampler, a mode the chain lacks).
  *
  * @example
  * ```ts
@@ -30,6 +33,7 @@ import { InferError } from "./errors.ts";
 import type { Manifest } from "./manifest.ts";
 import { loadModelFolder, type ModelFolder } from "./model_folder.ts";
 import { type ImageInput, preprocess } from "./image/preprocess.ts";
+import { dtNoise, dtSampler } from "./sampler/dt.ts";
 import { type NoiseSource, SeededNormal } from "./sampler/random.ts";
 import { getSampler } from "./sampler/registry.ts";
 import { selectEngine } from "./runtime/select.ts";
@@ -63,6 +67,11 @@ export interface ClassifierOptions {
   sampler?: string;
   /** Default sampler steps of `classify` (checked likewise). */
   steps?: number;
+  /**
+   * Use the manifest's fused chain graph (`chain.onnx`) when it lists one (default true): one
+   * session for the whole DT chain. `false` runs the block graphs one by one.
+   */
+  fused?: boolean;
 }
 
 /**
@@ -157,6 +166,11 @@ export interface Classifier {
   readonly provider: ConcreteProvider;
   /** How the provider was chosen (one line). */
   readonly providerNote: string;
+  /**
+   * Whether the fused chain graph is loaded: the dt sampler then runs as one session for the
+   * modes the manifest lists (not when `onStep` asks for the steps, nor for other samplers).
+   */
+  readonly fused: boolean;
   /** Classifies images (encoded PNG/JPEG bytes or decoded pixels). */
   classify(images: readonly ImageInput[], opts?: ClassifyOptions): Promise<Classification[]>;
   /** Runs the sampler and classifier on `n` preprocessed NCHW images; returns logits [n × K]. */
@@ -215,7 +229,8 @@ function samplerFor(m: Manifest, name: string | undefined, steps: number | undef
   return { sampler, steps: n };
 }
 
-async function openAll(engine: Engine, folder: ModelFolder) {
+/** The T + 1 (ct: + schedule) sessions of the block-by-block path. */
+async function openBlocks(engine: Engine, folder: ModelFolder) {
   const { manifest: m, dir } = folder;
   const blocks: GraphSession[] = []; // one at a time: the WebGPU EP cannot create two at once
   for (const [i, b] of folder.blocks.entries()) {
@@ -233,7 +248,17 @@ async function openAll(engine: Engine, folder: ModelFolder) {
     sched = await engine.open(folder.schedule, `${dir}/${m.schedule.graph.file}`);
     checkIo(sched, `${dir}/${m.schedule.graph.file}`, ["t"], "gamma");
   }
-  return { m, blocks, cls, sched, continuous, out };
+  return { blocks, cls, sched, out, all: [...blocks, cls, ...(sched ? [sched] : [])] };
+}
+
+/** The fused chain's session, when the manifest lists one and `fused` is not false. */
+async function openChain(engine: Engine, folder: ModelFolder, fused: boolean | undefined) {
+  const ref = folder.manifest.chain;
+  if (fused === false || !ref || !folder.chain) return undefined;
+  const label = `${folder.dir}/${ref.file}`;
+  const s = await engine.open(folder.chain, label);
+  checkIo(s, label, ["x", "z0", "eps"], "logits");
+  return s;
 }
 
 /**
@@ -259,7 +284,15 @@ export async function createClassifier(o: ClassifierOptions): Promise<Classifier
   const folder = await loadModelFolder(o.modelDir);
   samplerFor(folder.manifest, o.sampler, o.steps);
   const { engine, note } = await selectEngine(o.provider ?? "auto", { threads: o.threads });
-  const { m, blocks, cls, sched, continuous, out: netOut } = await openAll(engine, folder);
+  const m = folder.manifest;
+  const continuous = m.variant === "ct" || m.variant === "fm";
+  const chain = await openChain(engine, folder, o.fused);
+  // With a chain the block graphs are opened only if a run needs them (onStep, other samplers).
+  let perBlock: ReturnType<typeof openBlocks> | undefined = chain
+    ? undefined
+    : openBlocks(engine, folder);
+  const sessions = () => (perBlock ??= openBlocks(engine, folder));
+  await perBlock;
   const { channels, height, width } = m.input;
   const size = channels * height * width, K = m.classNames.length, d = m.embedDim;
 
@@ -277,11 +310,25 @@ export async function createClassifier(o: ClassifierOptions): Promise<Classifier
       const b = Math.min(batchSize, n - s);
       const xb = x.subarray(s * size, (s + b) * size);
       const xFeed = { data: xb, dims: [b, channels, height, width] };
+      const stochastic = opts.noise ?? m.sampler.noise;
+      const mode = stochastic ? "stochastic" : "noise-free";
+      if (chain && sampler === dtSampler && !opts.onStep && m.chain!.modes.includes(mode)) {
+        // The same draws as the block-by-block chain (dtNoise: z_0, then ε_1 … ε_T).
+        const { z0, eps } = dtNoise(noise, b * d, m.T, stochastic);
+        const l = (await chain.run({
+          x: xFeed,
+          z0: { data: z0, dims: [b, d] },
+          eps: { data: eps, dims: [m.T, b, d] },
+        })).logits;
+        out.set(l, s * K);
+        continue;
+      }
+      const { blocks, cls, sched, out: netOut } = await sessions();
       const zT = await sampler.run({
         manifest: m,
         batch: b,
         steps,
-        stochastic: opts.noise ?? m.sampler.noise,
+        stochastic,
         noise,
         denoise: continuous
           ? async (t, z) =>
@@ -307,6 +354,7 @@ export async function createClassifier(o: ClassifierOptions): Promise<Classifier
     manifest: m,
     provider: engine.provider,
     providerNote: note,
+    fused: chain !== undefined,
     logits,
     async classify(images, opts = {}) {
       positiveInt(opts.top, "top");
@@ -327,7 +375,8 @@ export async function createClassifier(o: ClassifierOptions): Promise<Classifier
       });
     },
     async close() {
-      await Promise.all([...blocks, cls, ...(sched ? [sched] : [])].map((s) => s.release()));
+      const opened = perBlock ? (await perBlock.catch(() => undefined))?.all ?? [] : [];
+      await Promise.all([...opened, ...(chain ? [chain] : [])].map((s) => s.release()));
     },
   };
 }

@@ -27,6 +27,7 @@ import { type GraphRef, type Manifest, MANIFEST_FILE, parseManifest } from "./ma
  * const f: ModelFolder = await loadModelFolder("models/mnist/");
  * assert.equal(f.blocks.length, f.manifest.T);
  * assert.equal(f.schedule, undefined); // only ct models have a schedule graph
+ * assert.ok(f.chain === undefined || f.manifest.chain !== undefined); // dt: the fused chain
  * ```
  */
 export interface ModelFolder {
@@ -40,6 +41,8 @@ export interface ModelFolder {
   classifier: Uint8Array;
   /** The ct schedule graph's bytes (manifest `schedule.graph`), if any. */
   schedule?: Uint8Array;
+  /** The fused chain graph's bytes (manifest `chain`), if any. */
+  chain?: Uint8Array;
 }
 
 /**
@@ -156,5 +159,13 @@ export async function loadModelFolder(dir: string): Promise<ModelFolder> {
   const classifier = await readGraph(d, real, manifest.classifier);
   const sg = manifest.schedule.graph;
   const schedule = sg ? await readGraph(d, real, sg) : undefined;
-  return { dir: d, manifest, blocks, classifier, ...(schedule ? { schedule } : {}) };
+  const chain = manifest.chain ? await readGraph(d, real, manifest.chain) : undefined;
+  return {
+    dir: d,
+    manifest,
+    blocks,
+    classifier,
+    ...(schedule ? { schedule } : {}),
+    ...(chain ? { chain } : {}),
+  };
 }

@@ -67,6 +67,8 @@ export interface EvaluateExportedOptions {
   steps?: number;
   /** Images per runtime call (default 1000). */
   batch?: number;
+  /** Use the fused chain graph when the manifest lists one (default true). */
+  fused?: boolean;
 }
 
 /**
@@ -130,7 +132,7 @@ export async function evaluateExported(
   const test = data.test;
   const n = Math.min(test.count, o.limit ?? test.count);
   const size = test.height * test.width * test.channels;
-  const clf = await createClassifier({ modelDir, provider: o.provider ?? "cpu" });
+  const clf = await createClassifier({ modelDir, provider: o.provider ?? "cpu", fused: o.fused });
   const chunk = o.batch ?? 1000;
   let ok = 0;
   const confusion = emptyConfusion(clf.manifest.classNames.length);

@@ -30,7 +30,7 @@
  */
 import { writeFileAtomic } from "../atomic.ts";
 import { createHash } from "../deps.ts";
-import type { GraphRef, Manifest } from "@noprop/infer";
+import type { ChainRef, GraphRef, Manifest } from "@noprop/infer";
 import { OPSET } from "./graph.ts";
 
 /**
@@ -75,6 +75,8 @@ export interface ManifestParts {
   blocks: GraphRef[];
   /** The classifier graph. */
   classifier: GraphRef;
+  /** The fused chain graph (dt, `--fused`), if written. */
+  chain?: ChainRef;
 }
 
 /**
@@ -149,6 +151,7 @@ export async function writeManifest(outDir: string, p: ManifestParts): Promise<M
     opset: OPSET,
     blocks: p.blocks,
     classifier: p.classifier,
+    ...(p.chain ? { chain: p.chain } : {}),
   };
   await writeFileAtomic(`${outDir}/manifest.json`, manifestJson(manifest));
   return manifest;
