@@ -1,12 +1,15 @@
 /**
  * Command-line entry of the ONNX exporter (`deno task export`): turns a training run folder
  * into `block_01.onnx` … `block_TT.onnx`, `classifier.onnx` and `manifest.json` (see
- * `src/onnx/export.ts`), then opens every graph with onnxruntime-node to prove it loads
- * (skipped with `--no-verify`, or when FFI is not permitted).
+ * `src/onnx/export.ts`), with `--fused` also `chain.onnx` (the whole DT chain in one graph,
+ * `src/onnx/chain_graph.ts`), then opens every graph with onnxruntime-node to prove it loads
+ * (skipped with `--no-verify`, or when FFI is not permitted). `--from-export DIR` adds
+ * `chain.onnx` to an existing export whose run folder is gone (`src/onnx/export_chain.ts`).
  *
  * ```sh
  * deno task export                                  # the newest run in models/, written into it
- * deno task export --run models/mnist --out /tmp/mnist-onnx
+ * deno task export --run models/mnist-quick --out /tmp/mnist-onnx --fused
+ * deno task export --from-export models/mnist       # add chain.onnx to the shipped model
  * ```
  *
  * Errors print one line, `error: <message>`; exit status 2 for usage errors, 1 otherwise.
@@ -41,16 +44,23 @@
 import { parseArgs } from "../src/deps.ts";
 import type { DatasetName } from "../src/data/types.ts";
 import { ExportError } from "../src/onnx/export_types.ts";
+import type { Manifest } from "@noprop/infer";
 import { loadSafetensors } from "../src/safetensors.ts";
 import { failed, usageError } from "./cli_errors.ts";
 import { latestRun, runFile, RunFolderError } from "../src/run/folder.ts";
 import { decodeMetadata } from "../src/run/metadata.ts";
 
 const USAGE =
-  `usage: deno task export [--run models/<run>] [--out DIR] [--noise] [--no-verify] [--eval [--data-dir DIR] [--eval-limit N]]
+  `usage: deno task export [--run models/<run>] [--out DIR] [--fused] [--noise] [--no-verify] [--eval [--data-dir DIR] [--eval-limit N]]
+       deno task export --from-export DIR [--no-verify] [--eval [--dataset NAME] [--data-dir DIR] [--eval-limit N]]
 
   --run DIR        training run folder with weights.safetensors (default: the newest in models/)
   --out DIR        output folder (default: the run folder itself)
+  --fused          DT models: also write chain.onnx, the whole chain (T blocks, the sampler's
+                   steps, the classifier) in one graph; the runtime then runs it as one session
+  --from-export DIR  add chain.onnx to the exported DT model folder DIR, built from its own block
+                   graphs (for an export whose run folder is gone); rewrites DIR/manifest.json
+  --dataset NAME   with --from-export --eval: the test set (default: mnist for a model of digits)
   --noise          make the sampler's stochastic term the default in manifest.json
   --no-verify      do not load the graphs in onnxruntime-node after writing them
   --eval           then measure test accuracy through the runtime (onnxruntime-node cpu)
@@ -60,6 +70,21 @@ const USAGE =
 async function datasetOf(runDir: string): Promise<DatasetName> {
   const path = runFile(runDir, "weights");
   return decodeMetadata((await loadSafetensors(path)).metadata, path).dataset;
+}
+
+const DATASETS: readonly DatasetName[] = ["mnist", "fashion-mnist", "cifar10", "cifar100"];
+
+/** The test set for `--eval` of an export (no run folder): `--dataset`, or MNIST's digits. */
+function datasetOfExport(m: Manifest, given: string | undefined): DatasetName {
+  if (given !== undefined) {
+    if (!(DATASETS as readonly string[]).includes(given)) {
+      throw new ExportError(`--dataset must be one of ${DATASETS.join(", ")}, got "${given}"`);
+    }
+    return given as DatasetName;
+  }
+  const digits = m.classNames.join(",") === "0,1,2,3,4,5,6,7,8,9";
+  if (m.input.channels === 1 && m.input.height === 28 && digits) return "mnist";
+  throw new ExportError("--eval with --from-export: name the test set with --dataset");
 }
 
 async function newestRunOrFail(root: string): Promise<string> {
@@ -103,6 +128,9 @@ export async function main(argv: string[]): Promise<number> {
         run: { type: "string" },
         out: { type: "string" },
         noise: { type: "boolean", default: false },
+        fused: { type: "boolean", default: false },
+        "from-export": { type: "string" },
+        dataset: { type: "string" },
         "no-verify": { type: "boolean", default: false },
         eval: { type: "boolean", default: false },
         "data-dir": { type: "string" },
@@ -119,30 +147,58 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  const from = args["from-export"];
+  if (from !== undefined && (args.run || args.out || args.noise || args.fused)) {
+    return usageError(
+      new Error(
+        "--from-export takes no --run, --out, --noise or --fused (it adds chain.onnx in place)",
+      ),
+      USAGE,
+    );
+  }
   try {
-    const { exportRun } = await import("../src/onnx/export.ts"); // not loaded for --help
-    const runDir = args.run ?? await newestRunOrFail("models");
     const t0 = performance.now();
-    const r = await exportRun(runDir, { outDir: args.out, noise: args.noise });
+    let r, source: string, what: string;
+    if (from !== undefined) {
+      const { addChainToExport } = await import("../src/onnx/export_chain.ts");
+      r = await addChainToExport(from);
+      source = from;
+      what = `chain.onnx (${r.chainNodes} nodes) added from its block graphs, manifest.json`;
+    } else {
+      const { exportRun } = await import("../src/onnx/export.ts"); // not loaded for --help
+      source = args.run ?? await newestRunOrFail("models");
+      r = await exportRun(source, { outDir: args.out, noise: args.noise, fused: args.fused });
+      const chain = r.chainNodes === undefined ? "" : `chain.onnx (${r.chainNodes} nodes), `;
+      what = `${r.manifest.T} block graphs (${
+        r.blockNodes[0]
+      } nodes each), classifier.onnx, ${chain}manifest.json`;
+    }
     const checked = args["no-verify"] ? "not verified" : await verify(r.outDir, r.files);
     const ms = (performance.now() - t0).toFixed(0);
-    console.log(
-      `exported ${runDir} → ${r.outDir}: ${r.manifest.T} block graphs (${
-        r.blockNodes[0]
-      } nodes each), classifier.onnx, manifest.json in ${ms} ms; ${checked}`,
-    );
+    console.log(`exported ${source} → ${r.outDir}: ${what} in ${ms} ms; ${checked}`);
     if (args.eval) {
       const { evaluateExported } = await import("../src/onnx/evaluate.ts");
       const limit = args["eval-limit"] === undefined ? undefined : Number(args["eval-limit"]);
-      const dataset = await datasetOf(runDir);
-      const a = await evaluateExported(r.outDir, { dataset, dataDir: args["data-dir"], limit });
-      console.log(
-        `test accuracy through onnxruntime: ${
-          (100 * a.accuracy).toFixed(2)
-        }% of ${a.count} ${dataset} test images (${
-          a.imagesPerS.toFixed(0)
-        } images/s, ${a.provider})`,
-      );
+      const dataset = from !== undefined
+        ? datasetOfExport(r.manifest, args.dataset)
+        : await datasetOf(source);
+      // With a chain, both paths: the fused graph (what the runtime uses) and the block graphs.
+      for (const fused of r.manifest.chain ? [true, false] : [undefined]) {
+        const a = await evaluateExported(r.outDir, {
+          dataset,
+          dataDir: args["data-dir"],
+          limit,
+          fused,
+        });
+        const path = fused === undefined ? "" : fused ? ", chain.onnx" : ", block graphs";
+        console.log(
+          `test accuracy through onnxruntime${path}: ${
+            (100 * a.accuracy).toFixed(2)
+          }% of ${a.count} ${dataset} test images (${
+            a.imagesPerS.toFixed(0)
+          } images/s, ${a.provider})`,
+        );
+      }
     }
     return 0;
   } catch (e) {
