@@ -219,8 +219,27 @@ export function zAsImage(g: GraphBuilder, z: string, s: BlockSpec): string {
   return g.node("Transpose", [nhwc], { attrs: { perm: [0, 3, 1, 2] } });
 }
 
-/** A dense layer of `src` (BatchNorm folded, rows optionally permuted) as one Gemm on `x`. */
-function dense(
+/**
+ * Adds a dense layer `fc` of `src` (BatchNorm `bn` folded, rows permuted to `rows`' NCHW order
+ * when given) as one Gemm on `x` [N, inDim]; returns its output's name.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { addDense } from "./block_graph.ts";
+ * import { GraphBuilder } from "./graph.ts";
+ * import { trainedLayers } from "./layer_source.ts";
+ * import { WeightMap } from "./weights.ts";
+ * const src = trainedLayers(new WeightMap("b", {
+ *   "fc.w": { shape: [2, 1], data: Float32Array.of(1, 2) },
+ *   "fc.b": { shape: [1], data: Float32Array.of(0) },
+ * }));
+ * const g = new GraphBuilder("dense");
+ * assert.equal(addDense(g, src, g.input("x", ["N", 2]), "fc", 2, 1), "fc");
+ * assert.deepEqual(g.opTypes(), ["Gemm"]);
+ * ```
+ */
+export function addDense(
   g: GraphBuilder,
   src: LayerSource,
   x: string,
@@ -363,20 +382,20 @@ export function blockStep(g: GraphBuilder, o: BlockStepOptions): string {
     zRows = stackRows(s);
     zDim = zRows.h * zRows.w * zRows.c;
   }
-  const h = g.node("Relu", [dense(g, src, zIn, "lab.fc1", zDim, H, "lab.bn1", zRows)], {
+  const h = g.node("Relu", [addDense(g, src, zIn, "lab.fc1", zDim, H, "lab.bn1", zRows)], {
     outputs: [g.fresh(`${scope}lab.h`)],
   });
-  const g2 = g.node("Relu", [dense(g, src, h, "lab.fc2", H, H, "lab.bn2")]);
-  const lab = g.node("Add", [dense(g, src, g2, "lab.fc3", H, H, "lab.bn3"), h], {
+  const g2 = g.node("Relu", [addDense(g, src, h, "lab.fc2", H, H, "lab.bn2")]);
+  const lab = g.node("Add", [addDense(g, src, g2, "lab.fc3", H, H, "lab.bn3"), h], {
     outputs: [g.fresh(`${scope}lab.out`)],
   });
   const cat = g.node("Concat", [o.img, lab], {
     outputs: [g.fresh(`${scope}head.in`)],
     attrs: { axis: 1 },
   });
-  const o1 = g.node("Relu", [dense(g, src, cat, "head.fc1", 2 * H, H, "head.bn1")]);
-  const o2 = g.node("Relu", [dense(g, src, o1, "head.fc2", H, H / 2, "head.bn2")]);
-  const logits = dense(g, src, o2, "head.fc3", H / 2, K);
+  const o1 = g.node("Relu", [addDense(g, src, cat, "head.fc1", 2 * H, H, "head.bn1")]);
+  const o2 = g.node("Relu", [addDense(g, src, o1, "head.fc2", H, H / 2, "head.bn2")]);
+  const logits = addDense(g, src, o2, "head.fc3", H / 2, K);
   if (!o.embedW) return g.node("Softmax", [logits], { outputs: [o.out], attrs: { axis: 1 } });
   const p = g.node("Softmax", [logits], {
     outputs: [g.fresh(`${scope}probs`)],
@@ -422,7 +441,7 @@ export function blockGraph(o: BlockGraphOptions): GraphBuilder {
   const x = g.input("x", ["N", s.channels, s.height, s.width]);
   const z = g.input("z", ["N", d]);
   const f = imageFeatures(g, src, s, x);
-  const img = dense(g, src, f.name, "img.fc", f.size, H, "img.bn", f.rows);
+  const img = addDense(g, src, f.name, "img.fc", f.size, H, "img.bn", f.rows);
   const embedW = isIdentity(embed) ? undefined : () => g.floats("embed.W", embed.data, [K, d]);
   blockStep(g, { src, spec: s, img, z, scope: "", out: "uhat", embedW });
   g.output("uhat", ["N", d]);
