@@ -295,7 +295,9 @@ interface BenchGraphs {
 }
 
 /** The paper-width model (or `--run`) exported with `--fused`, and PyTorch's block. */
-async function paperGraphs(run: string | undefined): Promise<BenchGraphs & { runDir: string }> {
+async function paperGraphs(
+  run: string | undefined,
+): Promise<BenchGraphs & { runDir: string; outDir: string }> {
   const { runDir, outDir } = await paperModel(run);
   const { manifest: m } = await exportRun(runDir, { outDir, fused: true });
   const read = (f: string) => Deno.readFile(`${outDir}/${f}`);
@@ -317,6 +319,7 @@ async function paperGraphs(run: string | undefined): Promise<BenchGraphs & { run
     fused: await read(m.chain!.file),
     torch,
     runDir,
+    outDir,
   };
 }
 
@@ -419,6 +422,7 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
     await fusedSession.release();
   }
   if (paper && !o["no-tfjs"]) results["tfjs wasm"] = await tfjsChain(paper.runDir, m, x, rounds);
+  if (paper) await Deno.remove(paper.outDir, { recursive: true }); // the temporary export
   if (o.json) console.log(JSON.stringify(results));
   else {
     console.log(
