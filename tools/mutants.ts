@@ -25,8 +25,11 @@
  */
 import { MUTANT_TESTS, type Mutation, MUTATIONS, OLD_TESTS } from "./mutations.ts";
 
-/** Files and folders copied into each temporary tree. */
-const COPY = ["deno.json", "deno.lock", "mod.ts", "infer.ts", "src", "tests"];
+/**
+ * Files and folders copied into each temporary tree (`examples` holds a workspace member named
+ * in deno.json; without it Deno warns on every run).
+ */
+const COPY = ["deno.json", "deno.lock", "mod.ts", "infer.ts", "src", "tests", "examples"];
 
 const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 

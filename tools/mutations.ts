@@ -106,8 +106,8 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     id: "dt-zT-reuses-noise",
     file: DT_STEP,
-    find: "sampleMarginal(u, sch.alphaBar[T], epsT)",
-    replace: "sampleMarginal(u, sch.alphaBar[T], epsPrev)",
+    find: "const ce = classifierTerm(model, u, y, epsT);",
+    replace: "const ce = classifierTerm(model, u, y, epsPrev);",
     description: "z_T drawn with z_{t−1}'s noise",
   },
   {

@@ -1,8 +1,11 @@
 /**
- * The image classifier: an exported model folder on one onnxruntime engine. The T block
- * sessions and the classifier session are created once and reused; images are preprocessed
- * into one NCHW float32 batch, run through the sampler (which calls the block graphs) in
- * chunks of `batchSize`, and the classifier's logits become probabilities and a top-k list.
+ * The image classifier: a model folder (graph bytes already verified) on one onnxruntime engine.
+ * The T block sessions and the classifier session are created once and reused; images are
+ * preprocessed into one NCHW float32 batch, run through the sampler (which calls the block
+ * graphs) in chunks of `batchSize`, and the classifier's logits become probabilities and a top-k
+ * list. No Deno or Node API: the Deno entry (`create.ts`, `createClassifier`: a folder
+ * on disk, PNG/JPEG decoded in JavaScript) and the browser entry (`web.ts`: a folder by URL,
+ * images decoded by the browser) both build on {@linkcode openClassifier}.
  * When the manifest lists a fused chain graph (`chain.onnx`, dt models), the dt sampler runs as
  * that one session instead, fed the same noise draws (`dtNoise`), and the block sessions are
  * only opened if a call needs them (`onStep`, another sampler, a mode the chain lacks).
@@ -10,18 +13,23 @@
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { encode } from "fast-png";
- * import { createClassifier } from "./classifier.ts";
- * // A hand-drawn "0": a white ring on black, as a 28×28 grey PNG.
+ * import { openClassifier } from "./classifier.ts";
+ * import { loadModelFolder } from "./model_folder.ts";
+ * import { checkRaw, preprocessPixels } from "./image/pixels.ts";
+ * import { selectEngine } from "./runtime/select.ts";
+ * import type { RawImage } from "./image/types.ts";
+ * // A hand-drawn "0": a white ring on black, as 28×28 grey pixels.
  * const pixels = new Uint8Array(28 * 28);
  * for (let i = 0; i < 28 * 28; i++) {
  *   const r = Math.hypot(i % 28 - 13.5, (Math.floor(i / 28) - 13.5) * 0.8);
  *   if (r > 6 && r < 9) pixels[i] = 255;
  * }
- * const png = encode({ width: 28, height: 28, channels: 1, data: pixels });
  * // The model shipped with the project (run from the repository root).
- * const clf = await createClassifier({ modelDir: "models/mnist", provider: "cpu" });
- * const [r] = await clf.classify([png], { top: 3 });
+ * const folder = await loadModelFolder("models/mnist");
+ * const prepare = (images: readonly RawImage[], spec: typeof folder.manifest) =>
+ *   preprocessPixels(images, spec, checkRaw);
+ * const clf = await openClassifier(folder, await selectEngine("cpu"), {}, prepare);
+ * const [r] = await clf.classify([{ width: 28, height: 28, channels: 1, data: pixels }], { top: 3 });
  * assert.equal(r.label, "0");
  * assert.ok(r.probability > 0.9 && r.top.length === 3 && r.top[0].label === "0");
  * assert.match(clf.providerNote, /^cpu \(onnxruntime-node/);
@@ -30,49 +38,14 @@
  * @module
  */
 import { InferError } from "./errors.ts";
+import type { ModelFolder } from "./folder.ts";
 import type { Manifest } from "./manifest.ts";
-import { loadModelFolder, type ModelFolder } from "./model_folder.ts";
-import { type ImageInput, preprocess } from "./image/preprocess.ts";
+import type { RawImage } from "./image/types.ts";
 import { dtNoise, dtSampler } from "./sampler/dt.ts";
 import { type NoiseSource, SeededNormal } from "./sampler/random.ts";
 import { getSampler } from "./sampler/registry.ts";
-import { selectEngine } from "./runtime/select.ts";
-import type { ConcreteProvider, Engine, GraphSession, ProviderName } from "./runtime/types.ts";
-
-/**
- * Options of {@linkcode createClassifier}.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { type ClassifierOptions, createClassifier } from "./classifier.ts";
- * const o: ClassifierOptions = { modelDir: "models/mnist", provider: "cpu", threads: 2 };
- * const clf = await createClassifier(o);
- * assert.equal(clf.provider, "cpu");
- * await clf.close();
- * ```
- */
-export interface ClassifierOptions {
-  /** An exported model folder (with `manifest.json`). */
-  modelDir: string;
-  /** Execution provider (default `auto`). */
-  provider?: ProviderName | string;
-  /** CPU threads for cpu/wasm (default: all cores). */
-  threads?: number;
-  /** Largest batch run through the graphs at once (default 128). */
-  batchSize?: number;
-  /** Pixel limit for decoding (default 40 MP). */
-  maxPixels?: number;
-  /** Default sampler of `classify` (checked against the model before a provider starts). */
-  sampler?: string;
-  /** Default sampler steps of `classify` (checked likewise). */
-  steps?: number;
-  /**
-   * Use the manifest's fused chain graph (`chain.onnx`) when it lists one (default true): one
-   * session for the whole DT chain. `false` runs the block graphs one by one.
-   */
-  fused?: boolean;
-}
+import type { Sampler } from "./sampler/types.ts";
+import type { ConcreteProvider, Engine, GraphSession } from "./runtime/types.ts";
 
 /**
  * Options of {@linkcode Classifier.classify}.
@@ -144,12 +117,14 @@ export interface Classification extends Prediction {
 }
 
 /**
- * A loaded model ready to classify.
+ * A loaded model ready to classify images of type `I` (the Deno entry: PNG/JPEG bytes or
+ * decoded pixels; the browser entry: what the browser can draw).
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { type Classifier, createClassifier } from "./classifier.ts";
+ * import type { Classifier } from "./classifier.ts";
+ * import { createClassifier } from "./create.ts";
  * const clf: Classifier = await createClassifier({ modelDir: "models/mnist", provider: "cpu" });
  * assert.equal(clf.manifest.T, 10);
  * // Already preprocessed NCHW input: two black images, deterministic sampler.
@@ -159,7 +134,7 @@ export interface Classification extends Prediction {
  * await clf.close();
  * ```
  */
-export interface Classifier {
+export interface Classifier<I = Uint8Array | RawImage> {
   /** The model description. */
   readonly manifest: Manifest;
   /** The provider the sessions run on. */
@@ -171,8 +146,8 @@ export interface Classifier {
    * modes the manifest lists (not when `onStep` asks for the steps, nor for other samplers).
    */
   readonly fused: boolean;
-  /** Classifies images (encoded PNG/JPEG bytes or decoded pixels). */
-  classify(images: readonly ImageInput[], opts?: ClassifyOptions): Promise<Classification[]>;
+  /** Classifies images. */
+  classify(images: readonly I[], opts?: ClassifyOptions): Promise<Classification[]>;
   /** Runs the sampler and classifier on `n` preprocessed NCHW images; returns logits [n × K]. */
   logits(x: Float32Array, n: number, opts?: ClassifyOptions): Promise<Float32Array>;
   /** Releases the sessions. */
@@ -191,7 +166,19 @@ function checkIo(s: GraphSession, label: string, inputs: string[], output: strin
   }
 }
 
-function positiveInt(v: number | undefined, name: string): void {
+/**
+ * Refuses an option that is given but is not a positive integer (one-line `bad-option`
+ * {@linkcode InferError}).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkPositiveInt } from "./classifier.ts";
+ * checkPositiveInt(undefined, "threads"); // not given: fine
+ * assert.throws(() => checkPositiveInt(1.5, "threads"), /^InferError: threads must be a positive/);
+ * ```
+ */
+export function checkPositiveInt(v: number | undefined, name: string): void {
   if (v !== undefined && !(Number.isSafeInteger(v) && v > 0)) {
     throw new InferError("bad-option", `${name} must be a positive integer, got ${v}`);
   }
@@ -220,9 +207,27 @@ export function softmaxRows(logits: Float32Array, k: number): Float32Array {
   return out;
 }
 
-function samplerFor(m: Manifest, name: string | undefined, steps: number | undefined) {
+/**
+ * The sampler and step count a run will use (the given ones, else the manifest's defaults),
+ * checked against the model; a bad name or step count is a one-line {@linkcode InferError}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { samplerFor } from "./classifier.ts";
+ * import { parseManifest } from "./manifest.ts";
+ * const m = parseManifest(await Deno.readTextFile("models/mnist/manifest.json"), "manifest.json");
+ * assert.equal(samplerFor(m, undefined, undefined).steps, m.T); // DT runs exactly T steps
+ * assert.throws(() => samplerFor(m, "dt", 3), { name: "InferError" });
+ * ```
+ */
+export function samplerFor(
+  m: Manifest,
+  name: string | undefined,
+  steps: number | undefined,
+): { sampler: Sampler; steps: number } {
   const sampler = getSampler(name ?? m.sampler.name, m);
-  positiveInt(steps, "steps");
+  checkPositiveInt(steps, "steps");
   const n = steps ?? sampler.defaultSteps(m);
   const bad = sampler.checkSteps?.(m, n);
   if (bad) throw new InferError("bad-option", bad);
@@ -262,28 +267,81 @@ async function openChain(engine: Engine, folder: ModelFolder, fused: boolean | u
 }
 
 /**
- * Loads a model folder onto an engine (see the module doc). Errors — a missing or corrupt
- * folder, an unknown or unavailable provider — are one-line {@linkcode InferError}s.
+ * Options of {@linkcode openClassifier}.
+ *
+ * @example
+ * ```ts
+ * import type { OpenOptions } from "./classifier.ts";
+ * const o: OpenOptions = { batchSize: 64, sampler: "dt" };
+ * ```
+ */
+export interface OpenOptions {
+  /** Largest batch run through the graphs at once (default 128). */
+  batchSize?: number;
+  /** Default sampler of `classify` (checked against the model before any session starts). */
+  sampler?: string;
+  /** Default sampler steps of `classify` (checked likewise). */
+  steps?: number;
+  /**
+   * Use the manifest's fused chain graph (`chain.onnx`) when it lists one (default true): one
+   * session for the whole DT chain. `false` runs the block graphs one by one.
+   */
+  fused?: boolean;
+}
+
+/**
+ * Turns a batch of images into the model's NCHW float32 input (see `image/pixels.ts`);
+ * `labels` name the images in errors.
+ *
+ * @example
+ * ```ts
+ * import type { Prepare } from "./classifier.ts";
+ * import { checkRaw, preprocessPixels } from "./image/pixels.ts";
+ * import type { RawImage } from "./image/types.ts";
+ * const prepare: Prepare<RawImage> = (images, spec, labels) =>
+ *   preprocessPixels(images, spec, checkRaw, labels);
+ * ```
+ */
+export type Prepare<I> = (
+  images: readonly I[],
+  spec: Manifest,
+  labels?: readonly string[],
+) => Float32Array | Promise<Float32Array>;
+
+/**
+ * Opens a verified model folder on an engine (see the module doc): the sampler options are
+ * checked first, then every session is created and its inputs and outputs checked.
+ * `selection.note` says how the engine was chosen (`providerNote`); `prepare` turns the
+ * images given to `classify` into the model's input.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { createClassifier } from "./classifier.ts";
- * await assert.rejects(createClassifier({ modelDir: "models/mnist", provider: "tpu" }), {
+ * import { openClassifier } from "./classifier.ts";
+ * import { loadModelFolder } from "./model_folder.ts";
+ * import { webEngine } from "./runtime/ort_web.ts";
+ * const folder = await loadModelFolder("models/mnist");
+ * const engine = await webEngine("wasm", { threads: 2 });
+ * const never = () => new Float32Array(); // logits() takes preprocessed input
+ * const clf = await openClassifier(folder, { engine, note: "wasm" }, {}, never);
+ * const logits = await clf.logits(new Float32Array(784), 1, { noise: false });
+ * assert.equal(logits.length, 10);
+ * await clf.close();
+ * await assert.rejects(openClassifier(folder, { engine, note: "" }, { steps: 3 }, never), {
  *   name: "InferError",
- *   message: /^unknown provider "tpu"/,
  * });
- * await assert.rejects(createClassifier({ modelDir: "no/such/folder" }), { name: "InferError" });
  * ```
  */
-export async function createClassifier(o: ClassifierOptions): Promise<Classifier> {
-  positiveInt(o.batchSize, "batchSize");
-  positiveInt(o.threads, "threads");
+export async function openClassifier<I>(
+  folder: ModelFolder,
+  selection: { engine: Engine; note: string },
+  o: OpenOptions,
+  prepare: Prepare<I>,
+): Promise<Classifier<I>> {
+  checkPositiveInt(o.batchSize, "batchSize");
   const batchSize = o.batchSize ?? 128;
-  // The folder is checked before a provider is started (cheap errors first).
-  const folder = await loadModelFolder(o.modelDir);
   samplerFor(folder.manifest, o.sampler, o.steps);
-  const { engine, note } = await selectEngine(o.provider ?? "auto", { threads: o.threads });
+  const { engine, note } = selection;
   const m = folder.manifest;
   const continuous = m.variant === "ct" || m.variant === "fm";
   const chain = await openChain(engine, folder, o.fused);
@@ -357,9 +415,9 @@ export async function createClassifier(o: ClassifierOptions): Promise<Classifier
     fused: chain !== undefined,
     logits,
     async classify(images, opts = {}) {
-      positiveInt(opts.top, "top");
+      checkPositiveInt(opts.top, "top");
       const top = Math.min(opts.top ?? 5, K);
-      const x = preprocess(images, m, { maxPixels: o.maxPixels, labels: opts.labels });
+      const x = await prepare(images, m, opts.labels);
       const p = softmaxRows(await logits(x, images.length, opts), K);
       return images.map((_, i) => {
         const probabilities = p.slice(i * K, (i + 1) * K);

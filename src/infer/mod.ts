@@ -22,12 +22,11 @@
 export {
   type Classification,
   type Classifier,
-  type ClassifierOptions,
   type ClassifyOptions,
-  createClassifier,
   type Prediction,
   softmaxRows,
 } from "./classifier.ts";
+export { type ClassifierOptions, createClassifier } from "./create.ts";
 export { firstLine, InferError, type InferErrorCode } from "./errors.ts";
 export {
   CHAIN_MODES,

@@ -15,53 +15,10 @@
  * @module
  */
 import { InferError } from "./errors.ts";
-import { type GraphRef, type Manifest, MANIFEST_FILE, parseManifest } from "./manifest.ts";
+import { assembleFolder, type ModelFolder } from "./folder.ts";
+import { type GraphRef, MANIFEST_FILE } from "./manifest.ts";
 
-/**
- * A loaded model folder.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { loadModelFolder, type ModelFolder } from "./model_folder.ts";
- * const f: ModelFolder = await loadModelFolder("models/mnist/");
- * assert.equal(f.blocks.length, f.manifest.T);
- * assert.equal(f.schedule, undefined); // only ct models have a schedule graph
- * assert.ok(f.chain === undefined || f.manifest.chain !== undefined); // dt: the fused chain
- * ```
- */
-export interface ModelFolder {
-  /** The folder path as given. */
-  dir: string;
-  /** The validated manifest. */
-  manifest: Manifest;
-  /** Block graph bytes 1..T (index t − 1). */
-  blocks: Uint8Array[];
-  /** Classifier graph bytes. */
-  classifier: Uint8Array;
-  /** The ct schedule graph's bytes (manifest `schedule.graph`), if any. */
-  schedule?: Uint8Array;
-  /** The fused chain graph's bytes (manifest `chain`), if any. */
-  chain?: Uint8Array;
-}
-
-/**
- * Lower-case hex SHA-256 of `bytes` (Web Crypto).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { sha256Hex } from "./model_folder.ts";
- * assert.equal(
- *   await sha256Hex(new Uint8Array()),
- *   "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
- * );
- * ```
- */
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
-  return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
-}
+export { type ModelFolder, sha256Hex } from "./folder.ts";
 
 function ioError(err: unknown, path: string, what: string): InferError {
   if (err instanceof Deno.errors.NotFound) {
@@ -89,7 +46,6 @@ async function realDir(dir: string): Promise<string> {
 
 async function readGraph(dir: string, real: string, g: GraphRef): Promise<Uint8Array> {
   const path = `${dir}/${g.file}`;
-  let bytes: Uint8Array;
   try {
     const resolved = await Deno.realPath(path);
     const sep = real.includes("\\") ? "\\" : "/";
@@ -99,7 +55,7 @@ async function readGraph(dir: string, real: string, g: GraphRef): Promise<Uint8A
         `model folder ${dir}: ${g.file} resolves outside the folder`,
       );
     }
-    bytes = await Deno.readFile(path);
+    return await Deno.readFile(path);
   } catch (e) {
     if (e instanceof InferError) throw e;
     if (e instanceof Deno.errors.NotFound) {
@@ -107,16 +63,6 @@ async function readGraph(dir: string, real: string, g: GraphRef): Promise<Uint8A
     }
     throw ioError(e, path, "graph");
   }
-  const got = await sha256Hex(bytes);
-  if (got !== g.sha256) {
-    throw new InferError(
-      "bad-model",
-      `model folder ${dir}: ${g.file} is corrupt (sha256 ${
-        got.slice(0, 12)
-      }… does not match the manifest's ${g.sha256.slice(0, 12)}…)`,
-    );
-  }
-  return bytes;
 }
 
 /**
@@ -153,19 +99,5 @@ export async function loadModelFolder(dir: string): Promise<ModelFolder> {
     }
     throw ioError(e, mpath, "manifest");
   }
-  const manifest = parseManifest(text, mpath);
-  const blocks: Uint8Array[] = [];
-  for (const g of manifest.blocks) blocks.push(await readGraph(d, real, g));
-  const classifier = await readGraph(d, real, manifest.classifier);
-  const sg = manifest.schedule.graph;
-  const schedule = sg ? await readGraph(d, real, sg) : undefined;
-  const chain = manifest.chain ? await readGraph(d, real, manifest.chain) : undefined;
-  return {
-    dir: d,
-    manifest,
-    blocks,
-    classifier,
-    ...(schedule ? { schedule } : {}),
-    ...(chain ? { chain } : {}),
-  };
+  return await assembleFolder(d, text, mpath, (_file, g) => readGraph(d, real, g));
 }

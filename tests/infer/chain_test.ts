@@ -4,6 +4,8 @@
  * steps and the requested mode is among the chain's `modes`; otherwise the block graphs run. To
  * see which path ran, a copy of the shipped model gets a chain.onnx with a_t and b_t swapped
  * (so its logits differ from the block graphs'). And the manifest's `chain` field is validated.
+ * The browser entry (`createWebClassifier`, folder by URL) loads, verifies and runs the chain
+ * through the same shared code (folder.ts, classifier.ts).
  */
 import { assert, assertEquals } from "../assert.ts";
 import {
@@ -14,6 +16,7 @@ import {
   parseManifest,
   sha256Hex,
 } from "@noprop/infer";
+import { createWebClassifier, fetchModelFolder } from "../../src/infer/web.ts";
 import { chainGraph } from "../../src/onnx/chain_graph.ts";
 import { chainOptionsFromExport } from "../../src/onnx/export_chain.ts";
 import { maxAbsDiff } from "../_helpers/onnx.ts";
@@ -136,6 +139,49 @@ Deno.test("the manifest's chain field is checked: modes, variant, file name, sha
   for (const [edit, want] of cases) {
     const msg = await loadError(await copyModel(edit));
     assert(want.test(msg), msg);
+  }
+  await removeCopies();
+});
+
+Deno.test("web entry: chain.onnx is fetched, verified by sha256 and run (same path choice as Deno)", async () => {
+  const dir = await copyModel(undefined, await swappedChain());
+  const modelUrl = new URL(`file://${dir}/`);
+  const folder = await fetchModelFolder(modelUrl);
+  assert(folder.chain !== undefined && folder.manifest.chain !== undefined);
+  // The references ran on onnxruntime-node (cpu), the web entry on onnxruntime-web (wasm): the
+  // two engines' float32 kernels differ by ~1e-5 in the logits, hence the 1e-4 bar.
+  for (const fused of [undefined, false]) {
+    const web = await createWebClassifier({ modelUrl, provider: "wasm", threads: 1, fused });
+    try {
+      assertEquals(web.fused, fused !== false);
+      for (const noise of [false, true]) {
+        const got = await web.logits(x, N, { noise, seed: 3 });
+        const diff = maxAbsDiff(got, noise ? reference.noisy : reference.clean);
+        if (fused === false) assert(diff <= 1e-4, `blocks, noise ${noise}: ${diff}`);
+        else {
+          // The swapped chain ran, and gives what the Deno entry's chain gives.
+          assert(diff > 1e-2, `noise ${noise}: the swapped chain is only ${diff} away`);
+          const deno = (await logits(dir, noise)).out;
+          const d2 = maxAbsDiff(got, deno);
+          assert(d2 <= 1e-4, `noise ${noise}: web chain vs Deno chain ${d2}`);
+        }
+      }
+    } finally {
+      await web.close();
+    }
+  }
+  // A chain.onnx that does not match the manifest's digest is refused before any session.
+  const bytes = await Deno.readFile(`${dir}/chain.onnx`);
+  bytes[bytes.length - 1] ^= 0x40;
+  await Deno.writeFile(`${dir}/chain.onnx`, bytes);
+  try {
+    await fetchModelFolder(modelUrl);
+    throw new Error("a corrupt chain.onnx was loaded");
+  } catch (e) {
+    assert(
+      e instanceof InferError && /: chain\.onnx is corrupt \(sha256 /.test(e.message),
+      String(e),
+    );
   }
   await removeCopies();
 });
