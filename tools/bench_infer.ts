@@ -6,22 +6,32 @@
  * classifier:
  * - images/s at batch 128 and latency per image at batch 1;
  * - on onnxruntime-node cpu and onnxruntime-web wasm (same thread count);
- * - for three forms of the chain, with the same session settings, in the same process,
+ * - for three forms of the fp32 chain, with the same session settings, in the same process,
  *   interleaved round by round (medians reported): `fused`, our `chain.onnx` (the whole chain in
  *   one session, `src/onnx/chain_graph.ts`); `ours`, our T block graphs run through the sampler
  *   code; `pytorch`, the same block exported by PyTorch's own exporter
  *   (`../shared/anchors/export_torch_block.py`), run T times through the same sampler code;
+ * - for the int8 graphs of our export (`src/onnx/quantize/`: static QDQ quantization,
+ *   calibrated on `--calibration` MNIST training images from `--data-dir`, or on the
+ *   benchmark's own random inputs without it), one row per `--int8` variant, run block by block
+ *   (the chain is not quantized): `u8` (the default export: uint8 activations, per-channel int8
+ *   weights), `s8` (int8 activations), `per-tensor` (one weight scale per tensor),
+ *   `reduce-range` (7-bit weights), `conv-only` (only the convolutions quantized), or
+ *   combinations joined by `+`;
  * - and for the TensorFlow.js model on its wasm backend (the same sampler code, `dtChain`, with
  *   the tfjs blocks as the denoiser: the trainer's evaluation path).
  *
- * With `--model DIR` it times an exported folder that lists a `chain.onnx` instead (e.g. the
- * shipped `models/mnist`): fused against its own block graphs (no PyTorch block of that shape).
+ * With `--model DIR` it times an exported folder instead (e.g. the shipped `models/mnist`): its
+ * fp32 block graphs, its `chain.onnx` when it lists one, and int8 graphs quantized here (no
+ * PyTorch block of that shape, no tfjs row).
  *
- * The ratios against PyTorch are the figures of merit (bar: ≥ 1.0 in images/s). Keep runs
- * short: the defaults take about a minute on 2 cores.
+ * The ratios against PyTorch are the figures of merit (bar: ≥ 1.0 in images/s), and int8/fp32
+ * that of quantization (bar: ≥ 2.0 on onnxruntime-node cpu). Keep runs short: the defaults take
+ * about a minute on 2 cores.
  *
  * ```sh
  * deno run -A tools/bench_infer.ts [--rounds 5] [--threads 2] [--spinning] [--run models/<run> | --model DIR] [--no-tfjs] [--no-wasm] [--json]
+ *   [--int8 u8,s8,per-tensor,reduce-range,conv-only | --int8 none] [--data-dir ../shared/data] [--calibration 300]
  * ```
  *
  * @module
@@ -48,6 +58,8 @@ import { dense } from "../src/model/layers.ts";
 import { blockDenoiser } from "../src/train/dt/evaluate.ts";
 import { assignModel, dtMetadata, saveWeights } from "../src/train/dt/weights.ts";
 import { loadSafetensors } from "../src/safetensors.ts";
+import { calibrateFolder, calibrationImages, quantizeBlocks } from "../src/onnx/quantize/export.ts";
+import type { QuantizeOptions } from "../src/onnx/quantize/transform.ts";
 
 const TORCH_EXPORTER = new URL("../../shared/anchors/export_torch_block.py", import.meta.url)
   .pathname;
@@ -245,6 +257,37 @@ export async function paperModel(
   return { runDir: outDir, outDir };
 }
 
+/**
+ * The quantization options of an `--int8` variant name (see the module doc); parts joined by
+ * `+` combine.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { int8Variant } from "./bench_infer.ts";
+ * assert.deepEqual(int8Variant("u8"), {});
+ * assert.deepEqual(int8Variant("s8+per-tensor"), { activations: "s8", perChannel: false });
+ * assert.throws(() => int8Variant("fp16"), /unknown int8 variant "fp16"/);
+ * ```
+ */
+export function int8Variant(name: string): QuantizeOptions {
+  const o: QuantizeOptions = {};
+  for (const part of name.split("+")) {
+    if (part === "u8") continue;
+    else if (part === "s8") o.activations = "s8";
+    else if (part === "per-tensor") o.perChannel = false;
+    else if (part === "reduce-range") o.reduceRange = true;
+    else if (part === "conv-only") o.ops = ["Conv"];
+    else if (/^min\d+$/.test(part)) o.minReduction = Number(part.slice(3));
+    else {
+      throw new Error(
+        `unknown int8 variant "${part}" (u8, s8, per-tensor, reduce-range, conv-only, joined by +)`,
+      );
+    }
+  }
+  return o;
+}
+
 async function tfjsChain(runDir: string, m: Manifest, x: Float32Array, rounds: number) {
   await initBackend("wasm");
   const { tensors, metadata } = await loadSafetensors(`${runDir}/weights.safetensors`);
@@ -288,16 +331,19 @@ async function tfjsChain(runDir: string, m: Manifest, x: Float32Array, rounds: n
 /** The graphs of one benchmark: manifest, our block and chain graphs, PyTorch's block. */
 interface BenchGraphs {
   m: Manifest;
+  /** The exported folder (calibrated for the int8 rows). */
+  outDir: string;
   ours: Uint8Array[];
   cls: Uint8Array;
-  fused: Uint8Array;
+  /** `chain.onnx`, when the folder lists one. */
+  fused?: Uint8Array;
   torch?: Uint8Array;
 }
 
 /** The paper-width model (or `--run`) exported with `--fused`, and PyTorch's block. */
 async function paperGraphs(
   run: string | undefined,
-): Promise<BenchGraphs & { runDir: string; outDir: string }> {
+): Promise<BenchGraphs & { runDir: string }> {
   const { runDir, outDir } = await paperModel(run);
   const { manifest: m } = await exportRun(runDir, { outDir, fused: true });
   const read = (f: string) => Deno.readFile(`${outDir}/${f}`);
@@ -323,11 +369,16 @@ async function paperGraphs(
   };
 }
 
-/** An exported folder with a chain (`--model`). */
+/** An exported folder (`--model`), its chain if it lists one. */
 async function folderGraphs(dir: string): Promise<BenchGraphs> {
   const f = await loadModelFolder(dir);
-  if (!f.chain) throw new Error(`${dir}: the manifest lists no chain.onnx (export with --fused)`);
-  return { m: f.manifest, ours: f.blocks, cls: f.classifier, fused: f.chain };
+  return {
+    m: f.manifest,
+    outDir: dir,
+    ours: f.blocks,
+    cls: f.classifier,
+    ...(f.chain ? { fused: f.chain } : {}),
+  };
 }
 
 const rate = (ms: number) => +(128000 / ms).toFixed(1);
@@ -349,22 +400,43 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
       "no-wasm": { type: "boolean", default: false },
       json: { type: "boolean", default: false },
       spinning: { type: "boolean", default: false },
+      int8: { type: "string", default: "u8" },
+      "data-dir": { type: "string" },
+      calibration: { type: "string", default: "300" },
     },
   });
   const rounds = Number(o.rounds), threads = Number(o.threads);
+  const variants = o.int8 === "none" ? [] : o.int8.split(",");
+  const quantizeAs = Object.fromEntries(variants.map((v) => [v, int8Variant(v)]));
   const paper = o.model ? undefined : await paperGraphs(o.run);
   const graphs: BenchGraphs = paper ?? await folderGraphs(o.model!);
-  const { m, ours, cls, fused, torch } = graphs;
-  const size = m.input.channels * m.input.height * m.input.width;
-  const x = new SeededNormal(3).fill(new Float32Array(128 * size));
+  const { m, outDir, ours, cls, fused, torch } = graphs;
+  const K = m.classNames.length;
+  const { channels, height, width } = m.input;
+  const x = new SeededNormal(3).fill(new Float32Array(128 * channels * height * width));
+  const int8: Record<string, Uint8Array[]> = {};
+  let calibratedOn = "none";
+  if (variants.length > 0) {
+    const calX = o["data-dir"]
+      ? await calibrationImages("mnist", o["data-dir"], Number(o.calibration), m.input)
+      : x;
+    calibratedOn = o["data-dir"]
+      ? `${calX.length / (channels * height * width)} MNIST training images`
+      : "the benchmark's 128 random inputs";
+    const { folder, table } = await calibrateFolder(outDir, calX, { threads });
+    for (const [v, q] of Object.entries(quantizeAs)) {
+      int8[v] = quantizeBlocks(folder, table, q).graphs;
+    }
+  }
   const results: Record<string, unknown> = {
-    model: o.model ?? (o.run ? o.run : "paper-width, random weights"),
     spinning: o.spinning,
     threads,
     rounds,
     T: m.T,
     batch: 128,
     cpus: navigator.hardwareConcurrency,
+    model: o.model ?? (o.run ? o.run : "paper-width MNIST, random weights"),
+    int8CalibratedOn: calibratedOn,
   };
   const engines = [[
     "ort-node cpu",
@@ -375,13 +447,14 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
   ]] as const;
   for (const [name, make] of o["no-wasm"] ? engines.slice(0, 1) : engines) {
     const engine = await make();
-    const K = m.classNames.length;
     const chains: Record<string, Chain> = { ours: await openChain(engine, ours, cls, false, K) };
     if (torch) chains.pytorch = await openChain(engine, Array(m.T).fill(torch), cls, true, K);
-    const fusedSession = await engine.open(fused, "chain.onnx");
-    const runs: Record<string, (n: number) => Promise<Float32Array>> = {
-      fused: (n) => runFused(fusedSession, m, x, n),
-    };
+    for (const [v, g] of Object.entries(int8)) {
+      chains[`int8 ${v}`] = await openChain(engine, g, cls, false, K);
+    }
+    const fusedSession = fused ? await engine.open(fused, "chain.onnx") : undefined;
+    const runs: Record<string, (n: number) => Promise<Float32Array>> = {};
+    if (fusedSession) runs.fused = (n) => runFused(fusedSession, m, x, n);
     for (const [k, c] of Object.entries(chains)) runs[k] = (n) => runChain(c, m, x, n);
     const b128: Record<string, number[]> = {}, b1: Record<string, number[]> = {};
     // Warm-up, and calls per timing: enough for ~200 ms (batch 128) and ~50 ms (batch 1) each,
@@ -407,7 +480,7 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
         msPerImage: [+Math.min(...b1[k]).toFixed(3), +Math.max(...b1[k]).toFixed(3)],
       };
     }
-    for (const k of Object.keys(chains)) {
+    for (const k of fusedSession ? Object.keys(chains) : []) {
       row[`fusedVs${k[0].toUpperCase()}${k.slice(1)}`] = {
         imagesPerS: ratio(median(b128[k]), median(b128.fused)),
         latency: ratio(median(b1[k]), median(b1.fused)),
@@ -417,23 +490,29 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
       row.ratioImagesPerS = ratio(median(b128.pytorch), median(b128.ours));
       row.ratioLatency = ratio(median(b1.pytorch), median(b1.ours));
     }
+    for (const v of Object.keys(int8)) {
+      // int8 / fp32: > 1 means the int8 chain is faster (images/s at 128; 1/latency at 1).
+      row[`int8 ${v} / fp32 images/s`] = +(median(b128.ours) / median(b128[`int8 ${v}`]))
+        .toFixed(3);
+      row[`int8 ${v} / fp32 latency⁻¹`] = +(median(b1.ours) / median(b1[`int8 ${v}`])).toFixed(3);
+    }
     results[name] = row;
     for (const c of Object.values(chains)) for (const s of [...c.blocks, c.cls]) await s.release();
-    await fusedSession.release();
+    await fusedSession?.release();
   }
   if (paper && !o["no-tfjs"]) results["tfjs wasm"] = await tfjsChain(paper.runDir, m, x, rounds);
   if (paper) await Deno.remove(paper.outDir, { recursive: true }); // the temporary export
   if (o.json) console.log(JSON.stringify(results));
   else {
     console.log(
-      `NoProp-DT MNIST chain (${results.model}), T = ${m.T}, ${threads} threads, ${rounds} rounds (medians)`,
+      `NoProp-DT chain (${results.model}), T = ${m.T}, ${threads} threads, ${rounds} rounds (medians); int8 calibrated on ${calibratedOn}`,
     );
     for (const [k, v] of Object.entries(results)) {
       if (typeof v !== "object") continue;
       console.log(`${k.padEnd(13)} ${JSON.stringify(v)}`);
     }
     console.log(
-      "fusedVsX = fused chain.onnx / chain X (images/s at batch 128; 1 / latency at batch 1); ratio = ours / PyTorch-exported graph",
+      "fusedVsX = fused chain.onnx / chain X (images/s at batch 128; 1 / latency at batch 1); ratio = ours / PyTorch-exported graph; int8 … / fp32 = int8 chain / ours (fp32)",
     );
   }
   return results;

@@ -44,6 +44,7 @@ export const MUTANT_TESTS: readonly string[] = [
   "tests/train/continuous/sampler_math_test.ts",
   "tests/train/dt/step_test.ts",
   "tests/onnx/chain_math_test.ts",
+  "tests/onnx/quantize/math_test.ts",
 ];
 
 /** The fast unit tests as they were before the math tests were written (issue 10's baseline). */
@@ -64,6 +65,8 @@ const DT_SAMPLER = "src/infer/sampler/dt.ts";
 const DT_EVAL = "src/train/dt/evaluate.ts";
 const CT_SAMPLER = "src/infer/sampler/continuous.ts";
 const CHAIN_GRAPH = "src/onnx/chain_graph.ts";
+const QUANT = "src/onnx/quantize/params.ts";
+const QDQ = "src/onnx/quantize/transform.ts";
 
 /** The mutations (see the module doc). */
 export const MUTATIONS: readonly Mutation[] = [
@@ -350,5 +353,48 @@ export const MUTATIONS: readonly Mutation[] = [
     find: "tf.neg(squaredDistances(z, m.embedding.W))",
     replace: "squaredDistances(z, m.embedding.W)",
     description: "tfjs FM evaluation predicts the farthest embedding",
+  },
+  // --- int8 static quantization (src/onnx/quantize/) ---
+  {
+    id: "int8-activation-scale-doubled",
+    file: QUANT,
+    find: "Math.fround((hi - lo) / (qmax - qmin))",
+    replace: "Math.fround((2 * (hi - lo)) / (qmax - qmin))",
+    description: "int8: activation scale 2·(max − min)/255 (half the integer range used)",
+  },
+  {
+    id: "int8-zero-point-sign",
+    file: QUANT,
+    find: "qmin - roundHalfEven(lo / scale)",
+    replace: "qmin + roundHalfEven(lo / scale)",
+    description: "int8: activation zero point qmin + min/scale (0 no longer exact)",
+  },
+  {
+    id: "int8-weight-scale-halved",
+    file: QUANT,
+    find: "m > 0 ? m / qmax : 1",
+    replace: "m > 0 ? m / (2 * qmax) : 1",
+    description: "int8: weight scale max|w|/254 (the largest weights saturate)",
+  },
+  {
+    id: "int8-bias-scale-without-weight",
+    file: QUANT,
+    find: "xScale * wScales[wScales.length === 1 ? 0 : c]",
+    replace: "xScale",
+    description: "int8: bias quantized at the activation scale, not activation · weight scale",
+  },
+  {
+    id: "int8-relu-fold-unpinned",
+    file: QDQ,
+    find: "if (plan.reluGroups[i]) min = 0;",
+    replace: "",
+    description: "int8: a folded ReLU's zero point not at the bottom (negatives pass unclipped)",
+  },
+  {
+    id: "int8-conv-weight-axis",
+    file: QDQ,
+    find: 'if (n.opType === "Conv") return 0;',
+    replace: 'if (n.opType === "Conv") return 1;',
+    description: "int8: Conv weights scaled per input channel instead of per output channel",
   },
 ];

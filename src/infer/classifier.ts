@@ -45,6 +45,7 @@ import { dtNoise, dtSampler } from "./sampler/dt.ts";
 import { type NoiseSource, SeededNormal } from "./sampler/random.ts";
 import { getSampler } from "./sampler/registry.ts";
 import type { Sampler } from "./sampler/types.ts";
+import type { Precision } from "./precision.ts";
 import type { ConcreteProvider, Engine, GraphSession } from "./runtime/types.ts";
 
 /**
@@ -146,6 +147,8 @@ export interface Classifier<I = Uint8Array | RawImage> {
    * modes the manifest lists (not when `onStep` asks for the steps, nor for other samplers).
    */
   readonly fused: boolean;
+  /** The precision of the graphs in use (the folder's, see `ModelFolder.precision`). */
+  readonly precision: Precision;
   /** Classifies images. */
   classify(images: readonly I[], opts?: ClassifyOptions): Promise<Classification[]>;
   /** Runs the sampler and classifier on `n` preprocessed NCHW images; returns logits [n × K]. */
@@ -413,6 +416,7 @@ export async function openClassifier<I>(
     provider: engine.provider,
     providerNote: note,
     fused: chain !== undefined,
+    precision: folder.precision,
     logits,
     async classify(images, opts = {}) {
       checkPositiveInt(opts.top, "top");

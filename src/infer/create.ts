@@ -31,7 +31,8 @@ import { checkPositiveInt, type Classifier, openClassifier, samplerFor } from ".
 import { loadModelFolder } from "./model_folder.ts";
 import { preprocess } from "./image/preprocess.ts";
 import { selectEngine } from "./runtime/select.ts";
-import type { ProviderName } from "./runtime/types.ts";
+import type { Precision } from "./precision.ts";
+import type { Engine, ProviderName } from "./runtime/types.ts";
 
 /**
  * Options of {@linkcode createClassifier}.
@@ -66,6 +67,18 @@ export interface ClassifierOptions {
    * session for the whole DT chain. `false` runs the block graphs one by one.
    */
   fused?: boolean;
+  /**
+   * `fp32` (default) or `int8`: the statically quantized graphs the manifest lists (written
+   * by `deno task export --quantize int8`), faster on CPUs with int8 dot-product instructions.
+   * int8 uses the fused chain only if the manifest's `int8` list replaces it (else the block
+   * graphs, never the float chain).
+   */
+  precision?: Precision;
+  /**
+   * An engine to open the graphs on instead of selecting one (`provider` and `threads` are
+   * then not used); e.g. one that wraps another, as calibration for quantization does.
+   */
+  engine?: Engine;
 }
 
 /**
@@ -87,9 +100,11 @@ export async function createClassifier(o: ClassifierOptions): Promise<Classifier
   checkPositiveInt(o.batchSize, "batchSize");
   checkPositiveInt(o.threads, "threads");
   // The folder is checked before a provider is started (cheap errors first).
-  const folder = await loadModelFolder(o.modelDir);
+  const folder = await loadModelFolder(o.modelDir, { precision: o.precision });
   samplerFor(folder.manifest, o.sampler, o.steps);
-  const selection = await selectEngine(o.provider ?? "auto", { threads: o.threads });
+  const selection = o.engine
+    ? { engine: o.engine, note: `${o.engine.provider} (${o.engine.runtime}, ${o.engine.detail})` }
+    : await selectEngine(o.provider ?? "auto", { threads: o.threads });
   return await openClassifier(
     folder,
     selection,

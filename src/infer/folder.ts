@@ -17,6 +17,7 @@
  */
 import { InferError } from "./errors.ts";
 import { type GraphRef, type Manifest, parseManifest } from "./manifest.ts";
+import { type Precision, withPrecision } from "./precision.ts";
 
 /**
  * A loaded model folder.
@@ -34,8 +35,14 @@ import { type GraphRef, type Manifest, parseManifest } from "./manifest.ts";
 export interface ModelFolder {
   /** The folder as given (a path, or a URL in the browser). */
   dir: string;
-  /** The validated manifest. */
+  /**
+   * The validated manifest; with int8 precision, `blocks`, `classifier`, `schedule.graph` and
+   * `chain` name the graphs loaded (the int8 replacements where there are some; no `chain`
+   * when `int8` does not replace it, so int8 never runs the float chain).
+   */
   manifest: Manifest;
+  /** The precision loaded. */
+  precision: Precision;
   /** Block graph bytes 1..T (index t − 1). */
   blocks: Uint8Array[];
   /** Classifier graph bytes. */
@@ -98,7 +105,10 @@ export async function verifyGraph(
 /**
  * Builds a {@linkcode ModelFolder} from the manifest's text and a reader of the graph files it
  * lists (plain file names, checked by the manifest parser): parses the manifest, reads every
- * graph in order and verifies it before returning.
+ * graph in order and verifies it before returning. With `precision` int8 (default fp32), each
+ * graph the manifest's `int8` list replaces is read from its int8 file instead (see
+ * {@linkcode withPrecision}), and only those files are read; the fused chain is read only when
+ * `int8` replaces it (else the int8 run uses the per-block graphs).
  *
  * @example
  * ```ts
@@ -111,6 +121,11 @@ export async function verifyGraph(
  *   name: "InferError",
  *   message: /^model folder mnist: block_02\.onnx is corrupt \(sha256 /,
  * });
+ * // The shipped model has no int8 graphs: asking for them is a one-line error.
+ * await assert.rejects(assembleFolder("mnist", text, "manifest.json", damaged, "int8"), {
+ *   name: "InferError",
+ *   message: /^model folder mnist has no int8 graphs/,
+ * });
  * ```
  */
 export async function assembleFolder(
@@ -118,8 +133,9 @@ export async function assembleFolder(
   manifestText: string,
   manifestPath: string,
   read: (file: string, g: GraphRef) => Promise<Uint8Array>,
+  precision: Precision = "fp32",
 ): Promise<ModelFolder> {
-  const manifest = parseManifest(manifestText, manifestPath);
+  const manifest = withPrecision(parseManifest(manifestText, manifestPath), precision, dir);
   const load = async (g: GraphRef) => await verifyGraph(dir, g, await read(g.file, g));
   const blocks: Uint8Array[] = [];
   for (const g of manifest.blocks) blocks.push(await load(g));
@@ -130,6 +146,7 @@ export async function assembleFolder(
   return {
     dir,
     manifest,
+    precision,
     blocks,
     classifier,
     ...(schedule ? { schedule } : {}),

@@ -15,9 +15,15 @@
  *   "opset": 17,
  *   "blocks": [{ "file": "block_01.onnx", "sha256": "…" }, …],
  *   "classifier": { "file": "classifier.onnx", "sha256": "…" },
- *   "chain": { "file": "chain.onnx", "sha256": "…", "modes": ["noise-free", "stochastic"] }
+ *   "chain": { "file": "chain.onnx", "sha256": "…", "modes": ["noise-free", "stochastic"] },
+ *   "int8": [{ "replaces": "block_01.onnx", "file": "block_01.int8.onnx", "sha256": "…" }, …]
  * }
  * ```
+ *
+ * `int8` is optional (`deno task export --quantize int8` writes it): for some of the float
+ * graphs (blocks, classifier, chain), a statically quantized replacement with the same inputs
+ * and outputs, which the runtime uses when asked for int8 precision (the graphs it does not
+ * replace stay float; a float chain is not used at int8, see `withPrecision`).
  *
  * Graph contracts: block t takes `x` [N, C, H, W] (normalised) and `z` [N, embedDim] and
  * returns `uhat` [N, embedDim]; the classifier takes `z` and returns `logits` [N, classes].
@@ -117,6 +123,22 @@ export interface InputSpec {
 }
 
 /**
+ * An int8 replacement of one of the manifest's float graphs.
+ *
+ * @example
+ * ```ts
+ * import type { QuantizedRef } from "./manifest.ts";
+ * const q: QuantizedRef = {
+ *   replaces: "block_01.onnx", file: "block_01.int8.onnx", sha256: "0".repeat(64),
+ * };
+ * ```
+ */
+export interface QuantizedRef extends GraphRef {
+  /** The float graph's file name (one of `blocks`, `classifier`, `schedule.graph`). */
+  replaces: string;
+}
+
+/**
  * The validated content of `manifest.json` (see the module doc).
  *
  * @example
@@ -168,6 +190,8 @@ export interface Manifest {
    * the runtime uses it for the modes it lists and the block graphs otherwise.
    */
   chain?: ChainRef;
+  /** Int8 replacements of some of the graphs above (absent: float only). */
+  int8?: QuantizedRef[];
 }
 
 /**
@@ -379,6 +403,7 @@ export function parseManifest(text: string, where: string): Manifest {
     ...(chain ? [chain] : []),
   ].map((g) => g.file);
   if (new Set(files).size !== files.length) fail(where, "two graphs share one file name");
+  const int8 = m.int8 === undefined ? undefined : quantizedRefs(m.int8, where, files);
   return {
     format: MANIFEST_FORMAT,
     version: MANIFEST_VERSION,
@@ -394,5 +419,26 @@ export function parseManifest(text: string, where: string): Manifest {
     blocks,
     classifier,
     ...(chain ? { chain } : {}),
+    ...(int8 ? { int8 } : {}),
   };
+}
+
+function quantizedRefs(v: unknown, where: string, floats: string[]): QuantizedRef[] {
+  if (!Array.isArray(v) || v.length === 0) fail(where, `"int8" must be a non-empty array`);
+  const refs = v.map((e, i) => {
+    const field = `int8[${i}]`;
+    const replaces = checkGraphFileName(obj(e, where, field).replaces, where, `${field}.replaces`);
+    if (!floats.includes(replaces)) {
+      fail(
+        where,
+        `"${field}.replaces" = ${JSON.stringify(replaces)} is not a graph of the manifest`,
+      );
+    }
+    return { replaces, ...graphRef(e, where, field) };
+  });
+  const names = refs.map((r) => r.replaces);
+  if (new Set(names).size !== names.length) fail(where, `"int8" replaces one graph twice`);
+  const all = [...floats, ...refs.map((r) => r.file)];
+  if (new Set(all).size !== all.length) fail(where, `"int8" reuses a graph file name`);
+  return refs;
 }

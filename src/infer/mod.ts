@@ -40,8 +40,15 @@ export {
   MANIFEST_FORMAT,
   MANIFEST_VERSION,
   parseManifest,
+  type QuantizedRef,
 } from "./manifest.ts";
-export { loadModelFolder, type ModelFolder, sha256Hex } from "./model_folder.ts";
+export {
+  type LoadFolderOptions,
+  loadModelFolder,
+  type ModelFolder,
+  sha256Hex,
+} from "./model_folder.ts";
+export { type Precision, PRECISIONS, withPrecision } from "./precision.ts";
 export { decodeImage, type DecodeOptions, DEFAULT_MAX_PIXELS } from "./image/decode.ts";
 export { type ImageHeader, readImageHeader } from "./image/header.ts";
 export { toChannels } from "./image/channels.ts";

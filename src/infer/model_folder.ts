@@ -2,7 +2,9 @@
  * Reads an exported model folder: `manifest.json` (validated) and every graph it lists, each
  * checked against its SHA-256 and required to resolve (symbolic links included) to a file
  * inside the folder. The graphs are returned as bytes, so the sessions are created from
- * exactly the bytes that were checked.
+ * exactly the bytes that were checked. With `precision: "int8"`, each graph that the
+ * manifest's `int8` list replaces is read from its int8 file instead (and only those files are
+ * read); the returned manifest then names the graphs actually loaded.
  *
  * @example
  * ```ts
@@ -16,9 +18,11 @@
  */
 import { InferError } from "./errors.ts";
 import { assembleFolder, type ModelFolder } from "./folder.ts";
+import type { Precision } from "./precision.ts";
 import { type GraphRef, MANIFEST_FILE } from "./manifest.ts";
 
 export { type ModelFolder, sha256Hex } from "./folder.ts";
+export { type Precision, PRECISIONS, withPrecision } from "./precision.ts";
 
 function ioError(err: unknown, path: string, what: string): InferError {
   if (err instanceof Deno.errors.NotFound) {
@@ -66,6 +70,20 @@ async function readGraph(dir: string, real: string, g: GraphRef): Promise<Uint8A
 }
 
 /**
+ * Options of {@linkcode loadModelFolder}.
+ *
+ * @example
+ * ```ts
+ * import type { LoadFolderOptions } from "./model_folder.ts";
+ * const o: LoadFolderOptions = { precision: "int8" };
+ * ```
+ */
+export interface LoadFolderOptions {
+  /** Which graphs to read (default `fp32`). */
+  precision?: Precision;
+}
+
+/**
  * Reads and verifies a model folder (see the module doc). Errors are {@linkcode InferError}s.
  *
  * @example
@@ -83,7 +101,10 @@ async function readGraph(dir: string, real: string, g: GraphRef): Promise<Uint8A
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export async function loadModelFolder(dir: string): Promise<ModelFolder> {
+export async function loadModelFolder(
+  dir: string,
+  opts: LoadFolderOptions = {},
+): Promise<ModelFolder> {
   const d = dir.replace(/[\\/]+$/, "") || dir;
   const real = await realDir(d);
   const mpath = `${d}/${MANIFEST_FILE}`;
@@ -99,5 +120,11 @@ export async function loadModelFolder(dir: string): Promise<ModelFolder> {
     }
     throw ioError(e, mpath, "manifest");
   }
-  return await assembleFolder(d, text, mpath, (_file, g) => readGraph(d, real, g));
+  return await assembleFolder(
+    d,
+    text,
+    mpath,
+    (_file, g) => readGraph(d, real, g),
+    opts.precision ?? "fp32",
+  );
 }

@@ -53,12 +53,14 @@ export {
 } from "./web/engine.ts";
 export { firstLine, InferError, type InferErrorCode } from "./errors.ts";
 export { type ModelFolder, sha256Hex } from "./folder.ts";
+export { type Precision, PRECISIONS, withPrecision } from "./precision.ts";
 export {
   type GraphRef,
   type InputSpec,
   type Manifest,
   MANIFEST_FILE,
   parseManifest,
+  type QuantizedRef,
 } from "./manifest.ts";
 export { DEFAULT_MAX_PIXELS } from "./image/limits.ts";
 export { checkRaw, preprocessPixels, type PreprocessSpec } from "./image/pixels.ts";

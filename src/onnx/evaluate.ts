@@ -34,7 +34,7 @@
  * ```
  * @module
  */
-import { createClassifier } from "@noprop/infer";
+import { createClassifier, type Precision } from "@noprop/infer";
 import { loadDataset, NORMALIZATION, normalizeInto } from "../data/mod.ts";
 import type { DatasetName } from "../data/types.ts";
 import { type Confusion, countPredictions, emptyConfusion } from "../train/confusion.ts";
@@ -69,6 +69,8 @@ export interface EvaluateExportedOptions {
   batch?: number;
   /** Use the fused chain graph when the manifest lists one (default true). */
   fused?: boolean;
+  /** Graph precision (default fp32; int8 needs the graphs of `export --quantize int8`). */
+  precision?: Precision;
 }
 
 /**
@@ -132,7 +134,12 @@ export async function evaluateExported(
   const test = data.test;
   const n = Math.min(test.count, o.limit ?? test.count);
   const size = test.height * test.width * test.channels;
-  const clf = await createClassifier({ modelDir, provider: o.provider ?? "cpu", fused: o.fused });
+  const clf = await createClassifier({
+    modelDir,
+    provider: o.provider ?? "cpu",
+    fused: o.fused,
+    precision: o.precision,
+  });
   const chunk = o.batch ?? 1000;
   let ok = 0;
   const confusion = emptyConfusion(clf.manifest.classNames.length);

@@ -23,6 +23,7 @@
 import type * as Ort from "onnxruntime-web";
 import { firstLine, InferError } from "../errors.ts";
 import { probeGraph } from "./probe.ts";
+import { QDQ_SESSION_CONFIG } from "./qdq.ts";
 import { OrtSession } from "./session.ts";
 import type { Engine, EngineOptions } from "./types.ts";
 
@@ -200,7 +201,11 @@ export async function webEngineOn(
   const options: Ort.InferenceSession.SessionOptions = {
     executionProviders: [provider],
     graphOptimizationLevel: "all",
-    extra: { session: { intra_op: { allow_spinning: opts.spinning ? "1" : "0" } } },
+    extra: {
+      session: { intra_op: { allow_spinning: opts.spinning ? "1" : "0" } },
+      // int8 (QDQ) graphs keep their quantization points (see qdq.ts); no-op for float graphs.
+      optimization: QDQ_SESSION_CONFIG,
+    },
   };
   try {
     const probe = await ort.InferenceSession.create(probeGraph(), options);

@@ -26,6 +26,7 @@
 import { checkPositiveInt, type Classifier, openClassifier, samplerFor } from "../classifier.ts";
 import { checkRaw, preprocessPixels } from "../image/pixels.ts";
 import type { RawImage } from "../image/types.ts";
+import type { Precision } from "../precision.ts";
 import { browserEngine, type BrowserProvider } from "./engine.ts";
 import { fetchModelFolder } from "./fetch.ts";
 import { toRawImage, type WebImageSource } from "./images.ts";
@@ -63,6 +64,11 @@ export interface WebClassifierOptions {
   fused?: boolean;
   /** The `fetch` used for the model files (default: the global one). */
   fetch?: typeof fetch;
+  /**
+   * `fp32` (default) or `int8`: the statically quantized graphs the manifest lists (written by
+   * `deno task export --quantize int8`); only the graphs used are fetched.
+   */
+  precision?: Precision;
 }
 
 /**
@@ -90,7 +96,7 @@ export async function createWebClassifier(
   checkPositiveInt(o.threads, "threads");
   checkPositiveInt(o.maxPixels, "maxPixels");
   // The folder is fetched and verified before a provider is started (cheap errors first).
-  const folder = await fetchModelFolder(o.modelUrl, { fetch: o.fetch });
+  const folder = await fetchModelFolder(o.modelUrl, { fetch: o.fetch, precision: o.precision });
   samplerFor(folder.manifest, o.sampler, o.steps);
   const selection = await browserEngine(o.provider ?? "auto", {
     threads: o.threads,

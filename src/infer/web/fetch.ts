@@ -17,6 +17,7 @@
 import { firstLine, InferError } from "../errors.ts";
 import { assembleFolder, type ModelFolder } from "../folder.ts";
 import { MANIFEST_FILE } from "../manifest.ts";
+import type { Precision } from "../precision.ts";
 
 /**
  * Options of {@linkcode fetchModelFolder}.
@@ -30,6 +31,11 @@ import { MANIFEST_FILE } from "../manifest.ts";
 export interface FetchOptions {
   /** The `fetch` to use (default: the global one). */
   fetch?: typeof fetch;
+  /**
+   * Which graphs to fetch (default `fp32`); with `int8`, each graph the manifest's `int8` list
+   * replaces is fetched from its int8 file instead (and only those files are fetched).
+   */
+  precision?: Precision;
 }
 
 async function get(f: typeof fetch, url: URL, what: string): Promise<Response> {
@@ -74,6 +80,9 @@ async function get(f: typeof fetch, url: URL, what: string): Promise<Response> {
  *   name: "InferError",
  *   message: /^model folder .*\/models\/mnist\/: block_02\.onnx is corrupt \(sha256 /,
  * });
+ * await assert.rejects(fetchModelFolder(url, { precision: "int8" }), {
+ *   message: /^model folder .*\/models\/mnist\/ has no int8 graphs/,
+ * });
  * const missing = () => Promise.resolve(new Response("no", { status: 404 }));
  * await assert.rejects(fetchModelFolder(url, { fetch: missing }), {
  *   message: /^cannot fetch manifest .*\/models\/mnist\/manifest\.json: HTTP 404$/,
@@ -97,8 +106,14 @@ export async function fetchModelFolder(
   })();
   const murl = new URL(MANIFEST_FILE, base);
   const text = await (await get(f, murl, "manifest")).text();
-  return await assembleFolder(base.href, text, murl.href, async (file) => {
-    const res = await get(f, new URL(file, base), "graph");
-    return new Uint8Array(await res.arrayBuffer());
-  });
+  return await assembleFolder(
+    base.href,
+    text,
+    murl.href,
+    async (file) => {
+      const res = await get(f, new URL(file, base), "graph");
+      return new Uint8Array(await res.arrayBuffer());
+    },
+    opts.precision ?? "fp32",
+  );
 }
