@@ -43,6 +43,7 @@ export const MUTANT_TESTS: readonly string[] = [
   "tests/infer/sampler/continuous_test.ts",
   "tests/train/continuous/sampler_math_test.ts",
   "tests/train/dt/step_test.ts",
+  "tests/onnx/chain_math_test.ts",
   "tests/onnx/quantize/math_test.ts",
 ];
 
@@ -63,6 +64,7 @@ const CT_SCHED_VALUES = "src/model/ct_schedule_values.ts";
 const DT_SAMPLER = "src/infer/sampler/dt.ts";
 const DT_EVAL = "src/train/dt/evaluate.ts";
 const CT_SAMPLER = "src/infer/sampler/continuous.ts";
+const CHAIN_GRAPH = "src/onnx/chain_graph.ts";
 const QUANT = "src/onnx/quantize/params.ts";
 const QDQ = "src/onnx/quantize/transform.ts";
 
@@ -155,8 +157,8 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     id: "dt-sampler-variance-not-sqrt",
     file: DT_SAMPLER,
-    find: "s = Math.sqrt(C[t - 1])",
-    replace: "s = C[t - 1]",
+    find: "(ct) => Math.sqrt(ct)",
+    replace: "(ct) => ct",
     description: "runtime DT sampler: noise scaled by c_t instead of √c_t",
   },
   {
@@ -165,6 +167,20 @@ export const MUTATIONS: readonly Mutation[] = [
     find: "const a = A[t - 1], b = B[t - 1]",
     replace: "const a = A[T - t], b = B[T - t]",
     description: "runtime DT sampler: step t uses a_{T+1−t}, b_{T+1−t}",
+  },
+  {
+    id: "chain-b-is-a",
+    file: CHAIN_GRAPH,
+    find: "`${p}b`, f.b[t - 1]",
+    replace: "`${p}b`, f.a[t - 1]",
+    description: "fused chain graph: z_{t−1} scaled by a_t instead of b_t",
+  },
+  {
+    id: "chain-noise-reversed",
+    file: CHAIN_GRAPH,
+    find: "`${p}s`, f.s[t - 1]",
+    replace: "`${p}s`, f.s[T - t]",
+    description: "fused chain graph: step t's noise scaled by √c_{T+1−t} instead of √c_t",
   },
   {
     id: "dt-eval-no-noise",

@@ -6,6 +6,9 @@
  * list. No Deno or Node API: the Deno entry (`create.ts`, `createClassifier`: a folder
  * on disk, PNG/JPEG decoded in JavaScript) and the browser entry (`web.ts`: a folder by URL,
  * images decoded by the browser) both build on {@linkcode openClassifier}.
+ * When the manifest lists a fused chain graph (`chain.onnx`, dt models), the dt sampler runs as
+ * that one session instead, fed the same noise draws (`dtNoise`), and the block sessions are
+ * only opened if a call needs them (`onStep`, another sampler, a mode the chain lacks).
  *
  * @example
  * ```ts
@@ -40,6 +43,7 @@ import { type Manifest, MANIFEST_FILE } from "./manifest.ts";
 import type { RawImage } from "./image/types.ts";
 import { type Classification, rankLogits } from "./rank.ts";
 export { type Classification, type Prediction, softmaxRows } from "./rank.ts";
+import { dtNoise, dtSampler } from "./sampler/dt.ts";
 import { type NoiseSource, SeededNormal } from "./sampler/random.ts";
 import { getSampler } from "./sampler/registry.ts";
 import type { Sampler } from "./sampler/types.ts";
@@ -99,6 +103,11 @@ export interface Classifier<I = Uint8Array | RawImage> {
   readonly provider: ConcreteProvider;
   /** How the provider was chosen (one line). */
   readonly providerNote: string;
+  /**
+   * Whether the fused chain graph is loaded: the dt sampler then runs as one session for the
+   * modes the manifest lists (not when `onStep` asks for the steps, nor for other samplers).
+   */
+  readonly fused: boolean;
   /** The precision of the graphs in use (the folder's, see `ModelFolder.precision`). */
   readonly precision: Precision;
   /** Classifies images. */
@@ -167,22 +176,27 @@ export function samplerFor(
 }
 
 /**
- * Checks the classifier's output size against the manifest's class names (one run on a zero
- * z): a manifest listing fewer or more names than the graph has logits would give wrong labels.
+ * Checks a graph's logits count against the manifest's class names (one run on zero inputs):
+ * a manifest listing fewer or more names than the graph has logits would give wrong labels.
  */
-async function checkClasses(cls: GraphSession, folder: ModelFolder): Promise<void> {
+async function checkClasses(
+  session: GraphSession,
+  file: string,
+  feeds: Record<string, { data: Float32Array; dims: number[] }>,
+  folder: ModelFolder,
+): Promise<void> {
   const { manifest: m, dir } = folder;
-  const z = { data: new Float32Array(m.embedDim), dims: [1, m.embedDim] };
-  const k = (await cls.run({ z })).logits.length;
+  const k = (await session.run(feeds)).logits.length;
   if (k !== m.classNames.length) {
     throw new InferError(
       "bad-model",
-      `${dir}/${MANIFEST_FILE}: "classNames" lists ${m.classNames.length} classes, but ${dir}/${m.classifier.file} returns ${k} logits per image`,
+      `${dir}/${MANIFEST_FILE}: "classNames" lists ${m.classNames.length} classes, but ${dir}/${file} returns ${k} logits per image`,
     );
   }
 }
 
-async function openAll(engine: Engine, folder: ModelFolder) {
+/** The T + 1 (ct: + schedule) sessions of the block-by-block path. */
+async function openBlocks(engine: Engine, folder: ModelFolder) {
   const { manifest: m, dir } = folder;
   const opened: GraphSession[] = [];
   const open = async (bytes: Uint8Array, file: string) => {
@@ -200,17 +214,40 @@ async function openAll(engine: Engine, folder: ModelFolder) {
     blocks.forEach((s, i) => checkIo(s, `${dir}/${m.blocks[i].file}`, inputs, out));
     const cls = await open(folder.classifier, m.classifier.file);
     checkIo(cls, `${dir}/${m.classifier.file}`, ["z"], "logits");
-    await checkClasses(cls, folder);
+    await checkClasses(cls, m.classifier.file, {
+      z: { data: new Float32Array(m.embedDim), dims: [1, m.embedDim] },
+    }, folder);
     let sched: GraphSession | undefined;
     if (folder.schedule && m.schedule.graph) {
       sched = await open(folder.schedule, m.schedule.graph.file);
       checkIo(sched, `${dir}/${m.schedule.graph.file}`, ["t"], "gamma");
     }
-    return { m, blocks, cls, sched, continuous, out };
+    return { blocks, cls, sched, out, all: opened };
   } catch (e) {
     await Promise.all(opened.map((s) => s.release().catch(() => {})));
     throw e;
   }
+}
+
+/** The fused chain's session, when the manifest lists one and `fused` is not false. */
+async function openChain(engine: Engine, folder: ModelFolder, fused: boolean | undefined) {
+  const ref = folder.manifest.chain;
+  if (fused === false || !ref || !folder.chain) return undefined;
+  const label = `${folder.dir}/${ref.file}`;
+  const s = await engine.open(folder.chain, label);
+  const { input: { channels: c, height: h, width: w }, embedDim: d, T } = folder.manifest;
+  try {
+    checkIo(s, label, ["x", "z0", "eps"], "logits");
+    await checkClasses(s, ref.file, {
+      x: { data: new Float32Array(c * h * w), dims: [1, c, h, w] },
+      z0: { data: new Float32Array(d), dims: [1, d] },
+      eps: { data: new Float32Array(T * d), dims: [T, 1, d] },
+    }, folder);
+  } catch (e) {
+    await s.release().catch(() => {});
+    throw e;
+  }
+  return s;
 }
 
 /**
@@ -229,6 +266,11 @@ export interface OpenOptions {
   sampler?: string;
   /** Default sampler steps of `classify` (checked likewise). */
   steps?: number;
+  /**
+   * Use the manifest's fused chain graph (`chain.onnx`) when it lists one (default true): one
+   * session for the whole DT chain. `false` runs the block graphs one by one.
+   */
+  fused?: boolean;
 }
 
 /**
@@ -285,7 +327,15 @@ export async function openClassifier<I>(
   const batchSize = o.batchSize ?? 128;
   samplerFor(folder.manifest, o.sampler, o.steps);
   const { engine, note } = selection;
-  const { m, blocks, cls, sched, continuous, out: netOut } = await openAll(engine, folder);
+  const m = folder.manifest;
+  const continuous = m.variant === "ct" || m.variant === "fm";
+  const chain = await openChain(engine, folder, o.fused);
+  // With a chain the block graphs are opened only if a run needs them (onStep, other samplers).
+  let perBlock: ReturnType<typeof openBlocks> | undefined = chain
+    ? undefined
+    : openBlocks(engine, folder);
+  const sessions = () => (perBlock ??= openBlocks(engine, folder));
+  await perBlock;
   const { channels, height, width } = m.input;
   const size = channels * height * width, K = m.classNames.length, d = m.embedDim;
 
@@ -303,11 +353,25 @@ export async function openClassifier<I>(
       const b = Math.min(batchSize, n - s);
       const xb = x.subarray(s * size, (s + b) * size);
       const xFeed = { data: xb, dims: [b, channels, height, width] };
+      const stochastic = opts.noise ?? m.sampler.noise;
+      const mode = stochastic ? "stochastic" : "noise-free";
+      if (chain && sampler === dtSampler && !opts.onStep && m.chain!.modes.includes(mode)) {
+        // The same draws as the block-by-block chain (dtNoise: z_0, then ε_1 … ε_T).
+        const { z0, eps } = dtNoise(noise, b * d, m.T, stochastic);
+        const l = (await chain.run({
+          x: xFeed,
+          z0: { data: z0, dims: [b, d] },
+          eps: { data: eps, dims: [m.T, b, d] },
+        })).logits;
+        out.set(l, s * K);
+        continue;
+      }
+      const { blocks, cls, sched, out: netOut } = await sessions();
       const zT = await sampler.run({
         manifest: m,
         batch: b,
         steps,
-        stochastic: opts.noise ?? m.sampler.noise,
+        stochastic,
         noise,
         denoise: continuous
           ? async (t, z) =>
@@ -333,6 +397,7 @@ export async function openClassifier<I>(
     manifest: m,
     provider: engine.provider,
     providerNote: note,
+    fused: chain !== undefined,
     precision: folder.precision,
     logits,
     async classify(images, opts = {}) {
@@ -341,7 +406,8 @@ export async function openClassifier<I>(
       return rankLogits(await logits(x, images.length, opts), m.classNames, opts.top ?? 5);
     },
     async close() {
-      await Promise.all([...blocks, cls, ...(sched ? [sched] : [])].map((s) => s.release()));
+      const opened = perBlock ? (await perBlock.catch(() => undefined))?.all ?? [] : [];
+      await Promise.all([...opened, ...(chain ? [chain] : [])].map((s) => s.release()));
     },
   };
 }

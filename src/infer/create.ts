@@ -63,8 +63,15 @@ export interface ClassifierOptions {
   /** Default sampler steps of `classify` (checked likewise). */
   steps?: number;
   /**
+   * Use the manifest's fused chain graph (`chain.onnx`) when it lists one (default true): one
+   * session for the whole DT chain. `false` runs the block graphs one by one.
+   */
+  fused?: boolean;
+  /**
    * `fp32` (default) or `int8`: the statically quantized graphs the manifest lists (written
    * by `deno task export --quantize int8`), faster on CPUs with int8 dot-product instructions.
+   * int8 uses the fused chain only if the manifest's `int8` list replaces it (else the block
+   * graphs, never the float chain).
    */
   precision?: Precision;
   /**

@@ -29,14 +29,16 @@ import { type Precision, withPrecision } from "./precision.ts";
  * const f: ModelFolder = await loadModelFolder("models/mnist/");
  * assert.equal(f.blocks.length, f.manifest.T);
  * assert.equal(f.schedule, undefined); // only ct models have a schedule graph
+ * assert.equal(f.chain !== undefined, f.manifest.chain !== undefined); // dt: the fused chain
  * ```
  */
 export interface ModelFolder {
   /** The folder as given (a path, or a URL in the browser). */
   dir: string;
   /**
-   * The validated manifest; with int8 precision, `blocks`, `classifier` and `schedule.graph`
-   * name the graphs loaded (the int8 replacements where there are some).
+   * The validated manifest; with int8 precision, `blocks`, `classifier`, `schedule.graph` and
+   * `chain` name the graphs loaded (the int8 replacements where there are some; no `chain`
+   * when `int8` does not replace it, so int8 never runs the float chain).
    */
   manifest: Manifest;
   /** The precision loaded. */
@@ -47,6 +49,8 @@ export interface ModelFolder {
   classifier: Uint8Array;
   /** The ct schedule graph's bytes (manifest `schedule.graph`), if any. */
   schedule?: Uint8Array;
+  /** The fused chain graph's bytes (manifest `chain`, dt only), if any. */
+  chain?: Uint8Array;
 }
 
 /**
@@ -103,7 +107,8 @@ export async function verifyGraph(
  * lists (plain file names, checked by the manifest parser): parses the manifest, reads every
  * graph in order and verifies it before returning. With `precision` int8 (default fp32), each
  * graph the manifest's `int8` list replaces is read from its int8 file instead (see
- * {@linkcode withPrecision}), and only those files are read.
+ * {@linkcode withPrecision}), and only those files are read; the fused chain is read only when
+ * `int8` replaces it (else the int8 run uses the per-block graphs).
  *
  * @example
  * ```ts
@@ -137,5 +142,14 @@ export async function assembleFolder(
   const classifier = await load(manifest.classifier);
   const sg = manifest.schedule.graph;
   const schedule = sg ? await load(sg) : undefined;
-  return { dir, manifest, precision, blocks, classifier, ...(schedule ? { schedule } : {}) };
+  const chain = manifest.chain ? await load(manifest.chain) : undefined;
+  return {
+    dir,
+    manifest,
+    precision,
+    blocks,
+    classifier,
+    ...(schedule ? { schedule } : {}),
+    ...(chain ? { chain } : {}),
+  };
 }

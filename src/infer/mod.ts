@@ -37,6 +37,9 @@ export {
   type StreamResult,
 } from "./stream.ts";
 export {
+  CHAIN_MODES,
+  type ChainMode,
+  type ChainRef,
   checkGraphFileName,
   type GraphRef,
   type InputSpec,
@@ -73,7 +76,14 @@ export {
   type SeededNormalState,
 } from "./sampler/random.ts";
 export type { Sampler, SamplerRun } from "./sampler/types.ts";
-export { dtChain, type DtChainOptions, dtSampler } from "./sampler/dt.ts";
+export {
+  dtChain,
+  type DtChainOptions,
+  type DtCoefficients,
+  dtNoise,
+  dtSampler,
+  dtStepFactors,
+} from "./sampler/dt.ts";
 export {
   CONTINUOUS_SAMPLERS,
   type ContinuousSamplerName,

@@ -44,7 +44,10 @@ export const PRECISIONS: readonly Precision[] = ["fp32", "int8"];
 
 /**
  * The manifest with each graph the `int8` list replaces swapped for its int8 replacement
- * (`precision` int8), or unchanged (fp32). An int8 request for a manifest without int8 graphs
+ * (`precision` int8), or unchanged (fp32). The fused `chain` is swapped like the others when
+ * `int8` replaces it; when it does not, the int8 manifest has no `chain`, so an int8 run uses
+ * the per-block graphs (int8 where replaced) rather than silently running the float chain.
+ * An int8 request for a manifest without int8 graphs
  * is an {@linkcode InferError} naming the command that writes them; `dir` (a path or a URL)
  * names the folder in messages.
  *
@@ -61,6 +64,13 @@ export const PRECISIONS: readonly Precision[] = ["fp32", "int8"];
  *   "block_01.onnx", "b2.int8.onnx", "block_03.onnx",
  * ]);
  * assert.throws(() => withPrecision(m, "int8", "models/mnist"), /has no int8 graphs/);
+ * // A float chain the int8 list does not replace is dropped; a replaced one is swapped.
+ * const chain = { file: "chain.onnx", sha256: "1".repeat(64), modes: ["noise-free" as const] };
+ * assert.equal(withPrecision({ ...q, chain }, "int8", "models/mnist").chain, undefined);
+ * const qc = { ...q, chain, int8: [{ replaces: "chain.onnx", file: "chain.int8.onnx", sha256: "2".repeat(64) }] };
+ * assert.deepEqual(withPrecision(qc, "int8", "models/mnist").chain, {
+ *   file: "chain.int8.onnx", sha256: "2".repeat(64), modes: ["noise-free"],
+ * });
  * ```
  */
 export function withPrecision(m: Manifest, precision: Precision, dir: string): Manifest {
@@ -79,10 +89,15 @@ export function withPrecision(m: Manifest, precision: Precision, dir: string): M
     return q ? { file: q.file, sha256: q.sha256 } : g;
   };
   const sg = m.schedule.graph;
+  // The fused chain only where an int8 replacement of it exists: a float chain under int8
+  // would silently run fp32 (the per-block graphs run instead).
+  const { chain: floatChain, ...rest } = m;
+  const q = floatChain && m.int8.find((r) => r.replaces === floatChain.file);
   return {
-    ...m,
+    ...rest,
     blocks: m.blocks.map(swap),
     classifier: swap(m.classifier),
     schedule: sg ? { ...m.schedule, graph: swap(sg) } : m.schedule,
+    ...(floatChain && q ? { chain: { ...floatChain, file: q.file, sha256: q.sha256 } } : {}),
   };
 }

@@ -68,6 +68,8 @@ export interface EvaluateExportedOptions {
   steps?: number;
   /** Images per runtime call (default 1000). */
   batch?: number;
+  /** Use the fused chain graph when the manifest lists one (default true). */
+  fused?: boolean;
   /** Graph precision (default fp32; int8 needs the graphs of `export --quantize int8`). */
   precision?: Precision;
 }
@@ -140,6 +142,7 @@ export async function evaluateExported(
   const clf = await createClassifier({
     modelDir,
     provider: o.provider ?? "cpu",
+    fused: o.fused,
     precision: o.precision,
   });
   const chunk = o.batch ?? 1000;

@@ -49,7 +49,9 @@ import { mixCoefficients, scheduleFromAlphaBar } from "../schedule.ts";
 import { decodeMetadata } from "../run/metadata.ts";
 import type { Manifest } from "@noprop/infer";
 import { blockGraph } from "./block_graph.ts";
-import { classifierGraph } from "./classifier_graph.ts";
+import { classifierGraph, classifierLayer } from "./classifier_graph.ts";
+import { blockScope, CHAIN_FILE, writeChain } from "./export_chain.ts";
+import { trainedLayers } from "./layer_source.ts";
 import { exportContinuous } from "./export_continuous.ts";
 import { publishExport } from "./export_folder.ts";
 import { ExportError, type ExportOptions, type ExportResult } from "./export_types.ts";
@@ -136,7 +138,14 @@ async function exportInto(runDir: string, opts: ExportOptions): Promise<ExportRe
   } catch (e) {
     throw new ExportError((e as Error).message);
   }
-  if (md.variant !== "dt") return exportContinuous(runDir, file, md, opts);
+  if (md.variant !== "dt") {
+    if (opts.fused) {
+      throw new ExportError(
+        `${path}: --fused is for dt models (the chain of T blocks), not ${md.variant}`,
+      );
+    }
+    return exportContinuous(runDir, file, md, opts);
+  }
   const backprop = md.format === "noprop-backprop";
   const { T, spec, classNames, normalization: norm } = md;
   const tensors = floats(file.tensors);
@@ -150,17 +159,35 @@ async function exportInto(runDir: string, opts: ExportOptions): Promise<ExportRe
 
   const blocks: Manifest["blocks"] = [];
   const blockNodes: number[] = [];
+  const blockLayers = (t: number, scope = "") =>
+    trainedLayers(WeightMap.withPrefix(tensors, blockFileName(t).replace(".onnx", "")), scope);
   for (let t = 1; t <= T; t++) {
     const name = blockFileName(t).replace(".onnx", "");
-    const g = blockGraph({ spec, weights: WeightMap.withPrefix(tensors, name), embed, name });
+    const g = blockGraph({ spec, layers: blockLayers(t), embed, name });
     const what = backprop ? "Backprop-baseline block" : "NoProp-DT block";
     const bytes = g.encode({ docString: `${what} ${t} of ${T}: (x, z_${t - 1}) → û_${t}` });
     blocks.push(await writeGraph(outDir, `${name}.onnx`, bytes));
     blockNodes.push(g.nodeCount);
   }
-  const cbytes = classifierGraph(WeightMap.withPrefix(tensors, "cls"), spec.embedDim, spec.classes)
+  const clsWeights = WeightMap.withPrefix(tensors, "cls");
+  const cbytes = classifierGraph(clsWeights, spec.embedDim, spec.classes)
     .encode({ docString: "NoProp classifier: z_T → logits" });
   const classifier = await writeGraph(outDir, "classifier.onnx", cbytes);
+  const schedule = {
+    name: sched.name,
+    a: Array.from(sched.a.subarray(1)),
+    b: Array.from(sched.b.subarray(1)),
+    c: Array.from(sched.c.subarray(1)),
+  };
+  const chain = opts.fused
+    ? await writeChain(outDir, {
+      spec,
+      blocks: Array.from({ length: T }, (_, i) => blockLayers(i + 1, blockScope(i + 1))),
+      embed,
+      classifier: classifierLayer(clsWeights, spec.embedDim, spec.classes),
+      schedule,
+    })
+    : undefined;
 
   const manifest = await writeManifest(outDir, {
     variant: "dt",
@@ -168,21 +195,23 @@ async function exportInto(runDir: string, opts: ExportOptions): Promise<ExportRe
     classNames,
     spec,
     normalization: norm,
-    schedule: {
-      name: sched.name,
-      a: Array.from(sched.a.subarray(1)),
-      b: Array.from(sched.b.subarray(1)),
-      c: Array.from(sched.c.subarray(1)),
-    },
+    schedule,
     sampler: { name: "dt", steps: T, noise: opts.noise ?? false },
     blocks,
     classifier,
+    chain: chain?.ref,
   });
   return {
     outDir,
-    files: [...blocks.map((b) => b.file), "classifier.onnx", "manifest.json"],
+    files: [
+      ...blocks.map((b) => b.file),
+      "classifier.onnx",
+      ...(chain ? [CHAIN_FILE] : []),
+      "manifest.json",
+    ],
     manifest,
     blockNodes,
+    ...(chain ? { chainNodes: chain.nodes } : {}),
   };
 }
 

@@ -30,7 +30,7 @@
  */
 import { writeFileAtomic } from "../atomic.ts";
 import { createHash } from "../deps.ts";
-import { firstLine, type GraphRef, type Manifest } from "@noprop/infer";
+import { type ChainRef, firstLine, type GraphRef, type Manifest } from "@noprop/infer";
 import { ExportError } from "./export_types.ts";
 import { OPSET } from "./graph.ts";
 
@@ -97,6 +97,8 @@ export interface ManifestParts {
   blocks: GraphRef[];
   /** The classifier graph. */
   classifier: GraphRef;
+  /** The fused chain graph (dt, `--fused`), if written. */
+  chain?: ChainRef;
 }
 
 /**
@@ -178,6 +180,7 @@ export async function writeManifest(
     opset: OPSET,
     blocks: p.blocks,
     classifier: p.classifier,
+    ...(p.chain ? { chain: p.chain } : {}),
   };
   await writeNamed(`${outDir}/manifest.json`, manifestJson(manifest), write);
   return manifest;

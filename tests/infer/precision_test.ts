@@ -82,6 +82,56 @@ Deno.test("loadModelFolder: int8 reads the replacements (verified), fp32 never o
   }
 });
 
+Deno.test("int8 with a chain: the float chain.onnx is neither read nor run unless int8 replaces it", async () => {
+  assert(manifest.chain, "the shipped model lists chain.onnx");
+  const read: string[] = [];
+  const q = await loadModelFolder(dir, { precision: "int8" });
+  assertEquals([q.chain, q.manifest.chain], [undefined, undefined]);
+  const fp = await loadModelFolder(dir);
+  assertEquals(fp.manifest.chain?.file, "chain.onnx");
+  const url = new URL(`file://${dir}/`);
+  const recording: typeof fetch = (input, init) => {
+    read.push(String(input).slice(url.href.length));
+    return fetch(input, init);
+  };
+  await fetchModelFolder(url, { fetch: recording, precision: "int8" });
+  assert(!read.includes("chain.onnx"), `int8 fetched the float chain: ${read}`);
+  const clf = await createClassifier({
+    modelDir: dir,
+    provider: "cpu",
+    threads: 1,
+    precision: "int8",
+  });
+  assertEquals([clf.precision, clf.fused], ["int8", false]);
+  await clf.close();
+
+  // An int8 entry for the chain (here the float bytes under another name) is swapped in and run.
+  const withChain = await Deno.makeTempDir();
+  try {
+    for (const e of Deno.readDirSync(dir)) {
+      await Deno.copyFile(`${dir}/${e.name}`, `${withChain}/${e.name}`);
+    }
+    await Deno.copyFile(`${dir}/chain.onnx`, `${withChain}/chain.int8.onnx`);
+    const m = parseManifest(await Deno.readTextFile(`${dir}/manifest.json`), "m.json");
+    const entry = { replaces: "chain.onnx", file: "chain.int8.onnx", sha256: m.chain!.sha256 };
+    const m2: Manifest = { ...m, int8: [...m.int8!, entry] };
+    await Deno.writeTextFile(`${withChain}/manifest.json`, manifestJson(m2));
+    const f = await loadModelFolder(withChain, { precision: "int8" });
+    assertEquals(f.manifest.chain?.file, "chain.int8.onnx");
+    assertEquals(f.manifest.chain?.modes, m.chain!.modes);
+    const c = await createClassifier({
+      modelDir: withChain,
+      provider: "cpu",
+      threads: 1,
+      precision: "int8",
+    });
+    assertEquals(c.fused, true);
+    await c.close();
+  } finally {
+    await Deno.remove(withChain, { recursive: true });
+  }
+});
+
 Deno.test("createClassifier: int8 runs the int8 graphs; fp32 stays the default; no int8 graphs is an error", async () => {
   const x = new Float32Array(4 * 784).map((_, i) => ((i * 31) % 97) / 30 - 0.4);
   const fp = await createClassifier({ modelDir: dir, provider: "cpu", threads: 1 });

@@ -264,3 +264,27 @@ Deno.test({
     }
   },
 });
+
+Deno.test("export --fused writes chain.onnx; --from-export adds the same file to a plain export", async () => {
+  const fused = await Deno.makeTempDir(), plain = await Deno.makeTempDir();
+  let r = await run("--run", runDir, "--out", fused, "--fused");
+  assertEquals(r.code, 0, r.stderr);
+  assert(/classifier\.onnx, chain\.onnx \(\d+ nodes\), manifest\.json/.test(r.stdout), r.stdout);
+  r = await run("--run", runDir, "--out", plain);
+  assertEquals(r.code, 0, r.stderr);
+  r = await run("--from-export", plain);
+  assertEquals(r.code, 0, r.stderr);
+  assert(/chain\.onnx \(\d+ nodes\) added from its block graphs/.test(r.stdout), r.stdout);
+  const chainOf = async (dir: string) =>
+    JSON.parse(await Deno.readTextFile(`${dir}/manifest.json`)).chain;
+  assertEquals(await chainOf(plain), await chainOf(fused));
+  assertEquals((await chainOf(plain)).modes, ["noise-free", "stochastic"]);
+
+  r = await run("--from-export", plain, "--run", runDir);
+  assertEquals(r.code, 2);
+  assert(r.stderr.startsWith("error: --from-export takes no --run"), r.stderr);
+  r = await run("--from-export", runDir); // a run folder, not an export
+  assertEquals(r.code, 1);
+  assert(/^error: .*manifest\.json is missing/.test(r.stderr), r.stderr);
+  for (const d of [fused, plain]) await Deno.remove(d, { recursive: true });
+});

@@ -57,6 +57,11 @@ export interface WebClassifierOptions {
   sampler?: string;
   /** Default sampler steps of `classify` (checked likewise). */
   steps?: number;
+  /**
+   * Use the manifest's fused chain graph (`chain.onnx`) when it lists one (default true): one
+   * session for the whole DT chain. `false` runs the block graphs one by one.
+   */
+  fused?: boolean;
   /** The `fetch` used for the model files (default: the global one). */
   fetch?: typeof fetch;
   /**

@@ -219,6 +219,7 @@ export async function calibrateFolder(
   const clf = await createClassifier({
     modelDir: folder.dir,
     engine: calibratingEngine(engine, table, o.ops),
+    fused: false, // the block graphs, one session each, are what is calibrated (not chain.onnx)
   });
   try {
     for (const noise of [false, true]) await clf.logits(x, n, { noise, seed: 0 });
