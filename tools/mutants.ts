@@ -14,7 +14,7 @@
  *
  * Options: `--tests a.ts,b.ts` (another test list, e.g. `--old` for the tests before the math
  * tests), `--only id1,id2`, `--jobs N` (parallel mutants, default 2), `--timeout S` (per mutant,
- * default 120; a timeout counts as killed but is reported).
+ * default 300; a timeout counts as killed but is reported).
  *
  * @example
  * ```sh
@@ -48,7 +48,7 @@ interface Outcome {
 }
 
 function parseArgs(args: string[]) {
-  const o = { tests: [...MUTANT_TESTS], only: [] as string[], jobs: 2, timeout: 120 };
+  const o = { tests: [...MUTANT_TESTS], only: [] as string[], jobs: 2, timeout: 300 };
   for (let i = 0; i < args.length; i++) {
     const a = args[i],
       next = () => {
