@@ -261,6 +261,7 @@ export async function main(argv: string[]): Promise<number> {
         provider: clf.provider,
         providerNote: clf.providerNote,
         precision: clf.precision,
+        weights: clf.manifest.weights ?? "fp32",
         loadMs: Math.round(t1 - t0),
         msPerImage,
         results: results.map(({ file, r }) => ({
@@ -274,8 +275,8 @@ export async function main(argv: string[]): Promise<number> {
       }));
     } else {
       console.log(
-        `provider: ${clf.providerNote}${
-          clf.precision === "int8" ? " · int8" : ""
+        `provider: ${clf.providerNote}${clf.precision === "int8" ? " · int8" : ""}${
+          clf.manifest.weights === "fp16" ? " · fp16 weights" : ""
         } · ${files.length} image(s)${errors.length ? `, ${errors.length} failed` : ""}, ${
           msPerImage.toFixed(2)
         } ms per image (read, decoded and classified); model load ${(t1 - t0).toFixed(0)} ms`,

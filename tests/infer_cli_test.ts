@@ -81,6 +81,7 @@ Deno.test("classifies a PNG and a JPEG with read access to the model and images 
   ]);
   const out = JSON.parse(j.stdout);
   assertEquals(out.provider, "cpu");
+  assertEquals(out.weights, "fp32"); // the manifest's weight storage (no "weights": fp32)
   assertEquals(out.results[0].file, "a.png");
   assertEquals(out.results[0].top.length, 3);
   assert(out.msPerImage > 0);

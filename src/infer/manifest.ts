@@ -13,12 +13,19 @@
  *   "schedule": { "name": "cosine", "a": [a_1, …, a_T], "b": […], "c": […] },
  *   "sampler": { "name": "dt", "steps": 10, "noise": false },
  *   "opset": 17,
+ *   "weights": "fp16",
  *   "blocks": [{ "file": "block_01.onnx", "sha256": "…" }, …],
  *   "classifier": { "file": "classifier.onnx", "sha256": "…" },
  *   "chain": { "file": "chain.onnx", "sha256": "…", "modes": ["noise-free", "stochastic"] },
  *   "int8": [{ "replaces": "block_01.onnx", "file": "block_01.int8.onnx", "sha256": "…" }, …]
  * }
  * ```
+ *
+ * `weights` is optional: how the graphs store their large float weights. Absent or `"fp32"`:
+ * as float32 initializers. `"fp16"` (`deno task export --weights fp16`): as float16
+ * initializers, each widened by a `Cast` to float32 at the top of its graph, so the graphs still
+ * compute in float32 (onnxruntime folds the casts away when it creates the session); only the
+ * weights are rounded, once. The runtime reads the graphs the same way either way.
  *
  * `int8` is optional (`deno task export --quantize int8` writes it): for some of the float
  * graphs (blocks, classifier, chain), a statically quantized replacement with the same inputs
@@ -123,6 +130,30 @@ export interface InputSpec {
 }
 
 /**
+ * How the graphs store their large float weights (see the module doc): `fp32`, or `fp16`
+ * widened to float32 inside the graph.
+ *
+ * @example
+ * ```ts
+ * import type { WeightStorage } from "./manifest.ts";
+ * const w: WeightStorage = "fp16";
+ * ```
+ */
+export type WeightStorage = "fp32" | "fp16";
+
+/**
+ * The weight storages a manifest may name.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { WEIGHT_STORAGES } from "./manifest.ts";
+ * assert.deepEqual(WEIGHT_STORAGES, ["fp32", "fp16"]);
+ * ```
+ */
+export const WEIGHT_STORAGES: readonly WeightStorage[] = ["fp32", "fp16"];
+
+/**
  * An int8 replacement of one of the manifest's float graphs.
  *
  * @example
@@ -181,6 +212,8 @@ export interface Manifest {
   sampler: { name: string; steps: number; noise: boolean };
   /** ONNX opset of the graphs. */
   opset: number;
+  /** Weight storage of the graphs (absent: fp32). */
+  weights?: WeightStorage;
   /** Block graphs 1..T. */
   blocks: GraphRef[];
   /** Classifier graph. */
@@ -390,6 +423,13 @@ export function parseManifest(text: string, where: string): Manifest {
     noise: sp.noise,
   };
   const opset = posInt(m.opset, where, "opset", 1000);
+  const weights = m.weights;
+  if (weights !== undefined && !(WEIGHT_STORAGES as readonly unknown[]).includes(weights)) {
+    fail(
+      where,
+      `"weights" must be one of ${WEIGHT_STORAGES.join(", ")}, got ${JSON.stringify(weights)}`,
+    );
+  }
   if (!Array.isArray(m.blocks) || m.blocks.length !== T) {
     fail(where, `"blocks" must list T = ${T} graphs`);
   }
@@ -416,6 +456,7 @@ export function parseManifest(text: string, where: string): Manifest {
     schedule,
     sampler,
     opset,
+    ...(weights !== undefined ? { weights: weights as WeightStorage } : {}),
     blocks,
     classifier,
     ...(chain ? { chain } : {}),

@@ -49,6 +49,8 @@ export {
   MANIFEST_VERSION,
   parseManifest,
   type QuantizedRef,
+  WEIGHT_STORAGES,
+  type WeightStorage,
 } from "./manifest.ts";
 export {
   type LoadFolderOptions,

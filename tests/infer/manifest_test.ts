@@ -104,4 +104,9 @@ Deno.test("manifest fields are validated one by one", () => {
   bad((m) => m.classifier.sha256 = "abc", /"classifier\.sha256" must be 64 lower-case hex digits/);
   bad((m) => m.blocks[1].file = m.blocks[0].file, /two graphs share one file name/);
   bad((m) => delete m.sampler, /"sampler" must be an object/);
+  bad((m) => m.weights = "bf16", /^m\.json: "weights" must be one of fp32, fp16, got "bf16"$/);
+  for (const weights of ["fp32", "fp16"]) {
+    assertEquals(parseManifest(JSON.stringify({ ...good, weights }), "m.json").weights, weights);
+  }
+  assertEquals(parseManifest(JSON.stringify(good), "m.json").weights, undefined); // fp32
 });
