@@ -6,15 +6,19 @@
  * (skipped with `--no-verify`, or when FFI is not permitted). `--from-export DIR` adds
  * `chain.onnx` to an existing export whose run folder is gone (`src/onnx/export_chain.ts`).
  * With `--quantize int8` it then adds statically quantized block graphs, calibrated on training
- * images (`src/onnx/quantize/export.ts`); `--run` may also name an already exported folder (no
- * weights, a manifest), which is then quantized in place. The chain is not quantized: at int8
- * the runtime runs the int8 block graphs one by one (`withPrecision`).
+ * images (`src/onnx/quantize/export.ts`). With `--weights fp16` every graph's large weights are
+ * stored as float16, widened to float32 by a `Cast` inside the graph (`src/onnx/fp16_weights.ts`,
+ * `src/onnx/fp16_folder.ts`): the files are half the size, the arithmetic stays float32. `--run`
+ * may also name an already exported folder (no weights, a manifest), which `--weights fp16` and
+ * `--quantize` then change in place and `--eval` only measures. The chain is not quantized: at
+ * int8 the runtime runs the int8 block graphs one by one (`withPrecision`).
  *
  * ```sh
  * deno task export                                  # the newest run in models/, written into it
  * deno task export --run models/mnist-quick --out /tmp/mnist-onnx --fused
  * deno task export --from-export models/mnist       # add chain.onnx to the shipped model
  * deno task export --run models/mnist --quantize int8 --data-dir ../shared/data --eval
+ * deno task export --run models/mnist --weights fp16 --eval --data-dir ../shared/data  # in place
  * ```
  *
  * Errors print one line, `error: <message>`; exit status 2 for usage errors, 1 otherwise.
@@ -49,16 +53,19 @@
 import { parseArgs } from "../src/deps.ts";
 import type { DatasetName } from "../src/data/types.ts";
 import { ExportError } from "../src/onnx/export_types.ts";
+import type { WeightStorage } from "@noprop/infer";
 import { loadSafetensors } from "../src/safetensors.ts";
 import { failed, usageError } from "./cli_errors.ts";
 import { latestRun, runFile, RunFolderError } from "../src/run/folder.ts";
 import { decodeMetadata } from "../src/run/metadata.ts";
 
 const USAGE =
-  `usage: deno task export [--run models/<run>] [--out DIR] [--fused] [--noise] [--no-verify] [--quantize int8 [--calibration N] [--activations u8|s8] [--per-tensor] [--reduce-range]] [--eval [--data-dir DIR] [--eval-limit N]]
-       deno task export --from-export DIR [--no-verify] [--quantize int8 …] [--eval [--dataset NAME] [--data-dir DIR] [--eval-limit N]]
+  `usage: deno task export [--run models/<run>] [--out DIR] [--fused] [--noise] [--no-verify] [--weights fp32|fp16] [--quantize int8 [--calibration N] [--activations u8|s8] [--per-tensor] [--reduce-range]] [--eval [--data-dir DIR] [--eval-limit N]]
+       deno task export --from-export DIR [--no-verify] [--weights fp16] [--quantize int8 …] [--eval [--dataset NAME] [--data-dir DIR] [--eval-limit N]]
 
-  --run DIR        training run folder with weights.safetensors (default: the newest in models/)
+  --run DIR        training run folder with weights.safetensors (default: the newest in models/),
+                   or an exported folder: changed in place by --weights fp16 and --quantize,
+                   only measured by --eval
   --out DIR        output folder (default: the run folder itself)
   --fused          DT models: also write chain.onnx, the whole chain (T blocks, the sampler's
                    steps, the classifier) in one graph; the runtime then runs it as one session
@@ -69,8 +76,11 @@ const USAGE =
                    the manifest carries)
   --noise          make the sampler's stochastic term the default in manifest.json
   --no-verify      do not load the graphs in onnxruntime-node after writing them
+  --weights W      how the graphs store their large weights: fp32 (default) or fp16 (half the
+                   size; each widened to float32 by a Cast in the graph, so the arithmetic stays
+                   float32 and only the weights are rounded); sets "weights" in manifest.json
   --quantize int8  also write int8 block graphs (static QDQ quantization), listed in the
-                   manifest; --run may then be an exported folder, quantized in place
+                   manifest (after --weights fp16: quantized from the float16 weights)
   --calibration N  training images calibrating the int8 ranges (default 300)
   --activations T  int8 activation type: u8 (default) or s8
   --per-tensor     one scale per weight tensor instead of per output channel
@@ -82,6 +92,8 @@ const USAGE =
   --eval-limit N   evaluate only the first N test images (a positive integer; needs --eval)`;
 
 const DATASETS: readonly DatasetName[] = ["mnist", "fashion-mnist", "cifar10", "cifar100"];
+/** The `--weights` values (`WEIGHT_STORAGES` of the runtime, which --help does not load). */
+const WEIGHT_STORAGES: readonly WeightStorage[] = ["fp32", "fp16"];
 
 /**
  * The dataset of an exported folder (an export has no metadata): `--dataset` when given, else
@@ -155,6 +167,41 @@ async function verify(outDir: string, files: string[]): Promise<string> {
 }
 
 /**
+ * `--weights fp32` on an exported folder: refused, before anything is written, when the folder
+ * stores fp16 weights (the rounding cannot be undone); nothing to do otherwise.
+ */
+async function refuseFp32(dir: string): Promise<void> {
+  const { parseManifest } = await import("@noprop/infer");
+  const path = `${dir}/manifest.json`;
+  if (parseManifest(await Deno.readTextFile(path), path).weights === "fp16") {
+    throw new ExportError(
+      `${dir} stores fp16 weights (${path} "weights"): the float32 values they were rounded from are gone; export again from the run folder for fp32`,
+    );
+  }
+}
+
+/** `--weights fp16`: converts `outDir` to fp16 storage (a no-op when it is already). */
+async function storeFp16(outDir: string, noVerify: boolean): Promise<void> {
+  const { storeExportFp16 } = await import("../src/onnx/fp16_folder.ts");
+  const t0 = performance.now();
+  const r = await storeExportFp16(outDir);
+  if (!r.changed) {
+    console.log(`${outDir} stores fp16 weights already: nothing converted`);
+    return;
+  }
+  const checked = noVerify ? "not verified" : await verify(outDir, r.files);
+  const tensors = Object.values(r.reports).reduce((a, x) => a + x.converted.length, 0);
+  const mb = (n: number) => `${(n / 1e6).toFixed(2)} MB`;
+  console.log(
+    `stored ${outDir}'s weights as float16: ${tensors} tensors in ${
+      r.files.length - 1
+    } graphs (each widened to float32 by a Cast), ${mb(r.bytesBefore)} → ${
+      mb(r.bytesAfter)
+    } of graphs, manifest.json, in ${(performance.now() - t0).toFixed(0)} ms; ${checked}`,
+  );
+}
+
+/**
  * Runs the exporter CLI with `argv`; returns the exit status.
  *
  * @example
@@ -182,6 +229,7 @@ export async function main(argv: string[]): Promise<number> {
         "data-dir": { type: "string" },
         "eval-limit": { type: "string" },
         quantize: { type: "string" },
+        weights: { type: "string" },
         calibration: { type: "string" },
         activations: { type: "string" },
         "per-tensor": { type: "boolean", default: false },
@@ -207,6 +255,13 @@ export async function main(argv: string[]): Promise<number> {
       USAGE,
     );
   }
+  const weights = args.weights as WeightStorage | undefined;
+  if (weights !== undefined && !WEIGHT_STORAGES.includes(weights)) {
+    return usageError(
+      new Error(`--weights takes ${WEIGHT_STORAGES.join(" or ")}, got "${weights}"`),
+      USAGE,
+    );
+  }
   if (args.quantize !== undefined && args.quantize !== "int8") {
     return usageError(new Error(`--quantize takes int8, got "${args.quantize}"`), USAGE);
   }
@@ -228,6 +283,7 @@ export async function main(argv: string[]): Promise<number> {
     const t0 = performance.now();
     let outDir: string, datasetFor: () => Promise<DatasetName>;
     if (from !== undefined) {
+      if (weights === "fp32") await refuseFp32(from);
       const { addChainToExport } = await import("../src/onnx/export_chain.ts");
       const r = await addChainToExport(from);
       const checked = args["no-verify"] ? "not verified" : await verify(r.outDir, r.files);
@@ -241,16 +297,22 @@ export async function main(argv: string[]): Promise<number> {
       const runDir = args.run ?? await newestRunOrFail("models");
       const exported = !(await isFile(`${runDir}/weights.safetensors`)) &&
         await isFile(`${runDir}/manifest.json`);
-      if (args.quantize && exported) {
+      if ((args.quantize || weights || args.eval) && exported) {
         if (args.out !== undefined && args.out !== runDir) {
           throw new ExportError(
-            `${runDir} is an exported folder: it is quantized in place, leave out --out`,
+            `${runDir} is an exported folder: it is changed in place, leave out --out`,
           );
         }
         if (args.fused) {
           throw new ExportError(
             `${runDir} is an exported folder: add its chain with --from-export, not --fused`,
           );
+        }
+        if (weights === "fp32") {
+          await refuseFp32(runDir);
+          if (!args.quantize && !args.eval) {
+            console.log(`${runDir} stores fp32 weights: nothing to do`);
+          }
         }
         outDir = runDir;
         datasetFor = () => datasetOfExport(runDir, args.dataset);
@@ -273,6 +335,7 @@ export async function main(argv: string[]): Promise<number> {
         datasetFor = () => datasetOf(runDir);
       }
     }
+    if (weights === "fp16") await storeFp16(outDir, args["no-verify"]);
     if (args.quantize) {
       const { quantizeExport } = await import("../src/onnx/quantize/export.ts");
       const dataset = await datasetFor();

@@ -7,7 +7,10 @@
  * Before an export's block graphs are trusted as the source, each one is rebuilt from its own
  * tensors with the exporter's block builder and must come out byte for byte the file it was
  * read from: then the block structure inferred from the tensors (widths, hidden width,
- * embedding) is the one those graphs compute, and so is the chain built from it.
+ * embedding) is the one those graphs compute, and so is the chain built from it. In a folder
+ * that stores its weights as float16 (`"weights": "fp16"`, `fp16_weights.ts`) the rebuilt graph
+ * is converted the same way before the comparison, and the chain is stored in float16 too: its
+ * weights are the blocks' own float16 values.
  *
  * @example
  * ```ts
@@ -34,12 +37,14 @@ import {
   type Manifest,
   MANIFEST_FILE,
   type ModelFolder,
+  type WeightStorage,
 } from "@noprop/infer";
 import { writeFileAtomic } from "../atomic.ts";
 import type { BlockSpec } from "../model/block.ts";
 import { blockGraph } from "./block_graph.ts";
 import { chainGraph, type ChainGraphOptions } from "./chain_graph.ts";
 import { ExportError, type ExportResult } from "./export_types.ts";
+import { fp16GraphBytes } from "./fp16_weights.ts";
 import { exportedLayers } from "./layer_source.ts";
 import { manifestJson, writeGraph } from "./manifest_file.ts";
 import { readGraph } from "./read_graph.ts";
@@ -59,7 +64,8 @@ export const CHAIN_FILE = "chain.onnx";
 
 /**
  * Builds the chain graph of `o`, writes it to `outDir/chain.onnx` atomically and returns its
- * manifest entry (both sampler modes: the noise-free chain is fed ε = 0) and node count.
+ * manifest entry (both sampler modes: the noise-free chain is fed ε = 0) and node count. With
+ * `weights` fp16 its large weights are stored as float16 (`fp16_weights.ts`).
  *
  * @example
  * ```ts
@@ -88,6 +94,7 @@ export const CHAIN_FILE = "chain.onnx";
 export async function writeChain(
   outDir: string,
   o: ChainGraphOptions,
+  weights: WeightStorage = "fp32",
 ): Promise<{ ref: ChainRef; nodes: number }> {
   const g = chainGraph(o);
   const T = o.blocks.length;
@@ -95,7 +102,8 @@ export async function writeChain(
     docString:
       `NoProp-DT chain of ${T} blocks: (x, z_0, ε_1..ε_${T}) → logits; eq. 3 with a_t, b_t, √c_t baked in`,
   });
-  const ref = await writeGraph(outDir, CHAIN_FILE, bytes);
+  const stored = weights === "fp16" ? fp16GraphBytes(bytes, CHAIN_FILE).bytes : bytes;
+  const ref = await writeGraph(outDir, CHAIN_FILE, stored);
   return { ref: { ...ref, modes: [...CHAIN_MODES] }, nodes: g.nodeCount };
 }
 
@@ -191,7 +199,8 @@ export function chainOptionsFromExport(folder: ModelFolder): ChainGraphOptions {
         embed: g.initializers["embed.W"] ?? identity(K),
         name: m.blocks[i].file.replace(/\.onnx$/, ""),
       }).encode({ docString: g.docString, opset: g.opset });
-      if (!sameBytes(rebuilt, folder.blocks[i])) throw new Error("rebuilt bytes differ");
+      const stored = m.weights === "fp16" ? fp16GraphBytes(rebuilt, label).bytes : rebuilt;
+      if (!sameBytes(stored, folder.blocks[i])) throw new Error("rebuilt bytes differ");
     } catch (e) {
       throw new ExportError(
         `${label} is not a block graph this exporter rebuilds exactly from its own tensors (${
@@ -233,7 +242,11 @@ export async function addChainToExport(dir: string): Promise<ExportResult> {
   } catch (e) {
     throw e instanceof InferError ? new ExportError(e.message) : e;
   }
-  const { ref, nodes } = await writeChain(dir, chainOptionsFromExport(folder));
+  const { ref, nodes } = await writeChain(
+    dir,
+    chainOptionsFromExport(folder),
+    folder.manifest.weights,
+  );
   const manifest: Manifest = { ...folder.manifest, chain: ref };
   await writeFileAtomic(`${dir}/${MANIFEST_FILE}`, manifestJson(manifest));
   return {

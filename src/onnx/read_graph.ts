@@ -1,7 +1,8 @@
 /**
  * Reads back what the exporter needs from an `.onnx` file it wrote: the float32 initializers
  * (name → tensor) and the model's doc string and opset. Used to add `chain.onnx` to an export
- * whose run folder is gone (`export_chain.ts`).
+ * whose run folder is gone (`export_chain.ts`). Weights stored as float16 behind a `Cast`
+ * (`fp16_weights.ts`) are read as the float32 tensors the graph computes with.
  *
  * @example
  * ```ts
@@ -15,6 +16,7 @@
  * @module
  */
 import { onnx } from "../deps_onnx.ts";
+import { expandFp16Weights } from "./fp16_weights.ts";
 import type { NamedTensor } from "./weights.ts";
 
 /**
@@ -55,7 +57,8 @@ export function readGraph(bytes: Uint8Array, label: string): ReadGraph {
     throw new Error(`${label} is not an ONNX model: ${(e as Error).message.split("\n")[0]}`);
   }
   const initializers: Record<string, NamedTensor> = {};
-  for (const t of model.graph?.initializer ?? []) {
+  const graph = model.graph ? expandFp16Weights(model).graph : undefined;
+  for (const t of graph?.initializer ?? []) {
     if (t.dataType !== onnx.TensorProto.DataType.FLOAT || !t.name) continue;
     const shape = (t.dims ?? []).map((d) => Number(d));
     const n = shape.reduce((a, b) => a * b, 1);

@@ -9,13 +9,14 @@ const modelDir = `${root}models/cifar10`;
 const dataDir = new URL("../../../shared/data", import.meta.url).pathname;
 const haveData = await Deno.stat(`${dataDir}/cifar10`).then(() => true, () => false);
 
-Deno.test("the shipped CIFAR-10 model is under 15 MB and every graph matches its manifest sha256", async () => {
+Deno.test("the shipped CIFAR-10 model is under 6 MB, stored in fp16, and every graph matches its manifest sha256", async () => {
   let bytes = 0;
   for await (const e of Deno.readDir(modelDir)) {
     if (e.isFile) bytes += (await Deno.stat(`${modelDir}/${e.name}`)).size;
   }
-  assert(bytes < 15 * 2 ** 20, `models/cifar10 is ${bytes} bytes`);
+  assert(bytes < 6 * 2 ** 20, `models/cifar10 is ${bytes} bytes`); // 10.0 MB of graphs in fp32
   const folder = await loadModelFolder(modelDir); // verifies every sha256
+  assertEquals(folder.manifest.weights, "fp16");
   assertEquals(folder.manifest.classNames.length, 10);
   assertEquals(folder.manifest.classNames[3], "cat");
 });
@@ -47,6 +48,7 @@ Deno.test("infer.ts names the class of enlarged, non-square CIFAR-10 test photos
   const report = JSON.parse(new TextDecoder().decode(out.stdout));
   const labels = report.results.map((r: { label: string }) => r.label);
   assertEquals(labels, names);
+  assertEquals(report.weights, "fp16"); // infer.ts says how the model stores its weights
 });
 
 if (!haveData) {

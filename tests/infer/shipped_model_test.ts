@@ -1,26 +1,30 @@
 // The default model shipped in models/mnist: small, intact, and accurate on real MNIST through
 // onnxruntime (so `deno run … infer.ts digit.png` works on a fresh clone); its fused chain.onnx is
-// what `deno task export --from-export` builds from its block graphs, and classifies like them.
+// what `deno task export --from-export` builds from its block graphs, and classifies like them;
+// its weights are stored as float16 (`deno task export --weights fp16`).
 import { assert, assertEquals } from "../assert.ts";
 import { createClassifier, loadModelFolder, sha256Hex } from "../../src/infer/mod.ts";
 import { loadDataset } from "../../src/data/mod.ts";
 import { chainGraph } from "../../src/onnx/chain_graph.ts";
 import { chainOptionsFromExport } from "../../src/onnx/export_chain.ts";
 import { readGraph } from "../../src/onnx/read_graph.ts";
+import { fp16GraphBytes } from "../../src/onnx/fp16_weights.ts";
 
 const modelDir = new URL("../../models/mnist", import.meta.url).pathname;
 const dataDir = new URL("../../../shared/data", import.meta.url).pathname;
 const haveData = await Deno.stat(`${dataDir}/mnist`).then(() => true, () => false);
 
-Deno.test("the shipped model is under 16 MB and every graph matches its manifest sha256", async () => {
-  // 7.0 MB of block graphs and classifier, and 7.2 MB of chain.onnx (the same weights, fused).
+Deno.test("the shipped model is under 8 MB, stored in fp16, and every graph matches its manifest sha256", async () => {
+  // 3.7 MB of block graphs and classifier, and 3.7 MB of chain.onnx (the same weights, fused),
+  // float16 weights (14.5 MB in float32).
   let bytes = 0;
   for await (const e of Deno.readDir(modelDir)) {
     bytes += (await Deno.stat(`${modelDir}/${e.name}`)).size;
   }
-  assert(bytes < 16 * 2 ** 20, `models/mnist is ${bytes} bytes`);
+  assert(bytes < 8 * 2 ** 20, `models/mnist is ${bytes} bytes`);
   const folder = await loadModelFolder(modelDir); // verifies every sha256, chain.onnx included
   assert(folder.manifest.T === 10);
+  assertEquals(folder.manifest.weights, "fp16");
   assertEquals(folder.manifest.chain?.modes, ["noise-free", "stochastic"]);
 });
 
@@ -29,7 +33,8 @@ Deno.test("the shipped chain.onnx is exactly what the exporter builds from the b
   const g = chainGraph(chainOptionsFromExport(folder));
   const { docString } = readGraph(folder.chain!, "chain.onnx");
   assert(docString.startsWith("NoProp-DT chain of 10 blocks"), docString);
-  assertEquals(await sha256Hex(g.encode({ docString })), folder.manifest.chain!.sha256);
+  const stored = fp16GraphBytes(g.encode({ docString }), "chain.onnx").bytes; // "weights": "fp16"
+  assertEquals(await sha256Hex(stored), folder.manifest.chain!.sha256);
 });
 
 if (!haveData) {

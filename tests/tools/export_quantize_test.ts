@@ -86,7 +86,7 @@ Deno.test("export --quantize int8 on an exported folder quantizes it in place", 
   assertEquals(bad.code, 1);
   assertEquals(
     bad.stderr,
-    `error: ${dir} is an exported folder: it is quantized in place, leave out --out`,
+    `error: ${dir} is an exported folder: it is changed in place, leave out --out`,
   );
 });
 

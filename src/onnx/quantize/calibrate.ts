@@ -24,6 +24,7 @@
  */
 import type { Engine, GraphSession } from "@noprop/infer";
 import { onnx, type OnnxProto } from "../../deps_onnx.ts";
+import { expandFp16Weights } from "../fp16_weights.ts";
 import { planQuantization } from "./plan.ts";
 import { decodeModel, encodeModel } from "./proto.ts";
 import type { Range } from "./transform.ts";
@@ -128,7 +129,9 @@ export function calibratingEngine(
     runtime: engine.runtime,
     detail: `${engine.detail}, calibrating`,
     async open(graph: Uint8Array, label: string): Promise<GraphSession> {
-      const model = decodeModel(graph, label);
+      // Float16-stored weights (`../fp16_weights.ts`) widened back to the float32 initializers
+      // the plan reads (exact: the same graph, computing the same values).
+      const model = expandFp16Weights(decodeModel(graph, label));
       const names = planQuantization(model, ops).calibrate;
       const own = (model.graph!.output ?? []).map((o) => o.name ?? "");
       const s = await engine.open(encodeModel(withOutputs(model, names)), label);

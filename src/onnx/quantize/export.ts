@@ -8,6 +8,10 @@
  * `<name>.int8.onnx`, and the manifest gets an `int8` list with their SHA-256 (written last,
  * atomically). The float graphs are untouched: fp32 stays the default precision.
  *
+ * A folder that stores its weights as float16 (`"weights": "fp16"`, `../fp16_weights.ts`) is
+ * quantized from those float16 values, widened to float32 (exactly), and the int8 graphs' few
+ * remaining float weights are stored as float16 too.
+ *
  * Which graphs: the manifest's `blocks` (the networks, where the multiply-adds are). The
  * classifier (one small Gemm on z_T) and a ct schedule graph stay float: quantizing them saves
  * nothing measurable and would round the logits.
@@ -60,6 +64,7 @@ import { writeFileAtomic } from "../../atomic.ts";
 import { loadDataset, NORMALIZATION, normalizeInto } from "../../data/mod.ts";
 import type { DatasetName } from "../../data/types.ts";
 import { ExportError } from "../export_types.ts";
+import { expandFp16Weights, storeWeightsFp16 } from "../fp16_weights.ts";
 import { manifestJson, writeGraph } from "../manifest_file.ts";
 import { calibratingEngine, RangeTable } from "./calibrate.ts";
 import { decodeModel, encodeModel } from "./proto.ts";
@@ -251,12 +256,16 @@ export function quantizeBlocks(
   q?: QuantizeOptions,
 ): { graphs: Uint8Array[]; reports: QuantizeReport[] } {
   const graphs: Uint8Array[] = [], reports: QuantizeReport[] = [];
+  const fp16 = folder.manifest.weights === "fp16";
   for (const [i, ref] of folder.manifest.blocks.entries()) {
     const label = `${folder.dir}/${ref.file}`;
     const ranges = table.get(label);
     if (!ranges) throw new ExportError(`${label}: calibration never ran this graph`);
-    const { model, report } = quantizeModel(decodeModel(folder.blocks[i], label), ranges, q);
-    graphs.push(encodeModel(model));
+    const float = expandFp16Weights(decodeModel(folder.blocks[i], label));
+    const { model, report } = quantizeModel(float, ranges, q);
+    // In an fp16 folder the weights left in float (e.g. a first convolution too small to
+    // quantize) are stored as float16 again, like those of every other graph of the folder.
+    graphs.push(encodeModel(fp16 ? storeWeightsFp16(model).model : model));
     reports.push(report);
   }
   return { graphs, reports };

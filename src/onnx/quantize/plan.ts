@@ -3,7 +3,8 @@
  * known (so that calibration measures exactly those): the plan of `transform.ts`.
  *
  * - Targets: the nodes where the multiply-adds are — Conv, Gemm and MatMul by default — whose
- *   weight (input 1) is a float initializer and whose data input (input 0) is not (Gemm only
+ *   weight (input 1) is a float32 initializer (widen float16-stored weights first,
+ *   `expandFp16Weights`) and whose data input (input 0) is not (Gemm only
  *   with transA = 0, alpha = beta = 1), and whose reduction length (C_in/group · kh · kw, or K)
  *   is at least `minReduction` (the transform's default is 16, see `MIN_REDUCTION`).
  * - Groups: tensors that share one scale and zero point. A target's output is joined with the
@@ -19,9 +20,12 @@
  * @example
  * ```ts
  * import assert from "node:assert/strict";
+ * import { expandFp16Weights } from "../fp16_weights.ts";
  * import { decodeModel } from "./proto.ts";
  * import { planQuantization } from "./plan.ts";
- * const m = decodeModel(await Deno.readFile("models/mnist/block_01.onnx"), "block_01.onnx");
+ * // The shipped model stores its weights as float16: the plan reads them widened to float32.
+ * const bytes = await Deno.readFile("models/mnist/block_01.onnx");
+ * const m = expandFp16Weights(decodeModel(bytes, "block_01.onnx"));
  * const plan = planQuantization(m);
  * assert.equal(plan.targets.filter((n) => n.opType === "Conv").length, 3);
  * assert.ok(plan.calibrate.includes("x") && plan.calibrate.includes("z")); // graph inputs
@@ -149,9 +153,11 @@ function whyNot(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
+ * import { expandFp16Weights } from "../fp16_weights.ts";
  * import { decodeModel } from "./proto.ts";
  * import { planQuantization } from "./plan.ts";
- * const m = decodeModel(await Deno.readFile("models/mnist/block_01.onnx"), "block_01.onnx");
+ * const bytes = await Deno.readFile("models/mnist/block_01.onnx"); // fp16 weights, widened:
+ * const m = expandFp16Weights(decodeModel(bytes, "block_01.onnx"));
  * const convsOnly = planQuantization(m, ["Conv"]);
  * assert.equal(convsOnly.targets.length, 3);
  * // The image branch: x, then each conv's (ReLU-folded, pooled) output.
