@@ -13,21 +13,23 @@
  *   (`../shared/anchors/export_torch_block.py`), run T times through the same sampler code;
  * - for the int8 graphs of our export (`src/onnx/quantize/`: static QDQ quantization,
  *   calibrated on `--calibration` MNIST training images from `--data-dir`, or on the
- *   benchmark's own random inputs without it), one row per `--int8` variant, run block by block
- *   (the chain is not quantized): `u8` (the default export: uint8 activations, per-channel int8
- *   weights), `s8` (int8 activations), `per-tensor` (one weight scale per tensor),
- *   `reduce-range` (7-bit weights), `conv-only` (only the convolutions quantized), or
- *   combinations joined by `+`;
+ *   benchmark's own random inputs without it), two rows per `--int8` variant: `int8 <v>`, the
+ *   int8 block graphs run block by block, and `int8 <v> fused`, the int8 `chain.int8.onnx` (one
+ *   session; when the export has a chain). Variants: `u8` (the default export: uint8
+ *   activations, per-channel int8 weights), `s8` (int8 activations), `per-tensor` (one weight
+ *   scale per tensor), `reduce-range` (7-bit weights), `conv-only` (only the convolutions
+ *   quantized), `min<N>` (quantize reductions down to N), or combinations joined by `+`;
  * - and for the TensorFlow.js model on its wasm backend (the same sampler code, `dtChain`, with
  *   the tfjs blocks as the denoiser: the trainer's evaluation path).
  *
  * With `--model DIR` it times an exported folder instead (e.g. the shipped `models/mnist`): its
- * fp32 block graphs, its `chain.onnx` when it lists one, and int8 graphs quantized here (no
- * PyTorch block of that shape, no tfjs row).
+ * fp32 block graphs, its `chain.onnx` when it lists one, and int8 graphs (and chain) quantized
+ * here (no PyTorch block of that shape, no tfjs row).
  *
- * The ratios against PyTorch are the figures of merit (bar: ≥ 1.0 in images/s), and int8/fp32
- * that of quantization (bar: ≥ 2.0 on onnxruntime-node cpu). Keep runs short: the defaults take
- * about a minute on 2 cores.
+ * The ratios against PyTorch are the figures of merit (bar: ≥ 1.0 in images/s), int8/fp32
+ * that of quantization (bar: ≥ 2.0 on onnxruntime-node cpu), and the fused chains' ms per
+ * image at batch 1 that of latency (bar: ≤ 1.5 ms on onnxruntime-node cpu, 2 threads). Keep
+ * runs short: the defaults take about a minute on 2 cores.
  *
  * ```sh
  * deno run -A tools/bench_infer.ts [--rounds 5] [--threads 2] [--spinning] [--run models/<run> | --model DIR] [--no-tfjs] [--no-wasm] [--json]
@@ -58,7 +60,12 @@ import { dense } from "../src/model/layers.ts";
 import { blockDenoiser } from "../src/train/dt/evaluate.ts";
 import { assignModel, dtMetadata, saveWeights } from "../src/train/dt/weights.ts";
 import { loadSafetensors } from "../src/safetensors.ts";
-import { calibrateFolder, calibrationImages, quantizeBlocks } from "../src/onnx/quantize/export.ts";
+import {
+  calibrateFolder,
+  calibrationImages,
+  quantizeBlocks,
+  quantizeChain,
+} from "../src/onnx/quantize/export.ts";
 import type { QuantizeOptions } from "../src/onnx/quantize/transform.ts";
 
 const TORCH_EXPORTER = new URL("../../shared/anchors/export_torch_block.py", import.meta.url)
@@ -381,6 +388,23 @@ async function folderGraphs(dir: string): Promise<BenchGraphs> {
   };
 }
 
+const USAGE =
+  `usage: deno run -A tools/bench_infer.ts [--rounds 5] [--threads N] [--spinning] [--run models/<run> | --model DIR]
+         [--no-tfjs] [--no-wasm] [--json] [--int8 u8,s8,per-tensor,reduce-range,conv-only,min<N> | --int8 none]
+         [--data-dir ../shared/data] [--calibration 300]
+
+  --rounds N       timing rounds, interleaved over the chains; medians and spreads reported (default 5)
+  --threads N      onnxruntime intra-op threads (default: all cores)
+  --spinning       let onnxruntime's idle threads spin (session.intra_op.allow_spinning = 1)
+  --run DIR        a training run folder instead of the random-weight paper-width model
+  --model DIR      an exported folder instead (its fp32 graphs and chain, int8 quantized here)
+  --no-tfjs, --no-wasm  skip the TensorFlow.js row, the onnxruntime-web wasm rows
+  --json           one JSON object instead of the lines
+  --int8 V,…       int8 variants (rows "int8 V" per block and "int8 V fused"), or none
+  --data-dir DIR   calibrate the int8 graphs on MNIST training images from DIR (default: the
+                   benchmark's own random inputs)
+  --calibration N  calibration images with --data-dir (default 300)`;
+
 const rate = (ms: number) => +(128000 / ms).toFixed(1);
 const ratio = (a: number, b: number) => +(a / b).toFixed(3);
 
@@ -403,8 +427,13 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
       int8: { type: "string", default: "u8" },
       "data-dir": { type: "string" },
       calibration: { type: "string", default: "300" },
+      help: { type: "boolean", short: "h", default: false },
     },
   });
+  if (o.help) {
+    console.log(USAGE);
+    return {};
+  }
   const rounds = Number(o.rounds), threads = Number(o.threads);
   const variants = o.int8 === "none" ? [] : o.int8.split(",");
   const quantizeAs = Object.fromEntries(variants.map((v) => [v, int8Variant(v)]));
@@ -415,6 +444,7 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
   const { channels, height, width } = m.input;
   const x = new SeededNormal(3).fill(new Float32Array(128 * channels * height * width));
   const int8: Record<string, Uint8Array[]> = {};
+  const int8Fused: Record<string, Uint8Array> = {};
   let calibratedOn = "none";
   if (variants.length > 0) {
     const calX = o["data-dir"]
@@ -426,6 +456,8 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
     const { folder, table } = await calibrateFolder(outDir, calX, { threads });
     for (const [v, q] of Object.entries(quantizeAs)) {
       int8[v] = quantizeBlocks(folder, table, q).graphs;
+      const chain = quantizeChain(folder, table, q);
+      if (chain) int8Fused[v] = chain.graph;
     }
   }
   const results: Record<string, unknown> = {
@@ -453,8 +485,15 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
       chains[`int8 ${v}`] = await openChain(engine, g, cls, false, K);
     }
     const fusedSession = fused ? await engine.open(fused, "chain.onnx") : undefined;
+    const int8Sessions: Record<string, GraphSession> = {};
+    for (const [v, g] of Object.entries(int8Fused)) {
+      int8Sessions[v] = await engine.open(g, `chain.int8.onnx (${v})`);
+    }
     const runs: Record<string, (n: number) => Promise<Float32Array>> = {};
     if (fusedSession) runs.fused = (n) => runFused(fusedSession, m, x, n);
+    for (const [v, s] of Object.entries(int8Sessions)) {
+      runs[`int8 ${v} fused`] = (n) => runFused(s, m, x, n);
+    }
     for (const [k, c] of Object.entries(chains)) runs[k] = (n) => runChain(c, m, x, n);
     const b128: Record<string, number[]> = {}, b1: Record<string, number[]> = {};
     // Warm-up, and calls per timing: enough for ~200 ms (batch 128) and ~50 ms (batch 1) each,
@@ -495,10 +534,16 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
       row[`int8 ${v} / fp32 images/s`] = +(median(b128.ours) / median(b128[`int8 ${v}`]))
         .toFixed(3);
       row[`int8 ${v} / fp32 latency⁻¹`] = +(median(b1.ours) / median(b1[`int8 ${v}`])).toFixed(3);
+      if (!int8Sessions[v] || !fusedSession) continue;
+      // The same for the fused chains: int8 chain.int8.onnx against fp32 chain.onnx.
+      const k = `int8 ${v} fused`;
+      row[`${k} / fused images/s`] = +(median(b128.fused) / median(b128[k])).toFixed(3);
+      row[`${k} / fused latency⁻¹`] = +(median(b1.fused) / median(b1[k])).toFixed(3);
     }
     results[name] = row;
     for (const c of Object.values(chains)) for (const s of [...c.blocks, c.cls]) await s.release();
     await fusedSession?.release();
+    for (const s of Object.values(int8Sessions)) await s.release();
   }
   if (paper && !o["no-tfjs"]) results["tfjs wasm"] = await tfjsChain(paper.runDir, m, x, rounds);
   if (paper) await Deno.remove(paper.outDir, { recursive: true }); // the temporary export
@@ -512,7 +557,7 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
       console.log(`${k.padEnd(13)} ${JSON.stringify(v)}`);
     }
     console.log(
-      "fusedVsX = fused chain.onnx / chain X (images/s at batch 128; 1 / latency at batch 1); ratio = ours / PyTorch-exported graph; int8 … / fp32 = int8 chain / ours (fp32)",
+      "fusedVsX = fused chain.onnx / chain X (images/s at batch 128; 1 / latency at batch 1); ratio = ours / PyTorch-exported graph; int8 … / fp32 = int8 chain / ours (fp32); int8 … fused / fused = chain.int8.onnx / chain.onnx",
     );
   }
   return results;

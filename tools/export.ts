@@ -6,12 +6,13 @@
  * (skipped with `--no-verify`, or when FFI is not permitted). `--from-export DIR` adds
  * `chain.onnx` to an existing export whose run folder is gone (`src/onnx/export_chain.ts`).
  * With `--quantize int8` it then adds statically quantized block graphs, calibrated on training
- * images (`src/onnx/quantize/export.ts`). With `--weights fp16` every graph's large weights are
- * stored as float16, widened to float32 by a `Cast` inside the graph (`src/onnx/fp16_weights.ts`,
- * `src/onnx/fp16_folder.ts`): the files are half the size, the arithmetic stays float32. `--run`
- * may also name an already exported folder (no weights, a manifest), which `--weights fp16` and
- * `--quantize` then change in place and `--eval` only measures. The chain is not quantized: at
- * int8 the runtime runs the int8 block graphs one by one (`withPrecision`).
+ * images (`src/onnx/quantize/export.ts`), and, when the export has a `chain.onnx`, its int8
+ * chain `chain.int8.onnx`, which the runtime then runs as one session at int8 (`withPrecision`).
+ * With `--weights fp16` every graph's large weights are stored as float16, widened to float32 by
+ * a `Cast` inside the graph (`src/onnx/fp16_weights.ts`, `src/onnx/fp16_folder.ts`): the files
+ * are half the size, the arithmetic stays float32. `--run` may also name an already exported
+ * folder (no weights, a manifest), which `--weights fp16` and `--quantize` then change in place
+ * and `--eval` only measures.
  *
  * ```sh
  * deno task export                                  # the newest run in models/, written into it
@@ -54,6 +55,7 @@ import { parseArgs } from "../src/deps.ts";
 import type { DatasetName } from "../src/data/types.ts";
 import { ExportError } from "../src/onnx/export_types.ts";
 import type { WeightStorage } from "@noprop/infer";
+import type { QuantizeReport } from "../src/onnx/quantize/transform.ts";
 import { loadSafetensors } from "../src/safetensors.ts";
 import { failed, usageError } from "./cli_errors.ts";
 import { latestRun, runFile, RunFolderError } from "../src/run/folder.ts";
@@ -79,8 +81,10 @@ const USAGE =
   --weights W      how the graphs store their large weights: fp32 (default) or fp16 (half the
                    size; each widened to float32 by a Cast in the graph, so the arithmetic stays
                    float32 and only the weights are rounded); sets "weights" in manifest.json
-  --quantize int8  also write int8 block graphs (static QDQ quantization), listed in the
-                   manifest (after --weights fp16: quantized from the float16 weights)
+  --quantize int8  also write int8 block graphs (static QDQ quantization), and an int8
+                   chain.int8.onnx when there is a chain.onnx, listed in the manifest (after
+                   --weights fp16: quantized from the float16 weights); --run may then be an
+                   exported folder, quantized in place
   --calibration N  training images calibrating the int8 ranges (default 300)
   --activations T  int8 activation type: u8 (default) or s8
   --per-tensor     one scale per weight tensor instead of per output channel
@@ -337,7 +341,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (weights === "fp16") await storeFp16(outDir, args["no-verify"]);
     if (args.quantize) {
-      const { quantizeExport } = await import("../src/onnx/quantize/export.ts");
+      const { int8File, quantizeExport } = await import("../src/onnx/quantize/export.ts");
       const dataset = await datasetFor();
       const t1 = performance.now();
       const q = await quantizeExport(outDir, {
@@ -351,11 +355,16 @@ export async function main(argv: string[]): Promise<number> {
         },
       });
       const checked = args["no-verify"] ? "not verified" : await verify(outDir, q.files);
-      const first = Object.values(q.reports)[0];
+      const what = (r: QuantizeReport) =>
+        `${r.quantized.length} nodes: ${
+          [...new Set(r.quantized.map((n) => n.split(":")[0]))].join(", ")
+        }; ${r.pairs} Q/DQ pairs, ${r.foldedRelus} ReLUs folded`;
+      const [first, ...rest] = Object.entries(q.reports);
+      const chain = rest.find(([f]) => f === int8File(q.manifest.chain?.file ?? ""));
       console.log(
-        `quantized ${outDir}: ${q.files.length} int8 graphs (${first.quantized.length} nodes each: ${
-          [...new Set(first.quantized.map((n) => n.split(":")[0]))].join(", ")
-        }; ${first.pairs} Q/DQ pairs, ${first.foldedRelus} ReLUs folded), calibrated on ${q.calibrationImages} ${dataset} training images, in ${
+        `quantized ${outDir}: ${q.files.length} int8 graphs (blocks: ${what(first[1])} each${
+          chain ? `; ${chain[0]}: ${what(chain[1])}` : ""
+        }), calibrated on ${q.calibrationImages} ${dataset} training images, in ${
           (performance.now() - t1).toFixed(0)
         } ms; ${checked}`,
       );
@@ -370,7 +379,7 @@ export async function main(argv: string[]): Promise<number> {
       for (const precision of args.quantize ? ["fp32", "int8"] as const : ["fp32"] as const) {
         // With a chain at this precision, both paths: the fused graph (what the runtime uses)
         // and the block graphs. At int8 without an int8 chain only the block graphs run.
-        const chain = withPrecision(manifest, precision, outDir).chain !== undefined;
+        const chain = withPrecision(manifest, precision, outDir).chain?.file;
         for (const fused of chain ? [true, false] : [undefined]) {
           const a = await evaluateExported(outDir, {
             dataset,
@@ -380,7 +389,7 @@ export async function main(argv: string[]): Promise<number> {
             precision,
           });
           if (fused !== false) acc.push(a.accuracy);
-          const via = fused === undefined ? "" : fused ? ", chain.onnx" : ", block graphs";
+          const via = fused === undefined ? "" : fused ? `, ${chain}` : ", block graphs";
           console.log(
             `test accuracy through onnxruntime (${precision}${via}): ${
               (100 * a.accuracy).toFixed(2)

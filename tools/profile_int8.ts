@@ -6,21 +6,24 @@
  * `--model DIR`, at `--batch` images, mean over `--reps` runs, onnxruntime-node cpu with the
  * runtime's session settings. The int8 graph is quantized here (`--int8` variant names as in
  * `bench_infer.ts`), calibrated on the random inputs; `--propagate` turns onnxruntime's
- * QDQPropagationTransformer back on, to see what the runtime's default avoids.
+ * QDQPropagationTransformer back on, to see what the runtime's default avoids. `--chain`
+ * profiles the fused chain instead (`chain.onnx` against its int8 `chain.int8.onnx`, the
+ * paper-width model exported with `--fused`), fed x, z_0 and ε as the runtime feeds it;
+ * `--spinning` lets onnxruntime's idle threads spin.
  *
  * ```sh
- * deno run -A tools/profile_int8.ts [--model models/mnist] [--block 5] [--batch 128] [--reps 20] \
- *   [--int8 u8|min0|s8|…] [--propagate] [--threads 2]
+ * deno run -A tools/profile_int8.ts [--model models/mnist] [--block 5 | --chain] [--batch 128] [--reps 20] \
+ *   [--int8 u8|min0|s8|…] [--propagate] [--threads 2] [--spinning]
  * ```
  *
  * @module
  */
 import { parseArgs } from "../src/deps.ts";
-import { loadModelFolder, SeededNormal } from "@noprop/infer";
+import { dtNoise, loadModelFolder, SeededNormal } from "@noprop/infer";
 import { loadOrtNode } from "../src/infer/runtime/ort_node.ts";
 import { QDQ_SESSION_CONFIG } from "../src/infer/runtime/qdq.ts";
 import { exportRun } from "../src/onnx/export.ts";
-import { calibrateFolder, quantizeBlocks } from "../src/onnx/quantize/export.ts";
+import { calibrateFolder, quantizeBlocks, quantizeChain } from "../src/onnx/quantize/export.ts";
 import { int8Variant, paperModel } from "./bench_infer.ts";
 
 /** Kernel time per node and per op type, in ms per run. */
@@ -33,7 +36,7 @@ interface Profile {
 async function profile(
   graph: Uint8Array,
   feeds: Record<string, { data: Float32Array; dims: number[] }>,
-  o: { reps: number; threads: number; propagate: boolean; tag: string },
+  o: { reps: number; threads: number; propagate: boolean; spinning: boolean; tag: string },
 ): Promise<Profile> {
   const ort = await loadOrtNode();
   const dir = await Deno.makeTempDir({ prefix: "noprop-profile-" });
@@ -46,7 +49,7 @@ async function profile(
     enableProfiling: true,
     profileFilePrefix: `${dir}/${o.tag}`,
     extra: {
-      session: { intra_op: { allow_spinning: "0" } },
+      session: { intra_op: { allow_spinning: o.spinning ? "1" : "0" } },
       ...(o.propagate ? {} : { optimization: QDQ_SESSION_CONFIG }),
     },
   });
@@ -88,6 +91,8 @@ export async function main(argv: string[]): Promise<Record<string, Profile>> {
       reps: { type: "string", default: "20" },
       int8: { type: "string", default: "u8" },
       propagate: { type: "boolean", default: false },
+      chain: { type: "boolean", default: false },
+      spinning: { type: "boolean", default: false },
       threads: { type: "string", default: String(navigator.hardwareConcurrency) },
     },
   });
@@ -95,26 +100,47 @@ export async function main(argv: string[]): Promise<Record<string, Profile>> {
   let dir = o.model;
   if (!dir) {
     const { runDir, outDir } = await paperModel();
-    dir = (await exportRun(runDir, { outDir })).outDir;
+    dir = (await exportRun(runDir, { outDir, fused: o.chain })).outDir;
   }
   const m = (await loadModelFolder(dir)).manifest;
   const { channels, height, width } = m.input;
   const x = new SeededNormal(3).fill(new Float32Array(batch * channels * height * width));
   const { folder, table } = await calibrateFolder(dir, x, { threads });
   const t = Number(o.block) - 1;
-  const int8 = quantizeBlocks(folder, table, int8Variant(o.int8)).graphs[t];
-  const feeds = {
-    x: { data: x, dims: [batch, channels, height, width] },
-    z: {
-      data: new SeededNormal(1).fill(new Float32Array(batch * m.embedDim)),
-      dims: [batch, m.embedDim],
-    },
-  };
+  const d = m.embedDim;
+  let float: Uint8Array, int8: Uint8Array, what: string;
+  let feeds: Record<string, { data: Float32Array; dims: number[] }>;
+  const xFeed = { data: x, dims: [batch, channels, height, width] };
+  if (o.chain) {
+    const q = quantizeChain(folder, table, int8Variant(o.int8));
+    if (!q) throw new Error(`${dir}: its manifest lists no chain.onnx`);
+    [float, int8, what] = [folder.chain!, q.graph, "the fused chain"];
+    const { z0, eps } = dtNoise(new SeededNormal(1), batch * d, m.T, true);
+    feeds = {
+      x: xFeed,
+      z0: { data: z0, dims: [batch, d] },
+      eps: { data: eps, dims: [m.T, batch, d] },
+    };
+  } else {
+    [float, int8, what] = [
+      folder.blocks[t],
+      quantizeBlocks(folder, table, int8Variant(o.int8)).graphs[t],
+      `block ${t + 1}`,
+    ];
+    const z = new SeededNormal(1).fill(new Float32Array(batch * d));
+    feeds = { x: xFeed, z: { data: z, dims: [batch, d] } };
+  }
   const out: Record<string, Profile> = {};
-  for (const [tag, g] of [["fp32", folder.blocks[t]], [`int8 ${o.int8}`, int8]] as const) {
-    const p = await profile(g, feeds, { reps, threads, propagate: o.propagate, tag: "p" });
+  for (const [tag, g] of [["fp32", float], [`int8 ${o.int8}`, int8]] as const) {
+    const p = await profile(g, feeds, {
+      reps,
+      threads,
+      propagate: o.propagate,
+      spinning: o.spinning,
+      tag: "p",
+    });
     out[tag] = p;
-    console.log(`${tag}: ${p.total.toFixed(2)} ms per run of block ${t + 1} at batch ${batch}`);
+    console.log(`${tag}: ${p.total.toFixed(2)} ms per run of ${what} at batch ${batch}`);
     console.log(`  by op:   ${p.byOp.map(([k, v]) => `${k} ${v.toFixed(2)}`).join(", ")}`);
     console.log(
       `  by node: ${p.byNode.slice(0, 8).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(", ")}`,

@@ -30,7 +30,8 @@
  * `int8` is optional (`deno task export --quantize int8` writes it): for some of the float
  * graphs (blocks, classifier, chain), a statically quantized replacement with the same inputs
  * and outputs, which the runtime uses when asked for int8 precision (the graphs it does not
- * replace stay float; a float chain is not used at int8, see `withPrecision`).
+ * replace stay float; a float chain is not used at int8 unless the list replaces it, as the
+ * exporter's `chain.int8.onnx` does, see `withPrecision`).
  *
  * Graph contracts: block t takes `x` [N, C, H, W] (normalised) and `z` [N, embedDim] and
  * returns `uhat` [N, embedDim]; the classifier takes `z` and returns `logits` [N, classes].

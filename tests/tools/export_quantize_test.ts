@@ -72,6 +72,52 @@ Deno.test("export --quantize int8 writes *.int8.onnx beside the float graphs, li
   assertEquals(f.manifest.blocks.map((b) => b.file), m.int8.map((q: { file: string }) => q.file));
 });
 
+Deno.test("export --fused --quantize int8 also writes chain.int8.onnx, the int8 replacement of chain.onnx, and --eval runs both int8 paths", async () => {
+  const out = await Deno.makeTempDir();
+  const r = await run(
+    "--run",
+    runDir,
+    "--out",
+    out,
+    "--fused",
+    "--quantize",
+    "int8",
+    "--calibration",
+    "16",
+    "--data-dir",
+    data,
+    "--eval",
+  );
+  assertEquals(r.code, 0, r.stderr);
+  assert(
+    /quantized .*: 4 int8 graphs \(blocks: .* each; chain\.int8\.onnx: \d+ nodes: Conv, Gemm; /
+      .test(r.stdout),
+    r.stdout,
+  );
+  for (
+    const via of [
+      "fp32, chain.onnx",
+      "fp32, block graphs",
+      "int8, chain.int8.onnx",
+      "int8, block graphs",
+    ]
+  ) {
+    assert(
+      r.stdout.includes(`test accuracy through onnxruntime (${via}): `),
+      `${via}: ${r.stdout}`,
+    );
+  }
+  const m = JSON.parse(await Deno.readTextFile(`${out}/manifest.json`));
+  assertEquals(m.int8.at(-1).replaces, "chain.onnx");
+  assertEquals(m.int8.at(-1).file, "chain.int8.onnx");
+  assertEquals(
+    await sha256Hex(await Deno.readFile(`${out}/chain.int8.onnx`)),
+    m.int8.at(-1).sha256,
+  );
+  const f = await loadModelFolder(out, { precision: "int8" });
+  assertEquals(f.manifest.chain?.file, "chain.int8.onnx");
+});
+
 Deno.test("export --quantize int8 on an exported folder quantizes it in place", async () => {
   const dir = await Deno.makeTempDir();
   assertEquals((await run("--run", runDir, "--out", dir)).code, 0);

@@ -68,6 +68,8 @@ export function withOutputs(
  * t.observe("g.onnx", "x", Float32Array.of(5));
  * assert.deepEqual(t.get("g.onnx")!.get("x"), { min: -2, max: 5 });
  * assert.throws(() => t.observe("g.onnx", "y", Float32Array.of(NaN)), /"y" of g\.onnx: NaN/);
+ * t.forget("g.onnx"); // e.g. a run that was not on calibration data
+ * assert.equal(t.get("g.onnx"), undefined);
  * ```
  */
 export class RangeTable {
@@ -87,6 +89,11 @@ export class RangeTable {
     this.#ranges.set(label, graph);
     const r = graph.get(name);
     graph.set(name, r ? { min: Math.min(r.min, min), max: Math.max(r.max, max) } : { min, max });
+  }
+
+  /** Forgets the ranges of graph `label`. */
+  forget(label: string): void {
+    this.#ranges.delete(label);
   }
 
   /** The ranges of one graph, or undefined if it never ran. */

@@ -3,18 +3,28 @@
  * folder. The float chain runs, through the runtime's own sampler and a
  * {@linkcode calibratingEngine}, on a few hundred training images (evenly spaced through the
  * training split, both the noise-free and the stochastic trajectory, so that every z the
- * blocks see in either mode is inside the calibrated ranges); then each block graph is
- * rewritten by {@linkcode quantizeModel} and written beside its float graph as
- * `<name>.int8.onnx`, and the manifest gets an `int8` list with their SHA-256 (written last,
- * atomically). The float graphs are untouched: fp32 stays the default precision.
+ * blocks see in either mode is inside the calibrated ranges); then each graph is rewritten by
+ * {@linkcode quantizeModel} and written beside its float graph as `<name>.int8.onnx`, and the
+ * manifest gets an `int8` list with their SHA-256 (written last, atomically). The float graphs
+ * are untouched: fp32 stays the default precision.
  *
  * A folder that stores its weights as float16 (`"weights": "fp16"`, `../fp16_weights.ts`) is
  * quantized from those float16 values, widened to float32 (exactly), and the int8 graphs' few
  * remaining float weights are stored as float16 too.
  *
- * Which graphs: the manifest's `blocks` (the networks, where the multiply-adds are). The
- * classifier (one small Gemm on z_T) and a ct schedule graph stay float: quantizing them saves
- * nothing measurable and would round the logits.
+ * Which graphs: the manifest's `blocks` (the networks, where the multiply-adds are) and, when
+ * it lists one, the fused chain `chain.onnx` (→ `chain.int8.onnx`, which the runtime then runs
+ * as one session at int8). The classifier (one small Gemm on z_T) and a ct schedule graph stay
+ * float: quantizing them saves nothing measurable and would round the logits.
+ *
+ * The chain is calibrated on its own graph, not given the blocks' ranges: the same images, the
+ * same two trajectories and the same noise run through the runtime's one-session chain path
+ * (`fused: true`) after the block-by-block path (`fused: false`). Its tensors do not map one to
+ * one onto the blocks': the stacked convolutions hold all T blocks' channels in one tensor
+ * (`chain.img.conv2`, whose one scale must cover the union of the T blocks' ranges), and the
+ * z-steps' tensors carry other names (`step01.head.in`, `b01.img.fc+bn`). Running the chain
+ * measures exactly the tensors its own plan quantizes, with no name table to keep in step with
+ * `chain_graph.ts`; the blocks' and the chain's ranges of corresponding tensors agree (tested).
  *
  * @example
  * ```ts
@@ -40,10 +50,11 @@
  * }
  * const r = await quantizeExport(dir, { dataset: "mnist", dataDir, images: 8 });
  * assert.equal(r.calibrationImages, 8);
- * assert.equal(r.manifest.int8!.length, 10); // one per block
+ * assert.equal(r.manifest.int8!.length, 11); // one per block, and the fused chain
  * assert.equal(r.manifest.int8![0].file, "block_01.int8.onnx");
+ * assert.equal(r.files.at(-1), "chain.int8.onnx");
  * const clf = await createClassifier({ modelDir: dir, provider: "cpu", precision: "int8" });
- * assert.equal(clf.precision, "int8");
+ * assert.deepEqual([clf.precision, clf.fused], ["int8", true]); // the int8 chain, one session
  * await clf.close();
  * await Deno.remove(dir, { recursive: true });
  * await Deno.remove(dataDir, { recursive: true });
@@ -195,8 +206,9 @@ export async function calibrationImages(
 /**
  * Runs the float model folder `dir` on the NCHW images `x` through the runtime (the manifest's
  * sampler, noise-free and stochastic, seed 0) on onnxruntime-node cpu with a
- * {@linkcode calibratingEngine}; returns the loaded folder and the ranges its graphs saw
- * (keyed `<folder>/<file>`). `ops`: the target op types whose plan is measured.
+ * {@linkcode calibratingEngine}: block by block, and then through the fused chain when the
+ * manifest lists one (see the module doc); returns the loaded folder and the ranges its graphs
+ * saw (keyed `<folder>/<file>`). `ops`: the target op types whose plan is measured.
  *
  * @example
  * ```ts
@@ -206,6 +218,9 @@ export async function calibrationImages(
  * const { folder, table } = await calibrateFolder("models/mnist", x, { threads: 1 });
  * const r = table.get(`models/mnist/${folder.manifest.blocks[4].file}`)!;
  * assert.ok(r.get("x")!.min < 0 && r.get("z")!.max > 0); // block 5 saw x and z_4
+ * const c = table.get("models/mnist/chain.onnx")!; // the chain saw x and z_4 too
+ * assert.deepEqual(c.get("x"), r.get("x"));
+ * assert.ok(Math.abs(c.get("step04.z")!.max - r.get("z")!.max) < 1e-5); // (float rounding apart)
  * ```
  */
 export async function calibrateFolder(
@@ -221,15 +236,19 @@ export async function calibrateFolder(
   }
   const table = new RangeTable();
   const { engine } = await selectEngine("cpu", { threads: o.threads });
-  const clf = await createClassifier({
-    modelDir: folder.dir,
-    engine: calibratingEngine(engine, table, o.ops),
-    fused: false, // the block graphs, one session each, are what is calibrated (not chain.onnx)
-  });
-  try {
-    for (const noise of [false, true]) await clf.logits(x, n, { noise, seed: 0 });
-  } finally {
-    await clf.close();
+  const cal = calibratingEngine(engine, table, o.ops);
+  // The block graphs (one session each), then the fused chain (one session) if there is one.
+  for (const fused of folder.manifest.chain ? [false, true] : [false]) {
+    const clf = await createClassifier({ modelDir: folder.dir, engine: cal, fused });
+    // Loading ran the chain (or, block by block, the classifier) once on zero inputs, to check
+    // its logits count: not calibration data, so not in the ranges.
+    const checked = fused ? folder.manifest.chain! : folder.manifest.classifier;
+    table.forget(`${folder.dir}/${checked.file}`);
+    try {
+      for (const noise of [false, true]) await clf.logits(x, n, { noise, seed: 0 });
+    } finally {
+      await clf.close();
+    }
   }
   return { folder, table };
 }
@@ -272,8 +291,59 @@ export function quantizeBlocks(
 }
 
 /**
- * Writes int8 block graphs beside the float ones (`block_01.onnx` → `block_01.int8.onnx`),
- * then the manifest with their `int8` list (atomically, last); returns the manifest.
+ * The int8 version of a calibrated folder's fused chain (`chain.onnx`) as bytes, with what the
+ * transform did; undefined when the manifest lists no chain. The same transform as for the
+ * blocks, on the chain's own calibrated ranges (see the module doc).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { calibrateFolder, quantizeChain } from "./export.ts";
+ * const x = Float32Array.from({ length: 784 }, (_, i) => (i % 97) / 40 - 0.4);
+ * const { folder, table } = await calibrateFolder("models/mnist", x, { threads: 1 });
+ * const { report } = quantizeChain(folder, table)!;
+ * // The two grouped convs of the stacked image branches; per step img.fc, two of the label
+ * // branch's three layers (the first reads z: K = d = 10, it stays float) and the head's three.
+ * assert.equal(report.quantized.length, 2 + 10 * 6);
+ * assert.ok(report.quantized.includes("Conv:chain.img.conv3"));
+ * assert.ok(report.quantized.includes("Gemm:b07.img.fc+bn"));
+ * ```
+ */
+export function quantizeChain(
+  folder: ModelFolder,
+  table: RangeTable,
+  q?: QuantizeOptions,
+): { graph: Uint8Array; report: QuantizeReport } | undefined {
+  const ref = folder.manifest.chain;
+  if (!ref || !folder.chain) return undefined;
+  const label = `${folder.dir}/${ref.file}`;
+  const ranges = table.get(label);
+  if (!ranges) throw new ExportError(`${label}: calibration never ran this graph`);
+  // As for the blocks: quantized from the widened float16 weights, the rest stored fp16 again.
+  const float = expandFp16Weights(decodeModel(folder.chain, label));
+  const { model, report } = quantizeModel(float, ranges, q);
+  const fp16 = folder.manifest.weights === "fp16";
+  return { graph: encodeModel(fp16 ? storeWeightsFp16(model).model : model), report };
+}
+
+/**
+ * The int8 file name of a float graph: `block_01.onnx` → `block_01.int8.onnx`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { int8File } from "./export.ts";
+ * assert.equal(int8File("chain.onnx"), "chain.int8.onnx");
+ * ```
+ */
+export function int8File(file: string): string {
+  return file.replace(/\.onnx$/, "") + ".int8.onnx";
+}
+
+/**
+ * Writes int8 block graphs beside the float ones (`block_01.onnx` → `block_01.int8.onnx`) and,
+ * given, the int8 chain (`chain.onnx` → `chain.int8.onnx`), then the manifest with their `int8`
+ * list (atomically, last); returns the manifest.
  *
  * @example
  * ```ts
@@ -285,23 +355,34 @@ export function quantizeBlocks(
  *   await Deno.copyFile(`models/mnist/${e.name}`, `${dir}/${e.name}`);
  * }
  * const folder = await loadModelFolder(dir);
- * const m = await writeInt8(folder, folder.blocks); // (the float bytes stand in for int8 ones)
+ * // (The float bytes stand in for int8 ones.)
+ * const m = await writeInt8(folder, folder.blocks, folder.chain);
  * assert.deepEqual(m.int8![1], {
  *   replaces: "block_02.onnx", file: "block_02.int8.onnx", sha256: folder.manifest.blocks[1].sha256,
  * });
- * assert.equal((await loadModelFolder(dir, { precision: "int8" })).manifest.blocks[1].file, "block_02.int8.onnx");
+ * assert.deepEqual(m.int8!.at(-1), {
+ *   replaces: "chain.onnx", file: "chain.int8.onnx", sha256: folder.manifest.chain!.sha256,
+ * });
+ * const q = await loadModelFolder(dir, { precision: "int8" });
+ * assert.deepEqual([q.manifest.blocks[1].file, q.manifest.chain!.file], ["block_02.int8.onnx", "chain.int8.onnx"]);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export async function writeInt8(folder: ModelFolder, graphs: Uint8Array[]): Promise<Manifest> {
+export async function writeInt8(
+  folder: ModelFolder,
+  graphs: Uint8Array[],
+  chain?: Uint8Array,
+): Promise<Manifest> {
   const m = folder.manifest;
   if (graphs.length !== m.blocks.length) {
     throw new ExportError(`${graphs.length} int8 graphs for ${m.blocks.length} blocks`);
   }
+  if (chain && !m.chain) throw new ExportError(`an int8 chain for a manifest without a chain`);
   const int8: QuantizedRef[] = [];
-  for (const [i, ref] of m.blocks.entries()) {
-    const file = ref.file.replace(/\.onnx$/, "") + ".int8.onnx";
-    int8.push({ replaces: ref.file, ...await writeGraph(folder.dir, file, graphs[i]) });
+  const targets: [string, Uint8Array][] = m.blocks.map((ref, i) => [ref.file, graphs[i]]);
+  if (chain) targets.push([m.chain!.file, chain]);
+  for (const [file, bytes] of targets) {
+    int8.push({ replaces: file, ...await writeGraph(folder.dir, int8File(file), bytes) });
   }
   const manifest: Manifest = { ...m, int8 };
   await writeFileAtomic(`${folder.dir}/${MANIFEST_FILE}`, manifestJson(manifest));
@@ -336,8 +417,10 @@ export async function quantizeExport(
     threads: o.threads,
   });
   const { graphs, reports } = quantizeBlocks(folder, table, o.quantize);
-  const manifest = await writeInt8(folder, graphs);
+  const chain = quantizeChain(folder, table, o.quantize);
+  const manifest = await writeInt8(folder, graphs, chain?.graph);
   const files = manifest.int8!.map((r) => r.file);
+  if (chain) reports.push(chain.report);
   return {
     manifest,
     files,

@@ -12,7 +12,12 @@
  *   the bottom of the integer range clips at 0 exactly as ReLU does), and the input and output
  *   of value-preserving ops (MaxPool, Flatten, Reshape, Transpose, Squeeze, Unsqueeze,
  *   Identity) are joined, so that those ops run on the integers unchanged (onnxruntime drops
- *   the Q/DQ pair around such an op only when both sides have the same parameters).
+ *   the Q/DQ pair around such an op only when both sides have the same parameters). So are the
+ *   input and every output of a Split (in the fused chain, `chain_graph.ts`, the T blocks'
+ *   image features cut from the stacked conv output): onnxruntime then splits the integers
+ *   (its QDQ Split rule needs one scale on all sides) instead of dequantizing the stacked
+ *   features and quantizing each block's part again — a second rounding that cannot add
+ *   precision, since the stacked conv output already has one scale for all T blocks.
  * - Quantized groups: those holding a target's data input or a Conv's output (onnxruntime
  *   fuses DQ → Conv → Q into QLinearConv only with a quantized output). A Gemm or MatMul
  *   whose output feeds no target keeps a float output (QGemm / MatMulIntegerToFloat).
@@ -204,6 +209,8 @@ export function planQuantization(
       }
     } else if (PASS_THROUGH.has(n.opType ?? "") && (n.output ?? []).length === 1) {
       if (!inits.has(x)) uf.union(x, y);
+    } else if (n.opType === "Split" && !inits.has(x)) {
+      for (const o of n.output ?? []) if (o) uf.union(x, o);
     }
   }
 

@@ -86,7 +86,7 @@ Deno.test("calibration ranges are the min/max of the images and of each block's 
 if (!haveData) console.log("SKIPPED: int8 accuracy on real MNIST (no ../shared/data/mnist)");
 Deno.test({
   name:
-    "real MNIST: the shipped model quantized on 300 training images loses ≤ 0.3 points on the first 2000 test digits",
+    "real MNIST: the shipped model quantized on 300 training images loses ≤ 0.3 points on the first 2000 test digits, through the int8 chain and the int8 block graphs",
   ignore: !haveData,
   fn: async () => {
     const dir = await Deno.makeTempDir();
@@ -100,8 +100,15 @@ Deno.test({
     const idx = Array.from({ length: n }, (_, i) => i);
     const x = normalizeInto(test, idx, NORMALIZATION.mnist, new Float32Array(n * 784), "NCHW");
     const acc: Record<string, number> = {};
-    for (const precision of ["fp32", "int8"] as const) {
-      const clf = await createClassifier({ modelDir: dir, provider: "cpu", precision });
+    for (
+      const [name, precision, fused] of [["fp32", "fp32", true], ["int8 chain", "int8", true], [
+        "int8 blocks",
+        "int8",
+        false,
+      ]] as const
+    ) {
+      const clf = await createClassifier({ modelDir: dir, provider: "cpu", precision, fused });
+      assertEquals(clf.fused, fused, name); // chain.onnx, or the chain.int8.onnx just written
       const logits = await clf.logits(x, n, { noise: false });
       await clf.close();
       let ok = 0;
@@ -110,9 +117,10 @@ Deno.test({
         for (let j = 1; j < 10; j++) if (logits[i * 10 + j] > logits[i * 10 + k]) k = j;
         if (k === test.labels[i]) ok++;
       }
-      acc[precision] = (100 * ok) / n;
+      acc[name] = (100 * ok) / n;
     }
     assert(acc.fp32 > 98, JSON.stringify(acc));
-    assert(acc.int8 >= acc.fp32 - 0.3, JSON.stringify(acc));
+    assert(acc["int8 chain"] >= acc.fp32 - 0.3, JSON.stringify(acc));
+    assert(acc["int8 blocks"] >= acc.fp32 - 0.3, JSON.stringify(acc));
   },
 });
