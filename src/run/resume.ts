@@ -30,6 +30,8 @@ export const RESUMABLE_FIELDS: readonly (keyof Config)[] = [
   "sampleSteps",
   "workers",
   "syncEvery",
+  "fuseBlocks",
+  "fuseShared",
   "backend",
   "dataDir",
   "outDir",
