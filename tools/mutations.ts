@@ -347,17 +347,17 @@ export const MUTATIONS: readonly Mutation[] = [
     description: "fused step: block t's rows convolved with block t+1's kernel",
   },
   {
-    id: "fused-block-major-mixes-samples",
+    id: "fused-first-conv-channels-interleaved",
     file: FUSED_BLOCK,
-    find: "[3, 0, 1, 2, 4]",
-    replace: "[0, 3, 1, 2, 4]",
-    description: "fused step: the first conv's T·C channels split sample-major, not block-major",
+    find: "tf.reshape(h, [n * hh * ww, T, c]), [1, 0, 2]",
+    replace: "tf.reshape(h, [n * hh * ww, c, T]), [2, 0, 1]",
+    description: "fused step: block t takes channels t, T + t, … of the first conv, not its own C",
   },
   {
     id: "fused-wide-kernel-interleaved",
     file: FUSED_BLOCK,
-    find: "tf.transpose(w, [1, 2, 3, 0, 4])",
-    replace: "tf.transpose(w, [1, 2, 3, 4, 0])",
+    find: "tf.reshape(w, [T, kh * kw * ci, co]), [1, 0, 2]",
+    replace: "tf.reshape(w, [T, kh * kw * ci, co]), [1, 2, 0]",
     description: "fused step: the T first-conv kernels interleaved channel by channel",
   },
   {

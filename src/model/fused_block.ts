@@ -11,7 +11,8 @@
  *   batch axis (contiguous slices) and convolved with each block's own kernel (measured fastest
  *   on wasm; README 'Fused block steps'). With the prototype embedding the label branch's first
  *   convolution reads z_{t−1}, which differs per block, so it is grouped too.
- * - Dense layers are batched matmuls [T, N, in] × [T, in, out]; BatchNorm normalises over the
+ * - Dense layers are batched matmuls [T, N, in] × [T, in, out] on webgpu (one matmul per block
+ *   elsewhere, measured faster on wasm); BatchNorm normalises over the
  *   batch axis of each block (its own statistics) and records stacked running-statistics
  *   updates [T, D]; dropout draws block t's masks from block t's own seed sequence, so every
  *   mask equals the one block t draws in a separate step.
@@ -71,7 +72,8 @@ export interface FusedContext {
 function toBlockMajor(h: tf.Tensor4D, T: number): tf.Tensor4D {
   const [n, hh, ww, tc] = h.shape;
   const c = tc / T;
-  const t = tf.transpose(tf.reshape(h, [n, hh, ww, T, c]), [3, 0, 1, 2, 4]);
+  // As a 3-D transpose [N·H·W, T, C] → [T, N·H·W, C]: wasm's 5-D transpose is 50× slower.
+  const t = tf.transpose(tf.reshape(h, [n * hh * ww, T, c]), [1, 0, 2]);
   return tf.reshape(t, [T * n, hh, ww, c]);
 }
 
@@ -86,9 +88,12 @@ function addBias(y: tf.Tensor, b: tf.Tensor, T: number): tf.Tensor {
 
 /** Every block's first conv on the same input x [N, H, W, C]: one conv with T× the channels. */
 function sharedConv(p: StackedParams, name: string, x: tf.Tensor4D, T: number): tf.Tensor4D {
-  const w = p.get(`${name}.w`); // [T, k, k, C, c]
+  const w = p.get(`${name}.w`); // [T, k, k, C, c] → [k, k, C, T·c], block t's kernel at t·c
   const [, kh, kw, ci, co] = w.shape;
-  const wide = tf.reshape(tf.transpose(w, [1, 2, 3, 0, 4]), [kh, kw, ci, T * co]);
+  const wide = tf.reshape(
+    tf.transpose(tf.reshape(w, [T, kh * kw * ci, co]), [1, 0, 2]),
+    [kh, kw, ci, T * co],
+  );
   const y = tf.conv2d(x, wide as tf.Tensor4D, 1, "same");
   return tf.add(y, tf.reshape(p.get(`${name}.b`), [T * co])); // bias [T, c] → [T·c]
 }
@@ -116,10 +121,20 @@ function fusedDropout<X extends tf.Tensor>(ctx: FusedContext, x: X, T: number): 
   return tf.mul(x, tf.tensor(mask, x.shape)) as X;
 }
 
-/** Block t's dense layer on its rows: x [T, N, in] → [T, N, out]. */
+/**
+ * Block t's dense layer on its rows: x [T, N, in] → [T, N, out]. On webgpu one batched matmul
+ * (one kernel for all blocks); elsewhere one matmul per block: wasm's batched matmul measured 3–4×
+ * slower than T plain ones (README 'Fused block steps').
+ */
 function fusedDense(p: StackedParams, name: string, x: tf.Tensor3D): tf.Tensor3D {
   const w = p.get(`${name}.w`) as tf.Tensor3D, b = p.get(`${name}.b`);
-  return tf.add(tf.matMul(x, w), tf.expandDims(b, 1));
+  let y: tf.Tensor;
+  if (tf.getBackend() === "webgpu") y = tf.matMul(x, w);
+  else {
+    const ws = tf.unstack(w) as tf.Tensor2D[];
+    y = tf.stack(tf.unstack(x).map((xt, t) => tf.matMul(xt as tf.Tensor2D, ws[t])));
+  }
+  return tf.add(y, tf.expandDims(b, 1));
 }
 
 /** BatchNorm1d of each block over its own batch rows: x [T, N, D] (see `layers.ts`). */
