@@ -1,18 +1,20 @@
 /**
- * `deno task bench`: NoProp-DT training speed of the paper's MNIST block at batch 128, per backend
- * and with `--workers 2`, beside the PyTorch reference (`../shared/anchors/torch_noprop_dt.py`) run
+ * `deno task bench`: NoProp-DT training speed of the paper's MNIST block at batch 128, per backend,
+ * with `--workers 2` and with fused block steps (`--fuse-blocks`: all T blocks in one step per
+ * batch), beside the PyTorch reference (`../shared/anchors/torch_noprop_dt.py`) run
  * on the same machine in the same invocation, so the ratio is measured, not assumed.
  *
  * Each measurement runs in its own subprocess (a tfjs backend is chosen once per process) through the
- * project's real training path (`LocalTeam` / `WorkerTeam` → `trainBlockStep`: block forward +
- * backward + AdamW, classifier CE on z_T included) on generated MNIST-shaped data. One batch is a
+ * project's real training path (`LocalTeam` / `WorkerTeam` → `trainBlockStep`, or `FusedTrainer` →
+ * `fusedTrainStep`: block forward + backward + AdamW, classifier CE on z_T included) on generated
+ * MNIST-shaped data. One batch is a
  * warm-up; the figure is block-step samples/s = timed batches × T × batch / seconds, the quantity the
  * anchor reports as `train_block_steps_samples_per_s`.
  *
  * @example
  * ```sh
- * deno task bench                                  # wasm, wasm ×2 workers, cpu, webgpu (if any), PyTorch
- * deno task bench --runs wasm,wasm:2 --batches 4   # a subset
+ * deno task bench                                  # wasm, fused, ×2 workers, cpu, webgpu (if any), PyTorch
+ * deno task bench --runs wasm,wasm:fused --batches 4   # separate vs fused block steps
  * ```
  * @module
  */
@@ -45,12 +47,14 @@ async function writeRandomMnist(dir: string, nTrain: number, nTest: number) {
 
 async function child(spec: string, dataDir: string, batches: number, widths: number[]) {
   const [backend, w] = spec.split(":");
-  const workers = Number(w ?? 1);
+  const fused = w === "fused";
+  const workers = fused ? 1 : Number(w ?? 1);
   const { initBackend } = await import("../src/backend/mod.ts");
   const { setupRun, trainerHyper } = await import("../src/train/dt/setup.ts");
   const { LocalTeam, WorkerTeam } = await import("../src/train/dt/team.ts");
-  // cpu (~200x slower) and webgpu are timed on single block steps (T = 1: the step costs the same).
-  const isCpu = backend === "cpu", single = isCpu || backend === "webgpu";
+  // cpu (~200x slower) and webgpu are timed on single block steps (T = 1: the step costs the same);
+  // fused steps always on T = 10 blocks (what they save grows with T).
+  const isCpu = backend === "cpu", single = !fused && (isCpu || backend === "webgpu");
   const cfg = {
     ...defaultConfig(),
     dataset: "mnist" as const,
@@ -60,6 +64,7 @@ async function child(spec: string, dataDir: string, batches: number, widths: num
     widths,
     T: single ? 1 : 10,
     syncEvery: 1000,
+    fuseBlocks: fused,
   };
   const info = await initBackend(cfg.backend);
   const { model, train, stats } = await setupRun(cfg);
@@ -77,6 +82,7 @@ async function child(spec: string, dataDir: string, batches: number, widths: num
     backend: info.name,
     adapter: info.adapterDescription ?? null,
     workers,
+    fused,
     blockSteps: timed * cfg.T,
     seconds: sec,
     samplesPerSec: timed * cfg.T * cfg.batchSize / sec,
@@ -117,7 +123,7 @@ export async function main(argv: string[]): Promise<void> {
   const args = parseArgs({
     args: argv,
     options: {
-      runs: { type: "string", default: "wasm,wasm:2,webgpu,cpu" },
+      runs: { type: "string", default: "wasm,wasm:fused,wasm:2,webgpu,cpu" },
       batches: { type: "string", default: "3" },
       widths: { type: "string", default: "32,64,128" },
       child: { type: "string" },
@@ -130,8 +136,9 @@ export async function main(argv: string[]): Promise<void> {
 
   if (args.values.help) {
     console.log(
-      `usage: deno task bench [--runs wasm,wasm:2,cpu,webgpu] [--batches 3] [--widths 32,64,128] [--no-torch]
-  runs: backend[:workers] list; cpu and webgpu are timed on single block steps`,
+      `usage: deno task bench [--runs wasm,wasm:fused,wasm:2,cpu,webgpu] [--batches 3] [--widths 32,64,128] [--no-torch]
+  runs: backend[:workers | :fused] list; fused = all T blocks in one step per batch (--fuse-blocks);
+  cpu and webgpu are timed on single block steps (fused ones on T = 10)`,
     );
     return;
   }
@@ -180,20 +187,20 @@ export async function main(argv: string[]): Promise<void> {
         widths.join(",")
       } (block-step samples/s)\n`,
     );
-    console.log("| run | backend | workers | samples/s | vs PyTorch |");
-    console.log("| --- | --- | --- | --- | --- |");
+    console.log("| run | backend | workers | block steps | samples/s | vs PyTorch |");
+    console.log("| --- | --- | --- | --- | --- | --- |");
     for (const r of rows) {
       const s = r.samplesPerSec as number;
       console.log(
         `| ${r.run} | ${r.backend}${r.adapter ? ` (${r.adapter})` : ""} | ${r.workers} | ${
-          s.toFixed(1)
-        } | ` +
+          r.fused ? "fused" : "separate"
+        } | ${s.toFixed(1)} | ` +
           `${Number.isFinite(ref) ? (s / ref).toFixed(2) + "×" : "n/a"} |`,
       );
     }
     if (torch) {
       console.log(
-        `| PyTorch anchor | ${torch.framework} cpu, ${torch.threads} threads | 1 | ${
+        `| PyTorch anchor | ${torch.framework} cpu, ${torch.threads} threads | 1 | separate | ${
           ref.toFixed(1)
         } | 1.00× |`,
       );
