@@ -186,15 +186,21 @@ Deno.test("a fused run's checkpoint resumes with separate steps and the other wa
   }
 });
 
-Deno.test("fused steps with a learned embedding: W_Embed and the classifier get one update per batch", async () => {
-  const cfg = tinyDtConfig({ fuseBlocks: true, embedding: "learned", embeddingDim: 6 });
-  const before = await trainTiny(cfg, 0);
-  const after = await trainTiny(cfg, 2);
-  assert(after.lossSum.every((v) => Number.isFinite(v) && v > 0));
-  assertEquals(after.state.optimizers["shared_0"].step, 2);
-  const W = (s: typeof after) => s.state.weights["embed.W"].data as Float32Array;
-  assert(maxDiff(W(after), W(before)) > 1e-3, "W_Embed did not train");
-});
+for (const embedding of ["learned", "prototype"] as const) {
+  Deno.test(`fused steps with a ${embedding} embedding: W_Embed and the classifier get one update per batch`, async () => {
+    const cfg = tinyDtConfig({ fuseBlocks: true, embedding, embeddingDim: 6 });
+    const before = await trainTiny(cfg, 0);
+    const after = await trainTiny(cfg, 2);
+    assert(after.lossSum.every((v) => Number.isFinite(v) && v > 0));
+    assertEquals(after.state.optimizers["shared_0"].step, 2);
+    const W = (s: typeof after) => s.state.weights["embed.W"].data as Float32Array;
+    assert(maxDiff(W(after), W(before)) > 1e-4, "W_Embed did not train");
+    if (embedding === "prototype") { // z_{t−1} goes through each block's own label conv stack
+      const lab = (s: typeof after) => s.state.weights["block_02.lab.conv2.w"].data as Float32Array;
+      assert(maxDiff(lab(after), lab(before)) > 1e-4, "the label branch's convs did not train");
+    }
+  });
+}
 
 for (const fuseBlocks of [false, true]) {
   Deno.test(`wasm, ${fuseBlocks ? "fused" : "separate"} steps: one read-back per range, one upload per batch, tensor count flat`, async () => {
