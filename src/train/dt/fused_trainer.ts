@@ -42,7 +42,8 @@
  * const r = await ft.runBatches(0, 0, 2);
  * assert.ok(r.lossSum[0] > 0 && r.lossSum[1] > 0); // both blocks trained on both batches
  * const s = await ft.state(); // the state separate steps keep: per block, and shared
- * assert.deepEqual([s.blocks[1].opt.step, s.blocks[2].opt.step, s.shared.step], [2, 2, 2]);
+ * // Every block took a step per batch; the classifier T per batch (fuseShared "per-block").
+ * assert.deepEqual([s.blocks[1].opt.step, s.blocks[2].opt.step, s.shared.step], [2, 2, 4]);
  * ft.dispose();
  * ```
  * @module

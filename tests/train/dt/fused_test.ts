@@ -188,7 +188,12 @@ Deno.test("a fused run's checkpoint resumes with separate steps and the other wa
 
 for (const embedding of ["learned", "prototype"] as const) {
   Deno.test(`fused steps with a ${embedding} embedding: W_Embed and the classifier get one update per batch`, async () => {
-    const cfg = tinyDtConfig({ fuseBlocks: true, embedding, embeddingDim: 6 });
+    const cfg = tinyDtConfig({
+      fuseBlocks: true,
+      fuseShared: "summed",
+      embedding,
+      embeddingDim: 6,
+    });
     const before = await trainTiny(cfg, 0);
     const after = await trainTiny(cfg, 2);
     assert(after.lossSum.every((v) => Number.isFinite(v) && v > 0));
