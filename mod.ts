@@ -77,6 +77,7 @@ export {
 export { crossEntropy, denoiseLoss, klPrior } from "./src/losses.ts";
 export { createNoPropDT, type NoPropDT, type NoPropOptions } from "./src/model/noprop.ts";
 export { blockForward, type BlockSpec, blockSpec, createBlock } from "./src/model/block.ts";
+export { type BackboneName, BACKBONES, resnetPlan } from "./src/model/backbone.ts";
 export { denoised, type Embedding, type EmbeddingKind } from "./src/model/embedding.ts";
 export { evaluateDT, sampleDT } from "./src/train/dt/evaluate.ts";
 export { trainBlockStep } from "./src/train/dt/step.ts";

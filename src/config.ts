@@ -26,3 +26,4 @@ export * from "./config/yaml.ts";
 export * from "./config/list.ts";
 export * from "./config/resolve.ts";
 export * from "./config/cli.ts";
+export * from "./config/backbone.ts";

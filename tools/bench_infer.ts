@@ -46,14 +46,39 @@ import { loadSafetensors } from "../src/safetensors.ts";
 const TORCH_EXPORTER = new URL("../../shared/anchors/export_torch_block.py", import.meta.url)
   .pathname;
 
-interface Chain {
+/** An opened T-block DT chain: block sessions, the classifier and how a block's outputs give û. */
+export interface Chain {
+  /** Block sessions 1..T (index t − 1). */
   blocks: GraphSession[];
+  /** The classifier session. */
   cls: GraphSession;
   /** Maps a block's outputs to û. */
   uhat: (out: Record<string, Float32Array>) => Float32Array;
 }
 
-async function runChain(c: Chain, m: Manifest, x: Float32Array, n: number): Promise<Float32Array> {
+/**
+ * Runs the first `n` images of `x` (NCHW floats) through the chain: the DT sampler (eq. 3, one
+ * stochastic trajectory, noise seeded with 0) over the T blocks, then the classifier; returns
+ * the logits [n × K].
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadModelFolder, nodeEngine } from "@noprop/infer";
+ * import { openChain, runChain } from "./bench_infer.ts";
+ * const f = await loadModelFolder("models/mnist");
+ * const chain = await openChain(await nodeEngine("cpu", { threads: 1 }), f.blocks, f.classifier);
+ * const logits = await runChain(chain, f.manifest, new Float32Array(2 * 784), 2);
+ * assert.equal(logits.length, 2 * 10);
+ * for (const s of [...chain.blocks, chain.cls]) await s.release();
+ * ```
+ */
+export async function runChain(
+  c: Chain,
+  m: Manifest,
+  x: Float32Array,
+  n: number,
+): Promise<Float32Array> {
   const { channels, height, width } = m.input, d = m.embedDim;
   const xFeed = {
     data: x.subarray(0, n * channels * height * width),
@@ -71,13 +96,29 @@ async function runChain(c: Chain, m: Manifest, x: Float32Array, n: number): Prom
   return (await c.cls.run({ z: { data: zT, dims: [n, d] } })).logits;
 }
 
-async function openChain(
+/**
+ * Opens block graphs and a classifier graph on `engine`. `torch`: the blocks are PyTorch's
+ * export (output `logits`, û = softmax(logits) for the one-hot embedding with `k` classes);
+ * otherwise ours (output `uhat`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadModelFolder, nodeEngine } from "@noprop/infer";
+ * import { openChain } from "./bench_infer.ts";
+ * const f = await loadModelFolder("models/mnist");
+ * const chain = await openChain(await nodeEngine("cpu", { threads: 1 }), f.blocks, f.classifier);
+ * assert.equal(chain.blocks.length, 10);
+ * for (const s of [...chain.blocks, chain.cls]) await s.release();
+ * ```
+ */
+export async function openChain(
   engine: Engine,
   blocks: Uint8Array[],
   cls: Uint8Array,
-  torch: boolean,
-  k: number,
-) {
+  torch = false,
+  k = 10,
+): Promise<Chain> {
   const sessions: GraphSession[] = [];
   for (const [i, b] of blocks.entries()) sessions.push(await engine.open(b, `block ${i + 1}`));
   return {
@@ -89,7 +130,17 @@ async function openChain(
   };
 }
 
-async function timeIt(f: () => Promise<unknown>, reps: number): Promise<number> {
+/**
+ * Mean milliseconds of `reps` sequential calls of `f`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { timeIt } from "./bench_infer.ts";
+ * assert.ok(await timeIt(() => Promise.resolve(), 3) >= 0);
+ * ```
+ */
+export async function timeIt(f: () => Promise<unknown>, reps: number): Promise<number> {
   const t0 = performance.now();
   for (let i = 0; i < reps; i++) await f();
   return (performance.now() - t0) / reps;
@@ -97,18 +148,46 @@ async function timeIt(f: () => Promise<unknown>, reps: number): Promise<number> 
 
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
 
-async function paperModel(run?: string): Promise<{ runDir: string; outDir: string }> {
+/** The architecture of {@linkcode paperModel}'s network (defaults: the paper's MNIST block). */
+export interface ChainSpec {
+  /** Conv widths of the image branch (default 32, 64, 128). */
+  widths?: [number, number, number];
+  /** Dense width (default 256). */
+  hidden?: number;
+  /** Blocks (default 10). */
+  T?: number;
+}
+
+/**
+ * A NoProp-DT MNIST network with random weights (seed 1; one-hot embedding, cosine schedule),
+ * saved as a run folder in a new temp folder `outDir`; with `run`, that run folder is used
+ * instead. Export it with `exportRun(runDir, { outDir })`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { paperModel } from "./bench_infer.ts";
+ * const { runDir, outDir } = await paperModel(undefined, { widths: [2, 2, 2], hidden: 8, T: 2 });
+ * assert.equal(runDir, outDir);
+ * assert.ok((await Deno.stat(`${runDir}/weights.safetensors`)).isFile);
+ * await Deno.remove(outDir, { recursive: true });
+ * ```
+ */
+export async function paperModel(
+  run?: string,
+  spec: ChainSpec = {},
+): Promise<{ runDir: string; outDir: string }> {
   const outDir = await Deno.makeTempDir({ prefix: "noprop-bench-onnx-" });
   if (run) return { runDir: run, outDir };
   const model = createNoPropDT({
     image: { height: 28, width: 28, channels: 1 },
     classes: 10,
-    T: 10,
+    T: spec.T ?? 10,
     schedule: "cosine",
     embedding: "onehot",
     embedDim: 10,
-    widths: [32, 64, 128],
-    hidden: 256,
+    widths: spec.widths ?? [32, 64, 128],
+    hidden: spec.hidden ?? 256,
     seed: 1,
   });
   const classNames = Array.from({ length: 10 }, (_, i) => String(i));

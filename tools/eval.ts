@@ -4,7 +4,10 @@
  * training-side network and the same Euler/Heun driver as the runtime,
  * `src/infer/sampler/continuous.ts`) or through ONNX (`--engine onnx`: the run is exported to a
  * temporary folder and sampled by `@noprop/infer` on onnxruntime-node's cpu provider). Prints a
- * Markdown table and saves it as `<run>/eval.md` plus the rows as `<run>/eval.json`.
+ * Markdown table and the per-class accuracy of the best row, and writes `eval.md`, `eval.json`
+ * (every row with its per-class accuracy and confusion counts) and `confusion.svg` (the best
+ * row's confusion matrix) into `--out` (default `<run>/eval/`; see `eval_report.ts`). Files
+ * already there are refused unless `--overwrite` is given.
  *
  * The same z_0 (seeded) is used for every sampler and step count, so rows differ only by the
  * integrator.
@@ -48,11 +51,15 @@
  *   await Deno.writeFile(`${dataDir}/mnist/${split}-labels-idx1-ubyte`, labels);
  * }
  * const argv = ["--run", run, "--data-dir", dataDir, "--steps", "1,2", "--sampler", "euler,heun"];
- * assert.equal(await main([...argv, "--backend", "cpu"]), 0); // prints the table
- * const rows = JSON.parse(await Deno.readTextFile(`${run}/eval.json`));
+ * assert.equal(await main([...argv, "--backend", "cpu"]), 0); // prints the tables
+ * const { rows } = JSON.parse(await Deno.readTextFile(`${run}/eval/eval.json`));
  * const which = rows.map((r: { sampler: string; steps: number }) => `${r.sampler} ${r.steps}`);
  * assert.deepEqual(which, ["euler 1", "euler 2", "heun 1", "heun 2"]);
- * assert.ok((await Deno.readTextFile(`${run}/eval.md`)).startsWith("| sampler | steps |"));
+ * assert.equal(rows[0].perClassAcc.length, 10); // and its confusion counts, 10 × 10
+ * assert.ok((await Deno.readTextFile(`${run}/eval/confusion.svg`)).startsWith("<svg"));
+ * // Run again: the files are there, so it stops (status 1) unless told to overwrite.
+ * assert.equal(await main([...argv, "--backend", "cpu"]), 1);
+ * assert.equal(await main([...argv, "--backend", "cpu", "--overwrite"]), 0);
  * await Deno.remove(run, { recursive: true });
  * await Deno.remove(dataDir, { recursive: true });
  * ```
@@ -68,18 +75,24 @@ import {
   checkContinuousSampler,
   type CONTINUOUS_SAMPLERS,
 } from "../src/infer/sampler/continuous.ts";
-import { writeFileAtomic } from "../src/atomic.ts";
 import { evaluateContinuous } from "../src/train/continuous/evaluate.ts";
 import { loadContinuousRun } from "../src/train/continuous/weights.ts";
 import { limitSet } from "../src/train/batches.ts";
 import { exportRun } from "../src/onnx/export.ts";
 import { evaluateExported } from "../src/onnx/evaluate.ts";
 import { failed, usageError } from "./cli_errors.ts";
+import {
+  EVAL_FILES,
+  type EvalRow,
+  formatTable,
+  refuseExisting,
+  writeEvalReport,
+} from "./eval_report.ts";
 
 const USAGE =
   `usage: deno task eval --run models/<run> [--steps 1,2,5,10,20,50,100,1000] [--sampler euler,heun]
                       [--data-dir DIR] [--limit N] [--batch N] [--seed N] [--engine tfjs|onnx]
-                      [--backend auto|webgpu|wasm|cpu]
+                      [--backend auto|webgpu|wasm|cpu] [--out DIR] [--overwrite]
 
   --run DIR       a ct/fm training run folder (weights.safetensors)
   --steps LIST    sampler step counts (integers ≥ 1)
@@ -88,49 +101,9 @@ const USAGE =
   --limit N       evaluate only the first N test images (0 = all)
   --batch N       evaluation batch size (default 1000)
   --seed N        seed of z_0 (default 1)
-  --engine E      tfjs (default; --backend picks its backend) or onnx (onnxruntime-node cpu)`;
-
-/** One row of the table. */
-export interface EvalRow {
-  /** Sampler. */
-  sampler: string;
-  /** Steps. */
-  steps: number;
-  /** Test accuracy. */
-  accuracy: number;
-  /** Images evaluated. */
-  count: number;
-  /** Milliseconds per image. */
-  msPerImage: number;
-}
-
-/**
- * Formats rows as a Markdown table.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { formatTable } from "./eval.ts";
- * const table = formatTable([
- *   { sampler: "euler", steps: 10, accuracy: 0.9, count: 100, msPerImage: 1.5 },
- * ]);
- * assert.equal(table.split("\n")[2], "| euler | 10 | 90.00% | 100 | 1.500 |");
- * ```
- */
-export function formatTable(rows: EvalRow[]): string {
-  const out = [
-    "| sampler | steps | test accuracy | images | ms / image |",
-    "| ------- | ----: | ------------: | -----: | ---------: |",
-  ];
-  for (const r of rows) {
-    out.push(
-      `| ${r.sampler} | ${r.steps} | ${(100 * r.accuracy).toFixed(2)}% | ${r.count} | ${
-        r.msPerImage.toFixed(3)
-      } |`,
-    );
-  }
-  return out.join("\n");
-}
+  --engine E      tfjs (default; --backend picks its backend) or onnx (onnxruntime-node cpu)
+  --out DIR       folder for eval.md, eval.json and confusion.svg (default: <run>/eval)
+  --overwrite     replace those files when they exist (otherwise: refused before evaluating)`;
 
 function list(s: string): string[] {
   return s.split(",").map((x) => x.trim()).filter((x) => x !== "");
@@ -162,6 +135,8 @@ export async function main(argv: string[]): Promise<number> {
         seed: { type: "string", default: "1" },
         backend: { type: "string", default: "auto" },
         engine: { type: "string", default: "tfjs" },
+        out: { type: "string" },
+        overwrite: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
       strict: true,
@@ -192,8 +167,10 @@ export async function main(argv: string[]): Promise<number> {
     return usageError(e, USAGE);
   }
   try {
+    const outDir = a.out ?? `${a.run}/eval`;
+    if (!a.overwrite) await refuseExisting(outDir); // before the (long) evaluation
     await initBackend(a.backend as BackendChoice);
-    const { model, dataset } = await loadContinuousRun(a.run!);
+    const { model, dataset, classNames } = await loadContinuousRun(a.run!);
     const dataDir = a["data-dir"] ?? Deno.env.get("NOPROP_DATA_DIR");
     const data = await loadDataset(dataset, dataDir ? { dataDir } : {});
     const test = limitSet(data.test, Number(a.limit));
@@ -219,6 +196,7 @@ export async function main(argv: string[]): Promise<number> {
             accuracy: r.accuracy,
             count: r.count,
             msPerImage: 1000 / r.imagesPerS,
+            confusion: r.confusion,
           };
         } else {
           const r = await evaluateContinuous(
@@ -232,20 +210,25 @@ export async function main(argv: string[]): Promise<number> {
             accuracy: r.acc,
             count: r.count,
             msPerImage: 1000 * r.seconds / r.count,
+            confusion: r.confusion,
           };
         }
         rows.push(row);
         console.error(formatTable([row]).split("\n")[2]);
       }
     }
-    const table = formatTable(rows);
     if (onnxDir) await Deno.remove(onnxDir, { recursive: true });
-    const engine = onnxDir ? "ONNX, onnxruntime-node cpu" : "tfjs";
-    console.log(
-      `NoProp-${model.variant.toUpperCase()} ${dataset} (${a.run}, ${engine}):\n${table}`,
-    );
-    await writeFileAtomic(`${a.run}/eval.md`, table + "\n");
-    await writeFileAtomic(`${a.run}/eval.json`, JSON.stringify(rows, null, 2) + "\n");
+    const report = {
+      run: a.run!,
+      dataset,
+      variant: model.variant,
+      engine: onnxDir ? "onnx (onnxruntime-node cpu)" : "tfjs",
+      seed: Number(a.seed),
+      classNames,
+      rows,
+    };
+    const { markdown } = await writeEvalReport(outDir, report, { overwrite: a.overwrite! });
+    console.log(`${markdown}\n\nwritten: ${EVAL_FILES.map((f) => `${outDir}/${f}`).join(", ")}`);
     return 0;
   } catch (e) {
     return failed(e);

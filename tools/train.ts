@@ -22,6 +22,7 @@
  */
 import {
   type Config,
+  configBackbone,
   ConfigError,
   CONFIGS_DIR,
   configToYaml,
@@ -86,6 +87,7 @@ export async function main(argv: string[]): Promise<number> {
       if (configPath === undefined && (await isFile(saved))) configPath = saved;
     }
     config = resolveRunName(await loadConfig({ configPath, overrides: args.overrides }));
+    configBackbone(config); // cross-field check, before tfjs and the data load
     if (args.printConfig) {
       console.log(configToYaml(config, `effective config of run ${config.runName}`).trimEnd());
       return 0;

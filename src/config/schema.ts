@@ -17,6 +17,8 @@
  * @module
  */
 
+import { type BackboneName, BACKBONES } from "../model/backbone.ts";
+
 /** Datasets the trainer can load. */
 export const DATASETS = ["mnist", "fashion-mnist", "cifar10", "cifar100"] as const;
 /** A dataset name, e.g. `"cifar10"`. */
@@ -107,6 +109,10 @@ export interface Config {
   widths: number[];
   /** Width of the dense layers. */
   hidden: number;
+  /** Image-branch backbone: the paper's conv stack or a CIFAR-style ResNet. */
+  backbone: BackboneName;
+  /** Width multiplier of a ResNet backbone's stages (> 0). */
+  backboneWidth: number;
   /** Dropout rate in [0, 1). */
   dropout: number;
   /** Batch-norm momentum of the running statistics. */
@@ -149,6 +155,8 @@ export interface Config {
   sampleSteps: number;
   /** Stop after this many optimisation steps (0 = no limit). */
   maxSteps: number;
+  /** Stop once this many seconds of training have passed in this process (0 = no limit). */
+  maxSeconds: number;
   /** Use only the first N training images (0 = all). */
   trainLimit: number;
   /** Augmentations of the training batches, in {@linkcode AUGMENTATIONS} order (empty: none). */
@@ -359,7 +367,26 @@ export const FIELDS = [
     length: 3,
     min: 1,
     default: [32, 64, 128],
-    help: "conv channel widths of the image branch",
+    help: "conv channel widths of the image branch (the paper backbone)",
+  },
+  {
+    name: "backbone",
+    group: "model",
+    type: "enum",
+    values: BACKBONES,
+    default: "paper",
+    help: "image-branch backbone: paper = the paper's 3-conv stack (widths), resnet18 / " +
+      "resnet50 = CIFAR-style ResNet (3×3 stem, no max-pool; with BatchNorm for dt, without for " +
+      "ct/fm; README 'Backbones')",
+  },
+  {
+    name: "backboneWidth",
+    group: "model",
+    type: "float",
+    gt: 0,
+    default: 1,
+    help: "width multiplier of the ResNet stages 64/128/256/512 (rounded, ≥ 1 channel; e.g. " +
+      "0.25 for quick runs); must stay 1 with the paper backbone, which uses widths",
   },
   {
     name: "hidden",
@@ -469,6 +496,15 @@ export const FIELDS = [
     default: 0,
     help: "stop after this many optimisation steps (0 = no limit; for tests/benchmarks)",
   },
+  {
+    name: "maxSeconds",
+    group: "training",
+    type: "float",
+    min: 0,
+    default: 0,
+    help:
+      "stop after the batch range that passes this many seconds of training in this process, then evaluate (0 = no limit; fixed-time benchmarks)",
+  },
   // evaluation
   {
     name: "evalEvery",
@@ -526,8 +562,8 @@ export const FIELDS = [
     type: "bool",
     default: false,
     help: "DT: train all T blocks in one step per batch (one forward and backward over every " +
-      "block, for GPUs); the same block weights as separate steps, one process only " +
-      "(README 'Fused block steps')",
+      "block, for GPUs); the same block weights as separate steps; one process and the paper " +
+      "backbone only (README 'Fused block steps')",
   },
   {
     name: "fuseShared",

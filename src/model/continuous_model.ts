@@ -20,9 +20,16 @@
  */
 import type { tf } from "../deps_tf.ts";
 import { Rng } from "../rng.ts";
+import type { BackboneName } from "./backbone.ts";
 import { createCtSchedule } from "./ct_schedule.ts";
 import { type ContinuousSpec, continuousSpec, createContinuousNet } from "./continuous.ts";
-import { type Embedding, learnedEmbedding, oneHotEmbedding } from "./embedding.ts";
+import {
+  type Embedding,
+  learnedEmbedding,
+  oneHotEmbedding,
+  type PrototypeData,
+  prototypeEmbedding,
+} from "./embedding.ts";
 import { streamSeed } from "./noprop.ts";
 import { ParamSet } from "./params.ts";
 
@@ -34,7 +41,7 @@ export interface ContinuousOptions {
   image: { height: number; width: number; channels: number };
   /** Number of classes. */
   classes: number;
-  /** `onehot` or `learned` (the prototype embedding is DT-only here). */
+  /** `onehot`, `learned` or `prototype` (d = H·W·C; z then gets its own conv stack). */
   embedding: "onehot" | "learned" | "prototype";
   /** d for `learned`. */
   embedDim: number;
@@ -42,6 +49,10 @@ export interface ContinuousOptions {
   widths: [number, number, number];
   /** FC width. */
   hidden: number;
+  /** Image-branch backbone (default `paper`; a ResNet here has no BatchNorm). */
+  backbone?: BackboneName;
+  /** Width multiplier of a ResNet backbone (default 1). */
+  backboneWidth?: number;
   /** Seed. */
   seed: number;
   /** CT: initial γ_0. */
@@ -50,6 +61,13 @@ export interface ContinuousOptions {
   gamma1: number;
   /** CT: γ̃'s width. */
   gammaHidden: number;
+  /** `prototype`: the training images W_Embed's rows are chosen from. */
+  prototypeData?: PrototypeData;
+  /**
+   * The weights will be overwritten from a file (loading or resuming a run): a `prototype`
+   * W_Embed starts at zeros instead of being chosen from `prototypeData`.
+   */
+  restoring?: boolean;
 }
 
 /** A NoProp-CT or -FM model. */
@@ -66,6 +84,31 @@ export interface ContinuousModel {
   schedule: ParamSet | null;
   /** W_Embed. */
   embedding: Embedding;
+}
+
+function embeddingDim(o: ContinuousOptions): number {
+  if (o.embedding === "onehot") return o.classes;
+  if (o.embedding === "learned") return o.embedDim;
+  return o.image.height * o.image.width * o.image.channels;
+}
+
+/** W_Embed of `o` (stream 1000 of the seed, as in DT). */
+function createEmbedding(o: ContinuousOptions, d: number): Embedding {
+  const rng = new Rng(streamSeed(o.seed, 1000));
+  if (o.embedding === "onehot") return oneHotEmbedding(o.classes);
+  if (o.embedding === "learned") return learnedEmbedding(o.classes, d, rng);
+  if (o.restoring) {
+    const zeros = new Float32Array(o.classes * d);
+    return prototypeEmbedding(
+      zeros,
+      d,
+      Int32Array.from({ length: o.classes }, (_, c) => c),
+      o.classes,
+      rng,
+    );
+  }
+  if (!o.prototypeData) throw new Error("prototype embedding needs the training images");
+  return prototypeEmbedding(o.prototypeData.features, d, o.prototypeData.labels, o.classes, rng);
 }
 
 /**
@@ -85,22 +128,31 @@ export interface ContinuousModel {
  * });
  * assert.equal(m.schedule, null); // FM has no noise schedule
  * assert.equal(m.classifier.size(), 0); // and predicts with the nearest embedding
+ * // Prototype embedding: W_Embed's rows are training images (d = 8·8·1), z is an image.
+ * const features = Float32Array.from({ length: 3 * 64 }, (_, i) => Math.floor(i / 64));
+ * const p = createContinuousModel({
+ *   variant: "fm", image: { height: 8, width: 8, channels: 1 },
+ *   classes: 3, embedding: "prototype", embedDim: 0, widths: [2, 2, 2], hidden: 8, seed: 1,
+ *   gamma0: -5, gamma1: 5, gammaHidden: 4,
+ *   prototypeData: { features, labels: Uint8Array.of(0, 1, 2) },
+ * });
+ * assert.deepEqual(p.embedding.W.shape, [3, 64]);
+ * assert.ok(p.spec.zAsImage);
+ * assert.deepEqual(p.net.get("z.conv1.w").shape, [3, 3, 1, 2]); // z's own conv stack
  * ```
  */
 export function createContinuousModel(o: ContinuousOptions): ContinuousModel {
-  if (o.embedding === "prototype") {
-    throw new Error("the prototype embedding is not supported for ct/fm; use onehot or learned");
-  }
-  const embedding = o.embedding === "onehot"
-    ? oneHotEmbedding(o.classes)
-    : learnedEmbedding(o.classes, o.embedDim, new Rng(streamSeed(o.seed, 1000)));
   const spec = continuousSpec({
     ...o.image,
     classes: o.classes,
-    embedDim: embedding.dim,
+    embedDim: embeddingDim(o),
     widths: o.widths,
     hidden: o.hidden,
+    backbone: o.backbone ?? "paper",
+    backboneWidth: o.backboneWidth ?? 1,
+    zAsImage: o.embedding === "prototype",
   });
+  const embedding = createEmbedding(o, spec.embedDim);
   const net = createContinuousNet(spec, new Rng(streamSeed(o.seed, 1)));
   const classifier = new ParamSet();
   let schedule = null;

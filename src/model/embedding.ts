@@ -41,6 +41,23 @@ export interface Embedding {
 }
 
 /**
+ * What the prototype embedding is chosen from: the normalised, NHWC-flattened training images
+ * (`features`, [n, H·W·C]) and their labels.
+ *
+ * @example
+ * ```ts
+ * import type { PrototypeData } from "./embedding.ts";
+ * const data: PrototypeData = { features: new Float32Array(2 * 4), labels: Uint8Array.of(0, 1) };
+ * ```
+ */
+export interface PrototypeData {
+  /** Normalised NHWC-flattened training images, [n, d] row-major. */
+  features: Float32Array;
+  /** Their class labels. */
+  labels: Uint8Array | Int32Array;
+}
+
+/**
  * The fixed one-hot embedding W = I.
  *
  * @example

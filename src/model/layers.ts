@@ -1,7 +1,7 @@
 /**
- * Functional layers over a {@linkcode ParamSet}: dense, 3×3 'same' conv, max-pool,
- * dropout and BatchNorm1d. BatchNorm in training mode normalises with the batch statistics
- * (biased variance) and records PyTorch-style running-statistics updates
+ * Functional layers over a {@linkcode ParamSet}: dense, 3×3 'same' conv, strided padded conv,
+ * max-pool, dropout, BatchNorm1d and BatchNorm2d. BatchNorm in training mode normalises with the
+ * batch statistics (biased variance) and records PyTorch-style running-statistics updates
  * (momentum m: r ← (1 − m)·r + m·batch, unbiased variance) into the {@linkcode ForwardContext},
  * which the caller applies after the gradient step; in eval mode it uses the running
  * statistics. ε = 1e-5 as in PyTorch.
@@ -70,6 +70,30 @@ export function conv(p: ParamSet, name: string, x: tf.Tensor4D): tf.Tensor4D {
   return tf.add(tf.conv2d(x, p.get(`${name}.w`) as tf.Tensor4D, 1, "same"), p.get(`${name}.b`));
 }
 
+/**
+ * k×k convolution with `stride` and PyTorch's symmetric zero padding (k − 1)/2 on every side,
+ * NHWC, plus bias (the ResNet backbone; with stride 2 tfjs' 'same' would pad only after).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { tf } from "../deps_tf.ts";
+ * import { initBackend } from "../backend/mod.ts";
+ * import { paddedConv } from "./layers.ts";
+ * import { ParamSet } from "./params.ts";
+ * import { Rng } from "../rng.ts";
+ * await initBackend("cpu");
+ * const p = new ParamSet();
+ * p.conv("c", 3, 1, 2, new Rng(0));
+ * assert.deepEqual(paddedConv(p, "c", tf.zeros([1, 8, 8, 1]), 2).shape, [1, 4, 4, 2]);
+ * ```
+ */
+export function paddedConv(p: ParamSet, name: string, x: tf.Tensor4D, stride: number): tf.Tensor4D {
+  const w = p.get(`${name}.w`) as tf.Tensor4D;
+  const pad = (w.shape[0] - 1) / 2;
+  return tf.add(tf.conv2d(x, w, stride, pad), p.get(`${name}.b`));
+}
+
 /** 2×2 max-pool, stride 2. */
 export function maxPool2(x: tf.Tensor4D): tf.Tensor4D {
   return tf.maxPool(x, 2, 2, "valid");
@@ -91,29 +115,45 @@ export function batchNorm(
   ctx: ForwardContext,
 ): tf.Tensor2D {
   const gamma = p.get(`${name}.gamma`), beta = p.get(`${name}.beta`);
-  let mean: tf.Tensor, variance: tf.Tensor;
-  if (ctx.training) {
-    const m = tf.moments(x, 0);
-    mean = m.mean;
-    variance = m.variance;
-    const n = x.shape[0];
-    const k = ctx.bnMomentum;
-    const rm = p.get(`${name}.mean`), rv = p.get(`${name}.var`);
-    ctx.updates.push(
-      { name: `${name}.mean`, value: tf.keep(tf.add(tf.mul(rm, 1 - k), tf.mul(mean, k))) },
-      {
-        name: `${name}.var`,
-        value: tf.keep(
-          tf.add(tf.mul(rv, 1 - k), tf.mul(variance, (k * n) / Math.max(1, n - 1))),
-        ),
-      },
-    );
-  } else {
-    mean = p.get(`${name}.mean`);
-    variance = p.get(`${name}.var`);
-  }
+  const { mean, variance } = normStatistics(p, name, x, [0], ctx);
   const xhat = tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, BN_EPS)));
   return tf.add(tf.mul(xhat, gamma), beta);
+}
+
+/**
+ * BatchNorm2d over the batch and spatial axes of an NHWC tensor (one statistic per channel),
+ * otherwise as {@linkcode batchNorm}: training mode normalises with the batch statistics (biased
+ * variance over N·H·W values) and records the running-statistics updates (unbiased variance),
+ * eval mode uses the running statistics. Computed as x·s + (β − μ·s) with s = γ/√(σ² + ε), which
+ * is the same function with fewer full-size intermediate tensors.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { tf } from "../deps_tf.ts";
+ * import { initBackend, readTensor } from "../backend/mod.ts";
+ * import { batchNorm2d, type ForwardContext } from "./layers.ts";
+ * import { ParamSet } from "./params.ts";
+ * await initBackend("cpu");
+ * const p = new ParamSet();
+ * p.batchNorm("bn", 1);
+ * const ctx: ForwardContext = { training: true, dropout: 0, bnMomentum: 0.1, updates: [] };
+ * const y = batchNorm2d(p, "bn", tf.tensor4d([1, 3, 1, 3], [1, 2, 2, 1]), ctx);
+ * const v = await readTensor(y); // mean 2, biased variance 1
+ * assert.ok(Math.abs(v[0] + 1) < 1e-4 && Math.abs(v[1] - 1) < 1e-4);
+ * assert.equal(ctx.updates.length, 2); // running mean and variance, applied after the step
+ * ```
+ */
+export function batchNorm2d(
+  p: ParamSet,
+  name: string,
+  x: tf.Tensor4D,
+  ctx: ForwardContext,
+): tf.Tensor4D {
+  const { mean, variance } = normStatistics(p, name, x, [0, 1, 2], ctx);
+  const scale = tf.div(p.get(`${name}.gamma`), tf.sqrt(tf.add(variance, BN_EPS)));
+  const shift = tf.sub(p.get(`${name}.beta`), tf.mul(mean, scale));
+  return tf.add(tf.mul(x, scale), shift);
 }
 
 /**
@@ -144,4 +184,31 @@ export function applyBatchNormUpdates(p: ParamSet, ctx: ForwardContext): void {
     u.value.dispose();
   }
   ctx.updates.length = 0;
+}
+
+/**
+ * The statistics a batch norm normalises with: in training mode the batch mean and biased
+ * variance over `axes` (and the running-statistics updates, with the unbiased variance, recorded
+ * in `ctx.updates`); in eval mode the running statistics.
+ */
+function normStatistics(
+  p: ParamSet,
+  name: string,
+  x: tf.Tensor,
+  axes: number[],
+  ctx: ForwardContext,
+): { mean: tf.Tensor; variance: tf.Tensor } {
+  if (!ctx.training) return { mean: p.get(`${name}.mean`), variance: p.get(`${name}.var`) };
+  const { mean, variance } = tf.moments(x, axes);
+  const n = axes.reduce((acc, a) => acc * x.shape[a], 1);
+  const k = ctx.bnMomentum;
+  const rm = p.get(`${name}.mean`), rv = p.get(`${name}.var`);
+  ctx.updates.push(
+    { name: `${name}.mean`, value: tf.keep(tf.add(tf.mul(rm, 1 - k), tf.mul(mean, k))) },
+    {
+      name: `${name}.var`,
+      value: tf.keep(tf.add(tf.mul(rv, 1 - k), tf.mul(variance, (k * n) / Math.max(1, n - 1)))),
+    },
+  );
+  return { mean, variance };
 }

@@ -19,12 +19,14 @@
  * ```
  * @module
  */
+import type { BackboneName } from "./backbone.ts";
 import { type BlockSpec, blockSpec, createBlock } from "./block.ts";
 import {
   type Embedding,
   type EmbeddingKind,
   learnedEmbedding,
   oneHotEmbedding,
+  type PrototypeData,
   prototypeEmbedding,
 } from "./embedding.ts";
 import { ParamSet } from "./params.ts";
@@ -49,10 +51,14 @@ export interface NoPropOptions {
   widths: [number, number, number];
   /** FC width. */
   hidden: number;
+  /** Image-branch backbone (default `paper`). */
+  backbone?: BackboneName;
+  /** Width multiplier of a ResNet backbone (default 1). */
+  backboneWidth?: number;
   /** Seed for initialisation. */
   seed: number;
   /** For `prototype`: normalised NHWC-flattened training images and labels. */
-  prototypeData?: { features: Float32Array; labels: Uint8Array | Int32Array };
+  prototypeData?: PrototypeData;
 }
 
 /** A NoProp-DT model. */
@@ -119,6 +125,8 @@ export function createNoPropDT(o: NoPropOptions): NoPropDT {
     widths: o.widths,
     hidden: o.hidden,
     zAsImage: o.embedding === "prototype",
+    backbone: o.backbone ?? "paper",
+    backboneWidth: o.backboneWidth ?? 1,
   });
   const blocks = [];
   for (let t = 1; t <= o.T; t++) blocks.push(createBlock(spec, new Rng(streamSeed(o.seed, t))));

@@ -10,6 +10,10 @@
  *     z → Gemm(lab.fc1⊙bn1) → Relu = h → Gemm(fc2⊙bn2) → Relu → Gemm(fc3⊙bn3) → Add(h) ──────────────┤
  *     Concat → Gemm(head.fc1⊙bn1) → Relu → Gemm(head.fc2⊙bn2) → Relu → Gemm(head.fc3) → Softmax → MatMul(W_Embed) → uhat
  *
+ * With a ResNet backbone (`spec.backbone`) the image conv stack is replaced by the ResNet of
+ * `resnet_graph.ts` (its BatchNorms folded into its convs) ending in GlobalAveragePool → Flatten,
+ * and `Gemm(img.fc⊙bn)` follows as above (the pooled features need no row permutation).
+ *
  * The img.fc (and, for the prototype embedding, lab.fc1) rows are permuted to NCHW flatten
  * order, so no Transpose is needed. With the one-hot embedding W_Embed = I and the MatMul is
  * left out. With the prototype embedding (z is an NHWC-flattened image) z is reshaped to an
@@ -46,7 +50,9 @@
  * @module
  */
 import type { BlockSpec } from "../model/block.ts";
+import { backboneOf, resnetPlan } from "../model/backbone.ts";
 import { GraphBuilder } from "./graph.ts";
+import { resnetGraph } from "./resnet_graph.ts";
 import { convKernelToOihw, foldBatchNorm, nhwcRowsToNchw } from "./layout.ts";
 import type { NamedTensor, WeightMap } from "./weights.ts";
 
@@ -107,7 +113,40 @@ export function isIdentity(w: NamedTensor): boolean {
   return true;
 }
 
-function convStack(g: GraphBuilder, w: WeightMap, prefix: string, x: string, s: BlockSpec) {
+/**
+ * Adds one conv stack (`<prefix>.conv1..3` of `w`: Conv → Relu → MaxPool → Conv → Relu → Conv →
+ * Relu → MaxPool → Flatten) on the NCHW input `x` to `g`; returns the flattened output's name
+ * (NCHW order: the next Gemm's rows must be permuted, see `nhwcRowsToNchw`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../backend/mod.ts";
+ * import { addConvStack, blockSpec } from "../model/block.ts";
+ * import { ParamSet } from "../model/params.ts";
+ * import { Rng } from "../rng.ts";
+ * import { convStack } from "./block_graph.ts";
+ * import { GraphBuilder } from "./graph.ts";
+ * import { WeightMap } from "./weights.ts";
+ * await initBackend("cpu");
+ * const spec = blockSpec({
+ *   height: 8, width: 8, channels: 1, classes: 2, embedDim: 2, widths: [2, 2, 2],
+ * });
+ * const p = new ParamSet();
+ * addConvStack(p, "img", spec, new Rng(0));
+ * const g = new GraphBuilder("stack");
+ * convStack(g, new WeightMap("net", await p.toArrays()), "img", g.input("x", ["N", 1, 8, 8]), spec);
+ * assert.deepEqual(g.opTypes().filter((op) => op === "Conv").length, 3);
+ * assert.equal(g.opTypes().at(-1), "Flatten");
+ * ```
+ */
+export function convStack(
+  g: GraphBuilder,
+  w: WeightMap,
+  prefix: string,
+  x: string,
+  s: BlockSpec,
+): string {
   const chans = [s.channels, ...s.widths];
   let h = x;
   for (let k = 1; k <= 3; k++) {
@@ -134,6 +173,36 @@ function convStack(g: GraphBuilder, w: WeightMap, prefix: string, x: string, s: 
     }
   }
   return g.node("Flatten", [h], { outputs: [g.fresh(`${prefix}.flat`)], attrs: { axis: 1 } });
+}
+
+/**
+ * z [N, H·W·C] (an NHWC-flattened image: the prototype embedding) as an NCHW image
+ * [N, C, H, W]: a Reshape, and for C > 1 a Transpose.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { blockSpec } from "../model/block.ts";
+ * import { zAsImage } from "./block_graph.ts";
+ * import { GraphBuilder } from "./graph.ts";
+ * const g = new GraphBuilder("z");
+ * const spec = blockSpec({ height: 4, width: 4, channels: 3, classes: 2, embedDim: 48 });
+ * zAsImage(g, g.input("z", ["N", 48]), spec);
+ * assert.deepEqual(g.opTypes(), ["Reshape", "Transpose"]); // NHWC → NCHW
+ * ```
+ */
+export function zAsImage(g: GraphBuilder, z: string, s: BlockSpec): string {
+  if (s.embedDim !== s.height * s.width * s.channels) {
+    throw new Error(`spec: zAsImage needs embedDim = H·W·C, got ${s.embedDim}`);
+  }
+  if (s.channels === 1) {
+    return g.node("Reshape", [z, g.int64s("z.nchw_shape", [-1, 1, s.height, s.width])]);
+  }
+  const nhwc = g.node("Reshape", [
+    z,
+    g.int64s("z.nhwc_shape", [-1, s.height, s.width, s.channels]),
+  ]);
+  return g.node("Transpose", [nhwc], { attrs: { perm: [0, 3, 1, 2] } });
 }
 
 /** Dense `x·W + b`, with the BatchNorm `bn` folded in and the rows optionally permuted. */
@@ -207,24 +276,18 @@ export function blockGraph(o: BlockGraphOptions): GraphBuilder {
   const x = g.input("x", ["N", s.channels, s.height, s.width]);
   const z = g.input("z", ["N", d]);
 
-  const img = dense(g, w, convStack(g, w, "img", x, s), "img.fc", flat, H, "img.bn", rows);
+  const choice = backboneOf(s);
+  let img: string;
+  if (choice.backbone === "paper") {
+    img = dense(g, w, convStack(g, w, "img", x, s), "img.fc", flat, H, "img.bn", rows);
+  } else {
+    const plan = resnetPlan(choice, s.channels, true);
+    img = dense(g, w, resnetGraph(g, w, plan, x), "img.fc", plan.outCh, H, "img.bn");
+  }
 
   let zIn = z, zDim = d, zRows;
   if (s.zAsImage) {
-    if (d !== s.height * s.width * s.channels) {
-      throw new Error(`spec: zAsImage needs embedDim = H·W·C, got ${d}`);
-    }
-    let zi: string;
-    if (s.channels === 1) {
-      zi = g.node("Reshape", [z, g.int64s("z.nchw_shape", [-1, 1, s.height, s.width])]);
-    } else {
-      const nhwc = g.node("Reshape", [
-        z,
-        g.int64s("z.nhwc_shape", [-1, s.height, s.width, s.channels]),
-      ]);
-      zi = g.node("Transpose", [nhwc], { attrs: { perm: [0, 3, 1, 2] } });
-    }
-    zIn = convStack(g, w, "lab", zi, s);
+    zIn = convStack(g, w, "lab", zAsImage(g, z, s), s);
     zDim = flat;
     zRows = rows;
   }

@@ -5,13 +5,17 @@
  *   `t` [N]; output `uhat` = softmax(logits)·W_Embed (CT) or `vhat` = logits·W_Embed (FM). The
  *   time branch computes the same float32 ops as tfjs: arg = (t·1000)·f, [sin, cos] (64-d).
  *   No BatchNorm; dropout is dropped; conv kernels and the first dense rows are re-laid out as
- *   for the DT blocks (`layout.ts`).
+ *   for the DT blocks (`layout.ts`). With a ResNet backbone (`spec.backbone`) the image conv
+ *   stack is the ResNet of `resnet_graph.ts` (no BatchNorm here either) → GlobalAveragePool.
+ *   With the prototype embedding (`spec.zAsImage`) z is reshaped to an NCHW image (plus one
+ *   Transpose for C > 1) and goes through its own conv stack `z.conv1..3` before `z.fc`, as in
+ *   the DT block graph (the paper's stack with `spec.widths`, whatever the image backbone is).
  * - {@linkcode ctScheduleGraph}: the learnable schedule (eq. 65–67), input `t` [M], outputs
  *   `gamma` = γ(t), `alpha` = √ᾱ(t) = √sigmoid(−γ) and `sigma` = √(1 − ᾱ(t)) = √sigmoid(γ), so a
  *   runtime can sample on any grid. γ̃(0) and γ̃(1) are folded into constants (float64):
  *   γ(t) = γ_1 + B·(γ̃(t) − γ̃(0)), B = −(γ_1 − γ_0)/(γ̃(1) − γ̃(0)).
  *
- * These builders are not yet called by `deno task export` (a ct/fm run folder is rejected there);
+ * `deno task export` calls them for a ct/fm run (`export_continuous.ts`);
  * `tests/onnx/continuous_parity_test.ts` proves they match tfjs.
  *
  * @example
@@ -45,9 +49,11 @@
 import type { ContinuousSpec } from "../model/continuous.ts";
 import { TIME_EMBED_DIM, TIME_SCALE, timeFrequencies } from "../model/time_frequencies.ts";
 import type { CtScheduleValues } from "../model/ct_schedule_values.ts";
-import { isIdentity } from "./block_graph.ts";
+import { backboneOf, type ResNetPlan, resnetPlan } from "../model/backbone.ts";
+import { convStack, isIdentity, zAsImage } from "./block_graph.ts";
 import { GraphBuilder } from "./graph.ts";
-import { convKernelToOihw, nhwcRowsToNchw } from "./layout.ts";
+import { resnetGraph } from "./resnet_graph.ts";
+import { nhwcRowsToNchw } from "./layout.ts";
 import type { NamedTensor, WeightMap } from "./weights.ts";
 
 /** Inputs of {@linkcode continuousGraph}. */
@@ -81,6 +87,32 @@ function relu(g: GraphBuilder, x: string): string {
   return g.node("Relu", [x]);
 }
 
+/** The paper's image branch: the DT conv stack (no BatchNorm), flatten, FC → ReLU. */
+function paperImageBranch(g: GraphBuilder, w: WeightMap, s: ContinuousSpec, x: string): string {
+  const H = s.hidden;
+  const fh = Math.floor(s.height / 4), fw = Math.floor(s.width / 4), fc = s.widths[2];
+  const flat = fh * fw * fc;
+  const imgW = nhwcRowsToNchw(w.get("img.fc.w", [flat, H]), fh, fw, fc, H);
+  const imgFlat = convStack(g, w, "img", x, s);
+  return relu(g, gemm(g, imgFlat, imgW, w.get("img.fc.b", [H]), [flat, H], "img.fc"));
+}
+
+/** The ResNet image branch (no BatchNorm): pooled features, FC → ReLU. */
+function resnetImageBranch(
+  g: GraphBuilder,
+  w: WeightMap,
+  s: ContinuousSpec,
+  x: string,
+  plan: ResNetPlan,
+): string {
+  const H = s.hidden, F = plan.outCh;
+  const feat = resnetGraph(g, w, plan, x);
+  return relu(
+    g,
+    gemm(g, feat, w.get("img.fc.w", [F, H]), w.get("img.fc.b", [H]), [F, H], "img.fc"),
+  );
+}
+
 /**
  * Builds the network graph (see the module doc).
  *
@@ -103,6 +135,14 @@ function relu(g: GraphBuilder, x: string): string {
  * });
  * assert.ok(g.opTypes().includes("Sin") && g.opTypes().includes("Cos")); // the time embedding
  * assert.equal(g.opTypes().at(-2), "Softmax"); // CT: û = softmax(logits), W_Embed = I
+ * // Prototype embedding (d = 8·8·1): z is an image with its own three convolutions.
+ * const proto = continuousSpec({ ...spec, embedDim: 64, zAsImage: true });
+ * const gp = continuousGraph({
+ *   variant: "fm", spec: proto, name: "net",
+ *   weights: new WeightMap("net", await createContinuousNet(proto, new Rng(0)).toArrays()),
+ *   embed: { shape: [2, 64], data: new Float32Array(128).fill(0.5) },
+ * });
+ * assert.equal(gp.opTypes().filter((op) => op === "Conv").length, 6);
  * ```
  */
 export function continuousGraph(o: ContinuousGraphOptions): GraphBuilder {
@@ -115,31 +155,21 @@ export function continuousGraph(o: ContinuousGraphOptions): GraphBuilder {
   const x = g.input("x", ["N", s.channels, s.height, s.width]);
   const z = g.input("z", ["N", d]);
   const t = g.input("t", ["N"]);
-  // Image branch: the DT conv stack (no BatchNorm), FC → ReLU.
-  const chans = [s.channels, ...s.widths];
-  let h = x;
-  for (let k = 1; k <= 3; k++) {
-    const name = `img.conv${k}`, shape = [3, 3, chans[k - 1], chans[k]];
-    const wt = g.floats(`${name}.w`, convKernelToOihw(w.get(`${name}.w`, shape), shape), [
-      chans[k],
-      chans[k - 1],
-      3,
-      3,
-    ]);
-    h = g.node("Conv", [h, wt, g.floats(`${name}.b`, w.get(`${name}.b`, [chans[k]]), [chans[k]])], {
-      outputs: [g.fresh(name)],
-      attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [1, 1] },
-    });
-    h = relu(g, h);
-    if (k !== 2) h = g.node("MaxPool", [h], { attrs: { kernel_shape: [2, 2], strides: [2, 2] } });
+  const choice = backboneOf(s);
+  const img = choice.backbone === "paper"
+    ? paperImageBranch(g, w, s, x)
+    : resnetImageBranch(g, w, s, x, resnetPlan(choice, s.channels, false));
+  // z branch; with the prototype embedding z is an image with its own (paper) conv stack.
+  let zf: string;
+  if (s.zAsImage) {
+    const fh = Math.floor(s.height / 4), fw = Math.floor(s.width / 4), fc = s.widths[2];
+    const flat = fh * fw * fc;
+    const zFlat = convStack(g, w, "z", zAsImage(g, z, s), s);
+    const zW = nhwcRowsToNchw(w.get("z.fc.w", [flat, H]), fh, fw, fc, H);
+    zf = relu(g, gemm(g, zFlat, zW, w.get("z.fc.b", [H]), [flat, H], "z.fc"));
+  } else {
+    zf = relu(g, gemm(g, z, w.get("z.fc.w", [d, H]), w.get("z.fc.b", [H]), [d, H], "z.fc"));
   }
-  const fh = Math.floor(s.height / 4), fw = Math.floor(s.width / 4), fc = s.widths[2];
-  const flat = fh * fw * fc;
-  const flatName = g.node("Flatten", [h], { attrs: { axis: 1 } });
-  const imgW = nhwcRowsToNchw(w.get("img.fc.w", [flat, H]), fh, fw, fc, H);
-  const img = relu(g, gemm(g, flatName, imgW, w.get("img.fc.b", [H]), [flat, H], "img.fc"));
-  // z branch.
-  const zf = relu(g, gemm(g, z, w.get("z.fc.w", [d, H]), w.get("z.fc.b", [H]), [d, H], "z.fc"));
   // Time branch: [sin, cos]((t·1000)·f) → FC → ReLU.
   const ts = g.node("Mul", [t, g.floats("time.scale", Float32Array.of(TIME_SCALE), [1])]);
   const col = g.node("Reshape", [ts, g.int64s("time.col", [-1, 1])]);

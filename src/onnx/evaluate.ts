@@ -27,6 +27,7 @@
  * // The model shipped with the project (run from the repository root).
  * const r = await evaluateExported("models/mnist", { dataset: "mnist", dataDir });
  * assert.equal(r.count, 4);
+ * assert.equal(r.confusion.counts.reduce((a, b) => a + b), 4); // one count per image
  * assert.ok(r.accuracy >= 0 && r.accuracy <= 1 && r.imagesPerS > 0);
  * assert.match(r.provider, /^cpu/);
  * await Deno.remove(dataDir, { recursive: true });
@@ -36,6 +37,7 @@
 import { createClassifier } from "@noprop/infer";
 import { loadDataset, NORMALIZATION, normalizeInto } from "../data/mod.ts";
 import type { DatasetName } from "../data/types.ts";
+import { type Confusion, countPredictions, emptyConfusion } from "../train/confusion.ts";
 
 /**
  * Options of {@linkcode evaluateExported}.
@@ -86,6 +88,8 @@ export interface ExportedAccuracy {
   imagesPerS: number;
   /** Provider used. */
   provider: string;
+  /** Confusion counts (rows: true class, columns: predicted). */
+  confusion: Confusion;
 }
 
 /**
@@ -129,6 +133,7 @@ export async function evaluateExported(
   const clf = await createClassifier({ modelDir, provider: o.provider ?? "cpu" });
   const chunk = o.batch ?? 1000;
   let ok = 0;
+  const confusion = emptyConfusion(clf.manifest.classNames.length);
   const t0 = performance.now();
   for (let s = 0; s < n; s += chunk) {
     const idx = Array.from({ length: Math.min(chunk, n - s) }, (_, i) => s + i);
@@ -146,13 +151,22 @@ export async function evaluateExported(
       steps: o.steps,
     });
     const K = clf.manifest.classNames.length;
+    const predicted = new Int32Array(idx.length);
     idx.forEach((img, i) => {
       let best = 0;
       for (let k = 1; k < K; k++) if (logits[i * K + k] > logits[i * K + best]) best = k;
       if (best === test.labels[img]) ok++;
+      predicted[i] = best;
     });
+    countPredictions(confusion, test.labels.subarray(s, s + idx.length), predicted, idx.length);
   }
   const secs = (performance.now() - t0) / 1000;
   await clf.close();
-  return { accuracy: ok / n, count: n, imagesPerS: n / secs, provider: clf.providerNote };
+  return {
+    accuracy: ok / n,
+    count: n,
+    imagesPerS: n / secs,
+    provider: clf.providerNote,
+    confusion,
+  };
 }

@@ -1,8 +1,9 @@
 /**
  * The description of a trained model stored in the metadata of `weights.safetensors` and
  * `checkpoint.safetensors`: everything the ONNX exporter, `deno task eval` and a resumed run need
- * to rebuild the model without the config (format, variant, T, ᾱ schedule, shapes, embedding,
- * class names, normalisation and layout). One typed encoding ({@linkcode encodeMetadata}) and
+ * to rebuild the model without the config (format, variant, T, ᾱ schedule, shapes and image
+ * backbone (`spec.backbone`, `spec.backboneWidth`; absent in older files, meaning the paper's),
+ * embedding, class names, normalisation and layout). One typed encoding ({@linkcode encodeMetadata}) and
  * decoding ({@linkcode decodeMetadata}) that every writer and reader goes through; safetensors
  * metadata values are strings, so numbers and lists are stored as JSON.
  *
@@ -26,6 +27,7 @@
  */
 import type { DatasetName } from "../config/schema.ts";
 import type { DatasetInfo } from "../data/types.ts";
+import { BACKBONES } from "../model/backbone.ts";
 import type { BlockSpec } from "../model/block.ts";
 import type { ContinuousSpec } from "../model/continuous.ts";
 
@@ -206,6 +208,18 @@ export function decodeMetadata(md: Record<string, string>, path: string): RunMet
     return v as T;
   };
   const isObj = (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v);
+  // The image-branch backbone (absent in files written before backbones: the paper's).
+  const specOf = <T extends BlockSpec>(): T => {
+    const spec = json<T>("spec", isObj, "an object");
+    if (spec.backbone !== undefined && !BACKBONES.includes(spec.backbone)) {
+      throw fail(`"spec" backbone ${JSON.stringify(spec.backbone)} is not ${BACKBONES.join(", ")}`);
+    }
+    const w = spec.backboneWidth;
+    if (w !== undefined && !(typeof w === "number" && w > 0)) {
+      throw fail(`"spec" backboneWidth ${JSON.stringify(w)} is not a number > 0`);
+    }
+    return spec;
+  };
   const format = str("format") as Format;
   if (!FORMATS.includes(format)) {
     throw fail(
@@ -226,7 +240,7 @@ export function decodeMetadata(md: Record<string, string>, path: string): RunMet
   if (format === "noprop-ct" || format === "noprop-fm") {
     const variant = format === "noprop-ct" ? "ct" : "fm";
     if (str("variant") !== variant) throw fail(`"variant" does not match format ${format}`);
-    return { format, variant, ...data, spec: json("spec", isObj, "an object") };
+    return { format, variant, ...data, spec: specOf<ContinuousSpec>() };
   }
   if (str("variant") !== "dt") throw fail(`"variant" of a ${format} model must be dt`);
   const T = Number(str("T"));
@@ -234,7 +248,7 @@ export function decodeMetadata(md: Record<string, string>, path: string): RunMet
   if (!Number.isInteger(T) || T < 1 || alphaBar.length !== T + 1) {
     throw fail(`T = ${md.T} and ${alphaBar.length} ᾱ values do not match`);
   }
-  const spec = json<BlockSpec>("spec", isObj, "an object");
+  const spec = specOf<BlockSpec>();
   if (data.classNames.length !== spec.classes) {
     throw fail(`has ${data.classNames.length} class names for ${spec.classes} classes`);
   }

@@ -23,6 +23,7 @@ import { ConfigError } from "../config/errors.ts";
 export const RESUMABLE_FIELDS: readonly (keyof Config)[] = [
   "epochs",
   "maxSteps",
+  "maxSeconds",
   "evalEvery",
   "evalSamples",
   "evalBatch",

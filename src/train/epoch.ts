@@ -1,7 +1,8 @@
 /**
  * One epoch of a {@linkcode TrainMethod}, run in ranges of `method.rangeSize` batches from the
- * current position until the epoch ends, `lastStep` is reached or a stop is requested (Ctrl-C
- * or SIGTERM, checked between ranges). Between ranges the process's peak RSS is sampled.
+ * current position until the epoch ends, `lastStep` is reached, the `deadline` has passed (after
+ * at least one range) or a stop is requested (Ctrl-C or SIGTERM, checked between ranges).
+ * Between ranges the process's peak RSS is sampled.
  *
  * @example
  * ```ts
@@ -121,12 +122,18 @@ export async function runEpoch(
     stop: Interrupt;
     bar: ProgressBar;
     peakRss?: number;
+    /** `performance.now()` after which no further range starts, once one has run (default: none). */
+    deadline?: number;
   },
 ): Promise<EpochRun> {
   let pos = o.pos, done = pos.batch, batches = 0, peakRss = o.peakRss ?? 0;
   const lossSum = new Float64Array(method.lossParts);
-  const t0 = performance.now();
-  while (pos.batch < o.perEpoch && pos.step < o.lastStep && !(await o.stop.requested())) {
+  const t0 = performance.now(), deadline = o.deadline ?? Infinity;
+  while (
+    pos.batch < o.perEpoch && pos.step < o.lastStep &&
+    (batches === 0 || performance.now() < deadline) &&
+    !(await o.stop.requested())
+  ) {
     const to = Math.min(
       o.perEpoch,
       pos.batch + method.rangeSize,

@@ -8,6 +8,8 @@
  * costs training work and no crash loses a line (`src/run/checkpoint.ts`).
  *
  * Ctrl-C or SIGTERM stops after the current range: checkpoint saved, `interrupted: true`.
+ * `maxSteps` and `maxSeconds` end the run after the range that reaches them, like its last
+ * epoch: checkpoint, evaluation, `interrupted: false`.
  *
  * @example
  * ```ts
@@ -153,16 +155,24 @@ export async function train(config: Config, opts: TrainOptions = {}): Promise<Tr
     const lastStep = cfg.maxSteps > 0 ? cfg.maxSteps : Infinity;
     log(`noprop: training ${cfg.dataset} (${method.description}) on ${backend.name} → ${runDir}`);
     const started = performance.now();
+    // maxSeconds: wall time of this process's training (evaluations included), checked between
+    // batch ranges like maxSteps, after at least one range; the run then ends as if its last
+    // epoch had been reached.
+    const deadline = cfg.maxSeconds > 0 ? started + cfg.maxSeconds * 1000 : Infinity;
+    const firstStep = pos.step;
+    const timeUp = () => pos.step > firstStep && performance.now() >= deadline;
     let peakRss = 0;
     try {
-      while (pos.epoch < cfg.epochs && pos.step < lastStep && !(await stop.requested())) {
+      while (
+        pos.epoch < cfg.epochs && pos.step < lastStep && !timeUp() && !(await stop.requested())
+      ) {
         const bar = epochBar(pos.epoch, cfg, perEpoch, opts.quiet);
-        const r = await runEpoch(method, { pos, perEpoch, lastStep, stop, bar, peakRss });
+        const r = await runEpoch(method, { pos, perEpoch, lastStep, stop, bar, peakRss, deadline });
         bar.finish();
         ({ pos, peakRss } = r);
         const epochDone = pos.batch >= perEpoch;
         if (epochDone) pos = { epoch: pos.epoch + 1, batch: 0, step: pos.step };
-        const finished = pos.epoch >= cfg.epochs || pos.step >= lastStep;
+        const finished = pos.epoch >= cfg.epochs || pos.step >= lastStep || timeUp();
         const evaluate = !stop.seen &&
           ((epochDone && pos.epoch % cfg.evalEvery === 0) || finished);
         const epoch = epochDone ? pos.epoch : pos.epoch + pos.batch / perEpoch;

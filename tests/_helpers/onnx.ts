@@ -5,6 +5,7 @@
  * @module
  */
 import { tf } from "../../src/deps_tf.ts";
+import { type BackboneName, backboneOf } from "../../src/model/backbone.ts";
 import type { EmbeddingKind } from "../../src/model/embedding.ts";
 import { createNoPropDT, type NoPropDT } from "../../src/model/noprop.ts";
 import { assignModel, dtMetadata, saveWeights } from "../../src/train/dt/weights.ts";
@@ -28,6 +29,10 @@ export interface FixtureOptions {
   hidden?: number;
   /** Seed (default 7). */
   seed?: number;
+  /** Image backbone (default paper). */
+  backbone?: BackboneName;
+  /** ResNet width multiplier (default 1). */
+  backboneWidth?: number;
 }
 
 /** Builds a model with randomised BatchNorm statistics and learned parameters. */
@@ -45,6 +50,8 @@ export function fixtureModel(o: FixtureOptions): NoPropDT {
     embedDim: o.embedDim ?? 16,
     widths: o.widths ?? [4, 8, 8],
     hidden: o.hidden ?? 32,
+    backbone: o.backbone,
+    backboneWidth: o.backboneWidth,
     seed: o.seed ?? 7,
     prototypeData: kind === "prototype"
       ? {
@@ -111,6 +118,7 @@ export async function loadReference(runDir: string): Promise<NoPropDT> {
     embedDim: spec.embedDim,
     widths: spec.widths,
     hidden: spec.hidden,
+    ...backboneOf(spec),
     seed: 0,
     prototypeData: kind === "prototype"
       ? {

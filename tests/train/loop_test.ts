@@ -84,3 +84,26 @@ Deno.test("a non-finite loss stops training with a message naming the block and 
     /loss of block \d+ is (Infinity|NaN) at step 0.*last good checkpoint/,
   );
 });
+
+Deno.test("maxSeconds ends the run after the range that passes it: evaluated, checkpointed, resumable", async () => {
+  const out = await Deno.makeTempDir();
+  // A limit already passed when training starts: exactly one range (one batch) runs.
+  const cfg = tinyConfig(data, out, { epochs: 5, maxSeconds: 1e-9 });
+  const r = await train(cfg, { quiet: true });
+  assertEquals([r.steps, r.interrupted], [1, false]);
+  assert(r.last!.testAcc !== null, "the run is evaluated like a finished one");
+  const lines = (await Deno.readTextFile(`${r.runDir}/metrics.jsonl`)).trim().split("\n");
+  assertEquals(lines.length, 1);
+  assertEquals(JSON.parse(lines[0]).step, 1);
+  // The limit counts this process's training only: a resumed run trains one more range.
+  const resumed = await train(cfg, { quiet: true, resumeDir: r.runDir });
+  assertEquals(resumed.steps, 2);
+  // A generous limit changes nothing: the run ends at its last epoch.
+  const long = await train(
+    tinyConfig(data, out, { runName: "long", epochs: 1, maxSeconds: 3600 }),
+    {
+      quiet: true,
+    },
+  );
+  assertEquals(long.steps, 20);
+});

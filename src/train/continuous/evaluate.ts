@@ -96,6 +96,7 @@ export async function sampleContinuous(
       const out = tf.tidy(() => {
         const logits = continuousForward(
           m.net,
+          m.spec,
           x,
           tf.tensor2d(z, [n, d]),
           tf.fill([n], t) as tf.Tensor1D,

@@ -44,6 +44,7 @@
  * ```
  * @module
  */
+import { configBackbone } from "../../config/backbone.ts";
 import { ConfigError } from "../../config/errors.ts";
 import { tf } from "../../deps_tf.ts";
 import { batches } from "../../data/batches.ts";
@@ -59,6 +60,7 @@ import { Rng } from "../../rng.ts";
 import { AdamW } from "../adamw.ts";
 import { runRange } from "../batches.ts";
 import type { MethodContext, TrainMethod } from "../method.ts";
+import { prototypeTrainingData } from "../prototype_data.ts";
 import { f32Tensors } from "../named_tensors.ts";
 import { evaluateContinuous } from "./evaluate.ts";
 import { type ContinuousState, continuousStep } from "./step.ts";
@@ -121,10 +123,14 @@ export function createContinuousMethod(ctx: MethodContext): Promise<TrainMethod>
     embedDim: cfg.embeddingDim,
     widths: cfg.widths as [number, number, number],
     hidden: cfg.hidden,
+    ...configBackbone(cfg),
     seed: cfg.seed,
     gamma0: cfg.ctGamma0,
     gamma1: cfg.ctGamma1,
     gammaHidden: cfg.ctGammaHidden,
+    // A resumed run's W_Embed comes from the checkpoint: no prototype search then.
+    prototypeData: cfg.embedding === "prototype" && !ck ? prototypeTrainingData(run) : undefined,
+    restoring: !!ck,
   });
   const opt = new AdamW(continuousVariables(model), {
     lr: cfg.lr,

@@ -116,7 +116,7 @@ export function ctLoss(
   n: StepNoise,
   ctx: ForwardContext,
   eta: number,
-  net: NetLogits = (xb, z, t) => continuousForward(m.net, xb, z, t, ctx),
+  net: NetLogits = (xb, z, t) => continuousForward(m.net, m.spec, xb, z, t, ctx),
 ): tf.Scalar {
   const W = m.embedding.W;
   const u = tf.gather(W, y) as tf.Tensor2D; // u_y
@@ -172,7 +172,7 @@ export function fmLossOf(
   n: StepNoise,
   ctx: ForwardContext,
   sigma: number,
-  net: NetLogits = (xb, z, t) => continuousForward(m.net, xb, z, t, ctx),
+  net: NetLogits = (xb, z, t) => continuousForward(m.net, m.spec, xb, z, t, ctx),
 ): tf.Scalar {
   const W = m.embedding.W;
   const u = tf.gather(W, y) as tf.Tensor2D;

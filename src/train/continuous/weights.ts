@@ -34,6 +34,7 @@
  * @module
  */
 import type { DatasetName } from "../../config/schema.ts";
+import { backboneOf } from "../../model/backbone.ts";
 import { decodeMetadata } from "../../run/metadata.ts";
 import { runFile } from "../../run/folder.ts";
 import { type ContinuousModel, createContinuousModel } from "../../model/continuous_model.ts";
@@ -86,14 +87,16 @@ export async function loadContinuousRun(runDir: string): Promise<LoadedContinuou
     variant,
     image: { height: spec.height, width: spec.width, channels: spec.channels },
     classes: spec.classes,
-    embedding: meta.embedding as "onehot" | "learned",
+    embedding: meta.embedding,
     embedDim: spec.embedDim,
     widths: spec.widths,
     hidden: spec.hidden,
+    ...backboneOf(spec),
     seed: 0,
     gamma0: -1,
     gamma1: 1,
     gammaHidden: variant === "ct" ? tensors["sched.a"].shape[0] : 1,
+    restoring: true,
   });
   assignContinuousModel(model, tensors);
   return {

@@ -98,7 +98,7 @@ export function blockDenoiser(
   return async (t, z) => {
     const u = tf.tidy(() => {
       const block = model.blocks[t - 1];
-      const feat = imageFeatures(block, x, ctx);
+      const feat = imageFeatures(block, model.spec, x, ctx);
       const stacked = copies === 1 ? feat : tf.concat(Array(copies).fill(feat), 0);
       const logits = blockHead(block, model.spec, stacked, tf.tensor2d(z, [rows, d]), ctx);
       return denoised(logits, model.embedding.W);

@@ -45,6 +45,11 @@
  *   createDtMethod({ cfg: { ...cfg, fuseBlocks: true, workers: 2 }, run }),
  *   /^ConfigError: --fuse-blocks trains all T blocks in one step in one process: use --workers 1$/,
  * );
+ * // It stacks the paper block's conv stack; a ResNet backbone trains in separate steps.
+ * await assert.rejects(
+ *   createDtMethod({ cfg: { ...cfg, fuseBlocks: true, backbone: "resnet18" }, run }),
+ *   /^ConfigError: --fuse-blocks fuses the paper backbone's blocks: not for --backbone resnet18$/,
+ * );
  * ```
  * @module
  */
@@ -113,6 +118,13 @@ export async function createDtMethod(ctx: MethodContext): Promise<TrainMethod> {
   if (cfg.fuseBlocks && cfg.workers > 1) {
     throw new ConfigError(
       "--fuse-blocks trains all T blocks in one step in one process: use --workers 1",
+    );
+  }
+  if (cfg.fuseBlocks && cfg.backbone !== "paper") {
+    // The fused forward (src/model/fused_block.ts) stacks the paper's three convolutions; a
+    // ResNet's batch norms and strides are not stacked (yet), so it is refused, not run wrong.
+    throw new ConfigError(
+      `--fuse-blocks fuses the paper backbone's blocks: not for --backbone ${cfg.backbone}`,
     );
   }
   const model = buildDtModel(cfg, run);

@@ -34,10 +34,11 @@
  * ```
  * @module
  */
+import { configBackbone } from "../../config/backbone.ts";
 import type { Config } from "../../config/schema.ts";
-import { normalizeInto } from "../../data/normalize.ts";
 import { createNoPropDT, type NoPropDT } from "../../model/noprop.ts";
 import { loadRunData, type RunData } from "../batches.ts";
+import { prototypeTrainingData } from "../prototype_data.ts";
 import type { TrainerHyper } from "./trainer.ts";
 
 /**
@@ -107,15 +108,8 @@ export function trainerHyper(c: Config): TrainerHyper {
  * ```
  */
 export function buildDtModel(config: Config, run: RunData): NoPropDT {
-  const { train, stats } = run;
   const { height, width, channels } = run.data.info;
-  let prototypeData;
-  if (config.embedding === "prototype") {
-    const features = new Float32Array(train.count * height * width * channels);
-    const all = Uint32Array.from({ length: train.count }, (_, i) => i);
-    normalizeInto(train, all, stats, features, "NHWC");
-    prototypeData = { features, labels: train.labels };
-  }
+  const prototypeData = config.embedding === "prototype" ? prototypeTrainingData(run) : undefined;
   return createNoPropDT({
     image: { height, width, channels },
     classes: run.data.info.numClasses,
@@ -125,6 +119,7 @@ export function buildDtModel(config: Config, run: RunData): NoPropDT {
     embedDim: config.embeddingDim,
     widths: config.widths as [number, number, number],
     hidden: config.hidden,
+    ...configBackbone(config),
     seed: config.seed,
     prototypeData,
   });

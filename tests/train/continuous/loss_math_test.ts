@@ -184,7 +184,7 @@ Deno.test("continuousStep returns ctLoss / fmLossOf of the real network (same dr
         updates: [],
       };
       const net = (xb: tf.Tensor4D, z: tf.Tensor2D, t: tf.Tensor1D) =>
-        continuousForward(m.net, xb, z, t, ctx);
+        continuousForward(m.net, m.spec, xb, z, t, ctx);
       return variant === "ct"
         ? ctLoss(m, x, y(), noise(), ctx, knob, net)
         : fmLossOf(m, x, y(), noise(), ctx, knob, net);

@@ -27,6 +27,16 @@ for (const variant of ["ct", "fm"] as const) {
   });
 }
 
+Deno.test("a NoProp-CT run with the prototype embedding resumes bit for bit (W_Embed, z's conv stack and their moments)", async () => {
+  await assertResumeIsExact(
+    tinyConfig(data, await Deno.makeTempDir(), {
+      variant: "ct",
+      embedding: "prototype",
+      evalSamples: 64,
+    }),
+  );
+});
+
 Deno.test("resuming a ct/fm folder without checkpoint.safetensors fails naming the file", async () => {
   await assertNoCheckpointRefused(tinyConfig(data, await Deno.makeTempDir(), { variant: "fm" }));
 });

@@ -1,5 +1,5 @@
 import { runTool } from "../../_helpers/cli.ts";
-import { assert, assertEquals, assertRejects } from "../../assert.ts";
+import { assert, assertEquals } from "../../assert.ts";
 import { initBackend } from "../../../src/backend/mod.ts";
 import { batches } from "../../../src/data/batches.ts";
 import { loadDataset } from "../../../src/data/mod.ts";
@@ -58,14 +58,6 @@ Deno.test("a tiny NoProp-FM run learns far above chance; Heun at 10 steps is not
   const { euler, heun } = await eulerAndHeun10(r.runDir);
   assertEquals(euler.acc, r.last!.testAcc!); // the reloaded weights reproduce the run's number
   assert(heun.acc >= euler.acc - 0.05, `Heun ${heun.acc} vs Euler ${euler.acc}`);
-});
-
-Deno.test("ct/fm reject the prototype embedding with a clear message", async () => {
-  const out = await Deno.makeTempDir();
-  await assertRejects(
-    () => train(tinyConfig(data, out, { variant: "fm", embedding: "prototype" }), { quiet: true }),
-    /prototype embedding is not supported/,
-  );
 });
 
 Deno.test("`deno task train --variant ct` runs from the command line", async () => {

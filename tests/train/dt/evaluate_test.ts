@@ -40,7 +40,7 @@ function oldSampleDT(model: NoPropDT, x: tf.Tensor4D, z0: tf.Tensor2D, eps: tf.T
   for (let t = 1; t <= s.T; t++) {
     const [nextN, nextC] = tf.tidy(() => {
       const block = model.blocks[t - 1];
-      const feat = imageFeatures(block, x, ctx);
+      const feat = imageFeatures(block, model.spec, x, ctx);
       const logits = blockHead(
         block,
         model.spec,

@@ -1,0 +1,263 @@
+/**
+ * `deno task gpu-pack`: builds `gpu-kit/` (git-ignored), everything the GPU report
+ * (`tools/gpu/run.sh`) needs on a host without network, Node.js or Deno, and nothing else:
+ *
+ * | file | what |
+ * | --- | --- |
+ * | `deno.xz` | this Deno's own binary (x86-64 Linux), xz-compressed |
+ * | `kit.tar.xz` | `deno_dir/`: the npm files the report loads (`npm_files.json`, found by `deno task gpu-trace`) in Deno's cache layout, for `--cached-only`; `data/mnist/`: the first images of MNIST (plain IDX); `anchors/torch_noprop_dt.py`: the PyTorch yardstick |
+ * | `debs/*.deb` | the Vulkan loader (`libvulkan1`) and what NVIDIA's Vulkan driver loads beside it (`libglvnd0`), Debian's, from `apt-get download` |
+ * | `kit.json` | what was packed: sizes, sha256, versions, the commit |
+ *
+ * Fails with one line (exit 1) when the kit plus the project's tracked files exceed the limit
+ * (default 60 MiB: a device call carries 64 MiB). Prints the sizes and the time taken.
+ *
+ * ```sh
+ * deno task gpu-pack [--out gpu-kit] [--level 6] [--data ../shared/data] [--train-images N]
+ *                    [--test-images N] [--debs DIR] [--limit-mib 60] [--fast] [--synthetic-data]
+ * ```
+ *
+ * `--fast` (xz level 0, size limit not enforced) is for rehearsals (`.ci/run`), not for the GPU
+ * host; so is `--synthetic-data` (random pixels in MNIST's format, for a machine without
+ * `../shared/data`). `--debs DIR` takes the `.deb` files from DIR instead of `apt-get download`.
+ *
+ * @module
+ */
+import { parseArgs } from "../../src/deps.ts";
+import { writeFileAtomic } from "../../src/atomic.ts";
+import { writeRandomMnist } from "../bench.ts";
+import { writeMnistSubset } from "./mnist_subset.ts";
+import { NPM_FILES, npmCacheDir, type PackageFiles } from "./trace_npm.ts";
+
+/** Debian packages of the Vulkan loader and of what NVIDIA's ICD (libGLX_nvidia) links against. */
+export const DEBS = ["libvulkan1", "libglvnd0"] as const;
+
+/** Default MNIST subset: enough batches of 1024 for the speed part, a 90 s run cycles it. */
+export const DEFAULT_IMAGES = { train: 12_000, test: 10_000 };
+
+const REPO = new URL("../../", import.meta.url).pathname;
+const MiB = 2 ** 20;
+
+async function run(cmd: string, args: string[], opts: { cwd?: string } = {}): Promise<string> {
+  const out = await new Deno.Command(cmd, { args, cwd: opts.cwd, stdout: "piped", stderr: "piped" })
+    .output().catch((e) => {
+      throw new Error(`${cmd} could not be started: ${e.message}`);
+    });
+  if (!out.success) {
+    const err = new TextDecoder().decode(out.stderr).trim().split("\n").at(-1);
+    throw new Error(`${cmd} ${args.join(" ")} failed: ${err}`);
+  }
+  return new TextDecoder().decode(out.stdout);
+}
+
+/** `xz -T0 -<level>` of `src` into `dest` (through a shell, streaming). */
+async function xz(src: string[], dest: string, level: string, tarFrom?: string): Promise<void> {
+  const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+  const input = tarFrom
+    ? `tar --owner=0 --group=0 --numeric-owner -C ${q(tarFrom)} -cf - ${src.map(q).join(" ")}`
+    : `cat ${src.map(q).join(" ")}`;
+  await run("bash", ["-o", "pipefail", "-c", `${input} | xz -T0 -${level} > ${q(dest)}`]);
+}
+
+async function sha256(path: string): Promise<string> {
+  const d = await crypto.subtle.digest("SHA-256", await Deno.readFile(path));
+  return Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Bytes of the files git tracks (what a device call always carries). */
+async function trackedBytes(): Promise<number> {
+  const names = (await run("git", ["ls-files", "-z"], { cwd: REPO })).split("\0").filter(Boolean);
+  let n = 0;
+  for (const f of names) n += await Deno.lstat(`${REPO}${f}`).then((s) => s.size, () => 0);
+  return n;
+}
+
+/** Copies the listed npm files into `<denoDir>/npm/registry.npmjs.org`; returns bytes copied. */
+async function copyNpm(
+  list: Record<string, PackageFiles>,
+  registry: string,
+  denoDir: string,
+): Promise<number> {
+  const dest = `${denoDir}/npm/registry.npmjs.org`;
+  let bytes = 0;
+  for (const [pkg, entry] of Object.entries(list)) {
+    const src = `${registry}/${pkg}`;
+    if (!(await Deno.stat(src).then((s) => s.isDirectory, () => false))) {
+      throw new Error(
+        `npm package ${pkg} is not in Deno's cache (${src}): run the tests once to cache it, ` +
+          "or refresh tools/gpu/npm_files.json with `deno task gpu-trace`",
+      );
+    }
+    await Deno.mkdir(`${dest}/${pkg}`, { recursive: true });
+    for (const f of entry.files) {
+      const to = `${dest}/${pkg}/${f}`;
+      await Deno.mkdir(to.slice(0, to.lastIndexOf("/")), { recursive: true });
+      await Deno.copyFile(`${src}/${f}`, to).catch((e) => {
+        throw new Error(`${src}/${f}: ${e.message} (refresh the list: deno task gpu-trace)`);
+      });
+      bytes += (await Deno.stat(to)).size;
+    }
+    if (entry.registry) {
+      const name = pkg.slice(0, pkg.lastIndexOf("/"));
+      await Deno.copyFile(`${registry}/${name}/registry.json`, `${dest}/${name}/registry.json`);
+    }
+  }
+  return bytes;
+}
+
+/** Refuses to clear a folder that does not look like a kit. */
+async function clearOut(out: string): Promise<void> {
+  const entries: string[] = [];
+  try {
+    for await (const e of Deno.readDir(out)) entries.push(e.name);
+  } catch {
+    return;
+  }
+  if (entries.length && !entries.includes("kit.json")) {
+    throw new Error(`--out ${out} exists and is not a GPU kit (no kit.json): not overwritten`);
+  }
+  await Deno.remove(out, { recursive: true });
+}
+
+/** Runs the CLI (see the module doc); returns the exit status. */
+export async function main(argv: string[]): Promise<number> {
+  const t0 = performance.now();
+  const { values: o } = parseArgs({
+    args: argv,
+    options: {
+      out: { type: "string", default: `${REPO}gpu-kit` },
+      level: { type: "string", default: "6" },
+      data: { type: "string", default: `${REPO}../shared/data` },
+      "train-images": { type: "string", default: String(DEFAULT_IMAGES.train) },
+      "test-images": { type: "string", default: String(DEFAULT_IMAGES.test) },
+      debs: { type: "string" },
+      "limit-mib": { type: "string", default: "60" },
+      fast: { type: "boolean", default: false },
+      "synthetic-data": { type: "boolean", default: false },
+    },
+  });
+  const level = o.fast ? "0" : o.level!;
+  if (!/^[0-9]e?$/.test(level)) {
+    throw new Error(`--level must be 0..9 (optionally 9e), got ${level}`);
+  }
+  if (Deno.build.os !== "linux" || Deno.build.arch !== "x86_64") {
+    throw new Error(
+      `the GPU host is x86-64 Linux: pack on such a machine (this is ${Deno.build.target})`,
+    );
+  }
+  const images = { train: Number(o["train-images"]), test: Number(o["test-images"]) };
+  for (const [k, v] of Object.entries(images)) {
+    if (!(Number.isSafeInteger(v) && v > 0)) {
+      throw new Error(
+        `--${k}-images must be a positive integer, got ${o[`${k}-images` as "train-images"]}`,
+      );
+    }
+  }
+  if (!(Number(o["limit-mib"]) > 0)) throw new Error(`--limit-mib must be a positive number`);
+  const out = o.out!;
+  await clearOut(out);
+  await Deno.mkdir(`${out}/debs`, { recursive: true });
+  const stage = await Deno.makeTempDir({ prefix: "noprop-gpu-kit-" });
+  try {
+    // npm files, in Deno's cache layout.
+    const list = JSON.parse(await Deno.readTextFile(NPM_FILES)).packages as Record<
+      string,
+      PackageFiles
+    >;
+    const npmBytes = await copyNpm(
+      list,
+      `${await npmCacheDir()}/registry.npmjs.org`,
+      `${stage}/deno_dir`,
+    );
+    // Data and the PyTorch anchor.
+    if (o["synthetic-data"]) {
+      // Rehearsals without ../shared/data: random pixels in MNIST's format (speed is the same).
+      const src = `${stage}/random`;
+      await writeRandomMnist(src, images.train, images.test);
+      await writeMnistSubset(src, `${stage}/data`, images);
+      await Deno.remove(src, { recursive: true });
+    } else await writeMnistSubset(o.data!, `${stage}/data`, images);
+    const anchor = `${REPO}../shared/anchors/torch_noprop_dt.py`;
+    const parts = ["deno_dir", "data"];
+    if (await Deno.stat(anchor).then(() => true, () => false)) {
+      await Deno.mkdir(`${stage}/anchors`);
+      await Deno.copyFile(anchor, `${stage}/anchors/torch_noprop_dt.py`);
+      parts.push("anchors");
+    } else console.error(`gpu-pack: ${anchor} not found; the report will skip PyTorch`);
+    await xz(parts, `${out}/kit.tar.xz`, level, stage);
+    // Deno itself.
+    const deno = await Deno.realPath(Deno.execPath());
+    await xz([deno], `${out}/deno.xz`, level);
+    // The Vulkan loader's .deb files.
+    if (o.debs) {
+      for await (const e of Deno.readDir(o.debs)) {
+        if (e.name.endsWith(".deb")) {
+          await Deno.copyFile(`${o.debs}/${e.name}`, `${out}/debs/${e.name}`);
+        }
+      }
+    } else {
+      await run("apt-get", ["download", ...DEBS], { cwd: `${out}/debs` });
+    }
+    const debs = [];
+    for await (const e of Deno.readDir(`${out}/debs`)) debs.push(e.name);
+    for (const d of DEBS) {
+      if (!debs.some((f) => f.startsWith(`${d}_`))) throw new Error(`debs: ${d}_*.deb is missing`);
+    }
+    // The manifest, then the size check.
+    const files: Record<string, { bytes: number; sha256: string }> = {};
+    for (const f of ["deno.xz", "kit.tar.xz", ...debs.sort().map((d) => `debs/${d}`)]) {
+      files[f] = {
+        bytes: (await Deno.stat(`${out}/${f}`)).size,
+        sha256: await sha256(`${out}/${f}`),
+      };
+    }
+    const kitBytes = Object.values(files).reduce((s, f) => s + f.bytes, 0);
+    const commit = (await run("git", ["rev-parse", "--short", "HEAD"], { cwd: REPO })).trim();
+    const packSeconds = (performance.now() - t0) / 1000;
+    const manifest = {
+      schema: "noprop.gpu-kit/1",
+      created: new Date().toISOString(),
+      commit,
+      deno: Deno.version.deno,
+      xzLevel: level,
+      packSeconds: +packSeconds.toFixed(1),
+      bytes: kitBytes,
+      files,
+      npm: { packages: Object.keys(list).length, bytes: npmBytes },
+      data: images,
+      debs: debs.sort(),
+    };
+    await writeFileAtomic(`${out}/kit.json`, JSON.stringify(manifest, null, 2) + "\n");
+    const tracked = await trackedBytes();
+    const total = kitBytes + (await Deno.stat(`${out}/kit.json`)).size + tracked;
+    const limit = Number(o["limit-mib"]) * MiB;
+    const sizes = `gpu-kit ${(kitBytes / MiB).toFixed(1)} MiB + tracked tree ${
+      (tracked / MiB).toFixed(1)
+    } MiB = ${(total / MiB).toFixed(1)} MiB`;
+    if (total > limit && !o.fast) {
+      console.error(`error: ${sizes}, over the ${o["limit-mib"]} MiB limit (${out})`);
+      return 1;
+    }
+    console.log(
+      `gpu-pack: ${sizes} (limit ${o["limit-mib"]} MiB${
+        o.fast ? ", not enforced with --fast" : ""
+      }); ` +
+        `npm ${(npmBytes / MiB).toFixed(1)} MiB in ${Object.keys(list).length} packages, ` +
+        `MNIST ${images.train}+${images.test} images, xz -${level}, ${
+          packSeconds.toFixed(0)
+        } s → ${out}`,
+    );
+    return 0;
+  } finally {
+    await Deno.remove(stage, { recursive: true });
+  }
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await main(Deno.args));
+  } catch (e) {
+    console.error(`error: ${(e instanceof Error ? e.message : String(e)).split("\n")[0]}`);
+    Deno.exit(1);
+  }
+}

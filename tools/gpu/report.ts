@@ -1,0 +1,372 @@
+/**
+ * The GPU report (`gpu-report.json`, schema {@linkcode REPORT_SCHEMA}): one entry per part of
+ * {@linkcode PART_NAMES}, each with its status, time limit, the steps it ran (each a child process
+ * or the PyTorch anchor, with its own status, seconds, one-line error and raw result) and a
+ * `summary` the tables are made from. {@linkcode missingFields} names what a finished report lacks;
+ * {@linkcode renderMarkdown} writes `gpu-report.md`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { emptyReport, missingFields, renderMarkdown } from "./report.ts";
+ * import { gpuPlan } from "./plan.ts";
+ * const r = emptyReport(gpuPlan(true), { deno: "2.9.6" });
+ * assert.equal(r.parts.adapter.status, "not run");
+ * assert.ok(missingFields(r).includes("adapter: status not run"));
+ * assert.match(renderMarkdown(r), /^# NoProp GPU report \(dry run/);
+ * ```
+ * @module
+ */
+import { type GpuPlan, PART_NAMES, type PartName } from "./plan.ts";
+
+/** The report's schema id. */
+export const REPORT_SCHEMA = "noprop.gpu-report/1";
+
+/** A step's or a part's outcome. */
+export type Status = "ok" | "failed" | "skipped" | "not run";
+
+/** One child process (or anchor run) of a part. */
+export interface Step {
+  /** What it measured, e.g. "webgpu batch 128". */
+  name: string;
+  /** Its outcome. */
+  status: Status;
+  /** Wall seconds. */
+  seconds: number;
+  /** Failed: the error's first line; skipped: why. */
+  error?: string;
+  /** The task's JSON result. */
+  result?: unknown;
+}
+
+/** One part of the report. */
+export interface Part {
+  /** Heading. */
+  title: string;
+  /** ok: every step ok or skipped by design; failed: a step failed; skipped: nothing to run. */
+  status: Status;
+  /** The part's wall-time limit. */
+  limitSeconds: number;
+  /** Wall seconds used. */
+  seconds: number;
+  /** The steps, in order. */
+  steps: Step[];
+  /** The figures the tables show (see `driver.ts` for each part's fields). */
+  summary: Record<string, unknown>;
+}
+
+/** The whole report. */
+export interface GpuReport {
+  /** {@linkcode REPORT_SCHEMA}. */
+  schema: string;
+  /** Rehearsal on a software adapter with tiny sizes. */
+  dryRun: boolean;
+  /** ISO time the driver started. */
+  started: string;
+  /** ISO time it finished; null while running. */
+  finished: string | null;
+  /** Seconds from start to the last write. */
+  wallSeconds: number;
+  /** Machine and software. */
+  host: Record<string, unknown>;
+  /** The sizes run. */
+  plan: GpuPlan;
+  /** The parts by name. */
+  parts: Record<PartName, Part>;
+}
+
+const TITLES: Record<PartName, string> = {
+  adapter: "1. WebGPU adapter",
+  correctness: "2. Correctness",
+  torch: "PyTorch anchor (CUDA)",
+  trainSpeed: "3. Training speed",
+  inference: "5. Inference speed",
+  endToEnd: "4. End to end",
+};
+
+/**
+ * The summary fields each part must hold once it ran (a skipped part: none).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SUMMARY_FIELDS } from "./report.ts";
+ * assert.ok(SUMMARY_FIELDS.correctness.includes("maxLossRelDiff"));
+ * ```
+ */
+export const SUMMARY_FIELDS: Record<PartName, readonly string[]> = {
+  adapter: ["description", "vendor", "architecture", "isFallbackAdapter", "limits"],
+  correctness: ["losses", "maxLossRelDiff", "logits"],
+  torch: ["runs"],
+  trainSpeed: ["rows", "fuseBlocks"],
+  inference: ["rows", "torch"],
+  endToEnd: ["runs"],
+};
+
+/**
+ * A report with every part "not run".
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { emptyReport } from "./report.ts";
+ * import { gpuPlan } from "./plan.ts";
+ * const r = emptyReport(gpuPlan(false), {});
+ * assert.equal(r.parts.endToEnd.limitSeconds, 210);
+ * ```
+ */
+export function emptyReport(plan: GpuPlan, host: Record<string, unknown>): GpuReport {
+  const parts = {} as Record<PartName, Part>;
+  for (const p of PART_NAMES) {
+    parts[p] = {
+      title: TITLES[p],
+      status: "not run",
+      limitSeconds: plan.limits[p],
+      seconds: 0,
+      steps: [],
+      summary: {},
+    };
+  }
+  return {
+    schema: REPORT_SCHEMA,
+    dryRun: plan.dryRun,
+    started: new Date().toISOString(),
+    finished: null,
+    wallSeconds: 0,
+    host,
+    plan,
+    parts,
+  };
+}
+
+/**
+ * What a finished report lacks: a part not run, a step failed, a summary field missing. Empty when
+ * every part ran and wrote its fields (skipped parts and steps are fine: they say why).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { emptyReport, missingFields } from "./report.ts";
+ * import { gpuPlan } from "./plan.ts";
+ * const r = emptyReport(gpuPlan(true), {});
+ * r.parts.torch.status = "skipped";
+ * assert.ok(!missingFields(r).some((m) => m.startsWith("torch")));
+ * ```
+ */
+export function missingFields(r: GpuReport): string[] {
+  const out: string[] = [];
+  if (r.finished === null) out.push("report: not finished");
+  for (const p of PART_NAMES) {
+    const part = r.parts[p];
+    if (part.status === "skipped") continue;
+    if (part.status === "not run") {
+      out.push(`${p}: status not run`);
+      continue;
+    }
+    for (const s of part.steps) {
+      if (s.status === "failed") out.push(`${p}: step "${s.name}" failed: ${s.error}`);
+    }
+    for (const f of SUMMARY_FIELDS[p]) {
+      if (part.summary[f] === undefined) out.push(`${p}: summary.${f} missing`);
+    }
+  }
+  return out;
+}
+
+const fmt = (v: unknown, digits = 1): string =>
+  typeof v === "number" && Number.isFinite(v)
+    ? Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(digits) : v.toExponential(2)
+    : v === null || v === undefined
+    ? "—"
+    : String(v);
+const pct = (v: unknown) => typeof v === "number" ? `${(100 * v).toFixed(2)}%` : "—";
+const row = (cells: unknown[]) => `| ${cells.map((c) => String(c)).join(" | ")} |`;
+const table = (head: string[], rows: unknown[][]) =>
+  [row(head), row(head.map(() => "---")), ...rows.map(row)].join("\n");
+type Rec = Record<string, unknown>;
+const recs = (v: unknown): Rec[] => Array.isArray(v) ? v as Rec[] : [];
+
+/** " Kit: packed <created> at <commit>, <MiB> MiB." when the host record names the kit. */
+function kitLine(kit: unknown): string {
+  if (!kit || typeof kit !== "object") return "";
+  const k = kit as Rec;
+  return ` Kit: packed ${k.created} at commit ${k.commit}, ${fmt(Number(k.bytes) / 2 ** 20)} MiB.`;
+}
+
+/**
+ * `gpu-report.md`: the status of every part, then one section per part with its table.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { emptyReport, renderMarkdown } from "./report.ts";
+ * import { gpuPlan } from "./plan.ts";
+ * const r = emptyReport(gpuPlan(false), {});
+ * r.parts.endToEnd.status = "ok";
+ * r.parts.endToEnd.summary.runs = [{ name: "quick", seconds: 90, steps: 100, samplesPerSec: 512 }];
+ * assert.match(renderMarkdown(r), /\| quick \| 90 \| 100 \| — \| 512\.0 \|/);
+ * ```
+ */
+export function renderMarkdown(r: GpuReport): string {
+  const P = r.parts;
+  const out: string[] = [
+    `# NoProp GPU report${r.dryRun ? " (dry run: software adapter, tiny sizes)" : ""}`,
+    "",
+    `Started ${r.started}, ${r.finished ? `finished ${r.finished}` : "still running"}, ${
+      fmt(r.wallSeconds)
+    } s. ` +
+    `Host: ${
+      Object.entries(r.host).filter(([, v]) => typeof v !== "object").map(([k, v]) => `${k} ${v}`)
+        .join(", ")
+    }.` + kitLine(r.host.kit),
+    "",
+    table(
+      ["part", "status", "seconds", "limit s", "problems"],
+      PART_NAMES.map((p) => [
+        P[p].title,
+        P[p].status,
+        fmt(P[p].seconds),
+        P[p].limitSeconds,
+        P[p].steps.filter((s) => s.error).map((s) => `${s.name}: ${s.status}: ${s.error}`)
+          .join("; ").replaceAll("|", "/") || "",
+      ]),
+    ),
+  ];
+  const a = P.adapter.summary;
+  out.push("", `## ${P.adapter.title}`, "");
+  if (a.description !== undefined) {
+    out.push(
+      table(["vendor", "architecture", "device", "description", "fallback", "Vulkan loader"], [[
+        a.vendor,
+        a.architecture,
+        a.device,
+        a.description,
+        a.isFallbackAdapter,
+        (a.vulkanLoader as string[] | undefined)?.join(", ") || "—",
+      ]]),
+      "",
+      table(
+        ["limit tfjs requests", "value"],
+        Object.entries(a.limits as Rec ?? {}).map(([k, v]) => [k, v]),
+      ),
+    );
+  } else out.push("No adapter (see the status table).");
+
+  const c = P.correctness.summary;
+  out.push("", `## ${P.correctness.title}`, "");
+  const l = c.losses as Rec | undefined;
+  if (l) {
+    const w = l.wasm as number[] ?? [], g = l.webgpu as number[] ?? [];
+    const d = l.relDiff as number[] ?? [];
+    out.push(
+      `First training losses of a seeded ${l.setup} run (batch mean over the T blocks):`,
+      "",
+      table(
+        ["batch", "wasm", "webgpu", "relative difference"],
+        w.map((v, i) => [i + 1, fmt(v, 6), fmt(g[i], 6), fmt(d[i], 3)]),
+      ),
+      "",
+      `Largest relative difference: ${fmt(c.maxLossRelDiff, 3)}.`,
+    );
+  }
+  const lg = recs(c.logits);
+  if (lg.length) {
+    out.push(
+      "",
+      `Exported chain (${(c.logitsModel as string) ?? "?"}) on onnxruntime, ${
+        c.logitsImages ?? "?"
+      } MNIST test images, same seeded noise:`,
+      "",
+      table(
+        ["provider", "vs", "max abs logit difference", "same argmax"],
+        lg.map((x) => [x.provider, x.reference, fmt(x.maxAbsDiff, 3), pct(x.argmaxAgreement)]),
+      ),
+    );
+  }
+
+  const torchNote = P.torch.status === "ok"
+    ? ""
+    : `PyTorch anchor: ${P.torch.status}${
+      P.torch.steps[0]?.error ? ` (${P.torch.steps[0].error})` : ""
+    }.`;
+  const s = P.trainSpeed.summary;
+  out.push("", `## ${P.trainSpeed.title}`, "");
+  out.push(
+    "Block-step samples/s (batches × T × batch / s; forward + backward + AdamW of one block, " +
+      `classifier CE on z_T included), ${r.plan.trainSpeed.setup.name} setup (` +
+      `\`${r.plan.trainSpeed.setup.config}\` ${r.plan.trainSpeed.setup.flags.join(" ")}), beside ` +
+      "`python3 torch_noprop_dt.py --device cuda` (`train_block_steps_samples_per_s`). " +
+      `--fuse-blocks: ${s.fuseBlocks ?? "—"}.`,
+    "",
+    table(
+      ["run", "batch", "samples/s", "PyTorch CUDA", "ratio"],
+      recs(s.rows).map((x) => [
+        x.run,
+        x.batch,
+        fmt(x.samplesPerSec),
+        fmt(x.torchSamplesPerSec),
+        x.ratio === null || x.ratio === undefined ? "—" : `${fmt(x.ratio, 3)}×`,
+      ]),
+    ),
+  );
+  if (torchNote) out.push("", torchNote);
+
+  const e = P.endToEnd.summary;
+  out.push("", `## ${P.endToEnd.title}`, "");
+  out.push(
+    "Fixed-time runs of the training loop on webgpu (`--max-seconds`), evaluated once at the end " +
+      "on the kit's MNIST test images:",
+    "",
+    table(
+      [
+        "config",
+        "seconds",
+        "steps",
+        "epochs",
+        "samples/s",
+        "test acc",
+        "noise-free",
+        "test images",
+      ],
+      recs(e.runs).map((x) => [
+        x.name,
+        x.seconds,
+        x.steps,
+        fmt(x.epochs, 2),
+        fmt(x.samplesPerSec),
+        pct(x.testAcc),
+        pct(x.testAccNoiseFree),
+        x.testCount ?? "—",
+      ]),
+    ),
+  );
+
+  const i = P.inference.summary;
+  out.push("", `## ${P.inference.title}`, "");
+  const batches = r.plan.inference.batches;
+  const rows = recs(i.rows);
+  const providers = [...new Set(rows.map((x) => x.provider as string))];
+  out.push(
+    `Images/s of the ${r.plan.inference.spec.T}-block chain (widths ${
+      r.plan.inference.spec.widths.join(",")
+    }, hidden ${r.plan.inference.spec.hidden}) + classifier, DT sampler:`,
+    "",
+    table(
+      ["provider", ...batches.map((b) => `batch ${b}`)],
+      [
+        ...providers.map((p) => [
+          p,
+          ...batches.map((b) =>
+            fmt(rows.find((x) => x.provider === p && x.batch === b)?.imagesPerSec)
+          ),
+        ]),
+        [
+          "PyTorch CUDA (anchor)",
+          ...batches.map((b) => fmt(recs(i.torch).find((x) => x.batch === b)?.imagesPerSec)),
+        ],
+      ],
+    ),
+  );
+  if (torchNote) out.push("", torchNote);
+  return out.join("\n") + "\n";
+}
