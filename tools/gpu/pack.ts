@@ -1,25 +1,31 @@
 /**
- * `deno task gpu-pack`: builds `gpu-kit/` (git-ignored), everything the GPU report
+ * `deno task gpu-pack [train|infer]`: builds `gpu-kit/` (git-ignored), everything the GPU report
  * (`tools/gpu/run.sh`) needs on a host without network, Node.js or Deno, and nothing else:
  *
  * | file | what |
  * | --- | --- |
- * | `deno.xz` | this Deno's own binary (x86-64 Linux), xz-compressed |
- * | `kit.tar.xz` | `deno_dir/`: the npm files the report loads (`npm_files.json`, found by `deno task gpu-trace`) in Deno's cache layout, for `--cached-only`; `data/mnist/`: the first images of MNIST (plain IDX); `anchors/torch_noprop_dt.py`: the PyTorch yardstick |
+ * | `deno.xz` | this Deno's own binary (x86-64 Linux), xz-compressed with the x86 branch filter |
+ * | `npm.tar.xz` | `deno_dir/`: the npm files the report loads (`npm_files.json`, found by `deno task gpu-trace`) in Deno's cache layout, for `--cached-only` (x86 filter too: onnxruntime-node's native library is most of it) |
+ * | `data.tar.xz` | `data/mnist/`: the first images of MNIST (plain IDX); `anchors/torch_noprop_dt.py`: the PyTorch yardstick |
  * | `debs/*.deb` | the Vulkan loader (`libvulkan1`) and what NVIDIA's Vulkan driver loads beside it (`libglvnd0`), Debian's, from `apt-get download` |
- * | `kit.json` | what was packed: sizes, sha256, versions, the commit |
+ * | `kit.json` | what was packed: its parts, sizes, sha256, versions, the commit |
  *
- * Fails with one line (exit 1) when the kit plus the project's tracked files exceed the limit
- * (default 60 MiB: a device call carries 64 MiB). Prints the sizes and the time taken.
+ * The whole kit does not travel with the tracked tree within the limit, so a part can be packed
+ * alone ({@linkcode PACK_PARTS}): `train` (tfjs; no onnxruntime; 12,000 + 10,000 MNIST images) or
+ * `infer` (onnxruntime-web and -node, and tfjs to export the chain; 256 + 256 images). With no
+ * part, both. Fails with one line (exit 1) when the kit plus the project's tracked files exceed
+ * the limit (default 60 MiB: a device call carries 64 MiB). Prints the sizes and the time taken.
  *
  * ```sh
- * deno task gpu-pack [--out gpu-kit] [--level 6] [--data ../shared/data] [--train-images N]
- *                    [--test-images N] [--debs DIR] [--limit-mib 60] [--fast] [--synthetic-data]
+ * deno task gpu-pack [train|infer] [--out gpu-kit] [--level 9e] [--data ../shared/data]
+ *                    [--train-images N] [--test-images N] [--debs DIR] [--limit-mib 60] [--fast]
+ *                    [--synthetic-data]
  * ```
  *
  * `--fast` (xz level 0, size limit not enforced) is for rehearsals (`.ci/run`), not for the GPU
  * host; so is `--synthetic-data` (random pixels in MNIST's format, for a machine without
  * `../shared/data`). `--debs DIR` takes the `.deb` files from DIR instead of `apt-get download`.
+ * `--train-images`/`--test-images` override the part's MNIST subset.
  *
  * @module
  */
@@ -27,6 +33,7 @@ import { parseArgs } from "../../src/deps.ts";
 import { writeFileAtomic } from "../../src/atomic.ts";
 import { writeRandomMnist } from "../bench.ts";
 import { writeMnistSubset } from "./mnist_subset.ts";
+import { KIT_PARTS, type KitPart } from "./plan.ts";
 import { NPM_FILES, npmCacheDir, type PackageFiles } from "./trace_npm.ts";
 
 /** Debian packages of the Vulkan loader and of what NVIDIA's ICD (libGLX_nvidia) links against. */
@@ -34,6 +41,60 @@ export const DEBS = ["libvulkan1", "libglvnd0"] as const;
 
 /** Default MNIST subset: enough batches of 1024 for the speed part, a 90 s run cycles it. */
 export const DEFAULT_IMAGES = { train: 12_000, test: 10_000 };
+
+/** The onnxruntime packages (only the inference parts load them). */
+const ONNXRUNTIME = /^onnxruntime-(common|node|web)\//;
+
+/** What a kit part packs. */
+export interface PackPart {
+  /** Whether the npm package `name/version` (a key of `npm_files.json`) goes in. */
+  npm: (pkg: string) => boolean;
+  /** How many MNIST images of each split. */
+  images: { train: number; test: number };
+}
+
+/**
+ * Each kit part's contents (`plan.ts` `PART_KITS` says which report parts it runs). `train`: the
+ * training parts load tfjs and never onnxruntime (`src/infer`'s engines import it on demand), and
+ * read MNIST. `infer`: onnxruntime, and tfjs too (the paper-width chain is exported on the host:
+ * its 10 blocks' random weights are 75 MB that xz cannot shrink); 256 test images for the logits
+ * check (and 256 training images: the MNIST loader reads both splits).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PACK_PARTS } from "./pack.ts";
+ * assert.ok(!PACK_PARTS.train.npm("onnxruntime-node/1.30.0"));
+ * assert.ok(PACK_PARTS.infer.npm("@tensorflow/tfjs-core/4.22.0"));
+ * ```
+ */
+export const PACK_PARTS: Record<KitPart, PackPart> = {
+  train: { npm: (pkg) => !ONNXRUNTIME.test(pkg), images: DEFAULT_IMAGES },
+  infer: { npm: () => true, images: { train: 256, test: 256 } },
+};
+
+/**
+ * The contents of a kit holding `parts`: the union of theirs.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { packFor } from "./pack.ts";
+ * const both = packFor(["train", "infer"]);
+ * assert.ok(both.npm("onnxruntime-web/1.30.0"));
+ * assert.deepEqual(both.images, { train: 12000, test: 10000 });
+ * ```
+ */
+export function packFor(parts: readonly KitPart[]): PackPart {
+  const sel = parts.map((p) => PACK_PARTS[p]);
+  return {
+    npm: (pkg) => sel.some((p) => p.npm(pkg)),
+    images: {
+      train: Math.max(...sel.map((p) => p.images.train)),
+      test: Math.max(...sel.map((p) => p.images.test)),
+    },
+  };
+}
 
 const REPO = new URL("../../", import.meta.url).pathname;
 const MiB = 2 ** 20;
@@ -50,13 +111,22 @@ async function run(cmd: string, args: string[], opts: { cwd?: string } = {}): Pr
   return new TextDecoder().decode(out.stdout);
 }
 
-/** `xz -T0 -<level>` of `src` into `dest` (through a shell, streaming). */
-async function xz(src: string[], dest: string, level: string, tarFrom?: string): Promise<void> {
+/**
+ * `xz -T0` at `level` of `src` into `dest` (through a shell, streaming); `x86`: with the x86
+ * branch/call filter first, which makes x86-64 machine code (Deno, onnxruntime's library)
+ * compress about 8% smaller.
+ */
+async function xz(
+  src: string[],
+  dest: string,
+  o: { level: string; x86: boolean; tarFrom?: string },
+): Promise<void> {
   const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
-  const input = tarFrom
-    ? `tar --owner=0 --group=0 --numeric-owner -C ${q(tarFrom)} -cf - ${src.map(q).join(" ")}`
+  const input = o.tarFrom
+    ? `tar --owner=0 --group=0 --numeric-owner -C ${q(o.tarFrom)} -cf - ${src.map(q).join(" ")}`
     : `cat ${src.map(q).join(" ")}`;
-  await run("bash", ["-o", "pipefail", "-c", `${input} | xz -T0 -${level} > ${q(dest)}`]);
+  const filters = o.x86 ? `--x86 --lzma2=preset=${o.level}` : `-${o.level}`;
+  await run("bash", ["-o", "pipefail", "-c", `${input} | xz -T0 ${filters} > ${q(dest)}`]);
 }
 
 async function sha256(path: string): Promise<string> {
@@ -122,20 +192,32 @@ async function clearOut(out: string): Promise<void> {
 /** Runs the CLI (see the module doc); returns the exit status. */
 export async function main(argv: string[]): Promise<number> {
   const t0 = performance.now();
-  const { values: o } = parseArgs({
+  const { values: o, positionals } = parseArgs({
     args: argv,
+    allowPositionals: true,
     options: {
       out: { type: "string", default: `${REPO}gpu-kit` },
-      level: { type: "string", default: "6" },
+      level: { type: "string", default: "9e" },
       data: { type: "string", default: `${REPO}../shared/data` },
-      "train-images": { type: "string", default: String(DEFAULT_IMAGES.train) },
-      "test-images": { type: "string", default: String(DEFAULT_IMAGES.test) },
+      "train-images": { type: "string" },
+      "test-images": { type: "string" },
       debs: { type: "string" },
       "limit-mib": { type: "string", default: "60" },
       fast: { type: "boolean", default: false },
       "synthetic-data": { type: "boolean", default: false },
     },
   });
+  if (
+    positionals.length > 1 || positionals.some((p) => !(KIT_PARTS as readonly string[]).includes(p))
+  ) {
+    throw new Error(
+      `the part to pack must be one of ${KIT_PARTS.join(", ")} (or none: both), got ${
+        positionals.join(" ")
+      }`,
+    );
+  }
+  const parts = (positionals.length ? positionals : [...KIT_PARTS]) as KitPart[];
+  const contents = packFor(parts);
   const level = o.fast ? "0" : o.level!;
   if (!/^[0-9]e?$/.test(level)) {
     throw new Error(`--level must be 0..9 (optionally 9e), got ${level}`);
@@ -145,7 +227,10 @@ export async function main(argv: string[]): Promise<number> {
       `the GPU host is x86-64 Linux: pack on such a machine (this is ${Deno.build.target})`,
     );
   }
-  const images = { train: Number(o["train-images"]), test: Number(o["test-images"]) };
+  const images = {
+    train: Number(o["train-images"] ?? contents.images.train),
+    test: Number(o["test-images"] ?? contents.images.test),
+  };
   for (const [k, v] of Object.entries(images)) {
     if (!(Number.isSafeInteger(v) && v > 0)) {
       throw new Error(
@@ -159,16 +244,18 @@ export async function main(argv: string[]): Promise<number> {
   await Deno.mkdir(`${out}/debs`, { recursive: true });
   const stage = await Deno.makeTempDir({ prefix: "noprop-gpu-kit-" });
   try {
-    // npm files, in Deno's cache layout.
-    const list = JSON.parse(await Deno.readTextFile(NPM_FILES)).packages as Record<
+    // npm files of the parts, in Deno's cache layout.
+    const all = JSON.parse(await Deno.readTextFile(NPM_FILES)).packages as Record<
       string,
       PackageFiles
     >;
+    const list = Object.fromEntries(Object.entries(all).filter(([pkg]) => contents.npm(pkg)));
     const npmBytes = await copyNpm(
       list,
       `${await npmCacheDir()}/registry.npmjs.org`,
       `${stage}/deno_dir`,
     );
+    await xz(["deno_dir"], `${out}/npm.tar.xz`, { level, x86: true, tarFrom: stage });
     // Data and the PyTorch anchor.
     if (o["synthetic-data"]) {
       // Rehearsals without ../shared/data: random pixels in MNIST's format (speed is the same).
@@ -178,16 +265,16 @@ export async function main(argv: string[]): Promise<number> {
       await Deno.remove(src, { recursive: true });
     } else await writeMnistSubset(o.data!, `${stage}/data`, images);
     const anchor = `${REPO}../shared/anchors/torch_noprop_dt.py`;
-    const parts = ["deno_dir", "data"];
+    const dataParts = ["data"];
     if (await Deno.stat(anchor).then(() => true, () => false)) {
       await Deno.mkdir(`${stage}/anchors`);
       await Deno.copyFile(anchor, `${stage}/anchors/torch_noprop_dt.py`);
-      parts.push("anchors");
+      dataParts.push("anchors");
     } else console.error(`gpu-pack: ${anchor} not found; the report will skip PyTorch`);
-    await xz(parts, `${out}/kit.tar.xz`, level, stage);
+    await xz(dataParts, `${out}/data.tar.xz`, { level, x86: false, tarFrom: stage });
     // Deno itself.
     const deno = await Deno.realPath(Deno.execPath());
-    await xz([deno], `${out}/deno.xz`, level);
+    await xz([deno], `${out}/deno.xz`, { level, x86: true });
     // The Vulkan loader's .deb files.
     if (o.debs) {
       for await (const e of Deno.readDir(o.debs)) {
@@ -205,7 +292,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     // The manifest, then the size check.
     const files: Record<string, { bytes: number; sha256: string }> = {};
-    for (const f of ["deno.xz", "kit.tar.xz", ...debs.sort().map((d) => `debs/${d}`)]) {
+    const packed = ["deno.xz", "npm.tar.xz", "data.tar.xz", ...debs.sort().map((d) => `debs/${d}`)];
+    for (const f of packed) {
       files[f] = {
         bytes: (await Deno.stat(`${out}/${f}`)).size,
         sha256: await sha256(`${out}/${f}`),
@@ -215,7 +303,8 @@ export async function main(argv: string[]): Promise<number> {
     const commit = (await run("git", ["rev-parse", "--short", "HEAD"], { cwd: REPO })).trim();
     const packSeconds = (performance.now() - t0) / 1000;
     const manifest = {
-      schema: "noprop.gpu-kit/1",
+      schema: "noprop.gpu-kit/2",
+      parts,
       created: new Date().toISOString(),
       commit,
       deno: Deno.version.deno,
@@ -231,9 +320,10 @@ export async function main(argv: string[]): Promise<number> {
     const tracked = await trackedBytes();
     const total = kitBytes + (await Deno.stat(`${out}/kit.json`)).size + tracked;
     const limit = Number(o["limit-mib"]) * MiB;
-    const sizes = `gpu-kit ${(kitBytes / MiB).toFixed(1)} MiB + tracked tree ${
-      (tracked / MiB).toFixed(1)
-    } MiB = ${(total / MiB).toFixed(1)} MiB`;
+    const mib = (n: number) => `${(n / MiB).toFixed(1)} MiB`;
+    const sizes = `gpu-kit (${parts.join("+")}) ${mib(kitBytes)} + tracked tree ${mib(tracked)} = ${
+      mib(total)
+    }`;
     if (total > limit && !o.fast) {
       console.error(`error: ${sizes}, over the ${o["limit-mib"]} MiB limit (${out})`);
       return 1;
@@ -241,11 +331,13 @@ export async function main(argv: string[]): Promise<number> {
     console.log(
       `gpu-pack: ${sizes} (limit ${o["limit-mib"]} MiB${
         o.fast ? ", not enforced with --fast" : ""
-      }); ` +
-        `npm ${(npmBytes / MiB).toFixed(1)} MiB in ${Object.keys(list).length} packages, ` +
-        `MNIST ${images.train}+${images.test} images, xz -${level}, ${
-          packSeconds.toFixed(0)
-        } s → ${out}`,
+      }); deno ${mib(files["deno.xz"].bytes)}, npm ${mib(files["npm.tar.xz"].bytes)} (${
+        mib(npmBytes)
+      } unpacked, ${Object.keys(list).length} packages), data ${
+        mib(files["data.tar.xz"].bytes)
+      } (MNIST ${images.train}+${images.test} images), xz -${level}, ${
+        packSeconds.toFixed(0)
+      } s → ${out}`,
     );
     return 0;
   } finally {

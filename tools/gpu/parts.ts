@@ -29,10 +29,10 @@ async function adapterPart(d: Driver) {
   });
 }
 
-/** (2) Losses on webgpu vs wasm; the exported chain's logits on onnxruntime webgpu vs cpu. */
-async function correctnessPart(d: Driver) {
-  const { losses, logits } = d.plan;
-  await d.part("correctness", async (run) => {
+/** (2) The first training losses on webgpu vs wasm. */
+async function lossesPart(d: Driver) {
+  const { losses } = d.plan;
+  await d.part("losses", async (run) => {
     const lossOf: Rec = {};
     for (const backend of ["wasm", "webgpu"]) {
       const r = ok(
@@ -51,6 +51,13 @@ async function correctnessPart(d: Driver) {
       run.part.summary.losses = { setup: losses.setup.name, wasm: w, webgpu: g, relDiff };
       run.part.summary.maxLossRelDiff = Math.max(...relDiff);
     }
+  });
+}
+
+/** (2) The exported chain's logits on onnxruntime webgpu vs cpu. */
+async function logitsPart(d: Driver) {
+  const { logits } = d.plan;
+  await d.part("logits", async (run) => {
     const out: Rec = {};
     for (const provider of ["cpu", "webgpu-web", "webgpu-node"]) {
       const step = await d.task(run, `logits ${provider}`, "logits", {
@@ -285,7 +292,8 @@ async function inferencePart(d: Driver) {
  */
 export const PARTS: Record<PartName, (d: Driver) => Promise<void>> = {
   adapter: adapterPart,
-  correctness: correctnessPart,
+  losses: lossesPart,
+  logits: logitsPart,
   torch: torchPart,
   trainSpeed: trainSpeedPart,
   inference: inferencePart,

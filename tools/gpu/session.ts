@@ -71,13 +71,22 @@ export class Driver {
   readonly log: Log;
   readonly t0 = performance.now();
   #n = 0;
-  constructor(readonly plan: GpuPlan, readonly paths: Paths, host: Rec) {
-    this.report = emptyReport(plan, host);
-    this.log = new Log(`${paths.out}/gpu-run.log`);
+  /**
+   * Starts `report` (default: a fresh one; a report continued from an earlier run, `merge.ts`,
+   * appends to that run's log).
+   */
+  constructor(readonly plan: GpuPlan, readonly paths: Paths, host: Rec, report?: GpuReport) {
+    this.report = report ?? emptyReport(plan, host);
+    this.log = new Log(`${paths.out}/gpu-run.log`, this.report.runs.length > 1);
   }
 
+  /** Writes `gpu-report.json` and `gpu-report.md` (atomically), with this run's time so far. */
   async save(): Promise<void> {
     this.report.wallSeconds = (performance.now() - this.t0) / 1000;
+    const run = this.report.runs.at(-1);
+    if (run) {
+      Object.assign(run, { wallSeconds: this.report.wallSeconds, finished: this.report.finished });
+    }
     await writeFileAtomic(
       `${this.paths.out}/gpu-report.json`,
       JSON.stringify(this.report, null, 1) + "\n",

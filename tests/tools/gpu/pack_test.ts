@@ -2,11 +2,19 @@
 import { assert, assertEquals } from "../../assert.ts";
 import { runTool } from "../../_helpers/cli.ts";
 
-Deno.test("gpu-pack refuses a bad level, a bad image count and a folder that is not a kit", async () => {
+Deno.test("gpu-pack refuses a bad part, level or image count and a folder that is not a kit", async () => {
   const dir = await Deno.makeTempDir();
   await Deno.writeTextFile(`${dir}/precious.txt`, "keep me");
   for (
     const [args, message] of [
+      [
+        ["tran"],
+        /^error: the part to pack must be one of train, infer \(or none: both\), got tran$/,
+      ],
+      [
+        ["train", "infer"],
+        /^error: the part to pack must be one of train, infer .*got train infer$/,
+      ],
       [["--level", "x"], /^error: --level must be 0\.\.9/],
       [["--train-images", "0"], /^error: --train-images must be a positive integer, got 0$/],
       [
