@@ -7,7 +7,7 @@
  * kit (Deno, its npm files, the Vulkan loader, the data).
  *
  * ```sh
- * deno run --cached-only -A tools/gpu/driver.ts --out OUT --work DIR --data DIR [--anchor FILE] [--kit KIT_JSON] [--kit-parts train,infer] [--dry-run] [--time-scale X] [--parts a,b]
+ * deno run --cached-only -A tools/gpu/driver.ts --out OUT --work DIR --data DIR [--anchor FILE] [--kit KIT_JSON] [--kit-parts train,infer-node,infer-web] [--dry-run] [--time-scale X] [--parts a,b]
  * ```
  *
  * `--kit-parts` names what the kit was packed for (`plan.ts` `KIT_PARTS`, default both): only the
@@ -24,15 +24,8 @@
  * @module
  */
 import { parseArgs } from "../../src/deps.ts";
-import {
-  type GpuPlan,
-  gpuPlan,
-  KIT_PARTS,
-  type KitPart,
-  PART_NAMES,
-  type PartName,
-  selectParts,
-} from "./plan.ts";
+import { type GpuPlan, gpuPlan, PART_NAMES, type PartName } from "./plan.ts";
+import { KIT_PARTS, type KitPart, selectParts } from "./kit_parts.ts";
 import { type GpuReport, missingFields } from "./report.ts";
 import { continueReport, readReport } from "./merge.ts";
 import { PARTS } from "./parts.ts";
@@ -55,8 +48,11 @@ import { Driver, type Paths, type Rec } from "./session.ts";
  * assert.equal(r.parts.adapter.status, "not run");
  * assert.equal(JSON.parse(await Deno.readTextFile(`${dir}/gpu-report.json`)).finished, r.finished);
  * // A second run into the same folder continues the report.
- * const again = await runReport(gpuPlan(true), paths, {}, ["torch"], ["infer"]);
- * assert.deepEqual(again.runs.map((x) => x.kitParts), [["train", "infer"], ["infer"]]);
+ * const again = await runReport(gpuPlan(true), paths, {}, ["torch"], ["train"]);
+ * assert.deepEqual(again.runs.map((x) => x.kitParts), [
+ *   ["train", "infer-node", "infer-web"],
+ *   ["train"],
+ * ]);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -68,8 +64,8 @@ export async function runReport(
   kitParts: readonly KitPart[] = KIT_PARTS,
 ): Promise<GpuReport> {
   const previous = await readReport(`${paths.out}/gpu-report.json`);
-  const { report, note } = continueReport(previous, plan, host, [...kitParts], [...only]);
-  const d = new Driver(plan, paths, host, report);
+  const { report, note, merged } = continueReport(previous, plan, host, [...kitParts], [...only]);
+  const d = new Driver(plan, paths, host, { report, previous: merged, kitParts });
   d.log.line(
     `### driver run ${report.runs.length}: kit parts ${kitParts.join(", ")}; ` +
       `parts ${only.join(", ") || "none"}`,
@@ -133,7 +129,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (!o.out || !o.work || !o.data) {
     console.error(
-      "usage: driver.ts --out OUT --work DIR --data DIR [--anchor FILE] [--kit KIT_JSON] [--kit-parts train,infer] [--dry-run] [--time-scale X] [--parts a,b]",
+      "usage: driver.ts --out OUT --work DIR --data DIR [--anchor FILE] [--kit KIT_JSON] [--kit-parts train,infer-node,infer-web] [--dry-run] [--time-scale X] [--parts a,b]",
     );
     return 2;
   }

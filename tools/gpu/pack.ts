@@ -1,5 +1,5 @@
 /**
- * `deno task gpu-pack [train|infer]`: builds `gpu-kit/` (git-ignored), everything the GPU report
+ * `deno task gpu-pack [PART...]`: builds `gpu-kit/` (git-ignored), everything the GPU report
  * (`tools/gpu/run.sh`) needs on a host without network, Node.js or Deno, and nothing else:
  *
  * | file | what |
@@ -10,16 +10,18 @@
  * | `debs/*.deb` | the Vulkan loader (`libvulkan1`) and what NVIDIA's Vulkan driver loads beside it (`libglvnd0`), Debian's, from `apt-get download` |
  * | `kit.json` | what was packed: its parts, sizes, sha256, versions, the commit |
  *
- * The whole kit does not travel with the tracked tree within the limit, so a part can be packed
- * alone ({@linkcode PACK_PARTS}): `train` (tfjs; no onnxruntime; 12,000 + 10,000 MNIST images) or
- * `infer` (onnxruntime-web and -node, and tfjs to export the chain; 256 + 256 images). With no
- * part, both. Fails with one line (exit 1) when the kit plus the project's tracked files exceed
- * the limit (default 60 MiB: a device call carries 64 MiB). Prints the sizes and the time taken.
+ * The whole kit does not travel with the tracked tree within the limit, so it is packed for one
+ * or more of the kit parts of `kit_parts.ts` at a time ({@linkcode PACK_PARTS}): `train` (tfjs,
+ * no onnxruntime, 12,000 + 10,000 MNIST images), `infer-node` (onnxruntime-node and tfjs to
+ * export the chain, 256 + 256 images) or `infer-web` (onnxruntime-web and tfjs, 256 + 256). With
+ * no part, all (for rehearsals: too big to travel). Fails with one line (exit 1) when the kit plus
+ * the project's tracked files exceed the limit (default 60 MiB: a device call carries 64 MiB).
+ * Prints the sizes and the time taken.
  *
  * ```sh
- * deno task gpu-pack [train|infer] [--out gpu-kit] [--level 9e] [--data ../shared/data]
- *                    [--train-images N] [--test-images N] [--debs DIR] [--limit-mib 60] [--fast]
- *                    [--synthetic-data]
+ * deno task gpu-pack [train|infer-node|infer-web ...] [--out gpu-kit] [--level 9e]
+ *                    [--data ../shared/data] [--train-images N] [--test-images N] [--debs DIR]
+ *                    [--limit-mib 60] [--fast] [--synthetic-data]
  * ```
  *
  * `--fast` (xz level 0, size limit not enforced) is for rehearsals (`.ci/run`), not for the GPU
@@ -33,7 +35,7 @@ import { parseArgs } from "../../src/deps.ts";
 import { writeFileAtomic } from "../../src/atomic.ts";
 import { writeRandomMnist } from "../bench.ts";
 import { writeMnistSubset } from "./mnist_subset.ts";
-import { KIT_PARTS, type KitPart } from "./plan.ts";
+import { KIT_PARTS, type KitPart } from "./kit_parts.ts";
 import { NPM_FILES, npmCacheDir, type PackageFiles } from "./trace_npm.ts";
 
 /** Debian packages of the Vulkan loader and of what NVIDIA's ICD (libGLX_nvidia) links against. */
@@ -42,8 +44,9 @@ export const DEBS = ["libvulkan1", "libglvnd0"] as const;
 /** Default MNIST subset: enough batches of 1024 for the speed part, a 90 s run cycles it. */
 export const DEFAULT_IMAGES = { train: 12_000, test: 10_000 };
 
-/** The onnxruntime packages (only the inference parts load them). */
-const ONNXRUNTIME = /^onnxruntime-(common|node|web)\//;
+/** onnxruntime-node, onnxruntime-web, and what both load (only the inference parts load them). */
+const ORT_NODE = /^onnxruntime-node\//, ORT_WEB = /^onnxruntime-web\//;
+const ORT_COMMON = /^onnxruntime-common\//;
 
 /** What a kit part packs. */
 export interface PackPart {
@@ -54,23 +57,30 @@ export interface PackPart {
 }
 
 /**
- * Each kit part's contents (`plan.ts` `PART_KITS` says which report parts it runs). `train`: the
+ * Each kit part's contents (`kit_parts.ts` says which report parts it runs). `train`: the
  * training parts load tfjs and never onnxruntime (`src/infer`'s engines import it on demand), and
- * read MNIST. `infer`: onnxruntime, and tfjs too (the paper-width chain is exported on the host:
- * its 10 blocks' random weights are 75 MB that xz cannot shrink); 256 test images for the logits
- * check (and 256 training images: the MNIST loader reads both splits).
+ * read MNIST. `infer-node` / `infer-web`: their onnxruntime, and tfjs too (the paper-width chain
+ * is exported on the host); 256 test images for the logits check (and 256 training images: the
+ * MNIST loader reads both splits). The npm files are those `npm_files.json` lists (the whole
+ * rehearsal's), less the other parts' onnxruntime; the rehearsal from each packed part proves
+ * that it lacks nothing.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { PACK_PARTS } from "./pack.ts";
  * assert.ok(!PACK_PARTS.train.npm("onnxruntime-node/1.30.0"));
- * assert.ok(PACK_PARTS.infer.npm("@tensorflow/tfjs-core/4.22.0"));
+ * assert.ok(!PACK_PARTS["infer-web"].npm("onnxruntime-node/1.30.0"));
+ * assert.ok(PACK_PARTS["infer-node"].npm("@tensorflow/tfjs-core/4.22.0"));
  * ```
  */
 export const PACK_PARTS: Record<KitPart, PackPart> = {
-  train: { npm: (pkg) => !ONNXRUNTIME.test(pkg), images: DEFAULT_IMAGES },
-  infer: { npm: () => true, images: { train: 256, test: 256 } },
+  train: {
+    npm: (pkg) => !ORT_NODE.test(pkg) && !ORT_WEB.test(pkg) && !ORT_COMMON.test(pkg),
+    images: DEFAULT_IMAGES,
+  },
+  "infer-node": { npm: (pkg) => !ORT_WEB.test(pkg), images: { train: 256, test: 256 } },
+  "infer-web": { npm: (pkg) => !ORT_NODE.test(pkg), images: { train: 256, test: 256 } },
 };
 
 /**
@@ -80,7 +90,7 @@ export const PACK_PARTS: Record<KitPart, PackPart> = {
  * ```ts
  * import assert from "node:assert/strict";
  * import { packFor } from "./pack.ts";
- * const both = packFor(["train", "infer"]);
+ * const both = packFor(["train", "infer-web"]);
  * assert.ok(both.npm("onnxruntime-web/1.30.0"));
  * assert.deepEqual(both.images, { train: 12000, test: 10000 });
  * ```
@@ -207,13 +217,14 @@ export async function main(argv: string[]): Promise<number> {
       "synthetic-data": { type: "boolean", default: false },
     },
   });
-  if (
-    positionals.length > 1 || positionals.some((p) => !(KIT_PARTS as readonly string[]).includes(p))
-  ) {
+  const badPart = positionals.find((p, i) =>
+    !(KIT_PARTS as readonly string[]).includes(p) || positionals.indexOf(p) !== i
+  );
+  if (badPart !== undefined) {
     throw new Error(
-      `the part to pack must be one of ${KIT_PARTS.join(", ")} (or none: both), got ${
-        positionals.join(" ")
-      }`,
+      `the parts to pack are some of ${
+        KIT_PARTS.join(", ")
+      } (none: all), each once; got ${badPart}`,
     );
   }
   const parts = (positionals.length ? positionals : [...KIT_PARTS]) as KitPart[];

@@ -7,9 +7,7 @@
  * stays under the 8 minutes one device call may take. A part that reaches its limit is stopped,
  * recorded as failed, and the next part starts.
  *
- * Each part runs with one or both {@linkcode KIT_PARTS} ({@linkcode PART_KITS}): a kit packed
- * for `train` carries MNIST but not onnxruntime, one packed for `infer` onnxruntime but only a
- * few MNIST images, so the driver runs the parts that the kit parts present can run.
+ * Which parts run from a kit packed for only some of its parts is `kit_parts.ts`'s.
  *
  * @example
  * ```ts
@@ -38,99 +36,6 @@ export const PART_NAMES = [
 
 /** One of {@linkcode PART_NAMES}. */
 export type PartName = (typeof PART_NAMES)[number];
-
-/**
- * What a kit can be packed for (`deno task gpu-pack train|infer`): `train`, tfjs training on
- * webgpu (tfjs, MNIST); `infer`, the exported chain on onnxruntime (onnxruntime-web and -node,
- * tfjs for the export).
- */
-export const KIT_PARTS = ["train", "infer"] as const;
-
-/** One of {@linkcode KIT_PARTS}. */
-export type KitPart = (typeof KIT_PARTS)[number];
-
-/**
- * The kit parts each report part runs with. The adapter and the PyTorch anchor belong to both
- * (the speed tables of both put PyTorch beside them), so they run with either kit part; a later
- * run into the same report replaces their entries.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { PART_KITS, partsFor } from "./plan.ts";
- * assert.deepEqual(PART_KITS.inference, ["infer"]);
- * assert.deepEqual(partsFor(["infer"]), ["adapter", "logits", "torch", "inference"]);
- * ```
- */
-export const PART_KITS: Record<PartName, readonly KitPart[]> = {
-  adapter: ["train", "infer"],
-  losses: ["train"],
-  logits: ["infer"],
-  torch: ["train", "infer"],
-  trainSpeed: ["train"],
-  inference: ["infer"],
-  endToEnd: ["train"],
-};
-
-/** The report parts a kit holding `kitParts` runs, in {@linkcode PART_NAMES} order. */
-export function partsFor(kitParts: readonly KitPart[]): PartName[] {
-  return PART_NAMES.filter((p) => PART_KITS[p].some((k) => kitParts.includes(k)));
-}
-
-/**
- * The driver's choice of what to run: `kitParts` (comma-separated; default: all the kit holds)
- * and `parts` (comma-separated report parts; default: all those kit parts run), checked against
- * `kitHolds`, the parts the kit was packed for. Returns one line saying what is wrong instead when
- * a name is unknown, a kit part is not in the kit, or a report part needs a kit part not chosen.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { selectParts } from "./plan.ts";
- * assert.deepEqual(selectParts({ kitHolds: ["train"] }), {
- *   kitParts: ["train"],
- *   only: ["adapter", "losses", "torch", "trainSpeed", "endToEnd"],
- * });
- * assert.equal(
- *   selectParts({ kitParts: "infer", kitHolds: ["train"] }),
- *   "--kit-parts infer: the kit holds train only (deno task gpu-pack infer packs it)",
- * );
- * assert.equal(
- *   selectParts({ parts: "inference", kitHolds: ["train"] }),
- *   "part inference needs kit part infer; this run has train",
- * );
- * ```
- */
-export function selectParts(o: {
-  kitParts?: string;
-  parts?: string;
-  kitHolds: readonly string[];
-}): { kitParts: KitPart[]; only: PartName[] } | string {
-  const kitParts = o.kitParts === undefined
-    ? [...o.kitHolds]
-    : o.kitParts.split(",").filter(Boolean);
-  const bad = kitParts.find((k) => !(KIT_PARTS as readonly string[]).includes(k));
-  if (bad !== undefined || kitParts.length === 0) {
-    return `--kit-parts "${o.kitParts ?? o.kitHolds.join(",")}": each must be one of ${
-      KIT_PARTS.join(", ")
-    }`;
-  }
-  const absent = kitParts.find((k) => !o.kitHolds.includes(k));
-  if (absent) {
-    return `--kit-parts ${absent}: the kit holds ${o.kitHolds.join(", ")} only ` +
-      `(deno task gpu-pack ${absent} packs it)`;
-  }
-  const runnable = partsFor(kitParts as KitPart[]);
-  const only = o.parts === undefined ? runnable : o.parts.split(",").filter(Boolean);
-  const unknown = only.find((p) => !(PART_NAMES as readonly string[]).includes(p));
-  if (unknown !== undefined) return `unknown part ${unknown} (--parts ${PART_NAMES.join(",")})`;
-  const outside = (only as PartName[]).find((p) => !runnable.includes(p));
-  if (outside) {
-    return `part ${outside} needs kit part ${PART_KITS[outside].join(" or ")}; ` +
-      `this run has ${kitParts.join(", ")}`;
-  }
-  return { kitParts: kitParts as KitPart[], only: only as PartName[] };
-}
 
 /** One training configuration: a YAML file and train flags on top (as `deno task train` takes them). */
 export interface TrainSetup {

@@ -2,9 +2,9 @@
  * The GPU report (`gpu-report.json`, schema {@linkcode REPORT_SCHEMA}): one entry per part of
  * {@linkcode PART_NAMES}, each with its status, time limit, the steps it ran (each a child process
  * or the PyTorch anchor, with its own status, seconds, one-line error and raw result) and a
- * `summary` the tables are made from, and one entry per driver run merged into it (`runs`: a kit
- * packed for `train` and one for `infer` run one after the other into the same folder make one
- * report, see `merge.ts`). {@linkcode missingFields} names what a finished report lacks;
+ * `summary` the tables are made from, and one entry per driver run merged into it (`runs`: kits
+ * packed for `train`, `infer-node` and `infer-web` run one after the other into the same folder
+ * make one report, see `merge.ts`). {@linkcode missingFields} names what a finished report lacks;
  * {@linkcode renderMarkdown} writes `gpu-report.md`.
  *
  * @example
@@ -19,7 +19,8 @@
  * ```
  * @module
  */
-import { type GpuPlan, type KitPart, PART_NAMES, type PartName } from "./plan.ts";
+import { type GpuPlan, PART_NAMES, type PartName } from "./plan.ts";
+import type { KitPart } from "./kit_parts.ts";
 
 /** The report's schema id (2: correctness split into `losses` and `logits`; `runs`). */
 export const REPORT_SCHEMA = "noprop.gpu-report/2";
@@ -39,6 +40,8 @@ export interface Step {
   error?: string;
   /** The task's JSON result. */
   result?: unknown;
+  /** Kept from an earlier run into the report (a provider of another kit part, `parts.ts`). */
+  kept?: boolean;
 }
 
 /** One part of the report. */
@@ -265,7 +268,9 @@ export function renderMarkdown(r: GpuReport): string {
         P[p].status,
         fmt(P[p].seconds),
         P[p].limitSeconds,
-        P[p].steps.filter((s) => s.error).map((s) => `${s.name}: ${s.status}: ${s.error}`)
+        P[p].steps.filter((s) => s.error).map((s) =>
+          `${s.name}${s.kept ? " (earlier run)" : ""}: ${s.status}: ${s.error}`
+        )
           .join("; ").replaceAll("|", "/") || "",
       ]),
     ),
@@ -322,6 +327,8 @@ export function renderMarkdown(r: GpuReport): string {
         lg.map((x) => [x.provider, x.reference, fmt(x.maxAbsDiff, 3), pct(x.argmaxAgreement)]),
       ),
     );
+  } else if (P.logits.status !== "not run" && g.reference === null) {
+    out.push("No cpu logits to compare with yet: the infer-node kit part runs them.");
   } else out.push("Not measured (see the status table).");
 
   const torchNote = P.torch.status === "ok"
@@ -410,3 +417,35 @@ export function renderMarkdown(r: GpuReport): string {
   if (torchNote) out.push("", torchNote);
   return out.join("\n") + "\n";
 }
+
+/**
+ * `deno run --allow-read tools/gpu/report.ts --check FILE`: prints what the report in FILE lacks
+ * ({@linkcode missingFields}), one line each; exit status 1 if anything, 2 on bad usage.
+ */
+export async function checkMain(argv: string[]): Promise<number> {
+  if (argv.length !== 2 || argv[0] !== "--check") {
+    console.error("usage: report.ts --check gpu-report.json");
+    return 2;
+  }
+  let r: GpuReport;
+  try {
+    r = JSON.parse(await Deno.readTextFile(argv[1]));
+  } catch (e) {
+    console.error(`error: ${argv[1]}: ${(e as Error).message}`);
+    return 2;
+  }
+  if (r.schema !== REPORT_SCHEMA) {
+    console.error(`error: ${argv[1]}: schema ${r.schema}, not ${REPORT_SCHEMA}`);
+    return 2;
+  }
+  const missing = missingFields(r);
+  for (const m of missing) console.error(`gpu report: ${m}`);
+  console.error(
+    `gpu report ${argv[1]}: runs ${
+      r.runs.map((x) => x.kitParts.join("+")).join(", ") || "none recorded"
+    }; ${missing.length ? `${missing.length} problems` : "every part ran"}`,
+  );
+  return missing.length ? 1 : 0;
+}
+
+if (import.meta.main) Deno.exit(await checkMain(Deno.args));

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The GPU report from the packed kit (gpu-kit/, built by `deno task gpu-pack [train|infer]`), on a
+# The GPU report from the packed kit (gpu-kit/, built by `deno task gpu-pack [PART]`), on a
 # host with no network, Node.js or Deno: unpacks Deno, its npm files and the data into a temp
 # folder, puts the kit's Vulkan loader in place (LD_LIBRARY_PATH, VK_ICD_FILENAMES), then runs
 # tools/gpu/driver.ts with Deno from the kit (--cached-only), which runs the report parts that the
@@ -8,7 +8,9 @@
 #
 #   bash tools/gpu/run.sh OUTDIR                     # on the GPU host (NVIDIA's Vulkan driver)
 #   bash tools/gpu/run.sh --dry-run OUTDIR           # rehearsal here: Mesa llvmpipe, tiny sizes
-#   bash tools/gpu/run.sh --part infer OUTDIR        # only one of the kit's parts
+#   bash tools/gpu/run.sh --part infer-web OUTDIR    # only one of the kit's parts
+#
+# Parts (tools/gpu/kit_parts.ts): train, infer-node, infer-web; a kit holds those it was packed for.
 #
 # Run from anywhere; the repository is this script's ../..  Environment: NOPROP_GPU_KIT (the kit
 # folder, default gpu-kit), NOPROP_GPU_ICD (the Vulkan driver manifest), NOPROP_GPU_TIME_SCALE
@@ -17,7 +19,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-usage="usage: bash tools/gpu/run.sh [--dry-run] [--part train|infer] OUTDIR"
+usage="usage: bash tools/gpu/run.sh [--dry-run] [--part train|infer-node|infer-web] OUTDIR"
 dry=0
 part=()
 while [ $# -gt 0 ]; do
@@ -27,8 +29,8 @@ while [ $# -gt 0 ]; do
     shift
     ;;
   --part)
-    if [ $# -lt 2 ] || { [ "$2" != train ] && [ "$2" != infer ]; }; then
-      echo "error: --part must be train or infer; $usage" >&2
+    if [ $# -lt 2 ] || ! [[ "$2" =~ ^(train|infer-node|infer-web)$ ]]; then
+      echo "error: --part must be train, infer-node or infer-web; $usage" >&2
       exit 2
     fi
     part=(--kit-parts "$2")

@@ -43,7 +43,7 @@ Deno.test("the driver refuses bad arguments with exit status 2", async () => {
   const kit = await Deno.makeTempFile({ suffix: ".json" });
   await Deno.writeTextFile(kit, JSON.stringify({ parts: ["train"] }));
   assertEquals(await main([...base, "--kit-parts", "nope"]), 2);
-  assertEquals(await main([...base, "--kit", kit, "--kit-parts", "infer"]), 2);
+  assertEquals(await main([...base, "--kit", kit, "--kit-parts", "infer-web"]), 2);
   assertEquals(await main([...base, "--kit", kit, "--parts", "inference"]), 2);
   await Deno.remove(kit);
   for (const d of ["o", "w"]) assertEquals(await Deno.stat(d).catch(() => null), null); // nothing made

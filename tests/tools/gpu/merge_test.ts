@@ -1,39 +1,42 @@
-/** One GPU report from a train-kit run and an infer-kit run into the same folder. */
+/** One GPU report from the kit parts' runs (train, infer-node, infer-web) into the same folder. */
 import { assert, assertEquals, assertMatch } from "../../assert.ts";
 import { runReport } from "../../../tools/gpu/driver.ts";
 import { continueReport } from "../../../tools/gpu/merge.ts";
-import { gpuPlan, partsFor } from "../../../tools/gpu/plan.ts";
+import { gpuPlan } from "../../../tools/gpu/plan.ts";
+import { partsFor } from "../../../tools/gpu/kit_parts.ts";
 import { missingFields, renderMarkdown } from "../../../tools/gpu/report.ts";
+import { chainLogits } from "../../../tools/gpu/task_onnx.ts";
+import { writeRandomMnist } from "../../../tools/bench.ts";
 
 Deno.test("a run continues the folder's report: its own parts start again, the others are kept", () => {
   const plan = gpuPlan(false);
   const train = continueReport(null, plan, {}, ["train"], partsFor(["train"])).report;
   train.parts.torch.status = "ok";
   train.parts.torch.summary.runs = [{ batch: 128 }];
-  train.parts.endToEnd.status = "ok";
-  train.parts.endToEnd.summary.runs = [{ name: "quick" }];
+  train.parts.adapter.status = "ok";
   train.finished = train.runs[0].finished = "2026-01-01T00:00:00.000Z";
-  const { report, note } = continueReport(train, plan, {}, ["infer"], partsFor(["infer"]));
-  assertEquals(note, null);
-  // endToEnd is the train kit's: kept. torch runs with either kit: this run runs it again.
-  assertEquals(report.parts.endToEnd.summary.runs, [{ name: "quick" }]);
-  assertEquals(report.parts.torch.status, "not run");
-  assertEquals(report.parts.torch.summary, {});
-  assertEquals(report.parts.inference.status, "not run");
+  const next = continueReport(train, plan, {}, ["infer-node"], partsFor(["infer-node"]));
+  assertEquals(next.note, null);
+  assertEquals(next.merged, train);
+  const { report } = next;
+  // torch is the train kit's: kept (the inference table reads it). The adapter runs again.
+  assertEquals(report.parts.torch.summary.runs, [{ batch: 128 }]);
+  assertEquals(report.parts.adapter.status, "not run");
   assertEquals(report.runs.map((r) => [r.kitParts, r.finished]), [
     [["train"], "2026-01-01T00:00:00.000Z"],
-    [["infer"], null],
+    [["infer-node"], null],
   ]);
-  assertEquals(report.runs[1].parts, ["adapter", "logits", "torch", "inference"]);
-  // The parts neither run ran are still named as missing.
-  assert(missingFields(report).includes("inference: status not run"));
+  assertEquals(report.runs[1].parts, ["adapter", "logits", "inference"]);
+  // The parts no run ran are still named as missing.
+  assert(missingFields(report).includes("endToEnd: status not run"));
 });
 
 Deno.test("a report of another kind is not merged: the run starts a fresh one and says why", () => {
   const dry = continueReport(null, gpuPlan(true), {}, ["train"], ["torch"]).report;
   dry.parts.torch.status = "skipped";
-  const real = continueReport(dry, gpuPlan(false), {}, ["infer"], ["logits"]);
+  const real = continueReport(dry, gpuPlan(false), {}, ["infer-web"], ["logits"]);
   assertEquals(real.note, "the folder's report is a rehearsal's: started a fresh one");
+  assertEquals(real.merged, null);
   assertEquals(real.report.parts.torch.status, "not run");
   assertEquals(real.report.runs.length, 1);
   const old = { ...dry, schema: "noprop.gpu-report/1" };
@@ -47,34 +50,56 @@ Deno.test("a report of another kind is not merged: the run starts a fresh one an
   );
 });
 
-Deno.test("two driver runs into one folder write one report listing both, and one log", async () => {
+Deno.test("infer-node after infer-web: the web logits are kept and compared with the new cpu logits", async () => {
   const dir = await Deno.makeTempDir();
-  const paths = { out: dir, work: dir, data: dir, anchor: null };
+  const data = `${dir}/data`;
+  await writeRandomMnist(data, 2, 2);
+  const plan = gpuPlan(true);
+  plan.logits.images = 2;
+  const paths = { out: `${dir}/out`, work: dir, data, anchor: null };
+  await Deno.mkdir(paths.out);
   const kit = (parts: string[]) => ({
     kit: { created: "c", commit: "abc", bytes: 2 ** 20, parts },
   });
-  await runReport(gpuPlan(true), paths, kit(["train"]), ["torch"], ["train"]);
-  // What the train run measured (as if it had): kept by the infer run.
-  const file = `${dir}/gpu-report.json`;
-  const first = JSON.parse(await Deno.readTextFile(file));
-  first.parts.endToEnd = { ...first.parts.endToEnd, status: "ok", summary: { runs: [] } };
-  await Deno.writeTextFile(file, JSON.stringify(first));
-  const r = await runReport(gpuPlan(true), paths, kit(["infer"]), ["torch"], ["infer"]);
-  assertEquals(r.parts.endToEnd.status, "ok");
-  assertEquals(r.parts.torch.status, "skipped"); // ran again (no anchor), one step, not two
-  assertEquals(r.parts.torch.steps.length, 1);
-  const saved = JSON.parse(await Deno.readTextFile(file));
-  assertEquals(saved.runs.map((x: { kitParts: string[] }) => x.kitParts), [["train"], ["infer"]]);
+  // What an infer-web run left: its webgpu logits, here the cpu ones with one logit moved by 0.5
+  // (the largest of image 1, so the argmax stays).
+  const o = { modelDir: "models/mnist", provider: "cpu", images: 2, dataDir: data, threads: 1 };
+  const cpu = (await chainLogits(o)).logits;
+  const web = [...cpu];
+  const top = cpu.slice(0, 10).indexOf(Math.max(...cpu.slice(0, 10)));
+  web[top] += 0.5;
+  const first = continueReport(null, plan, kit(["infer-web"]), ["infer-web"], ["logits"]).report;
+  first.parts.logits.status = "ok";
+  first.parts.logits.steps = [
+    { name: "logits webgpu-web", status: "ok", seconds: 1, result: { logits: web } },
+  ];
+  first.finished = first.runs[0].finished = new Date().toISOString();
+  await Deno.writeTextFile(`${paths.out}/gpu-report.json`, JSON.stringify(first));
+  await Deno.writeTextFile(`${paths.out}/gpu-run.log`, "the infer-web run's log\n");
+
+  const r = await runReport(plan, paths, kit(["infer-node"]), ["logits"], ["infer-node"]);
+  const steps = r.parts.logits.steps;
+  assertEquals(steps[0].name, "logits webgpu-web");
+  assertEquals(steps[0].kept, true);
+  assertEquals(steps[1].name, "logits cpu");
+  assertEquals(steps[1].status, "ok", steps[1].error);
+  const cmp = r.parts.logits.summary.logits as { provider: string; maxAbsDiff: number }[];
+  assertEquals(cmp[0].provider, "webgpu-web");
+  assert(Math.abs(cmp[0].maxAbsDiff - 0.5) < 1e-6, String(cmp[0].maxAbsDiff));
+  assertEquals((cmp[0] as unknown as { argmaxAgreement: number }).argmaxAgreement, 1);
+  // One report naming both runs; the second run appended to the first run's log.
+  const saved = JSON.parse(await Deno.readTextFile(`${paths.out}/gpu-report.json`));
+  assertEquals(saved.runs.map((x: { kitParts: string[] }) => x.kitParts), [
+    ["infer-web"],
+    ["infer-node"],
+  ]);
   assert(saved.runs.every((x: { finished: string | null }) => x.finished !== null));
   const md = renderMarkdown(r);
-  assert(md.includes("| 1 | train | torch |"), md);
-  assert(md.includes("| 2 | infer | torch |"), md);
+  assert(md.includes("| 1 | infer-web | logits |"), md);
+  assert(md.includes("| 2 | infer-node | logits |"), md);
   assert(md.includes("packed c at commit abc, 1.0 MiB"), md);
-  // The second run appended to the first run's log.
-  const log = await Deno.readTextFile(`${dir}/gpu-run.log`);
-  assertEquals(log.split("\n").filter((l) => l.startsWith("### driver run")), [
-    "### driver run 1: kit parts train; parts torch",
-    "### driver run 2: kit parts infer; parts torch",
-  ]);
+  const log = (await Deno.readTextFile(`${paths.out}/gpu-run.log`)).split("\n");
+  assertEquals(log[0], "the infer-web run's log");
+  assertEquals(log[1], "### driver run 2: kit parts infer-node; parts logits");
   await Deno.remove(dir, { recursive: true });
 });

@@ -9,11 +9,11 @@ Deno.test("gpu-pack refuses a bad part, level or image count and a folder that i
     const [args, message] of [
       [
         ["tran"],
-        /^error: the part to pack must be one of train, infer \(or none: both\), got tran$/,
+        /^error: the parts to pack are some of train, infer-node, infer-web \(none: all\), each once; got tran$/,
       ],
       [
-        ["train", "infer"],
-        /^error: the part to pack must be one of train, infer .*got train infer$/,
+        ["train", "train"],
+        /^error: the parts to pack are some of .*, each once; got train$/,
       ],
       [["--level", "x"], /^error: --level must be 0\.\.9/],
       [["--train-images", "0"], /^error: --train-images must be a positive integer, got 0$/],
