@@ -48,10 +48,18 @@ export const DEFAULT_IMAGES = { train: 12_000, test: 10_000 };
 const ORT_NODE = /^onnxruntime-node\//, ORT_WEB = /^onnxruntime-web\//;
 const ORT_COMMON = /^onnxruntime-common\//;
 
+/** Of a package a part does not load, only its folder and `package.json` go in. */
+const unless = (skip: RegExp[]) => (pkg: string, file: string) =>
+  file === "package.json" || !skip.some((r) => r.test(pkg));
+
 /** What a kit part packs. */
 export interface PackPart {
-  /** Whether the npm package `name/version` (a key of `npm_files.json`) goes in. */
-  npm: (pkg: string) => boolean;
+  /**
+   * Whether `file` of the npm package `pkg` (`name/version`, a key of `npm_files.json`) goes in.
+   * Every listed package's folder does (Deno with `--cached-only` refuses to start when a package
+   * of the lockfile is missing from its cache, imported or not).
+   */
+  npm: (pkg: string, file: string) => boolean;
   /** How many MNIST images of each split. */
   images: { train: number; test: number };
 }
@@ -62,25 +70,24 @@ export interface PackPart {
  * read MNIST. `infer-node` / `infer-web`: their onnxruntime, and tfjs too (the paper-width chain
  * is exported on the host); 256 test images for the logits check (and 256 training images: the
  * MNIST loader reads both splits). The npm files are those `npm_files.json` lists (the whole
- * rehearsal's), less the other parts' onnxruntime; the rehearsal from each packed part proves
- * that it lacks nothing.
+ * rehearsal's), less the other parts' onnxruntime files (its folder and `package.json` stay); the
+ * rehearsal from each packed part proves that it lacks nothing.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { PACK_PARTS } from "./pack.ts";
- * assert.ok(!PACK_PARTS.train.npm("onnxruntime-node/1.30.0"));
- * assert.ok(!PACK_PARTS["infer-web"].npm("onnxruntime-node/1.30.0"));
- * assert.ok(PACK_PARTS["infer-node"].npm("@tensorflow/tfjs-core/4.22.0"));
+ * const lib = "bin/napi-v6/linux/x64/libonnxruntime.so.1";
+ * assert.ok(!PACK_PARTS.train.npm("onnxruntime-node/1.30.0", lib));
+ * assert.ok(PACK_PARTS.train.npm("onnxruntime-node/1.30.0", "package.json"));
+ * assert.ok(!PACK_PARTS["infer-web"].npm("onnxruntime-node/1.30.0", lib));
+ * assert.ok(PACK_PARTS["infer-node"].npm("onnxruntime-node/1.30.0", lib));
  * ```
  */
 export const PACK_PARTS: Record<KitPart, PackPart> = {
-  train: {
-    npm: (pkg) => !ORT_NODE.test(pkg) && !ORT_WEB.test(pkg) && !ORT_COMMON.test(pkg),
-    images: DEFAULT_IMAGES,
-  },
-  "infer-node": { npm: (pkg) => !ORT_WEB.test(pkg), images: { train: 256, test: 256 } },
-  "infer-web": { npm: (pkg) => !ORT_NODE.test(pkg), images: { train: 256, test: 256 } },
+  train: { npm: unless([ORT_NODE, ORT_WEB, ORT_COMMON]), images: DEFAULT_IMAGES },
+  "infer-node": { npm: unless([ORT_WEB]), images: { train: 256, test: 256 } },
+  "infer-web": { npm: unless([ORT_NODE]), images: { train: 256, test: 256 } },
 };
 
 /**
@@ -91,14 +98,14 @@ export const PACK_PARTS: Record<KitPart, PackPart> = {
  * import assert from "node:assert/strict";
  * import { packFor } from "./pack.ts";
  * const both = packFor(["train", "infer-web"]);
- * assert.ok(both.npm("onnxruntime-web/1.30.0"));
+ * assert.ok(both.npm("onnxruntime-web/1.30.0", "dist/ort.webgpu.bundle.min.mjs"));
  * assert.deepEqual(both.images, { train: 12000, test: 10000 });
  * ```
  */
 export function packFor(parts: readonly KitPart[]): PackPart {
   const sel = parts.map((p) => PACK_PARTS[p]);
   return {
-    npm: (pkg) => sel.some((p) => p.npm(pkg)),
+    npm: (pkg, file) => sel.some((p) => p.npm(pkg, file)),
     images: {
       train: Math.max(...sel.map((p) => p.images.train)),
       test: Math.max(...sel.map((p) => p.images.test)),
@@ -260,7 +267,11 @@ export async function main(argv: string[]): Promise<number> {
       string,
       PackageFiles
     >;
-    const list = Object.fromEntries(Object.entries(all).filter(([pkg]) => contents.npm(pkg)));
+    const list = Object.fromEntries(
+      Object.entries(all).map((
+        [pkg, e],
+      ) => [pkg, { ...e, files: e.files.filter((f) => contents.npm(pkg, f)) }]),
+    );
     const npmBytes = await copyNpm(
       list,
       `${await npmCacheDir()}/registry.npmjs.org`,

@@ -149,7 +149,7 @@ export function gpuPlan(dryRun: boolean): GpuPlan {
       losses: 180,
       logits: 120,
       torch: 60,
-      trainSpeed: 180,
+      trainSpeed: 300, // the --fuse-blocks rows double it
       inference: 180,
       endToEnd: 2 * 100,
     },

@@ -229,7 +229,7 @@ function runsTable(runs: RunRecord[]): string {
       x.parts.join(", "),
       x.started,
       x.finished ? fmt(x.wallSeconds) : "still running",
-      kitLine(x.kit).trim().replace(/^Kit: /, "") || "—",
+      kitLine(x.kit).trim().replace(/^Kit: /, "").replace(/\.$/, "") || "—",
     ]),
   );
 }
