@@ -2,8 +2,10 @@
  * Exports a training run folder to ONNX: `block_01.onnx` … `block_TT.onnx` (one per
  * denoising block, see `block_graph.ts`), `classifier.onnx` and `manifest.json` (the
  * runtime's contract, see `src/infer/manifest.ts`), everything the runtime needs and nothing
- * else. Each file is written atomically; the manifest, which carries every graph's SHA-256,
- * is written last, so a folder with a manifest always has complete graphs.
+ * else. The export is written into a hidden sibling of the output folder and swapped in only
+ * when complete (`export_folder.ts`): a re-export that fails or is killed half-way leaves the
+ * previous export as it was. The manifest, which carries every graph's SHA-256, is written
+ * last.
  *
  * Everything comes from `weights.safetensors`: the tensors and the model description in its
  * metadata (variant, T, ᾱ schedule, block shapes, embedding, class names, normalisation). The
@@ -47,8 +49,11 @@ import { mixCoefficients, scheduleFromAlphaBar } from "../schedule.ts";
 import { decodeMetadata } from "../run/metadata.ts";
 import type { Manifest } from "@noprop/infer";
 import { blockGraph } from "./block_graph.ts";
-import { classifierGraph } from "./classifier_graph.ts";
+import { classifierGraph, classifierLayer } from "./classifier_graph.ts";
+import { blockScope, CHAIN_FILE, writeChain } from "./export_chain.ts";
+import { trainedLayers } from "./layer_source.ts";
 import { exportContinuous } from "./export_continuous.ts";
+import { publishExport } from "./export_folder.ts";
 import { ExportError, type ExportOptions, type ExportResult } from "./export_types.ts";
 import { writeGraph, writeManifest } from "./manifest_file.ts";
 import { type NamedTensor, WeightMap } from "./weights.ts";
@@ -110,6 +115,13 @@ export function blockFileName(t: number): string {
  * ```
  */
 export async function exportRun(runDir: string, opts: ExportOptions = {}): Promise<ExportResult> {
+  const outDir = opts.outDir ?? runDir;
+  const r = await publishExport(outDir, (stage) => exportInto(runDir, { ...opts, outDir: stage }));
+  return { ...r, outDir };
+}
+
+/** Writes the export of `runDir` into the (staging) folder `opts.outDir`. */
+async function exportInto(runDir: string, opts: ExportOptions): Promise<ExportResult> {
   const path = `${runDir}/weights.safetensors`;
   let file;
   try {
@@ -126,7 +138,14 @@ export async function exportRun(runDir: string, opts: ExportOptions = {}): Promi
   } catch (e) {
     throw new ExportError((e as Error).message);
   }
-  if (md.variant !== "dt") return exportContinuous(runDir, file, md, opts);
+  if (md.variant !== "dt") {
+    if (opts.fused) {
+      throw new ExportError(
+        `${path}: --fused is for dt models (the chain of T blocks), not ${md.variant}`,
+      );
+    }
+    return exportContinuous(runDir, file, md, opts);
+  }
   const backprop = md.format === "noprop-backprop";
   const { T, spec, classNames, normalization: norm } = md;
   const tensors = floats(file.tensors);
@@ -140,17 +159,35 @@ export async function exportRun(runDir: string, opts: ExportOptions = {}): Promi
 
   const blocks: Manifest["blocks"] = [];
   const blockNodes: number[] = [];
+  const blockLayers = (t: number, scope = "") =>
+    trainedLayers(WeightMap.withPrefix(tensors, blockFileName(t).replace(".onnx", "")), scope);
   for (let t = 1; t <= T; t++) {
     const name = blockFileName(t).replace(".onnx", "");
-    const g = blockGraph({ spec, weights: WeightMap.withPrefix(tensors, name), embed, name });
+    const g = blockGraph({ spec, layers: blockLayers(t), embed, name });
     const what = backprop ? "Backprop-baseline block" : "NoProp-DT block";
     const bytes = g.encode({ docString: `${what} ${t} of ${T}: (x, z_${t - 1}) → û_${t}` });
     blocks.push(await writeGraph(outDir, `${name}.onnx`, bytes));
     blockNodes.push(g.nodeCount);
   }
-  const cbytes = classifierGraph(WeightMap.withPrefix(tensors, "cls"), spec.embedDim, spec.classes)
+  const clsWeights = WeightMap.withPrefix(tensors, "cls");
+  const cbytes = classifierGraph(clsWeights, spec.embedDim, spec.classes)
     .encode({ docString: "NoProp classifier: z_T → logits" });
   const classifier = await writeGraph(outDir, "classifier.onnx", cbytes);
+  const schedule = {
+    name: sched.name,
+    a: Array.from(sched.a.subarray(1)),
+    b: Array.from(sched.b.subarray(1)),
+    c: Array.from(sched.c.subarray(1)),
+  };
+  const chain = opts.fused
+    ? await writeChain(outDir, {
+      spec,
+      blocks: Array.from({ length: T }, (_, i) => blockLayers(i + 1, blockScope(i + 1))),
+      embed,
+      classifier: classifierLayer(clsWeights, spec.embedDim, spec.classes),
+      schedule,
+    })
+    : undefined;
 
   const manifest = await writeManifest(outDir, {
     variant: "dt",
@@ -158,21 +195,23 @@ export async function exportRun(runDir: string, opts: ExportOptions = {}): Promi
     classNames,
     spec,
     normalization: norm,
-    schedule: {
-      name: sched.name,
-      a: Array.from(sched.a.subarray(1)),
-      b: Array.from(sched.b.subarray(1)),
-      c: Array.from(sched.c.subarray(1)),
-    },
+    schedule,
     sampler: { name: "dt", steps: T, noise: opts.noise ?? false },
     blocks,
     classifier,
+    chain: chain?.ref,
   });
   return {
     outDir,
-    files: [...blocks.map((b) => b.file), "classifier.onnx", "manifest.json"],
+    files: [
+      ...blocks.map((b) => b.file),
+      "classifier.onnx",
+      ...(chain ? [CHAIN_FILE] : []),
+      "manifest.json",
+    ],
     manifest,
     blockNodes,
+    ...(chain ? { chainNodes: chain.nodes } : {}),
   };
 }
 

@@ -63,7 +63,7 @@ import { perClassAccuracy } from "./confusion.ts";
 import { openRunFolder } from "../run/open.ts";
 import { batchesPerEpoch, loadRunData, NonFiniteLossError } from "./batches.ts";
 import { type EpochRun, runEpoch } from "./epoch.ts";
-import type { Evaluation, TrainMethod } from "./method.ts";
+import type { Evaluation, MethodContext, TrainMethod } from "./method.ts";
 import { Interrupt } from "./interrupt.ts";
 import { createMethod, formatOf } from "./methods.ts";
 import { epochBar } from "./progress.ts";
@@ -76,6 +76,11 @@ export interface TrainOptions {
   overwrite?: boolean;
   /** Quiet: no progress bar or log lines (tests). */
   quiet?: boolean;
+  /**
+   * Builds the method instead of the config's own (`methods.ts`): another driver of the same
+   * method, such as the distributed run (`src/dist/method.ts`).
+   */
+  method?: (ctx: MethodContext) => Promise<TrainMethod>;
 }
 
 /** What a finished (or interrupted) run reports. */
@@ -132,7 +137,7 @@ export interface TrainResult {
 export async function train(config: Config, opts: TrainOptions = {}): Promise<TrainResult> {
   const log = (s: string) => opts.quiet || console.error(s);
   const cfg = resolveRunName(config);
-  if (cfg.workers > cfg.T && cfg.method === "noprop" && cfg.variant === "dt") {
+  if (cfg.workers > cfg.T && cfg.method === "noprop" && cfg.variant === "dt" && !opts.method) {
     log(`note: --workers ${cfg.workers} capped to T = ${cfg.T} (one block per worker at most)`);
     cfg.workers = cfg.T;
   }
@@ -148,7 +153,7 @@ export async function train(config: Config, opts: TrainOptions = {}): Promise<Tr
       checkPosition(ck.path, ck.pos, perEpoch);
       await syncDerivedFiles(runDir, ck); // repairs a crash between the checkpoint and the rest
     }
-    const method = await createMethod({ cfg, run, checkpoint: ck });
+    const method = await (opts.method ?? createMethod)({ cfg, run, checkpoint: ck });
     let pos: Position = ck?.pos ?? { epoch: 0, batch: 0, step: 0 };
     const lines = ck?.metrics ?? [];
     let confusion = ck?.confusion ?? null;

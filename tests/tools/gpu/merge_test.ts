@@ -82,7 +82,7 @@ Deno.test("infer-node after infer-web: the web logits are kept and compared with
   assertEquals(steps[0].name, "logits webgpu-web");
   assertEquals(steps[0].kept, true);
   assertEquals(steps[1].name, "logits cpu");
-  assertEquals(steps[1].status, "ok", steps[1].error);
+  assertEquals(steps[1].status, "ok", steps[1].error ?? "");
   const cmp = r.parts.logits.summary.logits as { provider: string; maxAbsDiff: number }[];
   assertEquals(cmp[0].provider, "webgpu-web");
   assert(Math.abs(cmp[0].maxAbsDiff - 0.5) < 1e-6, String(cmp[0].maxAbsDiff));
