@@ -10,9 +10,11 @@
  *   the logits' reference, its native WebGPU where the binding offers it);
  * - `infer-web`: onnxruntime-web's webgpu build on Deno's WebGPU.
  *
- * Both inference parts carry tfjs too: they export the paper-width chain on the host (its ten
- * blocks' random weights are 75 MB, which xz cannot shrink; the exporter and tfjs are 1.5 MB).
- * The logits check and the inference table are filled provider by provider
+ * The inference parts carry no tfjs: the paper-width chain they time is built on the host with
+ * seeded random weights by the exporter's graph builders (`src/onnx/random_export.ts`; its ten
+ * blocks' 80 MB of random floats would not compress, and its speed does not depend on the
+ * values), and the logits check runs the shipped `models/mnist`, trained weights, on each
+ * provider. The logits check and the inference table are filled provider by provider
  * ({@linkcode PROVIDER_KITS}): each inference part adds its providers' rows and keeps the other's.
  *
  * @example

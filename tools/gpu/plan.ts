@@ -21,7 +21,7 @@
  * ```
  * @module
  */
-import type { ChainSpec } from "../bench_infer.ts";
+import type { RandomDtSpec } from "../../src/onnx/random_export.ts";
 
 /** The report's parts, in the order they run. */
 export const PART_NAMES = [
@@ -75,7 +75,7 @@ export interface GpuPlan {
   endToEnd: { setups: TrainSetup[]; seconds: number };
   /** (5) images/s of the exported chain. */
   inference: {
-    spec: Required<ChainSpec>;
+    spec: Required<Omit<RandomDtSpec, "seed">>;
     batches: number[];
     threads: number;
     /** Each batch size is timed for at least this long (and at least 2 runs). */
