@@ -10,13 +10,16 @@
  * | `debs/*.deb` | the Vulkan loader (`libvulkan1`) and what NVIDIA's Vulkan driver loads beside it (`libglvnd0`), Debian's, from `apt-get download` |
  * | `kit.json` | what was packed: its parts, sizes, sha256, versions, the commit |
  *
- * The whole kit does not travel with the tracked tree within the limit, so it is packed for one
- * or more of the kit parts of `kit_parts.ts` at a time ({@linkcode PACK_PARTS}): `train` (tfjs,
- * no onnxruntime, 12,000 + 10,000 MNIST images), `infer-node` (onnxruntime-node and tfjs to
- * export the chain, 256 + 256 images) or `infer-web` (onnxruntime-web and tfjs, 256 + 256). With
- * no part, all (for rehearsals: too big to travel). Fails with one line (exit 1) when the kit plus
- * the project's tracked files exceed the limit (default 60 MiB: a device call carries 64 MiB).
- * Prints the sizes and the time taken.
+ * The whole kit does not travel with the working tree within the limit, so it is packed for one
+ * or more of the kit parts of `kit_parts.ts` at a time ({@linkcode PACK_PARTS},
+ * {@linkcode npmFileFilter}): `train` (tfjs and vega, no onnxruntime, 10,240 + 10,000 MNIST
+ * images), `infer-node` (onnxruntime-node, 256 + 256 images) or `infer-web` (onnxruntime-web,
+ * 256 + 256); the inference parts carry no tfjs (their chain is built with random weights by
+ * `src/onnx/random_export.ts`). With no part, all (for rehearsals: too big to travel). Prints the
+ * budget component by component — each packed file, and the working tree a device call carries
+ * (tracked files and untracked ones git does not ignore, measured at pack time, with its largest
+ * folders) — and fails with one line (exit 1) when the total exceeds the limit (default 60 MiB:
+ * a device call carries 64 MiB).
  *
  * ```sh
  * deno task gpu-pack [train|infer-node|infer-web ...] [--out gpu-kit] [--level 9e]
@@ -36,80 +39,81 @@ import { writeFileAtomic } from "../../src/atomic.ts";
 import { writeRandomMnist } from "../bench.ts";
 import { writeMnistSubset } from "./mnist_subset.ts";
 import { KIT_PARTS, type KitPart } from "./kit_parts.ts";
-import { NPM_FILES, npmCacheDir, type PackageFiles } from "./trace_npm.ts";
+import { NPM_FILES, npmCacheDir, type PackageEntry, type PackageFiles } from "./trace_npm.ts";
 
 /** Debian packages of the Vulkan loader and of what NVIDIA's ICD (libGLX_nvidia) links against. */
 export const DEBS = ["libvulkan1", "libglvnd0"] as const;
 
-/** Default MNIST subset: enough batches of 1024 for the speed part, a 90 s run cycles it. */
-export const DEFAULT_IMAGES = { train: 12_000, test: 10_000 };
+/** The `train` part's MNIST subset (see {@linkcode PACK_PARTS}). */
+export const DEFAULT_IMAGES = { train: 10_240, test: 10_000 };
 
-/** onnxruntime-node, onnxruntime-web, and what both load (only the inference parts load them). */
-const ORT_NODE = /^onnxruntime-node\//, ORT_WEB = /^onnxruntime-web\//;
-const ORT_COMMON = /^onnxruntime-common\//;
-
-/** Of a package a part does not load, only its folder and `package.json` go in. */
-const unless = (skip: RegExp[]) => (pkg: string, file: string) =>
-  file === "package.json" || !skip.some((r) => r.test(pkg));
-
-/** What a kit part packs. */
+/** What a kit part packs besides the npm files (those are `npm_files.json`'s, see {@linkcode npmFileFilter}). */
 export interface PackPart {
-  /**
-   * Whether `file` of the npm package `pkg` (`name/version`, a key of `npm_files.json`) goes in.
-   * Every listed package's folder does (Deno with `--cached-only` refuses to start when a package
-   * of the lockfile is missing from its cache, imported or not).
-   */
-  npm: (pkg: string, file: string) => boolean;
   /** How many MNIST images of each split. */
   images: { train: number; test: number };
 }
 
 /**
- * Each kit part's contents (`kit_parts.ts` says which report parts it runs). `train`: the
- * training parts load tfjs and never onnxruntime (`src/infer`'s engines import it on demand), and
- * read MNIST. `infer-node` / `infer-web`: their onnxruntime, and tfjs too (the paper-width chain
- * is exported on the host); 256 test images for the logits check (and 256 training images: the
- * MNIST loader reads both splits). The npm files are those `npm_files.json` lists (the whole
- * rehearsal's), less the other parts' onnxruntime files (its folder and `package.json` stay); the
- * rehearsal from each packed part proves that it lacks nothing.
+ * The MNIST subset of each kit part (`kit_parts.ts` says which report parts it runs). `train`:
+ * 10,240 training images, the 10 batches of 1024 the block-step speed part times (2 warm-up +
+ * 8 timed, `plan.ts`; the 90 s runs cycle the subset epoch after epoch), and the whole test set,
+ * 10,000 images, for the 90 s runs' test accuracy (MNIST's test set is two halves of different
+ * writers, the first easier than the second: a prefix would not be a fair sample).
+ * `infer-node` / `infer-web`: 256 test images for the logits check, and 256 training images (the
+ * MNIST loader reads both splits).
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { PACK_PARTS } from "./pack.ts";
- * const lib = "bin/napi-v6/linux/x64/libonnxruntime.so.1";
- * assert.ok(!PACK_PARTS.train.npm("onnxruntime-node/1.30.0", lib));
- * assert.ok(PACK_PARTS.train.npm("onnxruntime-node/1.30.0", "package.json"));
- * assert.ok(!PACK_PARTS["infer-web"].npm("onnxruntime-node/1.30.0", lib));
- * assert.ok(PACK_PARTS["infer-node"].npm("onnxruntime-node/1.30.0", lib));
+ * assert.deepEqual(PACK_PARTS.train.images, { train: 10_240, test: 10_000 });
  * ```
  */
 export const PACK_PARTS: Record<KitPart, PackPart> = {
-  train: { npm: unless([ORT_NODE, ORT_WEB, ORT_COMMON]), images: DEFAULT_IMAGES },
-  "infer-node": { npm: unless([ORT_WEB]), images: { train: 256, test: 256 } },
-  "infer-web": { npm: unless([ORT_NODE]), images: { train: 256, test: 256 } },
+  train: { images: DEFAULT_IMAGES },
+  "infer-node": { images: { train: 256, test: 256 } },
+  "infer-web": { images: { train: 256, test: 256 } },
 };
 
 /**
- * The contents of a kit holding `parts`: the union of theirs.
+ * Which npm files a kit holding `parts` packs: all listed files of the packages one of its parts
+ * read (`npm_files.json` `parts`, traced per kit part by `deno task gpu-trace`), and of the other
+ * packages only `package.json` (where listed) and the folder: Deno with `--cached-only` refuses
+ * to start when a package of the lockfile is missing from its cache, imported or not. So the
+ * inference parts carry neither tfjs nor vega, and `train` no onnxruntime; the rehearsal from
+ * each packed part proves that it lacks nothing.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { packFor } from "./pack.ts";
- * const both = packFor(["train", "infer-web"]);
- * assert.ok(both.npm("onnxruntime-web/1.30.0", "dist/ort.webgpu.bundle.min.mjs"));
- * assert.deepEqual(both.images, { train: 12000, test: 10000 });
+ * import { npmFileFilter } from "./pack.ts";
+ * const ort = { registry: true, files: ["lib.so", "package.json"], parts: ["infer-node" as const] };
+ * assert.ok(npmFileFilter(["infer-node"])(ort, "lib.so"));
+ * assert.ok(!npmFileFilter(["train"])(ort, "lib.so"));
+ * assert.ok(npmFileFilter(["train"])(ort, "package.json"));
  * ```
  */
-export function packFor(parts: readonly KitPart[]): PackPart {
-  const sel = parts.map((p) => PACK_PARTS[p]);
+export function npmFileFilter(
+  parts: readonly KitPart[],
+): (entry: PackageEntry, file: string) => boolean {
+  return (entry, file) => file === "package.json" || entry.parts.some((p) => parts.includes(p));
+}
+
+/**
+ * The MNIST subset of a kit holding `parts`: the largest of theirs.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { imagesFor } from "./pack.ts";
+ * assert.deepEqual(imagesFor(["train", "infer-web"]), { train: 10_240, test: 10_000 });
+ * ```
+ */
+export function imagesFor(parts: readonly KitPart[]): { train: number; test: number } {
+  const sel = parts.map((p) => PACK_PARTS[p].images);
   return {
-    npm: (pkg, file) => sel.some((p) => p.npm(pkg, file)),
-    images: {
-      train: Math.max(...sel.map((p) => p.images.train)),
-      test: Math.max(...sel.map((p) => p.images.test)),
-    },
+    train: Math.max(...sel.map((i) => i.train)),
+    test: Math.max(...sel.map((i) => i.test)),
   };
 }
 
@@ -151,12 +155,49 @@ async function sha256(path: string): Promise<string> {
   return Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** Bytes of the files git tracks (what a device call always carries). */
-async function trackedBytes(): Promise<number> {
-  const names = (await run("git", ["ls-files", "-z"], { cwd: REPO })).split("\0").filter(Boolean);
-  let n = 0;
-  for (const f of names) n += await Deno.lstat(`${REPO}${f}`).then((s) => s.size, () => 0);
-  return n;
+/** What a device call carries besides the kit: the working tree's files, by folder. */
+export interface TreeSize {
+  /** Bytes of every file git tracks, and of untracked files it does not ignore. */
+  bytes: number;
+  /** Of those, untracked ones. */
+  untracked: number;
+  /** Bytes by folder (`models/mnist`, `src`, …: two levels under `models/`, one elsewhere). */
+  byFolder: Map<string, number>;
+}
+
+/**
+ * The folder a tree file is counted under in {@linkcode TreeSize} `byFolder`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { treeFolder } from "./pack.ts";
+ * assert.equal(treeFolder("models/mnist/chain.onnx"), "models/mnist");
+ * assert.equal(treeFolder("src/onnx/graph.ts"), "src");
+ * assert.equal(treeFolder("README.md"), "(top level)");
+ * ```
+ */
+export function treeFolder(path: string): string {
+  const parts = path.split("/");
+  if (parts.length === 1) return "(top level)";
+  return parts[0] === "models" && parts.length > 2 ? parts.slice(0, 2).join("/") : parts[0];
+}
+
+/** The working tree a device call carries, measured now (see {@linkcode TreeSize}). */
+async function treeSize(): Promise<TreeSize> {
+  const list = async (args: string[]) =>
+    (await run("git", ["ls-files", "-z", ...args], { cwd: REPO })).split("\0").filter(Boolean);
+  const tracked = await list([]);
+  const untracked = new Set(await list(["--others", "--exclude-standard"]));
+  const size: TreeSize = { bytes: 0, untracked: 0, byFolder: new Map() };
+  for (const f of [...tracked, ...untracked]) {
+    const n = await Deno.lstat(`${REPO}${f}`).then((s) => s.size, () => 0);
+    size.bytes += n;
+    if (untracked.has(f)) size.untracked += n;
+    const k = treeFolder(f);
+    size.byFolder.set(k, (size.byFolder.get(k) ?? 0) + n);
+  }
+  return size;
 }
 
 /** Copies the listed npm files into `<denoDir>/npm/registry.npmjs.org`; returns bytes copied. */
@@ -235,7 +276,7 @@ export async function main(argv: string[]): Promise<number> {
     );
   }
   const parts = (positionals.length ? positionals : [...KIT_PARTS]) as KitPart[];
-  const contents = packFor(parts);
+  const keep = npmFileFilter(parts);
   const level = o.fast ? "0" : o.level!;
   if (!/^[0-9]e?$/.test(level)) {
     throw new Error(`--level must be 0..9 (optionally 9e), got ${level}`);
@@ -246,8 +287,8 @@ export async function main(argv: string[]): Promise<number> {
     );
   }
   const images = {
-    train: Number(o["train-images"] ?? contents.images.train),
-    test: Number(o["test-images"] ?? contents.images.test),
+    train: Number(o["train-images"] ?? imagesFor(parts).train),
+    test: Number(o["test-images"] ?? imagesFor(parts).test),
   };
   for (const [k, v] of Object.entries(images)) {
     if (!(Number.isSafeInteger(v) && v > 0)) {
@@ -265,12 +306,19 @@ export async function main(argv: string[]): Promise<number> {
     // npm files of the parts, in Deno's cache layout.
     const all = JSON.parse(await Deno.readTextFile(NPM_FILES)).packages as Record<
       string,
-      PackageFiles
+      PackageEntry
     >;
-    const list = Object.fromEntries(
+    const untraced = Object.keys(all).find((pkg) => !Array.isArray(all[pkg].parts));
+    if (untraced !== undefined) {
+      throw new Error(
+        `${NPM_FILES.pathname}: package ${untraced} has no "parts" (a list traced before kit ` +
+          "parts): refresh it with `deno task gpu-trace`",
+      );
+    }
+    const list: Record<string, PackageFiles> = Object.fromEntries(
       Object.entries(all).map((
         [pkg, e],
-      ) => [pkg, { ...e, files: e.files.filter((f) => contents.npm(pkg, f)) }]),
+      ) => [pkg, { registry: e.registry, files: e.files.filter((f) => keep(e, f)) }]),
     );
     const npmBytes = await copyNpm(
       list,
@@ -339,28 +387,49 @@ export async function main(argv: string[]): Promise<number> {
       debs: debs.sort(),
     };
     await writeFileAtomic(`${out}/kit.json`, JSON.stringify(manifest, null, 2) + "\n");
-    const tracked = await trackedBytes();
-    const total = kitBytes + (await Deno.stat(`${out}/kit.json`)).size + tracked;
+    const tree = await treeSize();
+    const kitJson = (await Deno.stat(`${out}/kit.json`)).size;
+    const total = kitBytes + kitJson + tree.bytes;
     const limit = Number(o["limit-mib"]) * MiB;
-    const mib = (n: number) => `${(n / MiB).toFixed(1)} MiB`;
-    const sizes = `gpu-kit (${parts.join("+")}) ${mib(kitBytes)} + tracked tree ${mib(tracked)} = ${
-      mib(total)
-    }`;
+    const mib = (n: number) => `${(n / MiB).toFixed(2)} MiB`;
+    const debBytes = debs.reduce((n, d) => n + files[`debs/${d}`].bytes, 0);
+    const folders = [...tree.byFolder].sort((a, b) => b[1] - a[1]);
+    const big = folders.slice(0, 4).map(([k, n]) => `${k} ${mib(n)}`).join(", ");
+    const pad = (k: string) => k.padEnd(14);
+    // The budget, component by component (printed whether or not it fits).
+    console.log(
+      [
+        `gpu-pack ${parts.join("+")}: budget ${o["limit-mib"]} MiB${
+          o.fast ? " (not enforced with --fast)" : ""
+        }`,
+        `  ${pad("deno.xz")}${mib(files["deno.xz"].bytes)}  (Deno ${Deno.version.deno})`,
+        `  ${pad("npm.tar.xz")}${mib(files["npm.tar.xz"].bytes)}  (${mib(npmBytes)} unpacked, ${
+          Object.values(list).filter((e) => e.files.some((f) => f !== "package.json")).length
+        } of ${Object.keys(list).length} packages with files)`,
+        `  ${pad("data.tar.xz")}${
+          mib(files["data.tar.xz"].bytes)
+        }  (MNIST ${images.train} + ${images.test} images${
+          dataParts.includes("anchors") ? ", torch_noprop_dt.py" : ""
+        })`,
+        `  ${pad("debs")}${mib(debBytes)}  (${debs.join(", ")})`,
+        `  ${pad("kit.json")}${mib(kitJson)}`,
+        `  ${pad("working tree")}${mib(tree.bytes)}  (measured now${
+          tree.untracked ? `, ${mib(tree.untracked)} untracked` : ""
+        }; largest: ${big})`,
+        `  ${pad("total")}${mib(total)}  (${
+          total <= limit ? `${mib(limit - total)} left` : `${mib(total - limit)} over`
+        }; xz -${level}, ${packSeconds.toFixed(0)} s → ${out})`,
+      ].join("\n"),
+    );
     if (total > limit && !o.fast) {
-      console.error(`error: ${sizes}, over the ${o["limit-mib"]} MiB limit (${out})`);
+      console.error(
+        `error: gpu-kit (${parts.join("+")}) ${mib(kitBytes)} + working tree ${
+          mib(tree.bytes)
+        } = ` +
+          `${mib(total)}, over the ${o["limit-mib"]} MiB limit (${out})`,
+      );
       return 1;
     }
-    console.log(
-      `gpu-pack: ${sizes} (limit ${o["limit-mib"]} MiB${
-        o.fast ? ", not enforced with --fast" : ""
-      }); deno ${mib(files["deno.xz"].bytes)}, npm ${mib(files["npm.tar.xz"].bytes)} (${
-        mib(npmBytes)
-      } unpacked, ${Object.keys(list).length} packages), data ${
-        mib(files["data.tar.xz"].bytes)
-      } (MNIST ${images.train}+${images.test} images), xz -${level}, ${
-        packSeconds.toFixed(0)
-      } s → ${out}`,
-    );
     return 0;
   } finally {
     await Deno.remove(stage, { recursive: true });
