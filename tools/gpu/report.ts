@@ -396,7 +396,7 @@ export function renderMarkdown(r: GpuReport): string {
   out.push(
     `Images/s of the ${r.plan.inference.spec.T}-block chain (widths ${
       r.plan.inference.spec.widths.join(",")
-    }, hidden ${r.plan.inference.spec.hidden}) + classifier, DT sampler:`,
+    }, hidden ${r.plan.inference.spec.hidden}) + classifier, DT sampler, seeded random weights:`,
     "",
     table(
       ["provider", ...batches.map((b) => `batch ${b}`)],
