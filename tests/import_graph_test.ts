@@ -1,7 +1,8 @@
 /**
  * The project's import structure, from `deno info --json` (see import_graph.ts):
- * - the configuration, the data loaders, the ONNX exporter and the CLIs' `--help` paths never
- *   load TensorFlow.js (it takes most of a second), and `deno task train --help` does not load
+ * - the configuration, the data loaders, the ONNX exporter, the CLIs' `--help` paths and the GPU
+ *   kit's inference tasks never load TensorFlow.js (it takes most of a second; the inference kit
+ *   parts do not carry it), and `deno task train --help` does not load
  *   the ONNX protobuf classes either;
  * - every npm dependency is imported by exactly one module of the project;
  * - no import cycles among the project's modules (src/ and tools/).
@@ -30,6 +31,17 @@ const TF_FREE: [string[], string][] = [
   [await tsFiles("src/onnx"), "the ONNX exporter"],
   [["src/schedule.ts", "src/safetensors.ts", "src/deps.ts", "src/deps_onnx.ts"], "plain modules"],
   [["tools/train.ts", "tools/export.ts"], "the CLIs (their --help)"],
+  [
+    [
+      "src/backend/probe.ts",
+      "tools/chain_run.ts",
+      "tools/gpu/driver.ts",
+      "tools/gpu/child.ts",
+      "tools/gpu/task_adapter.ts",
+      "tools/gpu/task_onnx.ts",
+    ],
+    "the GPU kit's driver and its adapter and inference tasks (the inference kit parts carry no tfjs)",
+  ],
 ];
 
 // Cycles that exist today in files being rewritten elsewhere; each entry must still be found

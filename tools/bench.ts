@@ -1,21 +1,22 @@
 /**
- * `deno task bench`: NoProp-DT training speed of the paper's MNIST block at batch 128, per backend
- * and with `--workers 2`, beside the PyTorch reference (`../shared/anchors/torch_noprop_dt.py`) run
- * on the same machine in the same invocation, so the ratio is measured, not assumed; then one row
- * per image backbone (CIFAR-shaped, wasm, beside `tools/torch_backbone_bench.py`; see
+ * `deno task bench`: NoProp-DT training speed of the paper's MNIST block at batch 128, per backend,
+ * with `--workers 2` and with fused block steps (`--fuse-blocks`: all T blocks in one step per
+ * batch), beside the PyTorch reference (`../shared/anchors/torch_noprop_dt.py`) run on the same
+ * machine in the same invocation, so the ratio is measured, not assumed; then one row per image
+ * backbone (CIFAR-shaped, wasm, beside `tools/torch_backbone_bench.py`; see
  * `tools/bench_backbones.ts`). `--only backends` or `--only backbones` runs one of the two tables.
  *
  * Each measurement runs in its own subprocess (a tfjs backend is chosen once per process) through the
  * project's real training path ({@linkcode measureBlockSteps}: `createMethod` → `LocalTeam` /
- * `WorkerTeam` → `trainBlockStep`: block forward + backward + AdamW, classifier CE on z_T
- * included) on generated MNIST-shaped data. One batch is a
+ * `WorkerTeam` → `trainBlockStep`, or `FusedTrainer` → `fusedTrainStep`: block forward + backward
+ * + AdamW, classifier CE on z_T included) on generated MNIST-shaped data. One batch is a
  * warm-up; the figure is block-step samples/s = timed batches × T × batch / seconds, the quantity the
  * anchor reports as `train_block_steps_samples_per_s`.
  *
  * @example
  * ```sh
- * deno task bench                                  # wasm, wasm ×2 workers, cpu, webgpu (if any), PyTorch
- * deno task bench --runs wasm,wasm:2 --batches 4   # a subset
+ * deno task bench                                  # wasm, fused, ×2 workers, cpu, webgpu (if any), PyTorch
+ * deno task bench --runs wasm,wasm:fused --batches 4   # separate vs fused block steps
  * deno task bench --only backbones --backbones resnet18:0.25 --backbone-steps 1
  * ```
  * @module
@@ -74,6 +75,8 @@ export interface BlockStepSpeed {
   adapter: string | null;
   /** Worker threads. */
   workers: number;
+  /** Whether all T blocks trained in one fused step per batch (`--fuse-blocks`). */
+  fused: boolean;
   /** Batch size. */
   batch: number;
   /** Blocks trained per batch (T). */
@@ -88,8 +91,8 @@ export interface BlockStepSpeed {
 
 /**
  * Times NoProp training of `cfg` through the method seam (`createMethod`, the loop's own path:
- * block forward + backward + AdamW, classifier CE on z_T included, losses read back every batch):
- * `warmup` batches, then `timed` batches of epoch 0 of `cfg`'s data. Starts `cfg.backend` first.
+ * block forward + backward + AdamW, classifier CE on z_T included, losses read back when the
+ * timed range ends; `cfg.fuseBlocks` times fused steps): `warmup` batches, then `timed` batches of epoch 0 of `cfg`'s data. Starts `cfg.backend` first.
  * Throws when the data holds fewer than `warmup + timed` batches.
  *
  * @example
@@ -104,8 +107,11 @@ export interface BlockStepSpeed {
  *   widths: [2, 2, 2], hidden: 8, batchSize: 4,
  * };
  * const r = await measureBlockSteps(cfg, { warmup: 1, timed: 1 });
- * assert.deepEqual([r.backend, r.blockSteps, r.batch], ["cpu", 2, 4]);
+ * assert.deepEqual([r.backend, r.blockSteps, r.batch, r.fused], ["cpu", 2, 4, false]);
  * assert.ok(r.samplesPerSec > 0);
+ * // All T blocks in one step per batch: the same block steps, counted the same way.
+ * const f = await measureBlockSteps({ ...cfg, fuseBlocks: true }, { warmup: 1, timed: 1 });
+ * assert.deepEqual([f.blockSteps, f.fused], [2, true]);
  * await assert.rejects(measureBlockSteps(cfg, { warmup: 1, timed: 2 }), /holds 2 batches/);
  * await Deno.remove(dataDir, { recursive: true });
  * ```
@@ -137,6 +143,7 @@ export async function measureBlockSteps(
       backend: info.name,
       adapter: info.adapterDescription ?? null,
       workers: cfg.workers,
+      fused: cfg.fuseBlocks,
       batch: cfg.batchSize,
       T: cfg.T,
       blockSteps,
@@ -150,9 +157,11 @@ export async function measureBlockSteps(
 
 async function child(spec: string, dataDir: string, batches: number, widths: number[]) {
   const [backend, w] = spec.split(":");
-  const workers = Number(w ?? 1);
-  // cpu (~200x slower) and webgpu are timed on single block steps (T = 1: the step costs the same).
-  const isCpu = backend === "cpu", single = isCpu || backend === "webgpu";
+  const fused = w === "fused";
+  const workers = fused ? 1 : Number(w ?? 1);
+  // cpu (~200x slower) and webgpu are timed on single block steps (T = 1: the step costs the same);
+  // fused steps always on T = 10 blocks (what they save grows with T).
+  const isCpu = backend === "cpu", single = !fused && (isCpu || backend === "webgpu");
   const cfg = {
     ...defaultConfig(),
     dataset: "mnist" as const,
@@ -162,6 +171,7 @@ async function child(spec: string, dataDir: string, batches: number, widths: num
     widths,
     T: single ? 1 : 10,
     syncEvery: 1000,
+    fuseBlocks: fused,
   };
   const warmup = isCpu ? 0 : 1, timed = isCpu ? 1 : backend === "webgpu" ? 2 : batches;
   const r = await measureBlockSteps(cfg, { warmup, timed });
@@ -202,7 +212,7 @@ export async function main(argv: string[]): Promise<void> {
   const args = parseArgs({
     args: argv,
     options: {
-      runs: { type: "string", default: "wasm,wasm:2,webgpu,cpu" },
+      runs: { type: "string", default: "wasm,wasm:fused,wasm:2,webgpu,cpu" },
       batches: { type: "string", default: "3" },
       widths: { type: "string", default: "32,64,128" },
       child: { type: "string" },
@@ -219,9 +229,11 @@ export async function main(argv: string[]): Promise<void> {
 
   if (args.values.help) {
     console.log(
-      `usage: deno task bench [--only backends|backbones] [--runs wasm,wasm:2,cpu,webgpu] [--batches 3]
-       [--widths 32,64,128] [--backbones ${DEFAULT_BACKBONE_ROWS}] [--backbone-steps 2] [--no-torch]
-  runs: backend[:workers] list; cpu and webgpu are timed on single block steps
+      `usage: deno task bench [--only backends|backbones] [--runs wasm,wasm:fused,wasm:2,cpu,webgpu]
+       [--batches 3] [--widths 32,64,128] [--backbones ${DEFAULT_BACKBONE_ROWS}] [--backbone-steps 2]
+       [--no-torch]
+  runs: backend[:workers | :fused] list; fused = all T blocks in one step per batch (--fuse-blocks);
+  cpu and webgpu are timed on single block steps (fused ones on T = 10)
   backbones: name[:width multiplier] list, one CIFAR-shaped wasm row each beside PyTorch`,
     );
     return;
@@ -288,20 +300,20 @@ export async function main(argv: string[]): Promise<void> {
         widths.join(",")
       } (block-step samples/s)\n`,
     );
-    console.log("| run | backend | workers | samples/s | vs PyTorch |");
-    console.log("| --- | --- | --- | --- | --- |");
+    console.log("| run | backend | workers | block steps | samples/s | vs PyTorch |");
+    console.log("| --- | --- | --- | --- | --- | --- |");
     for (const r of rows) {
       const s = r.samplesPerSec as number;
       console.log(
         `| ${r.run} | ${r.backend}${r.adapter ? ` (${r.adapter})` : ""} | ${r.workers} | ${
-          s.toFixed(1)
-        } | ` +
+          r.fused ? "fused" : "separate"
+        } | ${s.toFixed(1)} | ` +
           `${Number.isFinite(ref) ? (s / ref).toFixed(2) + "×" : "n/a"} |`,
       );
     }
     if (torch) {
       console.log(
-        `| PyTorch anchor | ${torch.framework} cpu, ${torch.threads} threads | 1 | ${
+        `| PyTorch anchor | ${torch.framework} cpu, ${torch.threads} threads | 1 | separate | ${
           ref.toFixed(1)
         } | 1.00× |`,
       );

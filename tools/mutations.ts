@@ -43,6 +43,7 @@ export const MUTANT_TESTS: readonly string[] = [
   "tests/infer/sampler/continuous_test.ts",
   "tests/train/continuous/sampler_math_test.ts",
   "tests/train/dt/step_test.ts",
+  "tests/train/dt/fused_test.ts",
   "tests/onnx/chain_math_test.ts",
   "tests/onnx/quantize/math_test.ts",
 ];
@@ -64,6 +65,8 @@ const CT_SCHED_VALUES = "src/model/ct_schedule_values.ts";
 const DT_SAMPLER = "src/infer/sampler/dt.ts";
 const DT_EVAL = "src/train/dt/evaluate.ts";
 const CT_SAMPLER = "src/infer/sampler/continuous.ts";
+const FUSED_BLOCK = "src/model/fused_block.ts";
+const FUSED_STEP = "src/train/dt/fused_step.ts";
 const CHAIN_GRAPH = "src/onnx/chain_graph.ts";
 const QUANT = "src/onnx/quantize/params.ts";
 const QDQ = "src/onnx/quantize/transform.ts";
@@ -353,6 +356,56 @@ export const MUTATIONS: readonly Mutation[] = [
     find: "tf.neg(squaredDistances(z, m.embedding.W))",
     replace: "squaredDistances(z, m.embedding.W)",
     description: "tfjs FM evaluation predicts the farthest embedding",
+  },
+  // --- fused block steps (--fuse-blocks): a fused step must not mix blocks ---
+  {
+    id: "fused-conv-wrong-block-kernel",
+    file: FUSED_BLOCK,
+    find: 'tf.conv2d(xt, ws[t], 1, "same")',
+    replace: 'tf.conv2d(xt, ws[(t + 1) % T], 1, "same")',
+    description: "fused step: block t's rows convolved with block t+1's kernel",
+  },
+  {
+    id: "fused-first-conv-channels-interleaved",
+    file: FUSED_BLOCK,
+    find: "tf.reshape(h, [n * hh * ww, T, c]), [1, 0, 2]",
+    replace: "tf.reshape(h, [n * hh * ww, c, T]), [2, 0, 1]",
+    description: "fused step: block t takes channels t, T + t, … of the first conv, not its own C",
+  },
+  {
+    id: "fused-wide-kernel-interleaved",
+    file: FUSED_BLOCK,
+    find: "tf.reshape(w, [T, kh * kw * ci, co]), [1, 0, 2]",
+    replace: "tf.reshape(w, [T, kh * kw * ci, co]), [1, 2, 0]",
+    description: "fused step: the T first-conv kernels interleaved channel by channel",
+  },
+  {
+    id: "fused-shared-dropout-mask",
+    file: FUSED_BLOCK,
+    find: "ctx.dropout, ctx.seeds[t]++)",
+    replace: "ctx.dropout, ctx.seeds[0])",
+    description: "fused step: every block (and layer) uses block 1's first dropout mask",
+  },
+  {
+    id: "fused-bn-count-all-blocks",
+    file: FUSED_BLOCK,
+    find: "const n = x.shape[1];",
+    replace: "const n = x.shape[0] * x.shape[1];",
+    description: "fused step: running variance's n/(n−1) counts the T·N rows of all blocks",
+  },
+  {
+    id: "fused-snr-weight-reversed",
+    file: FUSED_STEP,
+    find: "eta * sch.snrWeight[t]",
+    replace: "eta * sch.snrWeight[T + 1 - t]",
+    description: "fused step: block t's denoising weight SNR(t) − SNR(t−1) taken from block T+1−t",
+  },
+  {
+    id: "fused-z-prev-wrong-alphabar",
+    file: FUSED_STEP,
+    find: "Math.sqrt(ab[t - 1])",
+    replace: "Math.sqrt(ab[t])",
+    description: "fused step: block t's input drawn from q(z_t|y) instead of q(z_{t−1}|y)",
   },
   // --- int8 static quantization (src/onnx/quantize/) ---
   {

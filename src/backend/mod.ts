@@ -30,6 +30,9 @@
  */
 import { tf } from "../deps_tf.ts";
 import { registerWasmKernels, restoreStockWasmKernels } from "./wasm_kernels.ts";
+import { probeWebGpu } from "./probe.ts";
+
+export { type AdapterProbe, probeWebGpu } from "./probe.ts";
 
 export { registerWasmKernels, restoreStockWasmKernels, WASM_KERNELS } from "./wasm_kernels.ts";
 
@@ -99,84 +102,6 @@ export interface InitBackendOptions {
   prodMode?: boolean;
   /** webgpu: `powerPreference` passed to `navigator.gpu.requestAdapter`. */
   powerPreference?: "low-power" | "high-performance";
-}
-
-/**
- * What {@linkcode probeWebGpu} found.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { type AdapterProbe, probeWebGpu } from "./mod.ts";
- * const p: AdapterProbe | null = await probeWebGpu();
- * if (p) assert.equal(typeof p.isFallbackAdapter, "boolean"); // null: no WebGPU adapter
- * ```
- */
-export interface AdapterProbe {
-  /** The `GPUAdapter` itself. */
-  adapter: unknown;
-  /** Whether it is a software fallback adapter (e.g. Mesa llvmpipe). */
-  isFallbackAdapter: boolean;
-  /** `adapter.info.description` (or vendor). */
-  description: string;
-}
-
-interface GpuAdapterLike {
-  info?: { isFallbackAdapter?: boolean; description?: string; vendor?: string };
-  isFallbackAdapter?: boolean;
-}
-
-/**
- * Mesa's Vulkan drivers print "XDG_RUNTIME_DIR is invalid or not set" on every adapter request
- * when that variable is unset (headless Linux). Point it at a private 0700 folder first, when the
- * permissions allow; otherwise leave things as they are (the message is harmless).
- */
-function ensureRuntimeDir(): void {
-  try {
-    if (Deno.build.os !== "linux" || Deno.env.get("XDG_RUNTIME_DIR")) return;
-    const dir = `${Deno.env.get("TMPDIR") ?? "/tmp"}/noprop-xdg-${Deno.uid() ?? "user"}`;
-    Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    Deno.chmodSync(dir, 0o700);
-    Deno.env.set("XDG_RUNTIME_DIR", dir);
-  } catch {
-    // no env/write permission: keep the driver's warning
-  }
-}
-
-/**
- * Asks `navigator.gpu` for an adapter; null when WebGPU or an adapter is unavailable.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { probeWebGpu } from "./mod.ts";
- * const probe = await probeWebGpu("high-performance");
- * const what = probe?.description ?? "no WebGPU adapter"; // e.g. "llvmpipe (LLVM 15.0.6, …)"
- * assert.ok(what.length > 0);
- * ```
- */
-export async function probeWebGpu(
-  powerPreference?: "low-power" | "high-performance",
-): Promise<AdapterProbe | null> {
-  const gpu = (globalThis.navigator as { gpu?: { requestAdapter(o?: unknown): Promise<unknown> } })
-    ?.gpu;
-  if (!gpu) return null;
-  ensureRuntimeDir();
-  let adapter: GpuAdapterLike | null = null;
-  try {
-    adapter = (await gpu.requestAdapter(powerPreference ? { powerPreference } : undefined)) as
-      | GpuAdapterLike
-      | null;
-  } catch {
-    return null;
-  }
-  if (!adapter) return null;
-  const info = adapter.info ?? {};
-  return {
-    adapter,
-    isFallbackAdapter: Boolean(info.isFallbackAdapter ?? adapter.isFallbackAdapter),
-    description: info.description || info.vendor || "unknown adapter",
-  };
 }
 
 let wasmImported = false;

@@ -10,6 +10,9 @@
  *   (zero-interleaved when the stride is > 1) with the spatially flipped filter whose
  *   in/out channels are swapped.
  * - `UnsortedSegmentSum` (missing; needed by the gradient of `tf.gather`).
+ * - `Slice`, `SplitV`, `Unpack` (stock ones copy the WHOLE input out of wasm memory for every
+ *   slice, so splitting into T parts costs T copies of the input; the fused block step splits
+ *   block-major activations per block): a contiguous slice copies only its own elements.
  *
  * Supported: NHWC, any strides, 'same' / 'valid' / explicit pads, dilation 1 (the only
  * case tfjs differentiates anyway). Other cases throw a clear Error.
@@ -71,6 +74,9 @@ export const WASM_KERNELS: readonly string[] = [
   "Cast",
   "Identity",
   "UnsortedSegmentSum",
+  "Slice",
+  "SplitV",
+  "Unpack",
 ];
 
 /** The stock wasm implementations, captured before we replace any of them. */
@@ -545,6 +551,57 @@ function identity({ inputs, backend, attrs = {} }: KernelArgs): tf.TensorInfo {
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
 
+/** A contiguous slice copied straight from wasm memory; strided ones go to stock. */
+function slice({ inputs, backend, attrs = {} }: KernelArgs): tf.TensorInfo {
+  const { x } = inputs;
+  const [begin, size] = tf.slice_util.parseSliceParams(
+    x,
+    attrs.begin as number[],
+    attrs.size as number[],
+  );
+  if (x.dtype === "string" || !tf.slice_util.isSliceContinous(x.shape, begin, size)) {
+    return call("Slice", backend, inputs, attrs);
+  }
+  const out = backend.makeOutput(size, x.dtype);
+  const n = tf.util.sizeFromShape(size);
+  const at = tf.slice_util.computeFlatOffset(begin, tf.util.computeStrides(x.shape));
+  backend.typedArrayFromHeap(out).set(backend.typedArrayFromHeap(x).subarray(at, at + n));
+  return out;
+}
+
+/** `tf.split`: one {@linkcode slice} per part. */
+function splitV({ inputs, backend, attrs = {} }: KernelArgs): tf.TensorInfo[] {
+  const { x } = inputs;
+  const axis = tf.util.parseAxisParam(attrs.axis as number, x.shape)[0];
+  const sizes = tf.backend_util.prepareSplitSize(
+    x as unknown as tf.Tensor,
+    attrs.numOrSizeSplits as number[] | number,
+    axis,
+  );
+  const begin = x.shape.map(() => 0);
+  return sizes.map((s) => {
+    const size = x.shape.slice();
+    size[axis] = s;
+    const part = slice({ inputs: { x }, backend, attrs: { begin: begin.slice(), size } });
+    begin[axis] += s;
+    return part;
+  });
+}
+
+/** `tf.unstack`: one {@linkcode slice} per entry along `axis`, that axis dropped. */
+function unpack({ inputs, backend, attrs = {} }: KernelArgs): tf.TensorInfo[] {
+  const { value } = inputs;
+  const axis = tf.util.parseAxisParam(attrs.axis as number, value.shape)[0];
+  const outShape = value.shape.filter((_, i) => i !== axis);
+  const begin = value.shape.map(() => 0), size = value.shape.slice();
+  size[axis] = 1;
+  return Array.from({ length: value.shape[axis] }, (_, i) => {
+    begin[axis] = i;
+    const part = slice({ inputs: { x: value }, backend, attrs: { begin: begin.slice(), size } });
+    return { dataId: part.dataId, dtype: part.dtype, shape: outShape };
+  });
+}
+
 const IMPLS: Record<string, KernelFn> = {
   Conv2DBackpropFilter: conv2DBackpropFilter,
   Conv2DBackpropInput: conv2DBackpropInput,
@@ -554,6 +611,9 @@ const IMPLS: Record<string, KernelFn> = {
   Cast: cast,
   Identity: identity,
   UnsortedSegmentSum: unsortedSegmentSum,
+  Slice: slice,
+  SplitV: splitV as unknown as KernelFn,
+  Unpack: unpack as unknown as KernelFn,
 };
 
 /**

@@ -57,6 +57,15 @@ export const AUGMENTATIONS = ["crop", "flip"] as const;
 /** An augmentation name. */
 export type Augmentation = (typeof AUGMENTATIONS)[number];
 
+/**
+ * How `fuseBlocks` updates the shared parameters (classifier, learned W_Embed) per batch: T times,
+ * once with each block's gradient (as separate steps do), or once from the summed loss of all T
+ * blocks.
+ */
+export const FUSE_SHARED = ["per-block", "summed"] as const;
+/** A `fuseShared` choice. */
+export type FuseShared = (typeof FUSE_SHARED)[number];
+
 /** TensorFlow.js backends; `auto` picks the fastest available. */
 export const BACKENDS = ["auto", "webgpu", "wasm", "cpu"] as const;
 /** A backend name. */
@@ -120,8 +129,12 @@ export interface Config {
   evalSamples: number;
   /** Evaluation batch size. */
   evalBatch: number;
-  /** Steps between synchronisations of shared parameters across workers. */
+  /** Steps between synchronisations of shared parameters across workers (and loss read-backs on webgpu). */
   syncEvery: number;
+  /** DT: train all T blocks in one step per batch (`src/train/dt/fused_trainer.ts`). */
+  fuseBlocks: boolean;
+  /** With `fuseBlocks`: how the shared parameters are updated per batch. */
+  fuseShared: FuseShared;
   /** Data directory (null: `NOPROP_DATA_DIR`, else download). */
   dataDir: string | null;
   /** Parent folder of run folders. */
@@ -540,7 +553,28 @@ export const FIELDS = [
     type: "int",
     min: 1,
     default: 20,
-    help: "steps between synchronisations of shared parameters across workers",
+    help: "steps between synchronisations of shared parameters across workers; on webgpu " +
+      "also the batches between read-backs of the training losses",
+  },
+  {
+    name: "fuseBlocks",
+    group: "runtime",
+    type: "bool",
+    default: false,
+    help: "DT: train all T blocks in one step per batch (one forward and backward over every " +
+      "block, for GPUs); the same block weights as separate steps; one process and the paper " +
+      "backbone only (README 'Fused block steps')",
+  },
+  {
+    name: "fuseShared",
+    group: "runtime",
+    type: "enum",
+    values: FUSE_SHARED,
+    default: "per-block",
+    help: "--fuse-blocks: update the classifier and a learned W_Embed T times per batch, once " +
+      "with each block's gradient (per-block, as many updates as separate steps), or once from " +
+      "the summed loss of all blocks (summed: the classifier trains slower; README 'Fused block " +
+      "steps')",
   },
   // continuous time (variants ct, fm)
   {

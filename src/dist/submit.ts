@@ -61,6 +61,12 @@ export async function trainDistributed(
         } does not split into blocks`,
     );
   }
+  if (config.fuseBlocks) {
+    throw new ConfigError(
+      "--fuse-blocks trains the T blocks in one step on one device; --distributed trains each " +
+        "block as its own work unit: drop one of them",
+    );
+  }
   const cfg: Config = { ...config, runName: config.runName ?? runId };
   if (cfg.workers > 1) {
     log(

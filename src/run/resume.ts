@@ -31,6 +31,8 @@ export const RESUMABLE_FIELDS: readonly (keyof Config)[] = [
   "sampleSteps",
   "workers",
   "syncEvery",
+  "fuseBlocks",
+  "fuseShared",
   "backend",
   "dataDir",
   "outDir",

@@ -251,14 +251,34 @@ export interface BatchSource {
 export type StepLosses = ReadonlyArray<readonly [part: number, loss: number]>;
 
 /**
- * Runs batches [from, to) of `epoch`: makes the batch tensors, calls `step` (which trains and
- * returns its losses), disposes the tensors, stops with {@linkcode NonFiniteLossError} (named
- * by `partName`) on a non-finite loss, sums the losses into `parts` entries and calls `onBatch`
- * with the batch's mean loss.
+ * A step's losses left on the device: `values[i]` is the loss of part `parts[i]`. The tensor is
+ * {@linkcode runRange}'s to read and free: it reads the pending losses of a whole range at once,
+ * so a webgpu step never waits for a GPU→CPU read-back.
+ */
+export interface PendingLosses {
+  /** The part of each entry of `values`. */
+  parts: readonly number[];
+  /** The losses, shape [parts.length] (kept out of any tidy; runRange disposes it). */
+  values: tf.Tensor1D;
+}
+
+function isPending(l: StepLosses | PendingLosses): l is PendingLosses {
+  return !Array.isArray(l);
+}
+
+/**
+ * Runs batches [from, to) of `epoch`: makes the batch tensors (uploaded once per batch), calls
+ * `step` (which trains and returns its losses, as numbers or left on the device as
+ * {@linkcode PendingLosses}), disposes the tensors, stops with {@linkcode NonFiniteLossError}
+ * (named by `partName`, at the step it happened) on a non-finite loss, sums the losses into
+ * `parts` entries and calls `onBatch` with each batch's mean loss. Pending losses are read in one
+ * read-back when the range ends (or before a step that reports numbers), so a range is the
+ * read-back interval.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
+ * import { tf } from "../deps_tf.ts";
  * import { initBackend } from "../backend/mod.ts";
  * import { NORMALIZATION } from "../data/normalize.ts";
  * import { NonFiniteLossError, runRange } from "./batches.ts";
@@ -278,6 +298,10 @@ export type StepLosses = ReadonlyArray<readonly [part: number, loss: number]>;
  * assert.equal(r.batches, 2);
  * assert.deepEqual(seen, [5, 6]); // epoch 1 of 4 batches each: batches 1 and 2
  * assert.equal(r.lossSum[0], 11);
+ * // The same losses left on the device: read once, after the range.
+ * const pending = await runRange(src, 1, 1, 3, parts, (_x, _y, step) =>
+ *   Promise.resolve({ parts: [0], values: tf.tensor1d([step]) }));
+ * assert.equal(pending.lossSum[0], 11);
  * await assert.rejects(
  *   runRange(src, 0, 0, 1, parts, () => Promise.resolve([[0, NaN] as const])),
  *   (e) => e instanceof NonFiniteLossError && e.step === 0 && e.message.startsWith("loss is NaN"),
@@ -290,7 +314,11 @@ export async function runRange(
   from: number,
   to: number,
   o: { parts: number; partName: (part: number) => string },
-  step: (x: tf.Tensor4D, y: tf.Tensor1D, step: number) => Promise<StepLosses>,
+  step: (
+    x: tf.Tensor4D,
+    y: tf.Tensor1D,
+    step: number,
+  ) => Promise<StepLosses | PendingLosses>,
   onBatch?: (meanLoss: number) => void,
 ): Promise<RangeResult> {
   const { height, width, channels } = src.train;
@@ -298,17 +326,7 @@ export async function runRange(
   const perEpoch = batchesPerEpoch(src.train, B);
   const lossSum = new Float64Array(o.parts);
   let done = 0;
-  for (const b of epochBatches(src.train, src.stats, src.hyper, epoch, from)) {
-    if (b.index >= to) break;
-    const global = epoch * perEpoch + b.index;
-    const x = tf.tensor4d(b.x, [B, height, width, channels]);
-    const y = tf.tensor1d(b.y, "int32");
-    let losses: StepLosses;
-    try {
-      losses = await step(x, y, global);
-    } finally {
-      tf.dispose([x, y]);
-    }
+  const report = (global: number, losses: StepLosses) => {
     let sum = 0;
     for (const [part, v] of losses) {
       if (!Number.isFinite(v)) throw new NonFiniteLossError(o.partName(part), global, v);
@@ -317,6 +335,45 @@ export async function runRange(
     }
     done++;
     onBatch?.(sum / Math.max(1, losses.length));
+  };
+  const pending: { global: number; losses: PendingLosses }[] = [];
+  const flush = async () => {
+    if (pending.length === 0) return;
+    const batch = pending.splice(0);
+    let values: Float32Array;
+    try {
+      const all = tf.concat(batch.map((p) => p.losses.values));
+      values = (await all.data()) as Float32Array; // the one read-back of these steps
+      all.dispose();
+    } finally {
+      for (const p of batch) p.losses.values.dispose();
+    }
+    let at = 0;
+    for (const { global, losses } of batch) {
+      report(global, losses.parts.map((part) => [part, values[at++]] as const));
+    }
+  };
+  try {
+    for (const b of epochBatches(src.train, src.stats, src.hyper, epoch, from)) {
+      if (b.index >= to) break;
+      const global = epoch * perEpoch + b.index;
+      const x = tf.tensor4d(b.x, [B, height, width, channels]);
+      const y = tf.tensor1d(b.y, "int32");
+      let losses: StepLosses | PendingLosses;
+      try {
+        losses = await step(x, y, global);
+      } finally {
+        tf.dispose([x, y]);
+      }
+      if (isPending(losses)) pending.push({ global, losses });
+      else {
+        await flush();
+        report(global, losses);
+      }
+    }
+    await flush();
+  } finally {
+    for (const p of pending) p.losses.values.dispose();
   }
   return { lossSum, batches: done };
 }

@@ -2,7 +2,10 @@
  * One epoch of a {@linkcode TrainMethod}, run in ranges of `method.rangeSize` batches from the
  * current position until the epoch ends, `lastStep` is reached, the `deadline` has passed (after
  * at least one range) or a stop is requested (Ctrl-C or SIGTERM, checked between ranges).
- * Between ranges the process's peak RSS is sampled.
+ * Between ranges the process's peak RSS is sampled. With a deadline, a range is cut to the
+ * batches that fit before it at the pace measured so far (the epoch's first range: one batch), so
+ * long ranges (webgpu reads its losses back once per `syncEvery` batches) do not overrun it by up
+ * to a whole range; see {@linkcode rangeEnd}.
  *
  * @example
  * ```ts
@@ -70,6 +73,43 @@ export interface EpochRun {
 }
 
 /**
+ * The end of the next range from `pos`: `rangeSize` batches, cut at the epoch's end, at
+ * `lastStep`, and, with a `deadline` (`performance.now()` ms), at the batches that fit before it
+ * at `msPerBatch` (null: no pace measured yet, one batch); always at least one batch.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { rangeEnd } from "./epoch.ts";
+ * const pos = { epoch: 0, batch: 10, step: 10 };
+ * const o = { perEpoch: 100, lastStep: Infinity, rangeSize: 20 };
+ * assert.equal(rangeEnd(pos, o), 30);
+ * assert.equal(rangeEnd(pos, { ...o, deadline: 1000, now: 0, msPerBatch: null }), 11);
+ * assert.equal(rangeEnd(pos, { ...o, deadline: 1000, now: 0, msPerBatch: 200 }), 15);
+ * assert.equal(rangeEnd(pos, { ...o, deadline: 1000, now: 990, msPerBatch: 200 }), 11);
+ * ```
+ */
+export function rangeEnd(
+  pos: Position,
+  o: {
+    perEpoch: number;
+    lastStep: number;
+    rangeSize: number;
+    deadline?: number;
+    now?: number;
+    msPerBatch?: number | null;
+  },
+): number {
+  let size = o.rangeSize;
+  if (o.deadline !== undefined && Number.isFinite(o.deadline)) {
+    const left = o.deadline - (o.now ?? performance.now());
+    const fit = o.msPerBatch ? Math.floor(left / o.msPerBatch) : 1;
+    size = Math.max(1, Math.min(size, fit));
+  }
+  return Math.min(o.perEpoch, pos.batch + size, pos.batch + (o.lastStep - pos.step));
+}
+
+/**
  * Runs the rest of `o.pos.epoch` (see the module doc), updating `o.bar` after every batch.
  *
  * @example
@@ -134,11 +174,13 @@ export async function runEpoch(
     (batches === 0 || performance.now() < deadline) &&
     !(await o.stop.requested())
   ) {
-    const to = Math.min(
-      o.perEpoch,
-      pos.batch + method.rangeSize,
-      pos.batch + (o.lastStep - pos.step),
-    );
+    const to = rangeEnd(pos, {
+      perEpoch: o.perEpoch,
+      lastStep: o.lastStep,
+      rangeSize: method.rangeSize,
+      deadline,
+      msPerBatch: batches ? (performance.now() - t0) / batches : null,
+    });
     const r = await method.run(pos.epoch, pos.batch, to, (loss) => o.bar.update(++done, loss));
     if (r.batches === 0) break; // the data ran out (cannot happen with a fixed epoch length)
     r.lossSum.forEach((v, i) => lossSum[i] += v);

@@ -77,6 +77,12 @@ export interface TrainOptions {
   /** Quiet: no progress bar or log lines (tests). */
   quiet?: boolean;
   /**
+   * Draw `confusion.svg` after each evaluation (default true). Off, vega is never loaded: the
+   * GPU kit's fixed-time runs (`tools/gpu/task_train.ts`), whose kit part then does not carry
+   * it. The confusion counts are recorded either way (checkpoint and metrics).
+   */
+  charts?: boolean;
+  /**
    * Builds the method instead of the config's own (`methods.ts`): another driver of the same
    * method, such as the distributed run (`src/dist/method.ts`).
    */
@@ -207,7 +213,9 @@ export async function train(config: Config, opts: TrainOptions = {}): Promise<Tr
               `${e.count} test images (rows: true class)`,
           };
           await save();
-          await writeConfusionChart(runDir, confusion, run.data.info.classNames);
+          if (opts.charts ?? true) {
+            await writeConfusionChart(runDir, confusion, run.data.info.classNames);
+          }
           log(`epoch ${shown}: ${accuracyText(line)}, ${line.samplesPerSec.toFixed(0)} samples/s`);
         }
         lines.push(line);

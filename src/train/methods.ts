@@ -12,6 +12,7 @@
  * @module
  */
 import type { Config } from "../config/schema.ts";
+import { ConfigError } from "../config/errors.ts";
 import type { Format } from "../run/metadata.ts";
 import type { MethodContext, TrainMethod } from "./method.ts";
 import { createBackpropMethod } from "./backprop/method.ts";
@@ -66,9 +67,21 @@ export function formatOf(cfg: Pick<Config, "method" | "variant">): Format {
  * const baseline = await createMethod({ cfg: { ...cfg, method: "backprop" }, run });
  * assert.equal(baseline.description, `backprop baseline, T=2, ${baseline.params} params`);
  * baseline.close();
+ * // Fusing the blocks' steps is NoProp-DT's: refused, in one line, for the others.
+ * assert.throws(
+ *   () => createMethod({ cfg: { ...cfg, variant: "fm", fuseBlocks: true }, run }),
+ *   /^ConfigError: --fuse-blocks fuses NoProp-DT's block steps: not for --variant fm$/,
+ * );
  * ```
  */
 export function createMethod(ctx: MethodContext): Promise<TrainMethod> {
+  const { cfg } = ctx;
+  if (cfg.fuseBlocks && (cfg.method !== "noprop" || cfg.variant !== "dt")) {
+    throw new ConfigError(
+      "--fuse-blocks fuses NoProp-DT's block steps: not for " +
+        (cfg.method === "backprop" ? "--method backprop" : `--variant ${cfg.variant}`),
+    );
+  }
   if (ctx.cfg.method === "backprop") return createBackpropMethod(ctx);
   return ctx.cfg.variant === "dt" ? createDtMethod(ctx) : createContinuousMethod(ctx);
 }

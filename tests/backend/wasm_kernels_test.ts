@@ -262,6 +262,31 @@ Deno.test("MaxPoolGrad matches cpu", async () => {
   }
 });
 
+Deno.test("Slice, SplitV and Unpack match cpu (contiguous, strided, int32)", async () => {
+  const rng = new Rng(9);
+  const xv = randn(rng, 6 * 4 * 3 * 2);
+  const x = () => tf.tensor(xv, [6, 4, 3, 2]);
+  await compare("slice along axis 0 (contiguous)", () => tf.slice(x(), [2, 0, 0, 0], [3, 4, 3, 2]));
+  await compare("slice inside a row (contiguous)", () => tf.slice(x(), [1, 2, 1, 0], [1, 1, 2, 2]));
+  await compare("slice along axis 3 (strided)", () => tf.slice(x(), [0, 1, 0, 1], [6, 2, 3, 1]));
+  await compare("split along axis 0", () => tf.split(x(), 3, 0));
+  await compare("split along axis 0, uneven", () => tf.split(x(), [1, 5], 0));
+  await compare("split along axis 2 (strided)", () => tf.split(x(), 3, 2));
+  await compare("unstack along axis 0", () => tf.unstack(x()));
+  await compare("unstack along axis 1 (strided)", () => tf.unstack(x(), 1));
+  await compare("int32 slice", () => tf.cast(tf.slice(tf.cast(x(), "int32"), [1], [2]), "float32"));
+  await compare(
+    "split and unstack gradients",
+    () =>
+      tf.grad((a: tf.Tensor) => {
+        const parts = tf.split(a, 2, 0).map((p, i) => tf.mul(p, i + 1));
+        return tf.sum(
+          tf.mul(tf.stack(tf.unstack(tf.concat(parts, 0))), tf.tensor(xv, [6, 4, 3, 2])),
+        );
+      })(x()),
+  );
+});
+
 Deno.test("Sum matches cpu (leading axes, keepDims, fallbacks)", async () => {
   const rng = new Rng(6);
   const xv = randn(rng, 4 * 5 * 6 * 7);

@@ -6,6 +6,7 @@
  */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { initBackend } from "../../src/backend/mod.ts";
+import { ConfigError } from "../../src/config/errors.ts";
 import { openChecked } from "../../src/dist/connect.ts";
 import { keys } from "../../src/dist/keys.ts";
 import { trainDistributed } from "../../src/dist/submit.ts";
@@ -222,4 +223,18 @@ Deno.test({
       await Deno.remove(out, { recursive: true });
     }
   },
+});
+
+Deno.test("--fuse-blocks with --distributed: refused in one line before any connection", async () => {
+  const out = await Deno.makeTempDir();
+  try {
+    const cfg = tinyConfig(data, out, { runName: "x", fuseBlocks: true });
+    // Nothing listens on port 1: the refusal comes first, without trying to connect.
+    const e = await trainDistributed(cfg, { url: "redis://127.0.0.1:1/fused", quiet: true })
+      .then(() => null, (e: Error) => e);
+    assert(e instanceof ConfigError, `expected a ConfigError, got ${e}`);
+    assertMatch(e.message, /^--fuse-blocks trains the T blocks in one step on one device;/);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
 });

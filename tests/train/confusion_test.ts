@@ -97,3 +97,18 @@ for (const [name, over] of methods) {
     assert(!files.some((f) => f.includes(".tmp-")), `temp files left: ${files}`);
   });
 }
+
+Deno.test("confusion: charts off, the run records its confusion counts but draws no confusion.svg", async () => {
+  const out = await Deno.makeTempDir();
+  try {
+    const cfg = tinyConfig(data, out, { epochs: 1, maxSteps: 2, evalSamples: 100 });
+    const r = await train(cfg, { quiet: true, charts: false });
+    const [line] = parseMetrics(await Deno.readTextFile(`${r.runDir}/metrics.jsonl`), "m");
+    assertEquals(line.perClassAcc!.length, 10);
+    const files = [...Deno.readDirSync(r.runDir)].map((e) => e.name);
+    assert(!files.includes("confusion.svg"), `${files}`);
+    assert(files.includes("checkpoint.safetensors"), `${files}`);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});

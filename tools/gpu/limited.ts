@@ -19,7 +19,7 @@
  */
 
 /**
- * An append-only log file (truncated when opened).
+ * An append-only log file (truncated when opened, unless `append`).
  *
  * @example
  * ```ts
@@ -34,9 +34,9 @@
  */
 export class Log {
   #file: Deno.FsFile;
-  /** Opens (and truncates) `path`. */
-  constructor(path: string) {
-    this.#file = Deno.openSync(path, { write: true, create: true, truncate: true });
+  /** Opens `path`, truncated or (`append`) kept. */
+  constructor(path: string, append = false) {
+    this.#file = Deno.openSync(path, { write: true, create: true, truncate: !append, append });
   }
   /** Appends `s` and a newline. */
   line(s: string): void {

@@ -14,12 +14,38 @@
  * @module
  */
 import { flagAccepted } from "./task_train.ts";
+import { PROVIDERS, providersFor } from "./kit_parts.ts";
 import { oneLine, runLogged } from "./limited.ts";
 import type { PartName } from "./plan.ts";
 import type { Step } from "./report.ts";
 import type { Driver, PartRun, Rec } from "./session.ts";
 
 const ok = (s: Step) => s.status === "ok" ? s.result as Rec : undefined;
+
+/**
+ * Onnxruntime's providers come from different kit parts (`kit_parts.ts` `PROVIDER_KITS`): a part
+ * run again keeps the steps an earlier run into the same report made for the providers this run
+ * lacks (step names `<prefix><provider>`), before its own.
+ */
+function keepOtherProviders(d: Driver, run: PartRun, name: PartName, prefix: string) {
+  const mine = providersFor(d.kitParts);
+  const old = d.previous?.parts[name]?.steps ?? [];
+  for (const s of old) {
+    const provider = PROVIDERS.find((p) => s.name === `${prefix}${p}`);
+    if (provider && !mine.includes(provider)) run.part.steps.push({ ...s, kept: true });
+  }
+}
+
+/** The results of the part's ok steps named `<prefix><provider>`, by provider. */
+function byProvider(run: PartRun, prefix: string): Map<string, Rec> {
+  const out = new Map<string, Rec>();
+  for (const s of run.part.steps) {
+    const provider = PROVIDERS.find((p) => s.name === `${prefix}${p}`);
+    const r = ok(s);
+    if (provider && r) out.set(provider, r);
+  }
+  return out;
+}
 
 /** (1) The adapter. */
 async function adapterPart(d: Driver) {
@@ -29,10 +55,10 @@ async function adapterPart(d: Driver) {
   });
 }
 
-/** (2) Losses on webgpu vs wasm; the exported chain's logits on onnxruntime webgpu vs cpu. */
-async function correctnessPart(d: Driver) {
-  const { losses, logits } = d.plan;
-  await d.part("correctness", async (run) => {
+/** (2) The first training losses on webgpu vs wasm. */
+async function lossesPart(d: Driver) {
+  const { losses } = d.plan;
+  await d.part("losses", async (run) => {
     const lossOf: Rec = {};
     for (const backend of ["wasm", "webgpu"]) {
       const r = ok(
@@ -51,8 +77,18 @@ async function correctnessPart(d: Driver) {
       run.part.summary.losses = { setup: losses.setup.name, wasm: w, webgpu: g, relDiff };
       run.part.summary.maxLossRelDiff = Math.max(...relDiff);
     }
-    const out: Rec = {};
-    for (const provider of ["cpu", "webgpu-web", "webgpu-node"]) {
+  });
+}
+
+/**
+ * (2) The exported chain's logits on onnxruntime webgpu vs onnxruntime-node's cpu, this kit's
+ * providers run, the others' kept from an earlier run into the report.
+ */
+async function logitsPart(d: Driver) {
+  const { logits } = d.plan;
+  await d.part("logits", async (run) => {
+    keepOtherProviders(d, run, "logits", "logits ");
+    for (const provider of providersFor(d.kitParts)) {
       const step = await d.task(run, `logits ${provider}`, "logits", {
         modelDir: logits.modelDir,
         provider,
@@ -61,16 +97,18 @@ async function correctnessPart(d: Driver) {
         threads: d.plan.inference.threads,
       });
       await nativeWebGpuIsOptional(run, step);
-      if (step.status === "ok") out[provider] = (step.result as Rec).logits;
     }
-    const ref = out.cpu as number[] | undefined;
+    const out = byProvider(run, "logits ");
+    const ref = out.get("cpu")?.logits as number[] | undefined;
     run.part.summary.logitsModel = logits.modelDir;
     run.part.summary.logitsImages = logits.images;
+    // Without the cpu logits (infer-node not run yet) there is nothing to compare with.
+    run.part.summary.reference = ref ? "cpu" : null;
     run.part.summary.logits = ref
-      ? ["webgpu-web", "webgpu-node"].filter((p) => out[p]).map((p) =>
-        compareLogits(p, out[p] as number[], ref)
+      ? ["webgpu-web", "webgpu-node"].filter((p) => out.has(p)).map((p) =>
+        compareLogits(p, out.get(p)!.logits as number[], ref)
       )
-      : undefined;
+      : [];
   });
 }
 
@@ -241,15 +279,15 @@ async function endToEndPart(d: Driver) {
 async function inferencePart(d: Driver) {
   const { spec, batches, threads, minSeconds } = d.plan.inference;
   await d.part("inference", async (run) => {
+    keepOtherProviders(d, run, "inference", "");
     const exp = ok(
       await d.task(run, "export the chain", "export", {
         spec,
         outDir: `${d.paths.work}/chain`,
       }),
     );
-    const rows: Rec[] = [];
     if (exp) {
-      for (const provider of ["webgpu-web", "webgpu-node", "cpu"]) {
+      for (const provider of providersFor(d.kitParts)) {
         const step = await d.task(run, provider, "inference", {
           modelDir: exp.modelDir,
           provider,
@@ -258,11 +296,12 @@ async function inferencePart(d: Driver) {
           minSeconds,
         });
         await nativeWebGpuIsOptional(run, step);
-        const r = ok(step);
-        if (!r) continue;
-        for (const x of r.rows as Rec[]) {
-          rows.push({ provider: provider === "cpu" ? `cpu (${threads} threads)` : provider, ...x });
-        }
+      }
+    }
+    const rows: Rec[] = [];
+    for (const [provider, r] of byProvider(run, "")) {
+      for (const x of r.rows as Rec[]) {
+        rows.push({ provider: provider === "cpu" ? `cpu (${threads} threads)` : provider, ...x });
       }
     }
     run.part.summary.rows = rows;
@@ -285,7 +324,8 @@ async function inferencePart(d: Driver) {
  */
 export const PARTS: Record<PartName, (d: Driver) => Promise<void>> = {
   adapter: adapterPart,
-  correctness: correctnessPart,
+  losses: lossesPart,
+  logits: logitsPart,
   torch: torchPart,
   trainSpeed: trainSpeedPart,
   inference: inferencePart,

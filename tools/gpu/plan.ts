@@ -7,6 +7,8 @@
  * stays under the 8 minutes one device call may take. A part that reaches its limit is stopped,
  * recorded as failed, and the next part starts.
  *
+ * Which parts run from a kit packed for only some of its parts is `kit_parts.ts`'s.
+ *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -19,12 +21,13 @@
  * ```
  * @module
  */
-import type { ChainSpec } from "../bench_infer.ts";
+import type { RandomDtSpec } from "../../src/onnx/random_export.ts";
 
 /** The report's parts, in the order they run. */
 export const PART_NAMES = [
   "adapter",
-  "correctness",
+  "losses",
+  "logits",
   "torch",
   "trainSpeed",
   "inference",
@@ -72,7 +75,7 @@ export interface GpuPlan {
   endToEnd: { setups: TrainSetup[]; seconds: number };
   /** (5) images/s of the exported chain. */
   inference: {
-    spec: Required<ChainSpec>;
+    spec: Required<Omit<RandomDtSpec, "seed">>;
     batches: number[];
     threads: number;
     /** Each batch size is timed for at least this long (and at least 2 runs). */
@@ -103,7 +106,8 @@ export function gpuPlan(dryRun: boolean): GpuPlan {
       dryRun,
       limits: {
         adapter: 15,
-        correctness: 45,
+        losses: 25,
+        logits: 20,
         torch: 50,
         trainSpeed: 70,
         inference: 55,
@@ -142,9 +146,10 @@ export function gpuPlan(dryRun: boolean): GpuPlan {
     // idle 2-core machine; a busy one can take several times longer).
     limits: {
       adapter: 60,
-      correctness: 240,
+      losses: 180,
+      logits: 120,
       torch: 60,
-      trainSpeed: 180,
+      trainSpeed: 300, // the --fuse-blocks rows double it
       inference: 180,
       endToEnd: 2 * 100,
     },

@@ -2,7 +2,9 @@
  * The GPU report (`gpu-report.json`, schema {@linkcode REPORT_SCHEMA}): one entry per part of
  * {@linkcode PART_NAMES}, each with its status, time limit, the steps it ran (each a child process
  * or the PyTorch anchor, with its own status, seconds, one-line error and raw result) and a
- * `summary` the tables are made from. {@linkcode missingFields} names what a finished report lacks;
+ * `summary` the tables are made from, and one entry per driver run merged into it (`runs`: kits
+ * packed for `train`, `infer-node` and `infer-web` run one after the other into the same folder
+ * make one report, see `merge.ts`). {@linkcode missingFields} names what a finished report lacks;
  * {@linkcode renderMarkdown} writes `gpu-report.md`.
  *
  * @example
@@ -18,9 +20,10 @@
  * @module
  */
 import { type GpuPlan, PART_NAMES, type PartName } from "./plan.ts";
+import type { KitPart } from "./kit_parts.ts";
 
-/** The report's schema id. */
-export const REPORT_SCHEMA = "noprop.gpu-report/1";
+/** The report's schema id (2: correctness split into `losses` and `logits`; `runs`). */
+export const REPORT_SCHEMA = "noprop.gpu-report/2";
 
 /** A step's or a part's outcome. */
 export type Status = "ok" | "failed" | "skipped" | "not run";
@@ -37,6 +40,8 @@ export interface Step {
   error?: string;
   /** The task's JSON result. */
   result?: unknown;
+  /** Kept from an earlier run into the report (a provider of another kit part, `parts.ts`). */
+  kept?: boolean;
 }
 
 /** One part of the report. */
@@ -55,29 +60,48 @@ export interface Part {
   summary: Record<string, unknown>;
 }
 
+/** One driver run whose parts are in the report. */
+export interface RunRecord {
+  /** The kit parts the run had (its `kit.json`'s `parts`). */
+  kitParts: KitPart[];
+  /** The report parts it ran. */
+  parts: PartName[];
+  /** ISO time it started. */
+  started: string;
+  /** ISO time it finished; null while running. */
+  finished: string | null;
+  /** Seconds from its start to its last write. */
+  wallSeconds: number;
+  /** The kit it ran from (created, commit, bytes, parts), when known. */
+  kit: unknown;
+}
+
 /** The whole report. */
 export interface GpuReport {
   /** {@linkcode REPORT_SCHEMA}. */
   schema: string;
   /** Rehearsal on a software adapter with tiny sizes. */
   dryRun: boolean;
-  /** ISO time the driver started. */
+  /** ISO time the latest driver run started. */
   started: string;
   /** ISO time it finished; null while running. */
   finished: string | null;
-  /** Seconds from start to the last write. */
+  /** Seconds from its start to its last write. */
   wallSeconds: number;
-  /** Machine and software. */
+  /** Machine and software (of the latest run). */
   host: Record<string, unknown>;
   /** The sizes run. */
   plan: GpuPlan;
   /** The parts by name. */
   parts: Record<PartName, Part>;
+  /** Every driver run merged into this report, oldest first; the last is the latest. */
+  runs: RunRecord[];
 }
 
 const TITLES: Record<PartName, string> = {
   adapter: "1. WebGPU adapter",
-  correctness: "2. Correctness",
+  losses: "2a. Correctness: training losses",
+  logits: "2b. Correctness: exported chain",
   torch: "PyTorch anchor (CUDA)",
   trainSpeed: "3. Training speed",
   inference: "5. Inference speed",
@@ -91,12 +115,13 @@ const TITLES: Record<PartName, string> = {
  * ```ts
  * import assert from "node:assert/strict";
  * import { SUMMARY_FIELDS } from "./report.ts";
- * assert.ok(SUMMARY_FIELDS.correctness.includes("maxLossRelDiff"));
+ * assert.ok(SUMMARY_FIELDS.losses.includes("maxLossRelDiff"));
  * ```
  */
 export const SUMMARY_FIELDS: Record<PartName, readonly string[]> = {
   adapter: ["description", "vendor", "architecture", "isFallbackAdapter", "limits"],
-  correctness: ["losses", "maxLossRelDiff", "logits"],
+  losses: ["losses", "maxLossRelDiff"],
+  logits: ["logits"],
   torch: ["runs"],
   trainSpeed: ["rows", "fuseBlocks"],
   inference: ["rows", "torch"],
@@ -104,7 +129,7 @@ export const SUMMARY_FIELDS: Record<PartName, readonly string[]> = {
 };
 
 /**
- * A report with every part "not run".
+ * A report with every part "not run" (and no runs).
  *
  * @example
  * ```ts
@@ -136,6 +161,7 @@ export function emptyReport(plan: GpuPlan, host: Record<string, unknown>): GpuRe
     host,
     plan,
     parts,
+    runs: [],
   };
 }
 
@@ -193,6 +219,21 @@ function kitLine(kit: unknown): string {
   return ` Kit: packed ${k.created} at commit ${k.commit}, ${fmt(Number(k.bytes) / 2 ** 20)} MiB.`;
 }
 
+/** One row per driver run: its kit parts, the report parts it ran, when, and its kit. */
+function runsTable(runs: RunRecord[]): string {
+  return table(
+    ["run", "kit parts", "report parts", "started", "seconds", "kit"],
+    runs.map((x, i) => [
+      i + 1,
+      x.kitParts.join(", "),
+      x.parts.join(", "),
+      x.started,
+      x.finished ? fmt(x.wallSeconds) : "still running",
+      kitLine(x.kit).trim().replace(/^Kit: /, "").replace(/\.$/, "") || "—",
+    ]),
+  );
+}
+
 /**
  * `gpu-report.md`: the status of every part, then one section per part with its table.
  *
@@ -227,11 +268,14 @@ export function renderMarkdown(r: GpuReport): string {
         P[p].status,
         fmt(P[p].seconds),
         P[p].limitSeconds,
-        P[p].steps.filter((s) => s.error).map((s) => `${s.name}: ${s.status}: ${s.error}`)
+        P[p].steps.filter((s) => s.error).map((s) =>
+          `${s.name}${s.kept ? " (earlier run)" : ""}: ${s.status}: ${s.error}`
+        )
           .join("; ").replaceAll("|", "/") || "",
       ]),
     ),
   ];
+  if (r.runs.length) out.push("", "Driver runs merged into this report:", "", runsTable(r.runs));
   const a = P.adapter.summary;
   out.push("", `## ${P.adapter.title}`, "");
   if (a.description !== undefined) {
@@ -252,8 +296,8 @@ export function renderMarkdown(r: GpuReport): string {
     );
   } else out.push("No adapter (see the status table).");
 
-  const c = P.correctness.summary;
-  out.push("", `## ${P.correctness.title}`, "");
+  const c = P.losses.summary;
+  out.push("", `## ${P.losses.title}`, "");
   const l = c.losses as Rec | undefined;
   if (l) {
     const w = l.wasm as number[] ?? [], g = l.webgpu as number[] ?? [];
@@ -268,13 +312,14 @@ export function renderMarkdown(r: GpuReport): string {
       "",
       `Largest relative difference: ${fmt(c.maxLossRelDiff, 3)}.`,
     );
-  }
-  const lg = recs(c.logits);
+  } else out.push("Not measured (see the status table).");
+  const g = P.logits.summary;
+  out.push("", `## ${P.logits.title}`, "");
+  const lg = recs(g.logits);
   if (lg.length) {
     out.push(
-      "",
-      `Exported chain (${(c.logitsModel as string) ?? "?"}) on onnxruntime, ${
-        c.logitsImages ?? "?"
+      `Exported chain (${(g.logitsModel as string) ?? "?"}) on onnxruntime, ${
+        g.logitsImages ?? "?"
       } MNIST test images, same seeded noise:`,
       "",
       table(
@@ -282,7 +327,9 @@ export function renderMarkdown(r: GpuReport): string {
         lg.map((x) => [x.provider, x.reference, fmt(x.maxAbsDiff, 3), pct(x.argmaxAgreement)]),
       ),
     );
-  }
+  } else if (P.logits.status !== "not run" && g.reference === null) {
+    out.push("No cpu logits to compare with yet: the infer-node kit part runs them.");
+  } else out.push("Not measured (see the status table).");
 
   const torchNote = P.torch.status === "ok"
     ? ""
@@ -349,7 +396,7 @@ export function renderMarkdown(r: GpuReport): string {
   out.push(
     `Images/s of the ${r.plan.inference.spec.T}-block chain (widths ${
       r.plan.inference.spec.widths.join(",")
-    }, hidden ${r.plan.inference.spec.hidden}) + classifier, DT sampler:`,
+    }, hidden ${r.plan.inference.spec.hidden}) + classifier, DT sampler, seeded random weights:`,
     "",
     table(
       ["provider", ...batches.map((b) => `batch ${b}`)],
@@ -370,3 +417,35 @@ export function renderMarkdown(r: GpuReport): string {
   if (torchNote) out.push("", torchNote);
   return out.join("\n") + "\n";
 }
+
+/**
+ * `deno run --allow-read tools/gpu/report.ts --check FILE`: prints what the report in FILE lacks
+ * ({@linkcode missingFields}), one line each; exit status 1 if anything, 2 on bad usage.
+ */
+export async function checkMain(argv: string[]): Promise<number> {
+  if (argv.length !== 2 || argv[0] !== "--check") {
+    console.error("usage: report.ts --check gpu-report.json");
+    return 2;
+  }
+  let r: GpuReport;
+  try {
+    r = JSON.parse(await Deno.readTextFile(argv[1]));
+  } catch (e) {
+    console.error(`error: ${argv[1]}: ${(e as Error).message}`);
+    return 2;
+  }
+  if (r.schema !== REPORT_SCHEMA) {
+    console.error(`error: ${argv[1]}: schema ${r.schema}, not ${REPORT_SCHEMA}`);
+    return 2;
+  }
+  const missing = missingFields(r);
+  for (const m of missing) console.error(`gpu report: ${m}`);
+  console.error(
+    `gpu report ${argv[1]}: runs ${
+      r.runs.map((x) => x.kitParts.join("+")).join(", ") || "none recorded"
+    }; ${missing.length ? `${missing.length} problems` : "every part ran"}`,
+  );
+  return missing.length ? 1 : 0;
+}
+
+if (import.meta.main) Deno.exit(await checkMain(Deno.args));

@@ -1,37 +1,60 @@
 #!/usr/bin/env bash
-# The GPU report from the packed kit (gpu-kit/, built by `deno task gpu-pack`), on a host with no
-# network, Node.js or Deno: unpacks Deno, its npm files and the data into a temp folder, puts the
-# kit's Vulkan loader in place (LD_LIBRARY_PATH, VK_ICD_FILENAMES), then runs tools/gpu/driver.ts
-# with Deno from the kit (--cached-only), which writes OUTDIR/gpu-report.json, gpu-report.md and
-# gpu-run.log.
+# The GPU report from the packed kit (gpu-kit/, built by `deno task gpu-pack [PART]`), on a
+# host with no network, Node.js or Deno: unpacks Deno, its npm files and the data into a temp
+# folder, puts the kit's Vulkan loader in place (LD_LIBRARY_PATH, VK_ICD_FILENAMES), then runs
+# tools/gpu/driver.ts with Deno from the kit (--cached-only), which runs the report parts that the
+# kit's parts (kit.json "parts") can run and writes OUTDIR/gpu-report.json, gpu-report.md and
+# gpu-run.log. A report already in OUTDIR (the other kit part's run) is continued, not replaced.
 #
-#   bash tools/gpu/run.sh OUTDIR            # on the GPU host (NVIDIA's Vulkan driver)
-#   bash tools/gpu/run.sh --dry-run OUTDIR  # rehearsal here: Mesa llvmpipe, tiny sizes
+#   bash tools/gpu/run.sh OUTDIR                     # on the GPU host (NVIDIA's Vulkan driver)
+#   bash tools/gpu/run.sh --dry-run OUTDIR           # rehearsal here: Mesa llvmpipe, tiny sizes
+#   bash tools/gpu/run.sh --part infer-web OUTDIR    # only one of the kit's parts
+#
+# Parts (tools/gpu/kit_parts.ts): train, infer-node, infer-web; a kit holds those it was packed for.
 #
 # Run from anywhere; the repository is this script's ../..  Environment: NOPROP_GPU_KIT (the kit
 # folder, default gpu-kit), NOPROP_GPU_ICD (the Vulkan driver manifest), NOPROP_GPU_TIME_SCALE
 # (multiplies every part's time limit), NOPROP_GPU_KEEP=1 (keep the unpacked folder).
-# Exit status: the driver's (0: every part ran and wrote its fields), 2: bad usage or no kit.
+# Exit status: the driver's (0: every part it ran wrote its fields), 2: bad usage or no kit.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
+usage="usage: bash tools/gpu/run.sh [--dry-run] [--part train|infer-node|infer-web] OUTDIR"
 dry=0
-if [ "${1:-}" = "--dry-run" ]; then
-  dry=1
-  shift
-fi
+part=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+  --dry-run)
+    dry=1
+    shift
+    ;;
+  --part)
+    if [ $# -lt 2 ] || ! [[ "$2" =~ ^(train|infer-node|infer-web)$ ]]; then
+      echo "error: --part must be train, infer-node or infer-web; $usage" >&2
+      exit 2
+    fi
+    part=(--kit-parts "$2")
+    shift 2
+    ;;
+  -*)
+    echo "error: unknown option $1; $usage" >&2
+    exit 2
+    ;;
+  *) break ;;
+  esac
+done
 if [ $# -ne 1 ]; then
-  echo "usage: bash tools/gpu/run.sh [--dry-run] OUTDIR" >&2
+  echo "$usage" >&2
   exit 2
 fi
-mkdir -p "$1"
-out=$(cd "$1" && pwd)
 kit=${NOPROP_GPU_KIT:-gpu-kit}
 if [ ! -f "$kit/kit.json" ]; then
   echo "error: $kit/kit.json is missing: build the kit first (deno task gpu-pack)" >&2
   exit 2
 fi
 kit=$(cd "$kit" && pwd)
+mkdir -p "$1"
+out=$(cd "$1" && pwd)
 t0=$(date +%s)
 work=$(mktemp -d "${TMPDIR:-/tmp}/noprop-gpu.XXXXXX")
 if [ "${NOPROP_GPU_KEEP:-0}" != 1 ]; then
@@ -75,7 +98,9 @@ mkdir -p "$work/bin" "$work/vulkan" "$work/home" "$work/xdg"
 chmod 700 "$work/xdg"
 unxz_to "$kit/deno.xz" "$work/bin/deno"
 chmod +x "$work/bin/deno"
-untar_xz "$kit/kit.tar.xz" "$work"
+for tarball in "$kit"/*.tar.xz; do
+  untar_xz "$tarball" "$work"
+done
 for deb in "$kit"/debs/*.deb; do
   deb_x "$deb" "$work/vulkan"
 done
@@ -111,7 +136,7 @@ if [ "$dry" = 1 ] && unshare -n true 2>/dev/null; then
 fi
 echo "gpu kit: unpacked in $(($(date +%s) - t0)) s into $work${net[*]:+ (network cut: ${net[*]})}" >&2
 
-args=(--out "$out" --work "$work" --data "$work/data" --kit "$kit/kit.json")
+args=(--out "$out" --work "$work" --data "$work/data" --kit "$kit/kit.json" ${part[@]+"${part[@]}"})
 if [ -f "$work/anchors/torch_noprop_dt.py" ]; then
   args+=(--anchor "$work/anchors/torch_noprop_dt.py")
 fi

@@ -22,6 +22,7 @@
 import { writeFileAtomic } from "../../src/atomic.ts";
 import { Log, oneLine, runLogged } from "./limited.ts";
 import type { GpuPlan, PartName } from "./plan.ts";
+import { KIT_PARTS, type KitPart } from "./kit_parts.ts";
 import { emptyReport, type GpuReport, type Part, renderMarkdown, type Step } from "./report.ts";
 
 /** A JSON object. */
@@ -71,13 +72,33 @@ export class Driver {
   readonly log: Log;
   readonly t0 = performance.now();
   #n = 0;
-  constructor(readonly plan: GpuPlan, readonly paths: Paths, host: Rec) {
-    this.report = emptyReport(plan, host);
-    this.log = new Log(`${paths.out}/gpu-run.log`);
+  /** The kit parts this run has (what its parts may run). */
+  readonly kitParts: readonly KitPart[];
+  /** The report an earlier run left in the folder, when this run continues it (`merge.ts`). */
+  readonly previous: GpuReport | null;
+  /**
+   * Starts `start.report` (default: a fresh one) for a kit holding `start.kitParts` (default:
+   * all); a report continued from an earlier run (`start.previous`) appends to that run's log.
+   */
+  constructor(
+    readonly plan: GpuPlan,
+    readonly paths: Paths,
+    host: Rec,
+    start: { report?: GpuReport; previous?: GpuReport | null; kitParts?: readonly KitPart[] } = {},
+  ) {
+    this.report = start.report ?? emptyReport(plan, host);
+    this.previous = start.previous ?? null;
+    this.kitParts = start.kitParts ?? KIT_PARTS;
+    this.log = new Log(`${paths.out}/gpu-run.log`, this.previous !== null);
   }
 
+  /** Writes `gpu-report.json` and `gpu-report.md` (atomically), with this run's time so far. */
   async save(): Promise<void> {
     this.report.wallSeconds = (performance.now() - this.t0) / 1000;
+    const run = this.report.runs.at(-1);
+    if (run) {
+      Object.assign(run, { wallSeconds: this.report.wallSeconds, finished: this.report.finished });
+    }
     await writeFileAtomic(
       `${this.paths.out}/gpu-report.json`,
       JSON.stringify(this.report, null, 1) + "\n",

@@ -16,6 +16,7 @@
  * ```
  * @module
  */
+import { probeWebGpu } from "../../src/backend/probe.ts";
 
 /**
  * The adapter limits tfjs-backend-webgpu 4.22 copies into `requiredLimits` when it creates its
@@ -75,8 +76,8 @@ interface AdapterLike {
  * ```
  */
 export async function describeAdapter(): Promise<AdapterReport> {
-  // The project's seam (it also gives Mesa's driver a private XDG_RUNTIME_DIR when none is set).
-  const { probeWebGpu } = await import("../../src/backend/mod.ts");
+  // The project's probe, without tfjs (it also gives Mesa's driver a private XDG_RUNTIME_DIR when
+  // none is set).
   const probe = await probeWebGpu("high-performance");
   if (!probe) throw new Error("no WebGPU adapter: navigator.gpu offers none");
   const adapter = probe.adapter as AdapterLike;

@@ -2,8 +2,9 @@
  * The onnxruntime tasks of the GPU report, each run in its own process by `child.ts`:
  * - {@linkcode chainLogits}: part (2), an exported chain's logits on one provider (compared
  *   across providers by the driver);
- * - {@linkcode exportChain}: the paper-width chain of part (5), exported once;
- * - {@linkcode chainSpeed}: part (5), images/s of that chain on one provider (`tools/bench_infer.ts`'s
+ * - {@linkcode exportChain}: the paper-width chain of part (5), exported once (random weights,
+ *   without tfjs: the inference kit parts carry none);
+ * - {@linkcode chainSpeed}: part (5), images/s of that chain on one provider (`tools/chain_run.ts`'s
  *   `openChain` / `runChain`: the DT sampler over the T block graphs, then the classifier).
  *
  * Providers are the runtime's names (`src/infer/runtime/types.ts`): `cpu` and `webgpu-node`
@@ -24,7 +25,8 @@
  */
 import { createClassifier, loadModelFolder, SeededNormal, selectEngine } from "@noprop/infer";
 import { loadDataset } from "../../src/data/mod.ts";
-import { type ChainSpec, openChain, paperModel, runChain, timeIt } from "../bench_infer.ts";
+import { exportRandomDt, type RandomDtSpec } from "../../src/onnx/random_export.ts";
+import { openChain, runChain, timeIt } from "../chain_run.ts";
 
 /** What {@linkcode chainLogits} returns. */
 export interface LogitsRun {
@@ -84,8 +86,9 @@ export async function chainLogits(o: {
 }
 
 /**
- * Exports a NoProp-DT MNIST network of `spec` with random weights (`paperModel`) to the model
- * folder `outDir`; returns its path.
+ * Exports a NoProp-DT MNIST network of `spec` with seeded random weights to the model folder
+ * `outDir` (`exportRandomDt`: the exporter's graphs, no tfjs, no training run; the chain's speed
+ * does not depend on the weight values); returns its path.
  *
  * @example
  * ```ts
@@ -97,14 +100,8 @@ export async function chainLogits(o: {
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export async function exportChain(spec: ChainSpec, outDir: string): Promise<string> {
-  const { exportRun } = await import("../../src/onnx/export.ts");
-  const { runDir } = await paperModel(undefined, spec);
-  try {
-    await exportRun(runDir, { outDir });
-  } finally {
-    await Deno.remove(runDir, { recursive: true });
-  }
+export async function exportChain(spec: RandomDtSpec, outDir: string): Promise<string> {
+  await exportRandomDt(outDir, spec);
   return outDir;
 }
 

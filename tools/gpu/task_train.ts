@@ -177,7 +177,8 @@ export async function fixedTimeRun(
     outDir,
     runName: name,
   };
-  const r = await train(run, { overwrite: true, quiet: true });
+  // No confusion.svg: nobody looks at it here, and without it the kit carries no vega.
+  const r = await train(run, { overwrite: true, quiet: true, charts: false });
   const path = `${r.runDir}/metrics.jsonl`;
   const lines = parseMetrics(await Deno.readTextFile(path), path);
   const last = lines.at(-1);

@@ -40,10 +40,22 @@
  * assert.equal(e.count, 8);
  * assert.ok(e.accNoiseFree !== null);
  * method.close();
+ * // Fused block steps (--fuse-blocks) train all T blocks in one step, in one process.
+ * await assert.rejects(
+ *   createDtMethod({ cfg: { ...cfg, fuseBlocks: true, workers: 2 }, run }),
+ *   /^ConfigError: --fuse-blocks trains all T blocks in one step in one process: use --workers 1$/,
+ * );
+ * // It stacks the paper block's conv stack; a ResNet backbone trains in separate steps.
+ * await assert.rejects(
+ *   createDtMethod({ cfg: { ...cfg, fuseBlocks: true, backbone: "resnet18" }, run }),
+ *   /^ConfigError: --fuse-blocks fuses the paper backbone's blocks: not for --backbone resnet18$/,
+ * );
  * ```
  * @module
  */
+import { tf } from "../../deps_tf.ts";
 import { batches } from "../../data/batches.ts";
+import { ConfigError } from "../../config/errors.ts";
 import type { AdamWState } from "../adamw.ts";
 import type { RngState } from "../../rng.ts";
 import type { Evaluation, MethodContext, TrainMethod } from "../method.ts";
@@ -106,6 +118,18 @@ import { disposeModel } from "../../model/noprop.ts";
  */
 export async function createDtMethod(ctx: MethodContext): Promise<TrainMethod> {
   const { cfg, run, checkpoint: ck } = ctx;
+  if (cfg.fuseBlocks && cfg.workers > 1) {
+    throw new ConfigError(
+      "--fuse-blocks trains all T blocks in one step in one process: use --workers 1",
+    );
+  }
+  if (cfg.fuseBlocks && cfg.backbone !== "paper") {
+    // The fused forward (src/model/fused_block.ts) stacks the paper's three convolutions; a
+    // ResNet's batch norms and strides are not stacked (yet), so it is refused, not run wrong.
+    throw new ConfigError(
+      `--fuse-blocks fuses the paper backbone's blocks: not for --backbone ${cfg.backbone}`,
+    );
+  }
   const model = buildDtModel(cfg, run);
   let restore: RestoreState | undefined;
   if (ck) {
@@ -124,14 +148,18 @@ export async function createDtMethod(ctx: MethodContext): Promise<TrainMethod> {
     : new LocalTeam(model, trainerHyper(cfg), run.train, run.stats, restore);
   const params = model.blocks.reduce((n, b) => n + b.size(), 0) + model.classifier.size() +
     (model.embedding.trainable ? model.embedding.W.size : 0);
+  // Ranges are the loss read-back interval (`runRange`): on webgpu a range is syncEvery batches,
+  // so a training step never waits for the GPU.
+  const longRanges = cfg.workers > 1 || tf.getBackend() === "webgpu";
   return {
     name: "dt",
     params,
     meta: dtMetadata(model, run.data.info),
     description: `NoProp-DT, T=${cfg.T}, ${model.blocks[0].size()} params/block` +
-      (cfg.workers > 1 ? `, ${cfg.workers} workers` : ""),
+      (cfg.workers > 1 ? `, ${cfg.workers} workers` : "") +
+      (cfg.fuseBlocks ? `, fused block steps (${cfg.fuseShared} shared updates)` : ""),
     lossParts: cfg.T,
-    rangeSize: cfg.workers > 1 ? cfg.syncEvery : 1,
+    rangeSize: longRanges ? cfg.syncEvery : 1,
     sampler: { name: "dt", steps: cfg.T },
     run: (epoch, from, to, onBatch) => team.run(epoch, from, to, onBatch),
     async state() {

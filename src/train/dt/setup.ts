@@ -66,6 +66,8 @@ export function trainerHyper(c: Config): TrainerHyper {
     bnMomentum: c.bnMomentum,
     seed: c.seed,
     augment: c.augment,
+    fuseBlocks: c.fuseBlocks,
+    fuseShared: c.fuseShared,
   };
 }
 

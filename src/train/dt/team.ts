@@ -56,7 +56,8 @@ import type { ImageSet } from "../../data/types.ts";
 import type { NoPropDT } from "../../model/noprop.ts";
 import type { ParamArrays } from "../../model/params.ts";
 import { NonFiniteLossError, type RangeResult, type RangeRunner } from "../batches.ts";
-import { BlockTrainer, type TrainerHyper, type TrainerState } from "./trainer.ts";
+import { FusedTrainer } from "./fused_trainer.ts";
+import { BlockTrainer, type Trainer, type TrainerHyper, type TrainerState } from "./trainer.ts";
 
 /** Trainer state for the blocks `owned`, with the shared optimizer of worker slot `slot`. */
 export type RestoreState = (owned: number[], slot: number) => TrainerState;
@@ -78,9 +79,9 @@ export function ownedBlocks(T: number, k: number, n: number): number[] {
   return out;
 }
 
-/** Trains every block in this process. */
+/** Trains every block in this process: block steps one after another, or fused (`fuseBlocks`). */
 export class LocalTeam implements Team {
-  readonly #bt: BlockTrainer;
+  readonly #bt: Trainer;
 
   /** Creates the trainer; restores optimizer/RNG state with `restore` if given. */
   constructor(
@@ -91,7 +92,9 @@ export class LocalTeam implements Team {
     restore?: RestoreState,
   ) {
     const all = model.blocks.map((_, i) => i + 1);
-    this.#bt = new BlockTrainer(model, hyper, all, train, stats);
+    this.#bt = hyper.fuseBlocks
+      ? new FusedTrainer(model, hyper, train, stats)
+      : new BlockTrainer(model, hyper, all, train, stats);
     if (restore) this.#bt.load(restore(all, 0));
   }
 
@@ -104,8 +107,10 @@ export class LocalTeam implements Team {
     return [await this.#bt.state()];
   }
 
-  /** Nothing to stop. */
-  close(): void {}
+  /** Frees the trainer's optimizer state (no workers to stop). */
+  close(): void {
+    this.#bt.dispose();
+  }
 }
 
 /** Messages from a worker. */

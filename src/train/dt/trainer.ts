@@ -51,9 +51,10 @@ import type { NormStats } from "../../data/normalize.ts";
 import type { ImageSet } from "../../data/types.ts";
 import { type NoPropDT, streamSeed } from "../../model/noprop.ts";
 import { Rng, type RngState } from "../../rng.ts";
-import { AdamW, type AdamWState } from "../adamw.ts";
+import { AdamW, type AdamWOptions, type AdamWState } from "../adamw.ts";
 import { type RangeResult, runRange } from "../batches.ts";
 import type { AugmentName } from "../../data/augment.ts";
+import type { FuseShared } from "../../config/schema.ts";
 import { sharedVariables, trainBlockStep, type TrainState } from "./step.ts";
 
 /** Hyper-parameters a block trainer needs. */
@@ -80,6 +81,55 @@ export interface TrainerHyper {
   seed: number;
   /** Augmentations of the training batches (config `augment`). */
   augment: readonly AugmentName[];
+  /** Train all blocks in one fused step per batch (`fused_trainer.ts`). */
+  fuseBlocks: boolean;
+  /** With `fuseBlocks`: how the shared parameters are updated (`fused_step.ts`). */
+  fuseShared: FuseShared;
+}
+
+/** What trains blocks over ranges of batches: {@linkcode BlockTrainer} or `FusedTrainer`. */
+export interface Trainer {
+  /** The blocks trained (values of t in 1..T). */
+  readonly owned: number[];
+  /** Runs batches [from, to) of `epoch`; `onBatch` gets each batch's mean loss over the blocks. */
+  runBatches(
+    epoch: number,
+    from: number,
+    to: number,
+    onBatch?: (meanLoss: number) => void,
+  ): Promise<RangeResult>;
+  /** Optimizer and noise states of the owned blocks, and the shared optimizer's. */
+  state(): Promise<TrainerState>;
+  /** Restores {@linkcode Trainer.state}'s output. */
+  load(s: TrainerState): void;
+  /** Frees the trainer's own tensors (optimizer moments; not the model). */
+  dispose(): void;
+}
+
+/**
+ * AdamW's options from the hyper-parameters.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { defaultConfig } from "../../config.ts";
+ * import { trainerHyper } from "./setup.ts";
+ * import { adamOptions } from "./trainer.ts";
+ * assert.deepEqual(adamOptions(trainerHyper(defaultConfig())), {
+ *   lr: 1e-3, weightDecay: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, // paper Table 3
+ * });
+ * ```
+ */
+export function adamOptions(
+  hyper: Pick<TrainerHyper, "lr" | "weightDecay" | "beta1" | "beta2" | "adamEps">,
+): AdamWOptions {
+  return {
+    lr: hyper.lr,
+    weightDecay: hyper.weightDecay,
+    beta1: hyper.beta1,
+    beta2: hyper.beta2,
+    eps: hyper.adamEps,
+  };
 }
 
 /** Serialisable trainer state: optimizer moments and noise streams of the owned blocks. */
@@ -133,13 +183,7 @@ export function createTrainState(
   owned: number[],
   sharedOpt?: AdamW,
 ): TrainState {
-  const o = {
-    lr: hyper.lr,
-    weightDecay: hyper.weightDecay,
-    beta1: hyper.beta1,
-    beta2: hyper.beta2,
-    eps: hyper.adamEps,
-  };
+  const o = adamOptions(hyper);
   return {
     model,
     blockOpt: model.blocks.map((b, i) =>
@@ -152,8 +196,8 @@ export function createTrainState(
   };
 }
 
-/** Trains the owned blocks of a model. */
-export class BlockTrainer {
+/** Trains the owned blocks of a model, one block step after another. */
+export class BlockTrainer implements Trainer {
   readonly #state: TrainState;
   readonly #rngs = new Map<number, Rng>();
 
@@ -176,7 +220,8 @@ export class BlockTrainer {
 
   /**
    * Runs batches [from, to) of `epoch` through every owned block (Algorithm 1's inner loop).
-   * `onBatch` is called after each batch with the mean loss over the owned blocks.
+   * `onBatch` is called after each batch with the mean loss over the owned blocks; the losses
+   * stay on the device until the range ends (`runRange`).
    */
   runBatches(
     epoch: number,
@@ -188,19 +233,19 @@ export class BlockTrainer {
     const d = model.embedding.dim, B = hyper.batchSize;
     const src = { train: this.train, stats: this.stats, hyper };
     const parts = { parts: model.blocks.length, partName: (i: number) => `loss of block ${i + 1}` };
-    return runRange(src, epoch, from, to, parts, async (x, y, step) => {
-      const losses: [number, number][] = [];
+    const owned = this.owned.map((t) => t - 1);
+    return runRange(src, epoch, from, to, parts, (x, y, step) => {
+      const losses: tf.Scalar[] = [];
       for (const t of this.owned) {
         const rng = this.#rngs.get(t)!;
         const e1 = tf.tensor2d(rng.fillNormal(new Float32Array(B * d)), [B, d]);
         const e2 = tf.tensor2d(rng.fillNormal(new Float32Array(B * d)), [B, d]);
-        const loss = trainBlockStep(this.#state, t, x, y, e1, e2, streamSeed(step, 7000 + t));
-        const v = (await loss.data())[0];
-        tf.dispose([loss, e1, e2]);
-        losses.push([t - 1, v]);
-        if (!Number.isFinite(v)) break;
+        losses.push(trainBlockStep(this.#state, t, x, y, e1, e2, streamSeed(step, 7000 + t)));
+        tf.dispose([e1, e2]);
       }
-      return losses;
+      const values = tf.stack(losses) as tf.Tensor1D;
+      tf.dispose(losses);
+      return Promise.resolve({ parts: owned, values });
     }, onBatch);
   }
 

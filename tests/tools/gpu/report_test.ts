@@ -1,6 +1,11 @@
 /** The GPU report: which fields a finished report must hold, and the tables made from them. */
 import { assert, assertEquals } from "../../assert.ts";
-import { emptyReport, missingFields, renderMarkdown } from "../../../tools/gpu/report.ts";
+import {
+  checkMain,
+  emptyReport,
+  missingFields,
+  renderMarkdown,
+} from "../../../tools/gpu/report.ts";
 import { gpuPlan, PART_NAMES } from "../../../tools/gpu/plan.ts";
 
 function finished() {
@@ -16,11 +21,13 @@ function finished() {
     limits: { maxBufferSize: 1024 },
     vulkanLoader: ["/tmp/kit/libvulkan.so.1"],
   });
-  Object.assign(r.parts.correctness.summary, {
+  Object.assign(r.parts.losses.summary, {
     losses: { setup: "quick", wasm: [2, 1], webgpu: [2.002, 1], relDiff: [1e-3, 0] },
     maxLossRelDiff: 1e-3,
-    logits: [{ provider: "webgpu-web", reference: "cpu", maxAbsDiff: 2e-5, argmaxAgreement: 1 }],
   });
+  r.parts.logits.summary.logits = [
+    { provider: "webgpu-web", reference: "cpu", maxAbsDiff: 2e-5, argmaxAgreement: 1 },
+  ];
   r.parts.torch.summary.runs = [{ batch: 128, trainSamplesPerSec: 2000, inferImagesPerSec: 9000 }];
   Object.assign(r.parts.trainSpeed.summary, {
     fuseBlocks: "skipped: not in this tree",
@@ -79,4 +86,19 @@ Deno.test("the markdown tables hold the figures, the PyTorch figure beside ours 
   assert(md.includes("| webgpu-web | — | 5000.0 | — |"), md);
   assert(md.includes("| PyTorch CUDA (anchor) | — | 9000.0 | — |"), md);
   assert(md.includes("--fuse-blocks: skipped: not in this tree."), md);
+});
+
+Deno.test("report.ts --check passes a complete report, names what one lacks, refuses another schema", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = `${dir}/gpu-report.json`;
+  await Deno.writeTextFile(file, JSON.stringify(finished()));
+  assertEquals(await checkMain(["--check", file]), 0);
+  const r = finished();
+  r.parts.logits.status = "not run";
+  await Deno.writeTextFile(file, JSON.stringify(r));
+  assertEquals(await checkMain(["--check", file]), 1);
+  await Deno.writeTextFile(file, JSON.stringify({ ...r, schema: "noprop.gpu-report/1" }));
+  assertEquals(await checkMain(["--check", file]), 2);
+  assertEquals(await checkMain([file]), 2);
+  await Deno.remove(dir, { recursive: true });
 });
