@@ -59,7 +59,13 @@ const USAGE =
 
 async function datasetOf(runDir: string): Promise<DatasetName> {
   const path = runFile(runDir, "weights");
-  return decodeMetadata((await loadSafetensors(path)).metadata, path).dataset;
+  const md = decodeMetadata((await loadSafetensors(path)).metadata, path);
+  if (md.variant === "forecast") {
+    throw new Error(
+      `${path}: --eval measures image accuracy; evaluate a forecaster with deno task eval`,
+    );
+  }
+  return md.dataset;
 }
 
 async function newestRunOrFail(root: string): Promise<string> {

@@ -126,6 +126,10 @@ export async function exportRun(runDir: string, opts: ExportOptions = {}): Promi
   } catch (e) {
     throw new ExportError((e as Error).message);
   }
+  if (md.variant === "forecast") {
+    const { exportForecast } = await import("./forecast/export.ts");
+    return exportForecast(runDir, file, md, opts);
+  }
   if (md.variant !== "dt") return exportContinuous(runDir, file, md, opts);
   const backprop = md.format === "noprop-backprop";
   const { T, spec, classNames, normalization: norm } = md;

@@ -61,3 +61,31 @@ export function thrown(fn: () => unknown): Error {
 export function near(a: number, b: number, tol: number, what = "value"): void {
   if (!(Math.abs(a - b) <= tol)) throw new Error(`${what}: ${a} is not within ${tol} of ${b}`);
 }
+
+/**
+ * A tiny forecasting config on the CSV `dataFile` (the default protocol's 12/4/4 months, but
+ * lookback 24, horizon 8, T = 2 narrow blocks), runs written under `outDir` as `run`.
+ */
+export async function tinySeriesConfig(
+  dataFile: string,
+  outDir: string,
+  over: Record<string, unknown> = {},
+) {
+  const { defaultConfig } = await import("../../src/config.ts");
+  return {
+    ...defaultConfig(),
+    dataset: "etth1" as const,
+    dataFile,
+    outDir,
+    runName: "run",
+    lookback: 24,
+    horizon: 8,
+    T: 2,
+    hidden: 8,
+    batchSize: 512,
+    evalBatch: 4096,
+    epochs: 1,
+    backend: "cpu" as const,
+    ...over,
+  };
+}
