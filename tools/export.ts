@@ -126,17 +126,25 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    const { exportRun } = await import("../src/onnx/export.ts"); // not loaded for --help
+    const { exportAnyRun } = await import("../src/onnx/export.ts"); // not loaded for --help
     const runDir = args.run ?? await newestRunOrFail("models");
     const t0 = performance.now();
-    const r = await exportRun(runDir, { outDir: args.out, noise: args.noise });
+    const { kind, result: r } = await exportAnyRun(runDir, { outDir: args.out, noise: args.noise });
     const checked = args["no-verify"] ? "not verified" : await verify(r.outDir, r.files);
     const ms = (performance.now() - t0).toFixed(0);
+    const rest = kind === "forecaster"
+      ? `${r.files.includes("decoder.onnx") ? "decoder.onnx, " : ""}manifest.json (forecaster)`
+      : "classifier.onnx, manifest.json";
     console.log(
       `exported ${runDir} → ${r.outDir}: ${r.manifest.T} block graphs (${
         r.blockNodes[0]
-      } nodes each), classifier.onnx, manifest.json in ${ms} ms; ${checked}`,
+      } nodes each), ${rest} in ${ms} ms; ${checked}`,
     );
+    if (args.eval && kind === "forecaster") {
+      throw new Error(
+        `--eval measures image accuracy; score a forecaster with deno task eval --run ${runDir}`,
+      );
+    }
     if (args.eval) {
       const { evaluateExported } = await import("../src/onnx/evaluate.ts");
       const limit = args["eval-limit"] === undefined ? undefined : Number(args["eval-limit"]);

@@ -43,6 +43,7 @@ export const MUTANT_TESTS: readonly string[] = [
   "tests/infer/sampler/continuous_test.ts",
   "tests/train/continuous/sampler_math_test.ts",
   "tests/train/dt/step_test.ts",
+  "tests/train/forecast/noprop_math_test.ts",
 ];
 
 /** The fast unit tests as they were before the math tests were written (issue 10's baseline). */
@@ -62,6 +63,7 @@ const CT_SCHED_VALUES = "src/model/ct_schedule_values.ts";
 const DT_SAMPLER = "src/infer/sampler/dt.ts";
 const DT_EVAL = "src/train/dt/evaluate.ts";
 const CT_SAMPLER = "src/infer/sampler/continuous.ts";
+const FC_STEP = "src/train/forecast/noprop/step.ts";
 
 /** The mutations (see the module doc). */
 export const MUTATIONS: readonly Mutation[] = [
@@ -334,5 +336,34 @@ export const MUTATIONS: readonly Mutation[] = [
     find: "tf.neg(squaredDistances(z, m.embedding.W))",
     replace: "squaredDistances(z, m.embedding.W)",
     description: "tfjs FM evaluation predicts the farthest embedding",
+  },
+  // --- NoProp-DT forecaster (eq. 8 with the decoder term, eq. 3 sampling, RevIN) ---
+  {
+    id: "forecast-zprev-at-t",
+    file: FC_STEP,
+    find: "const zPrev = sampleMarginal(u, sch.alphaBar[t - 1], eps);",
+    replace: "const zPrev = sampleMarginal(u, sch.alphaBar[t], eps);",
+    description: "forecaster: block t trains on z_{t−1} drawn at ᾱ_t instead of ᾱ_{t−1}",
+  },
+  {
+    id: "forecast-decoder-on-u",
+    file: FC_STEP,
+    find: "const dec = tf.mean(tf.sum(tf.square(tf.sub(decode(ae, zT), y)), 1));",
+    replace: "const dec = tf.mean(tf.sum(tf.square(tf.sub(decode(ae, uu), y)), 1));",
+    description: "forecaster: the decoder term of eq. 8 on u instead of z_T ~ q(z_T | ỹ)",
+  },
+  {
+    id: "forecast-noise-free-gets-noise",
+    file: "src/infer/forecast/chain.ts",
+    find: "if (!this.#first) out.fill(0, stochastic);",
+    replace: "if (!this.#first) this.source.fill(out.subarray(stochastic));",
+    description: "forecaster sampler: the noise-free copy receives ε_t",
+  },
+  {
+    id: "forecast-revin-no-shift",
+    file: "src/infer/forecast/revin.ts",
+    find: "for (let i = 0; i < H; i++) y[o + i] = y[o + i] * sd + m;",
+    replace: "for (let i = 0; i < H; i++) y[o + i] = y[o + i] * sd;",
+    description: "RevIN: forecasts mapped back without the window mean",
   },
 ];

@@ -84,6 +84,23 @@ async function realDir(dir: string): Promise<string> {
   }
 }
 
+/**
+ * The bytes of graph `g` of the model folder `dir`, checked to lie inside the folder and to
+ * match its SHA-256 (one {@linkcode InferError} line otherwise).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readFolderGraph } from "./model_folder.ts";
+ * const g = { file: "classifier.onnx", sha256: "0".repeat(64) };
+ * await assert.rejects(readFolderGraph("models/mnist", g), /classifier\.onnx is corrupt/);
+ * ```
+ */
+export async function readFolderGraph(dir: string, g: GraphRef): Promise<Uint8Array> {
+  const d = dir.replace(/[\\/]+$/, "") || dir;
+  return await readGraph(d, await realDir(d), g);
+}
+
 async function readGraph(dir: string, real: string, g: GraphRef): Promise<Uint8Array> {
   const path = `${dir}/${g.file}`;
   let bytes: Uint8Array;

@@ -49,7 +49,12 @@ import type { Manifest } from "@noprop/infer";
 import { blockGraph } from "./block_graph.ts";
 import { classifierGraph } from "./classifier_graph.ts";
 import { exportContinuous } from "./export_continuous.ts";
-import { ExportError, type ExportOptions, type ExportResult } from "./export_types.ts";
+import {
+  ExportError,
+  type ExportOptions,
+  type ExportResult,
+  type ForecastExportResult,
+} from "./export_types.ts";
 import { writeGraph, writeManifest } from "./manifest_file.ts";
 import { type NamedTensor, WeightMap } from "./weights.ts";
 
@@ -110,6 +115,32 @@ export function blockFileName(t: number): string {
  * ```
  */
 export async function exportRun(runDir: string, opts: ExportOptions = {}): Promise<ExportResult> {
+  const r = await exportAnyRun(runDir, opts);
+  if (r.kind === "forecaster") {
+    throw new ExportError(`${runDir} holds a forecaster: export it with exportAnyRun`);
+  }
+  return r.result;
+}
+
+/**
+ * Exports `runDir` whatever it holds: a classifier (as {@linkcode exportRun}) or a NoProp-DT
+ * forecaster (`forecast/export.ts`). What `deno task export` runs.
+ *
+ * @example
+ * ```ts
+ * import { exportAnyRun } from "./export.ts";
+ * const what = async (runDir: string) => (await exportAnyRun(runDir)).kind;
+ * ```
+ */
+export async function exportAnyRun(
+  runDir: string,
+  opts: ExportOptions = {},
+): Promise<
+  { kind: "classifier"; result: ExportResult } | {
+    kind: "forecaster";
+    result: ForecastExportResult;
+  }
+> {
   const path = `${runDir}/weights.safetensors`;
   let file;
   try {
@@ -128,9 +159,11 @@ export async function exportRun(runDir: string, opts: ExportOptions = {}): Promi
   }
   if (md.variant === "forecast") {
     const { exportForecast } = await import("./forecast/export.ts");
-    return exportForecast(runDir, file, md, opts);
+    return { kind: "forecaster", result: await exportForecast(runDir, file, md, opts) };
   }
-  if (md.variant !== "dt") return exportContinuous(runDir, file, md, opts);
+  if (md.variant !== "dt") {
+    return { kind: "classifier", result: await exportContinuous(runDir, file, md, opts) };
+  }
   const backprop = md.format === "noprop-backprop";
   const { T, spec, classNames, normalization: norm } = md;
   const tensors = floats(file.tensors);
@@ -173,10 +206,13 @@ export async function exportRun(runDir: string, opts: ExportOptions = {}): Promi
     classifier,
   });
   return {
-    outDir,
-    files: [...blocks.map((b) => b.file), "classifier.onnx", "manifest.json"],
-    manifest,
-    blockNodes,
+    kind: "classifier",
+    result: {
+      outDir,
+      files: [...blocks.map((b) => b.file), "classifier.onnx", "manifest.json"],
+      manifest,
+      blockNodes,
+    },
   };
 }
 

@@ -30,7 +30,7 @@
  */
 import { writeFileAtomic } from "../atomic.ts";
 import { createHash } from "../deps.ts";
-import type { GraphRef, Manifest } from "@noprop/infer";
+import type { ForecastManifest, GraphRef, Manifest } from "@noprop/infer";
 import { OPSET } from "./graph.ts";
 
 /**
@@ -169,7 +169,7 @@ export async function writeManifest(outDir: string, p: ManifestParts): Promise<M
  * assert.equal(manifestJson(m), shipped); // the layout `deno fmt` leaves
  * ```
  */
-export function manifestJson(m: Manifest): string {
+export function manifestJson(m: Manifest | ForecastManifest): string {
   const width = 100; // deno.json "fmt.lineWidth"
   const fmt = (v: unknown, pad: string, column: number): string => {
     if (Array.isArray(v) && v.every((x) => x === null || typeof x !== "object")) {

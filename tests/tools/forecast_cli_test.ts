@@ -51,6 +51,48 @@ Deno.test("deno task train --dataset etth1 runs its default config unchanged on 
   const json = JSON.parse(await Deno.readTextFile(`${dir}/default/eval/forecast_eval.json`));
   assertEquals(json.rows[1].windows, 2785);
   assert(json.rows[1].cover90 >= json.rows[1].cover80);
+  // Export, then forecast a history CSV through the runtime.
+  const ex = await runTool("tools/export.ts", ["--run", `${dir}/default`, "--out", `${dir}/onnx`]);
+  assertEquals(ex.code, 0, ex.stderr);
+  assert(
+    ex.stdout.includes("10 block graphs (8 nodes each), manifest.json (forecaster)"),
+    ex.stdout,
+  );
+  const history = `${dir}/history.csv`;
+  await Deno.writeTextFile(history, seriesCsv({ rows: 400, columns: ["load", "temp", "OT"] }));
+  const fc = await runTool("tools/forecast.ts", [
+    "--model",
+    `${dir}/onnx`,
+    history,
+    "--samples",
+    "5",
+    "--out",
+    `${dir}/fc.csv`,
+    "--provider",
+    "cpu",
+  ]);
+  assertEquals(fc.code, 0, fc.stderr);
+  const rows = (await Deno.readTextFile(`${dir}/fc.csv`)).trim().split("\n");
+  assertEquals(rows[0], "date,channel,point,mean,lower80,upper80,lower90,upper90");
+  assertEquals(rows.length, 1 + 96 * 3);
+  assert(rows[1].startsWith("2016-07-17 16:00:00,load,"), rows[1]); // the step after row 400
+  const [lo90, lo80, hi80, hi90] = [6, 4, 5, 7].map((i) => Number(rows[1].split(",")[i]));
+  assert(lo90 <= lo80 && lo80 <= hi80 && hi80 <= hi90, rows[1]);
+  assert((await Deno.readTextFile(`${dir}/fc.svg`)).startsWith("<svg"));
+  // A history without one of the model's columns: one line.
+  await Deno.writeTextFile(`${dir}/h2.csv`, seriesCsv({ rows: 400, columns: ["load", "OT"] }));
+  const bad = await runTool("tools/forecast.ts", [
+    "--model",
+    `${dir}/onnx`,
+    `${dir}/h2.csv`,
+    "--provider",
+    "cpu",
+  ]);
+  assertEquals(bad.code, 1);
+  assertEquals(
+    bad.stderr.trim(),
+    'error: history has no column "temp" (the model\'s channels: load, temp, OT)',
+  );
 });
 
 Deno.test("deno task train: a bad CSV stops with one line naming the file and line", async () => {

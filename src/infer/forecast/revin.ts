@@ -32,8 +32,8 @@ export interface RowStats {
 }
 
 /**
- * Normalises each of the `rows` rows of length `L` of `x` in place (module doc) and returns
- * their statistics.
+ * Normalises each of the `rows` rows of length `L` of `x` in place (module doc; `eps` defaults
+ * to {@linkcode REVIN_EPS}) and returns their statistics.
  *
  * @example
  * ```ts
@@ -44,7 +44,12 @@ export interface RowStats {
  * assert.deepEqual(Array.from(x), [0, 0]); // a flat window stays finite (ε)
  * ```
  */
-export function normalizeRows(x: Float32Array, rows: number, L: number): RowStats {
+export function normalizeRows(
+  x: Float32Array,
+  rows: number,
+  L: number,
+  eps: number = REVIN_EPS,
+): RowStats {
   const mean = new Float32Array(rows), std = new Float32Array(rows);
   for (let r = 0; r < rows; r++) {
     const o = r * L;
@@ -53,7 +58,7 @@ export function normalizeRows(x: Float32Array, rows: number, L: number): RowStat
     const m = s / L;
     let q = 0;
     for (let i = 0; i < L; i++) q += (x[o + i] - m) ** 2;
-    const sd = Math.sqrt(q / L + REVIN_EPS);
+    const sd = Math.sqrt(q / L + eps);
     for (let i = 0; i < L; i++) x[o + i] = (x[o + i] - m) / sd;
     mean[r] = m;
     std[r] = sd;

@@ -195,3 +195,28 @@ Deno.test("forecaster: with a perfect denoiser the noise-free sample is √ᾱ_T
   const std = Math.sqrt(35 / 12 + 1e-5);
   f.noiseFree!.forEach((v, i) => near(v, coef * uStar[i] * std + 2.5, 1e-4, `value ${i}`));
 });
+
+Deno.test("forecaster: the noise-free copy starts from sample 0's z_0 and adds no ε", async () => {
+  const m = createNoPropForecaster(spec("direct"), 1);
+  const n = 2, H = 4, S = 3;
+  const x = Float32Array.from({ length: n * 6 }, (_, i) => Math.cos(i));
+  const z0 = new Rng(3).fillNormal(new Float32Array(S * n * H));
+  const eps = [1, 2, 3].map((t) => new Rng(30 + t).fillNormal(new Float32Array(S * n * H)));
+  const both = await sampleForecasts(
+    m,
+    x,
+    n,
+    { samples: S, noiseFree: true },
+    new FixedNoise([z0, ...eps]),
+  );
+  const alone = await sampleForecasts(
+    m,
+    x,
+    n,
+    { samples: 0, noiseFree: true },
+    new FixedNoise([z0.slice(0, n * H)]),
+  );
+  both.noiseFree!.forEach((v, i) => near(v, alone.noiseFree![i], 1e-5, `value ${i}`));
+  // and the stochastic copies differ from it (they add √c_t·ε_t).
+  assert(both.samples.subarray(0, n * H).some((v, i) => Math.abs(v - alone.noiseFree![i]) > 1e-3));
+});
