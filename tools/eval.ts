@@ -96,7 +96,8 @@ const USAGE =
                       [--data-dir DIR] [--limit N] [--batch N] [--seed N] [--engine tfjs|onnx]
                       [--backend auto|webgpu|wasm|cpu] [--out DIR] [--overwrite]
 
-  --run DIR       a ct/fm training run folder (weights.safetensors)
+  --run DIR       a ct/fm training run folder (weights.safetensors); a forecasting run is
+                  scored on the test split instead (deno task eval --run <it> --help)
   --steps LIST    sampler step counts (integers ≥ 1)
   --sampler LIST  euler and/or heun
   --data-dir DIR  dataset folder (default: $NOPROP_DATA_DIR or the download cache)

@@ -16,6 +16,7 @@ import { seriesValue, tinySeriesConfig, writeSeriesCsv } from "../_helpers/serie
 
 await initBackend("cpu");
 const dir = await Deno.makeTempDir({ prefix: "noprop-forecast-onnx-" });
+globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
 const csv = await writeSeriesCsv(`${dir}/gen.csv`);
 const python = await onnxChecker();
 

@@ -9,6 +9,7 @@ import { runTool } from "../_helpers/cli.ts";
 import { seriesCsv, writeSeriesCsv } from "../_helpers/series.ts";
 
 const dir = await Deno.makeTempDir({ prefix: "noprop-forecast-cli-" });
+globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
 const csv = await writeSeriesCsv(`${dir}/other.csv`, { columns: ["load", "temp", "OT"] });
 
 Deno.test("deno task train --dataset etth1 runs its default config unchanged on another CSV; eval scores it", async () => {

@@ -11,6 +11,7 @@ import { tinySeriesConfig, writeSeriesCsv } from "../../_helpers/series.ts";
 
 await initBackend("cpu");
 const dir = await Deno.makeTempDir({ prefix: "noprop-forecast-" });
+globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
 const csv = await writeSeriesCsv(`${dir}/gen.csv`); // 14,400 hourly rows, columns a, b, OT
 // 12 months of training rows: (8640 − 24 − 8 + 1) windows × 3 channels = 25827 samples.
 const PER_EPOCH = Math.floor(8609 * 3 / 512);
