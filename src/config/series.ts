@@ -2,7 +2,7 @@
  * Cross-field checks of the forecasting settings, before tfjs and the data load: a series
  * dataset trains the NoProp-DT forecaster (`--method noprop --variant dt`), DLinear
  * (`--method dlinear`) or repeat-last (`--method last`), in one process, without image
- * augmentation; an image dataset trains none of the forecasting baselines and reads no
+ * augmentation or image-set limits (`trainLimit`, `evalSamples`); an image dataset trains none of the forecasting baselines and reads no
  * `--data-file`. Each refusal is one line.
  *
  * @example
@@ -71,5 +71,12 @@ export function checkSeriesConfig(cfg: Config): void {
   }
   if (cfg.augment.length) {
     throw new ConfigError("--augment is for images: use --augment none with a series");
+  }
+  for (const k of ["trainLimit", "evalSamples"] as const) {
+    if (cfg[k] !== 0) {
+      throw new ConfigError(
+        `${k} limits image sets; a series always uses every window of its splits: leave it at 0`,
+      );
+    }
   }
 }
