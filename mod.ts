@@ -166,7 +166,7 @@ export { buildMethod, loadMethodData, type MethodData } from "./src/train/method
 export { loadSeriesRun, type SeriesRun } from "./src/train/forecast/data.ts";
 export { createForecastMethod } from "./src/train/forecast/methods.ts";
 export { type LoadedForecaster, loadForecaster } from "./src/train/forecast/load.ts";
-export { evaluateForecastRun, type ForecastEvalRow } from "./src/train/forecast/test_eval.ts";
+export { evaluateForecastRun, type ForecastEvalRow } from "./src/train/forecast/score_run.ts";
 export { createNoPropForecaster, type NoPropForecaster } from "./src/model/forecast/noprop.ts";
 export type { ForecastSpec, NoPropForecastSpec } from "./src/model/forecast/spec.ts";
 export { sampleForecasts } from "./src/train/forecast/noprop/sample.ts";

@@ -14,7 +14,7 @@ import { initBackend } from "../src/backend/mod.ts";
 import { writeFileAtomic } from "../src/atomic.ts";
 import { type BackendChoice, BACKENDS } from "../src/config/schema.ts";
 import { parseArgs } from "../src/deps.ts";
-import { evaluateForecastRun, type ForecastEvalRow } from "../src/train/forecast/test_eval.ts";
+import { evaluateForecastRun, type ForecastEvalRow } from "../src/train/forecast/score_run.ts";
 import { failed, usageError } from "./cli_errors.ts";
 
 const USAGE =

@@ -8,7 +8,7 @@
  *
  * @example
  * ```ts
- * import type { ForecastEvalRow } from "./test_eval.ts";
+ * import type { ForecastEvalRow } from "./score_run.ts";
  * const text = (r: ForecastEvalRow) => `${r.method} H=${r.horizon}: MSE ${r.mse.toFixed(3)}`;
  * ```
  * @module
@@ -88,7 +88,7 @@ const METHOD = {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { evaluateForecastRun } from "./test_eval.ts";
+ * import { evaluateForecastRun } from "./score_run.ts";
  * await assert.rejects(evaluateForecastRun("/nonexistent"), /config\.yaml/);
  * ```
  */
