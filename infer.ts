@@ -3,16 +3,27 @@
  *
  * ```sh
  * deno run --allow-read=models/mnist,digit.png --allow-ffi infer.ts digit.png
- * deno run --allow-read=models/mnist,a.png,b.jpg infer.ts a.png b.jpg --provider wasm --top 3
+ * deno run --allow-read=models/mnist,a.png,b.jpg,<npm cache>/registry.npmjs.org/onnxruntime-web/1.30.0/dist \
+ *   --deny-env infer.ts a.png b.jpg --provider wasm --top 3
  * deno run … infer.ts digit.png --model models/<name> --provider auto|cpu|cuda|webgpu|wasm \
- *   [--sampler dt|euler|heun] [--steps N] [--noise] [--seed N] [--top K] [--threads N] [--json]
+ *   [--sampler dt|euler|heun] [--steps N] [--noise] [--seed N] [--top K] [--threads N] \
+ *   [--precision fp32|int8] [--batch N] [--json]
  * ```
  *
- * Output: per image the class name, its probability and the top-k; then the provider used and
- * the time per image. Any bad input — a missing file, not an image, a truncated PNG/JPEG, an
- * image above the pixel limit, a model folder with a missing or corrupt graph or a manifest
- * pointing outside its folder, an unknown provider — is one line `error: …` and a non-zero
- * exit status (2 for usage errors, 1 otherwise).
+ * Output: per image the class name, its probability and the top-k, printed batch by batch
+ * (`--batch`, default 64: images are read, decoded and classified that many at a time, so
+ * memory stays bounded however many are given); then the provider used and the time per image,
+ * reading and decoding included. Any bad input — a missing file, not an image, a truncated
+ * PNG/JPEG, an image above the pixel limit or whose data inflates past its header, a model
+ * folder with a missing or corrupt graph or a manifest pointing outside its folder, an unknown
+ * provider — is one line `error: …` and a non-zero exit status (2 for usage errors, 1
+ * otherwise). An image that cannot be used is reported on its own line and the others are still
+ * classified; the exit status is then 1.
+ *
+ * `--deny-env` with `wasm`/`webgpu-web`: onnxruntime-web's threaded wasm starts its workers
+ * with `node:worker_threads`, whose Deno implementation reads the whole environment for each
+ * worker; in a terminal that stops the run at a permission prompt. Denying it up front answers
+ * "no" without asking; the workers run without the environment.
  *
  * @example
  * ```ts
@@ -45,12 +56,14 @@
 import { parseArgs } from "node:util";
 import {
   type Classification,
+  classifyStream,
   createClassifier,
-  decodeImage,
   DEFAULT_MAX_PIXELS,
+  DEFAULT_STREAM_BATCH,
   InferError,
   parseProvider,
-  type RawImage,
+  type Precision,
+  PRECISIONS,
 } from "@noprop/infer";
 
 /**
@@ -88,8 +101,14 @@ const USAGE =
   --seed N           seed of the sampler's noise (default 0)
   --top K            classes listed per image (default 3)
   --threads N        CPU threads for cpu/wasm (default: all cores)
+  --precision P      fp32 (default) or int8: the quantized graphs of \`deno task export
+                     --quantize int8\` (faster on CPUs with int8 dot products, e.g. VNNI)
   --max-pixels N     refuse larger images (default ${DEFAULT_MAX_PIXELS})
-  --json             print one JSON object instead of text`;
+  --batch N          images read, decoded and classified at a time (default ${DEFAULT_STREAM_BATCH})
+  --json             print one JSON object instead of text
+
+With --provider wasm or webgpu-web, add --deny-env (and read access to onnxruntime-web's
+dist folder in the npm cache): onnxruntime-web's worker threads would ask for the environment.`;
 
 class UsageError extends Error {}
 
@@ -101,8 +120,7 @@ function int(v: string | undefined, name: string): number | undefined {
   return Number(v);
 }
 
-async function readImage(path: string, maxPixels: number): Promise<RawImage> {
-  let bytes: Uint8Array;
+async function readImageFile(path: string): Promise<Uint8Array> {
   try {
     const st = await Deno.stat(path);
     if (!st.isFile) throw new InferError("missing-file", `${path}: not a file`);
@@ -112,18 +130,23 @@ async function readImage(path: string, maxPixels: number): Promise<RawImage> {
         `${path}: file is larger than ${MAX_FILE_BYTES} bytes`,
       );
     }
-    bytes = await Deno.readFile(path);
+    return await Deno.readFile(path);
   } catch (e) {
     if (e instanceof InferError) throw e;
     if (e instanceof Deno.errors.NotFound) {
       throw new InferError("missing-file", `${path}: no such file`);
     }
-    if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
-      throw new InferError("missing-file", `${path}: no read permission (add it to --allow-read)`);
+    if (e instanceof Deno.errors.NotCapable) { // Deno refuses before looking
+      throw new InferError(
+        "missing-file",
+        `${path}: cannot be read: it does not exist, or it is not in --allow-read (add it there)`,
+      );
+    }
+    if (e instanceof Deno.errors.PermissionDenied) {
+      throw new InferError("missing-file", `${path}: the operating system denies reading it`);
     }
     throw new InferError("missing-file", `${path}: ${(e as Error).message}`);
   }
-  return decodeImage(bytes, path, { maxPixels });
 }
 
 async function modelExists(dir: string): Promise<boolean> {
@@ -136,13 +159,10 @@ async function modelExists(dir: string): Promise<boolean> {
   }
 }
 
-function text(files: string[], results: Classification[]): string {
-  const w = Math.max(...files.map((f) => f.length));
-  return results.map((r, i) =>
-    `${files[i].padEnd(w)}  ${r.label}  p=${r.probability.toFixed(4)}   top-${r.top.length}: ${
-      r.top.map((t) => `${t.label} ${t.probability.toFixed(4)}`).join(", ")
-    }`
-  ).join("\n");
+function line(file: string, width: number, r: Classification): string {
+  return `${file.padEnd(width)}  ${r.label}  p=${r.probability.toFixed(4)}   top-${r.top.length}: ${
+    r.top.map((t) => `${t.label} ${t.probability.toFixed(4)}`).join(", ")
+  }`;
 }
 
 /**
@@ -170,7 +190,9 @@ export async function main(argv: string[]): Promise<number> {
         seed: { type: "string" },
         top: { type: "string", default: "3" },
         threads: { type: "string" },
+        precision: { type: "string", default: "fp32" },
         "max-pixels": { type: "string" },
+        batch: { type: "string" },
         json: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -187,8 +209,13 @@ export async function main(argv: string[]): Promise<number> {
       top = int(o.top, "top"),
       threads = int(o.threads, "threads");
     const maxPixels = int(o["max-pixels"], "max-pixels") ?? DEFAULT_MAX_PIXELS;
+    const batch = int(o.batch, "batch") ?? DEFAULT_STREAM_BATCH;
     const seed = o.seed === undefined ? 0 : Number(o.seed);
     if (!Number.isSafeInteger(seed)) throw new UsageError("--seed must be an integer");
+    if (!(PRECISIONS as readonly string[]).includes(o.precision!)) {
+      throw new UsageError(`--precision must be fp32 or int8, got "${o.precision}"`);
+    }
+    const precision = o.precision as Precision;
     const modelDir = o.model ?? DEFAULT_MODEL;
     if (o.model === undefined && !(await modelExists(modelDir))) {
       throw new InferError(
@@ -196,9 +223,6 @@ export async function main(argv: string[]): Promise<number> {
         `the default model folder ${DEFAULT_MODEL} is absent; pass --model DIR (a folder written by \`deno task export\`)`,
       );
     }
-    const images: RawImage[] = [];
-    for (const f of files) images.push(await readImage(f, maxPixels));
-
     const t0 = performance.now();
     const clf = await createClassifier({
       modelDir,
@@ -207,40 +231,57 @@ export async function main(argv: string[]): Promise<number> {
       maxPixels,
       sampler: o.sampler,
       steps,
+      precision,
     });
     const t1 = performance.now();
-    const results = await clf.classify(images, {
-      noise: o.noise,
-      seed,
-      top,
-      labels: files,
-    });
-    const msPerImage = (performance.now() - t1) / images.length;
-    await clf.close();
+    // Images are read, decoded and classified `batch` at a time; an unreadable one is reported
+    // and skipped, and the exit status says so at the end.
+    const width = Math.max(...files.map((f) => f.length));
+    const sources = files.map((f) => ({ label: f, read: () => readImageFile(f) }));
+    const results: { file: string; r: Classification }[] = [];
+    const errors: { file: string; error: string }[] = [];
+    try {
+      const opts = { batch, maxPixels, noise: o.noise, seed, top };
+      for await (const part of classifyStream(clf, sources, opts)) {
+        for (const { label, result, error } of part) {
+          if (error) {
+            errors.push({ file: label, error: error.message });
+            console.error(`error: ${error.message}`);
+          } else if (o.json) results.push({ file: label, r: result });
+          else console.log(line(label, width, result));
+        }
+      }
+    } finally {
+      await clf.close();
+    }
+    const msPerImage = (performance.now() - t1) / files.length; // reading and decoding included
     if (o.json) {
       console.log(JSON.stringify({
         model: modelDir,
         provider: clf.provider,
         providerNote: clf.providerNote,
+        precision: clf.precision,
         loadMs: Math.round(t1 - t0),
         msPerImage,
-        results: results.map((r, i) => ({
-          file: files[i],
+        results: results.map(({ file, r }) => ({
+          file,
           label: r.label,
           index: r.index,
           probability: r.probability,
           top: r.top,
         })),
+        errors,
       }));
     } else {
-      console.log(text(files, results));
       console.log(
-        `provider: ${clf.providerNote} · ${images.length} image(s), ${
+        `provider: ${clf.providerNote}${
+          clf.precision === "int8" ? " · int8" : ""
+        } · ${files.length} image(s)${errors.length ? `, ${errors.length} failed` : ""}, ${
           msPerImage.toFixed(2)
-        } ms per image (model load ${(t1 - t0).toFixed(0)} ms)`,
+        } ms per image (read, decoded and classified); model load ${(t1 - t0).toFixed(0)} ms`,
       );
     }
-    return 0;
+    return errors.length === 0 ? 0 : 1;
   } catch (e) {
     const usage = e instanceof UsageError ||
       (e instanceof InferError && e.code === "bad-provider") ||

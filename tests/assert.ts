@@ -6,6 +6,7 @@
 export {
   deepEqual as assertEquals,
   equal as assertStrictEquals,
+  match as assertMatch,
   notDeepEqual as assertNotEquals,
   ok as assert,
   rejects as assertRejects,

@@ -103,7 +103,12 @@ Deno.test("bad images: missing, not an image, truncated PNG/JPEG, above the pixe
     1,
     /^error: a\.png: image is 40×30 = 1200 pixels, above the limit of 1000 pixels$/,
   );
-  await fails(["a.png", "--model", model], [model], 1, /^error: a\.png: no read permission/);
+  await fails(
+    ["a.png", "--model", model],
+    [model],
+    1,
+    /^error: a\.png: cannot be read: it does not exist, or it is not in --allow-read/,
+  );
 });
 
 Deno.test("bad models and options: corrupt/missing graph, escaping manifest, unknown provider", async () => {
@@ -185,4 +190,148 @@ Deno.test("--help prints the usage and exits 0; the default model is models/mnis
   }
   assert(text.startsWith("usage: deno run --allow-read=<model folder>,<images>"), text);
   assertEquals(DEFAULT_MODEL, "models/mnist");
+});
+
+Deno.test("a missing --model folder outside --allow-read says it may not exist, and the flag to add", async () => {
+  const missing = `${dir}-no-such-model`;
+  const r = await infer(["a.png", "--model", missing, "--provider", "cpu"], [model, dir]);
+  assertEquals(r.code, 1, r.stderr);
+  assertEquals(
+    r.stderr,
+    `error: model folder ${missing} cannot be read: it does not exist, or it is not in --allow-read (add --allow-read=${missing})`,
+  );
+});
+
+/** The flags of the README's permission table for `provider`, with the paths filled in. */
+async function readmeFlags(provider: string, modelDir: string, images: string[]) {
+  const readme = await Deno.readTextFile(`${root}README.md`);
+  const row = readme.split("\n").find((l) => l.startsWith(`| \`${provider}\``));
+  assert(row, `README: no permission row for ${provider}`);
+  const info = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json"],
+    stdout: "piped",
+  })
+    .output();
+  const npmCache = JSON.parse(new TextDecoder().decode(info.stdout)).npmCache as string;
+  const filled = row.split("|")[2].replaceAll("<model folder>", modelDir)
+    .replaceAll("<images>", images.join(",")).replaceAll("<npm cache>", npmCache);
+  return [...filled.matchAll(/`([^`]+)`/g)].flatMap((m) => m[1].split(/\s+/))
+    .filter((f) => f.startsWith("--"));
+}
+
+const script = await Deno.stat("/usr/bin/script").then(() => true, () => false);
+Deno.test({
+  name: script
+    ? "--provider wasm with the README's flags runs to the end in a terminal (no permission prompt)"
+    : "SKIPPED: --provider wasm in a terminal (util-linux `script` is not installed)",
+  ignore: !script,
+  fn: async () => {
+    const flags = await readmeFlags("wasm", model, [`${dir}/a.png`]);
+    const cmd = [Deno.execPath(), "run", `--config=${root}deno.json`, ...flags, `${root}infer.ts`]
+      .concat([`${dir}/a.png`, "--model", model, "--provider", "wasm"]);
+    const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+    // `script` gives the command a terminal, where Deno would prompt for a missing permission:
+    // the run is stopped as soon as a prompt shows (or after two minutes).
+    const child = new Deno.Command("/usr/bin/script", {
+      args: ["-qec", cmd.map(quote).join(" "), "/dev/null"],
+      env: { NO_COLOR: "1" },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
+    let text = "";
+    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
+      text += chunk;
+      if (/Allow\?|requests .* access/.test(text)) child.kill("SIGKILL");
+    }
+    const { code } = await child.status;
+    clearTimeout(timer);
+    assert(!/requests .* access/.test(text), text);
+    assertEquals(code, 0, text);
+    assert(/provider: wasm \(onnxruntime-web/.test(text), text);
+  },
+});
+
+Deno.test("auto with the README's flags and no XDG_RUNTIME_DIR prints no driver noise on stderr", async () => {
+  const env: Record<string, string> = { NO_COLOR: "1" };
+  for (const k of ["HOME", "PATH", "DENO_DIR"]) {
+    const v = Deno.env.get(k);
+    if (v !== undefined) env[k] = v;
+  }
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      `--config=${root}deno.json`,
+      ...await readmeFlags("auto", model, ["a.png"]),
+      `${root}infer.ts`,
+      "a.png",
+      "--model",
+      model,
+    ],
+    cwd: dir,
+    clearEnv: true,
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  assertEquals(out.code, 0, stderr);
+  assertEquals(stderr, "");
+  assert(/chosen by auto/.test(new TextDecoder().decode(out.stdout)));
+});
+
+/** Runs `main` in this process, counting the image files read before each printed line. */
+async function mainCounting(argv: string[], images: Set<string>) {
+  const readFile = Deno.readFile, log = console.log, error = console.error;
+  let reads = 0;
+  const lines: { text: string; reads: number; stderr: boolean }[] = [];
+  Deno.readFile = ((path: string | URL, o?: Deno.ReadFileOptions) => {
+    if (images.has(String(path))) reads++;
+    return readFile(path, o);
+  }) as typeof Deno.readFile;
+  console.log = (s: string) => lines.push({ text: s, reads, stderr: false });
+  console.error = (s: string) => lines.push({ text: s, reads, stderr: true });
+  try {
+    const code = await main(argv);
+    return { code, lines, reads };
+  } finally {
+    Deno.readFile = readFile;
+    console.log = log;
+    console.error = error;
+  }
+}
+
+Deno.test("many images are read, decoded and classified in bounded batches", async () => {
+  const files = Array.from({ length: 10 }, (_, i) => `${dir}/many-${i}.png`);
+  for (const f of files) await Deno.writeFile(f, png);
+  const r = await mainCounting(
+    [...files, "--model", model, "--provider", "cpu", "--batch", "4"],
+    new Set(files),
+  );
+  assertEquals(r.code, 0, r.lines.map((l) => l.text).join("\n"));
+  assertEquals(r.reads, 10);
+  const results = r.lines.filter((l) => l.text.includes("top-3:"));
+  assertEquals(results.length, 10);
+  // Each result is printed once its batch is done: never more than 4 images read ahead.
+  results.forEach((l, i) => assert(l.reads <= 4 * (Math.floor(i / 4) + 1), `${i}: ${l.reads}`));
+  assert(
+    /10 image\(s\), [\d.]+ ms per image \(read, decoded and classified\)/.test(
+      r.lines.at(-1)!.text,
+    ),
+  );
+});
+
+Deno.test("one unreadable image among good ones: its error is reported, the others are classified, exit 1", async () => {
+  const files = [`${dir}/a.png`, `${dir}/nope.png`, `${dir}/notes.png`, `${dir}/b.jpg`];
+  const r = await mainCounting([...files, "--model", model, "--provider", "cpu"], new Set(files));
+  assertEquals(r.code, 1);
+  const err = r.lines.filter((l) => l.stderr).map((l) => l.text);
+  assertEquals(err, [
+    `error: ${dir}/nope.png: no such file`,
+    `error: ${dir}/notes.png: not a PNG or JPEG image`,
+  ]);
+  const ok = r.lines.filter((l) => l.text.includes("top-3:")).map((l) => l.text.split(" ")[0]);
+  assertEquals(ok, [`${dir}/a.png`, `${dir}/b.jpg`]);
+  assert(/4 image\(s\), 2 failed/.test(r.lines.at(-1)!.text), r.lines.at(-1)!.text);
 });

@@ -14,7 +14,7 @@
  *
  * Options: `--tests a.ts,b.ts` (another test list, e.g. `--old` for the tests before the math
  * tests), `--only id1,id2`, `--jobs N` (parallel mutants, default 2), `--timeout S` (per mutant,
- * default 120; a timeout counts as killed but is reported).
+ * default 300; a timeout counts as killed but is reported).
  *
  * @example
  * ```sh
@@ -25,8 +25,11 @@
  */
 import { MUTANT_TESTS, type Mutation, MUTATIONS, OLD_TESTS } from "./mutations.ts";
 
-/** Files and folders copied into each temporary tree. */
-const COPY = ["deno.json", "deno.lock", "mod.ts", "infer.ts", "src", "tests"];
+/**
+ * Files and folders copied into each temporary tree (`examples` holds a workspace member named
+ * in deno.json; without it Deno warns on every run).
+ */
+const COPY = ["deno.json", "deno.lock", "mod.ts", "infer.ts", "src", "tests", "examples"];
 
 const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 
@@ -45,7 +48,7 @@ interface Outcome {
 }
 
 function parseArgs(args: string[]) {
-  const o = { tests: [...MUTANT_TESTS], only: [] as string[], jobs: 2, timeout: 120 };
+  const o = { tests: [...MUTANT_TESTS], only: [] as string[], jobs: 2, timeout: 300 };
   for (let i = 0; i < args.length; i++) {
     const a = args[i],
       next = () => {

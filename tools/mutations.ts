@@ -44,6 +44,8 @@ export const MUTANT_TESTS: readonly string[] = [
   "tests/train/continuous/sampler_math_test.ts",
   "tests/train/dt/step_test.ts",
   "tests/train/forecast/noprop_math_test.ts",
+  "tests/onnx/chain_math_test.ts",
+  "tests/onnx/quantize/math_test.ts",
 ];
 
 /** The fast unit tests as they were before the math tests were written (issue 10's baseline). */
@@ -64,6 +66,9 @@ const DT_SAMPLER = "src/infer/sampler/dt.ts";
 const DT_EVAL = "src/train/dt/evaluate.ts";
 const CT_SAMPLER = "src/infer/sampler/continuous.ts";
 const FC_STEP = "src/train/forecast/noprop/step.ts";
+const CHAIN_GRAPH = "src/onnx/chain_graph.ts";
+const QUANT = "src/onnx/quantize/params.ts";
+const QDQ = "src/onnx/quantize/transform.ts";
 
 /** The mutations (see the module doc). */
 export const MUTATIONS: readonly Mutation[] = [
@@ -106,8 +111,8 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     id: "dt-zT-reuses-noise",
     file: DT_STEP,
-    find: "sampleMarginal(u, sch.alphaBar[T], epsT)",
-    replace: "sampleMarginal(u, sch.alphaBar[T], epsPrev)",
+    find: "const ce = classifierTerm(model, u, y, epsT);",
+    replace: "const ce = classifierTerm(model, u, y, epsPrev);",
     description: "z_T drawn with z_{t−1}'s noise",
   },
   {
@@ -154,8 +159,8 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     id: "dt-sampler-variance-not-sqrt",
     file: DT_SAMPLER,
-    find: "s = Math.sqrt(C[t - 1])",
-    replace: "s = C[t - 1]",
+    find: "(ct) => Math.sqrt(ct)",
+    replace: "(ct) => ct",
     description: "runtime DT sampler: noise scaled by c_t instead of √c_t",
   },
   {
@@ -164,6 +169,20 @@ export const MUTATIONS: readonly Mutation[] = [
     find: "const a = A[t - 1], b = B[t - 1]",
     replace: "const a = A[T - t], b = B[T - t]",
     description: "runtime DT sampler: step t uses a_{T+1−t}, b_{T+1−t}",
+  },
+  {
+    id: "chain-b-is-a",
+    file: CHAIN_GRAPH,
+    find: "`${p}b`, f.b[t - 1]",
+    replace: "`${p}b`, f.a[t - 1]",
+    description: "fused chain graph: z_{t−1} scaled by a_t instead of b_t",
+  },
+  {
+    id: "chain-noise-reversed",
+    file: CHAIN_GRAPH,
+    find: "`${p}s`, f.s[t - 1]",
+    replace: "`${p}s`, f.s[T - t]",
+    description: "fused chain graph: step t's noise scaled by √c_{T+1−t} instead of √c_t",
   },
   {
     id: "dt-eval-no-noise",
@@ -365,5 +384,48 @@ export const MUTATIONS: readonly Mutation[] = [
     find: "for (let i = 0; i < H; i++) y[o + i] = y[o + i] * sd + m;",
     replace: "for (let i = 0; i < H; i++) y[o + i] = y[o + i] * sd;",
     description: "RevIN: forecasts mapped back without the window mean",
+  },
+  // --- int8 static quantization (src/onnx/quantize/) ---
+  {
+    id: "int8-activation-scale-doubled",
+    file: QUANT,
+    find: "Math.fround((hi - lo) / (qmax - qmin))",
+    replace: "Math.fround((2 * (hi - lo)) / (qmax - qmin))",
+    description: "int8: activation scale 2·(max − min)/255 (half the integer range used)",
+  },
+  {
+    id: "int8-zero-point-sign",
+    file: QUANT,
+    find: "qmin - roundHalfEven(lo / scale)",
+    replace: "qmin + roundHalfEven(lo / scale)",
+    description: "int8: activation zero point qmin + min/scale (0 no longer exact)",
+  },
+  {
+    id: "int8-weight-scale-halved",
+    file: QUANT,
+    find: "m > 0 ? m / qmax : 1",
+    replace: "m > 0 ? m / (2 * qmax) : 1",
+    description: "int8: weight scale max|w|/254 (the largest weights saturate)",
+  },
+  {
+    id: "int8-bias-scale-without-weight",
+    file: QUANT,
+    find: "xScale * wScales[wScales.length === 1 ? 0 : c]",
+    replace: "xScale",
+    description: "int8: bias quantized at the activation scale, not activation · weight scale",
+  },
+  {
+    id: "int8-relu-fold-unpinned",
+    file: QDQ,
+    find: "if (plan.reluGroups[i]) min = 0;",
+    replace: "",
+    description: "int8: a folded ReLU's zero point not at the bottom (negatives pass unclipped)",
+  },
+  {
+    id: "int8-conv-weight-axis",
+    file: QDQ,
+    find: 'if (n.opType === "Conv") return 0;',
+    replace: 'if (n.opType === "Conv") return 1;',
+    description: "int8: Conv weights scaled per input channel instead of per output channel",
   },
 ];

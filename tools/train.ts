@@ -17,6 +17,7 @@
  * deno task train --resume models/mnist-dt-20250102-030405 --epochs 120
  * deno task train --resume                              # the latest run in --out-dir
  * deno task train --config configs/mnist-quick.yaml --run-name a --overwrite  # start run a over
+ * deno task train --config configs/mnist-quick.yaml --distributed redis://10.0.0.5:6379/mnist-a
  * ```
  * @module
  */
@@ -60,6 +61,7 @@ export async function main(argv: string[]): Promise<number> {
   let config: Config;
   let resumeDir: string | undefined;
   let overwrite = false;
+  let dist: { url: string; store?: string; unitCheckpoint?: number } | undefined;
   try {
     const args = parseTrainArgs(argv);
     if (args.help) {
@@ -74,6 +76,26 @@ export async function main(argv: string[]): Promise<number> {
     }
     let configPath = args.configPath;
     overwrite = args.overwrite;
+    if (args.distributed !== undefined) {
+      if (args.resume !== undefined) {
+        throw new ConfigError(
+          "--distributed continues a run by itself (same run id, same command): drop --resume",
+        );
+      }
+      const n = args.unitCheckpoint;
+      if (n !== undefined && !/^[1-9]\d*$/.test(n)) {
+        throw new ConfigError(`--unit-checkpoint: must be an integer ≥ 1, got "${n}"`);
+      }
+      dist = {
+        url: args.distributed,
+        store: args.store,
+        unitCheckpoint: n === undefined ? undefined : Number(n),
+      };
+    } else if (args.store !== undefined || args.unitCheckpoint !== undefined) {
+      throw new ConfigError(
+        `--${args.store !== undefined ? "store" : "unit-checkpoint"} needs --distributed`,
+      );
+    }
     if (args.resume !== undefined) {
       resumeDir = args.resume !== "" ? args.resume : await latestRun(
         (await loadConfig({ configPath, overrides: args.overrides })).outDir,
@@ -101,9 +123,15 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  const { train } = await import("../src/train/mod.ts");
   try {
-    const r = await train(config, { resumeDir, overwrite });
+    let r;
+    if (dist) {
+      const { trainDistributed } = await import("../src/dist/submit.ts");
+      r = await trainDistributed(config, { ...dist, overwrite });
+    } else {
+      const { train } = await import("../src/train/mod.ts");
+      r = await train(config, { resumeDir, overwrite });
+    }
     if (r.interrupted) return EXIT_INTERRUPTED;
   } catch (err) {
     if (err instanceof ConfigError || err instanceof RunFolderError) {

@@ -45,6 +45,26 @@ export const CLI_OPTIONS: readonly CliOption[] = [
     type: "boolean",
     help: "start over in a run folder that already holds a run (its files are deleted)",
   },
+  {
+    name: "distributed",
+    type: "string",
+    arg: "URL",
+    help: "train through the BullMQ/Redis engine: redis://[:password@]host:port/run-id " +
+      "(rediss:// for TLS); workers: deno task worker redis://host:port",
+  },
+  {
+    name: "store",
+    type: "string",
+    arg: "DIR",
+    help: "with --distributed: move weights through this folder (mounted on every machine) " +
+      "instead of Redis",
+  },
+  {
+    name: "unit-checkpoint",
+    type: "string",
+    arg: "N",
+    help: "with --distributed: batches between a work unit's checkpoints (default 50)",
+  },
   { name: "list-configs", type: "boolean", help: "list configs/*.yaml with descriptions" },
   { name: "print-config", type: "boolean", help: "print the effective config as YAML and exit" },
   { name: "help", type: "boolean", short: "h", help: "show this help" },
@@ -64,6 +84,12 @@ export interface TrainArgs {
   resume?: string;
   /** `--overwrite` given. */
   overwrite: boolean;
+  /** `--distributed URL`. */
+  distributed?: string;
+  /** `--store DIR`. */
+  store?: string;
+  /** `--unit-checkpoint N`, as given. */
+  unitCheckpoint?: string;
   /** Config-field flags as strings, keyed by field name. */
   overrides: Record<string, string>;
 }
@@ -126,6 +152,9 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
     configPath: values.config as string | undefined,
     resume: values.resume as string | undefined,
     overwrite: values.overwrite === true,
+    distributed: values.distributed as string | undefined,
+    store: values.store as string | undefined,
+    unitCheckpoint: values["unit-checkpoint"] as string | undefined,
     overrides,
   };
 }

@@ -14,12 +14,23 @@
  *   "sampler": { "name": "dt", "steps": 10, "noise": false },
  *   "opset": 17,
  *   "blocks": [{ "file": "block_01.onnx", "sha256": "…" }, …],
- *   "classifier": { "file": "classifier.onnx", "sha256": "…" }
+ *   "classifier": { "file": "classifier.onnx", "sha256": "…" },
+ *   "chain": { "file": "chain.onnx", "sha256": "…", "modes": ["noise-free", "stochastic"] },
+ *   "int8": [{ "replaces": "block_01.onnx", "file": "block_01.int8.onnx", "sha256": "…" }, …]
  * }
  * ```
  *
+ * `int8` is optional (`deno task export --quantize int8` writes it): for some of the float
+ * graphs (blocks, classifier, chain), a statically quantized replacement with the same inputs
+ * and outputs, which the runtime uses when asked for int8 precision (the graphs it does not
+ * replace stay float; a float chain is not used at int8, see `withPrecision`).
+ *
  * Graph contracts: block t takes `x` [N, C, H, W] (normalised) and `z` [N, embedDim] and
  * returns `uhat` [N, embedDim]; the classifier takes `z` and returns `logits` [N, classes].
+ * The optional fused chain (dt only; `deno task export --fused`) takes `x`, `z0` [N, embedDim]
+ * and `eps` [T, N, embedDim] (ε_1 … ε_T) and returns `logits`: the T blocks, the sampler's steps
+ * with a_t, b_t, √c_t baked in, and the classifier in one graph; `modes` lists the sampler
+ * modes it computes (`noise-free`: fed ε = 0).
  * Normalisation: `x = (pixel/255 − mean[c]) / std[c]`, in float64, rounded once to float32.
  * Sampler coefficients: `a[t−1]`, `b[t−1]`, `c[t−1]` are a_t, b_t, c_t of
  * `z_t = a_t·û_t + b_t·z_{t−1} + √c_t·ε` for t = 1..T.
@@ -112,6 +123,22 @@ export interface InputSpec {
 }
 
 /**
+ * An int8 replacement of one of the manifest's float graphs.
+ *
+ * @example
+ * ```ts
+ * import type { QuantizedRef } from "./manifest.ts";
+ * const q: QuantizedRef = {
+ *   replaces: "block_01.onnx", file: "block_01.int8.onnx", sha256: "0".repeat(64),
+ * };
+ * ```
+ */
+export interface QuantizedRef extends GraphRef {
+  /** The float graph's file name (one of `blocks`, `classifier`, `schedule.graph`). */
+  replaces: string;
+}
+
+/**
  * The validated content of `manifest.json` (see the module doc).
  *
  * @example
@@ -158,6 +185,49 @@ export interface Manifest {
   blocks: GraphRef[];
   /** Classifier graph. */
   classifier: GraphRef;
+  /**
+   * The fused chain graph (dt only, optional): `x`, `z0`, `eps` [T, N, embedDim] → `logits`;
+   * the runtime uses it for the modes it lists and the block graphs otherwise.
+   */
+  chain?: ChainRef;
+  /** Int8 replacements of some of the graphs above (absent: float only). */
+  int8?: QuantizedRef[];
+}
+
+/**
+ * The sampler modes a fused chain graph can compute.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CHAIN_MODES } from "./manifest.ts";
+ * assert.deepEqual(CHAIN_MODES, ["noise-free", "stochastic"]);
+ * ```
+ */
+export const CHAIN_MODES = ["noise-free", "stochastic"] as const;
+/**
+ * One sampler mode of {@linkcode CHAIN_MODES}.
+ *
+ * @example
+ * ```ts
+ * import type { ChainMode } from "./manifest.ts";
+ * const mode: ChainMode = "stochastic";
+ * ```
+ */
+export type ChainMode = (typeof CHAIN_MODES)[number];
+
+/**
+ * The fused chain graph of a dt model and the sampler modes it covers.
+ *
+ * @example
+ * ```ts
+ * import type { ChainRef } from "./manifest.ts";
+ * const c: ChainRef = { file: "chain.onnx", sha256: "0".repeat(64), modes: ["noise-free"] };
+ * ```
+ */
+export interface ChainRef extends GraphRef {
+  /** Sampler modes the graph computes (`noise-free`: the runtime feeds ε = 0). */
+  modes: ChainMode[];
 }
 
 type Obj = Record<string, unknown>;
@@ -244,6 +314,20 @@ export function graphRef(v: unknown, where: string, field: string): GraphRef {
   return { file: checkGraphFileName(o.file, where, `${field}.file`), sha256: sha };
 }
 
+function chainRef(v: unknown, where: string, variant: string): ChainRef {
+  if (variant !== "dt") fail(where, `"chain" is only for dt models, not ${variant}`);
+  const ref = graphRef(v, where, "chain");
+  const modes = (v as Obj).modes;
+  const known = CHAIN_MODES as readonly unknown[];
+  if (
+    !Array.isArray(modes) || modes.length === 0 || !modes.every((x) => known.includes(x)) ||
+    new Set(modes).size !== modes.length
+  ) {
+    fail(where, `"chain.modes" must list one or both of ${CHAIN_MODES.join(", ")}`);
+  }
+  return { ...ref, modes: modes as ChainMode[] };
+}
+
 /**
  * Parses and validates manifest text; `where` (usually the file path) prefixes errors.
  *
@@ -324,10 +408,15 @@ export function parseManifest(text: string, where: string): Manifest {
   }
   const blocks = m.blocks.map((b, i) => graphRef(b, where, `blocks[${i}]`));
   const classifier = graphRef(m.classifier, where, "classifier");
-  const files = [...blocks, classifier, ...(schedule.graph ? [schedule.graph] : [])].map((g) =>
-    g.file
-  );
+  const chain = m.chain === undefined ? undefined : chainRef(m.chain, where, variant);
+  const files = [
+    ...blocks,
+    classifier,
+    ...(schedule.graph ? [schedule.graph] : []),
+    ...(chain ? [chain] : []),
+  ].map((g) => g.file);
   if (new Set(files).size !== files.length) fail(where, "two graphs share one file name");
+  const int8 = m.int8 === undefined ? undefined : quantizedRefs(m.int8, where, files);
   return {
     format: MANIFEST_FORMAT,
     version: MANIFEST_VERSION,
@@ -342,5 +431,27 @@ export function parseManifest(text: string, where: string): Manifest {
     opset,
     blocks,
     classifier,
+    ...(chain ? { chain } : {}),
+    ...(int8 ? { int8 } : {}),
   };
+}
+
+function quantizedRefs(v: unknown, where: string, floats: string[]): QuantizedRef[] {
+  if (!Array.isArray(v) || v.length === 0) fail(where, `"int8" must be a non-empty array`);
+  const refs = v.map((e, i) => {
+    const field = `int8[${i}]`;
+    const replaces = checkGraphFileName(obj(e, where, field).replaces, where, `${field}.replaces`);
+    if (!floats.includes(replaces)) {
+      fail(
+        where,
+        `"${field}.replaces" = ${JSON.stringify(replaces)} is not a graph of the manifest`,
+      );
+    }
+    return { replaces, ...graphRef(e, where, field) };
+  });
+  const names = refs.map((r) => r.replaces);
+  if (new Set(names).size !== names.length) fail(where, `"int8" replaces one graph twice`);
+  const all = [...floats, ...refs.map((r) => r.file)];
+  if (new Set(all).size !== all.length) fail(where, `"int8" reuses a graph file name`);
+  return refs;
 }

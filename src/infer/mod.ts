@@ -3,8 +3,8 @@
  * arXiv:2503.24322) exported to ONNX: it chains the exported denoising-block graphs with the
  * sampler in plain TypeScript on onnxruntime (onnxruntime-node: cpu, cuda, native webgpu;
  * onnxruntime-web: multi-threaded wasm, webgpu via Deno's `navigator.gpu`). It depends only
- * on onnxruntime, two image decoders (`fast-png`, `jpeg-js`) and the standard runtime — no
- * TensorFlow.js.
+ * on onnxruntime, two image decoders (`fast-png` with its inflater `fflate`, `jpeg-js`) and the
+ * standard runtime — no TensorFlow.js.
  *
  * @example Classify a digit
  * ```ts
@@ -35,13 +35,13 @@
 export {
   type Classification,
   type Classifier,
-  type ClassifierOptions,
   type ClassifyOptions,
-  createClassifier,
   type Prediction,
   softmaxRows,
 } from "./classifier.ts";
+export { type ClassifierOptions, createClassifier } from "./create.ts";
 export { firstLine, InferError, type InferErrorCode } from "./errors.ts";
+export { rankLogits } from "./rank.ts";
 export {
   type ChannelForecast,
   createForecaster,
@@ -66,6 +66,16 @@ export {
 } from "./forecast/revin.ts";
 export { crpsSorted, INTERVALS, quantileSorted } from "./forecast/ensemble.ts";
 export {
+  classifyStream,
+  DEFAULT_STREAM_BATCH,
+  type ImageSource,
+  type StreamOptions,
+  type StreamResult,
+} from "./stream.ts";
+export {
+  CHAIN_MODES,
+  type ChainMode,
+  type ChainRef,
   checkGraphFileName,
   type GraphRef,
   type InputSpec,
@@ -74,8 +84,15 @@ export {
   MANIFEST_FORMAT,
   MANIFEST_VERSION,
   parseManifest,
+  type QuantizedRef,
 } from "./manifest.ts";
-export { loadModelFolder, type ModelFolder, sha256Hex } from "./model_folder.ts";
+export {
+  type LoadFolderOptions,
+  loadModelFolder,
+  type ModelFolder,
+  sha256Hex,
+} from "./model_folder.ts";
+export { type Precision, PRECISIONS, withPrecision } from "./precision.ts";
 export { decodeImage, type DecodeOptions, DEFAULT_MAX_PIXELS } from "./image/decode.ts";
 export { type ImageHeader, readImageHeader } from "./image/header.ts";
 export { toChannels } from "./image/channels.ts";
@@ -95,7 +112,14 @@ export {
   type SeededNormalState,
 } from "./sampler/random.ts";
 export type { Sampler, SamplerRun } from "./sampler/types.ts";
-export { dtChain, type DtChainOptions, dtSampler } from "./sampler/dt.ts";
+export {
+  dtChain,
+  type DtChainOptions,
+  type DtCoefficients,
+  dtNoise,
+  dtSampler,
+  dtStepFactors,
+} from "./sampler/dt.ts";
 export {
   CONTINUOUS_SAMPLERS,
   type ContinuousSamplerName,

@@ -2,7 +2,9 @@
  * Reads an exported model folder: `manifest.json` (validated) and every graph it lists, each
  * checked against its SHA-256 and required to resolve (symbolic links included) to a file
  * inside the folder. The graphs are returned as bytes, so the sessions are created from
- * exactly the bytes that were checked.
+ * exactly the bytes that were checked. With `precision: "int8"`, each graph that the
+ * manifest's `int8` list replaces is read from its int8 file instead (and only those files are
+ * read); the returned manifest then names the graphs actually loaded.
  *
  * @example
  * ```ts
@@ -15,59 +17,28 @@
  * @module
  */
 import { InferError } from "./errors.ts";
-import { type GraphRef, type Manifest, MANIFEST_FILE, parseManifest } from "./manifest.ts";
+import { assembleFolder, type ModelFolder } from "./folder.ts";
+import type { Precision } from "./precision.ts";
+import { type GraphRef, MANIFEST_FILE } from "./manifest.ts";
 
-/**
- * A loaded model folder.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { loadModelFolder, type ModelFolder } from "./model_folder.ts";
- * const f: ModelFolder = await loadModelFolder("models/mnist/");
- * assert.equal(f.blocks.length, f.manifest.T);
- * assert.equal(f.schedule, undefined); // only ct models have a schedule graph
- * ```
- */
-export interface ModelFolder {
-  /** The folder path as given. */
-  dir: string;
-  /** The validated manifest. */
-  manifest: Manifest;
-  /** Block graph bytes 1..T (index t − 1). */
-  blocks: Uint8Array[];
-  /** Classifier graph bytes. */
-  classifier: Uint8Array;
-  /** The ct schedule graph's bytes (manifest `schedule.graph`), if any. */
-  schedule?: Uint8Array;
-}
-
-/**
- * Lower-case hex SHA-256 of `bytes` (Web Crypto).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { sha256Hex } from "./model_folder.ts";
- * assert.equal(
- *   await sha256Hex(new Uint8Array()),
- *   "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
- * );
- * ```
- */
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
-  return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
-}
+export { type ModelFolder, sha256Hex } from "./folder.ts";
+export { type Precision, PRECISIONS, withPrecision } from "./precision.ts";
 
 function ioError(err: unknown, path: string, what: string): InferError {
   if (err instanceof Deno.errors.NotFound) {
     return new InferError("missing-file", `${what} ${path} does not exist`);
   }
-  if (err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied) {
+  if (err instanceof Deno.errors.NotCapable) {
+    // Deno refuses before looking: whether the path exists cannot be known, so say both.
     return new InferError(
       "missing-file",
-      `no permission to read ${path} (grant it with --allow-read=${path})`,
+      `${what} ${path} cannot be read: it does not exist, or it is not in --allow-read (add --allow-read=${path})`,
+    );
+  }
+  if (err instanceof Deno.errors.PermissionDenied) {
+    return new InferError(
+      "missing-file",
+      `${what} ${path} cannot be read: the operating system denies access (check its permissions)`,
     );
   }
   return new InferError("missing-file", `cannot read ${path}: ${(err as Error).message}`);
@@ -103,7 +74,6 @@ export async function readFolderGraph(dir: string, g: GraphRef): Promise<Uint8Ar
 
 async function readGraph(dir: string, real: string, g: GraphRef): Promise<Uint8Array> {
   const path = `${dir}/${g.file}`;
-  let bytes: Uint8Array;
   try {
     const resolved = await Deno.realPath(path);
     const sep = real.includes("\\") ? "\\" : "/";
@@ -113,7 +83,7 @@ async function readGraph(dir: string, real: string, g: GraphRef): Promise<Uint8A
         `model folder ${dir}: ${g.file} resolves outside the folder`,
       );
     }
-    bytes = await Deno.readFile(path);
+    return await Deno.readFile(path);
   } catch (e) {
     if (e instanceof InferError) throw e;
     if (e instanceof Deno.errors.NotFound) {
@@ -121,16 +91,20 @@ async function readGraph(dir: string, real: string, g: GraphRef): Promise<Uint8A
     }
     throw ioError(e, path, "graph");
   }
-  const got = await sha256Hex(bytes);
-  if (got !== g.sha256) {
-    throw new InferError(
-      "bad-model",
-      `model folder ${dir}: ${g.file} is corrupt (sha256 ${
-        got.slice(0, 12)
-      }… does not match the manifest's ${g.sha256.slice(0, 12)}…)`,
-    );
-  }
-  return bytes;
+}
+
+/**
+ * Options of {@linkcode loadModelFolder}.
+ *
+ * @example
+ * ```ts
+ * import type { LoadFolderOptions } from "./model_folder.ts";
+ * const o: LoadFolderOptions = { precision: "int8" };
+ * ```
+ */
+export interface LoadFolderOptions {
+  /** Which graphs to read (default `fp32`). */
+  precision?: Precision;
 }
 
 /**
@@ -151,7 +125,10 @@ async function readGraph(dir: string, real: string, g: GraphRef): Promise<Uint8A
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export async function loadModelFolder(dir: string): Promise<ModelFolder> {
+export async function loadModelFolder(
+  dir: string,
+  opts: LoadFolderOptions = {},
+): Promise<ModelFolder> {
   const d = dir.replace(/[\\/]+$/, "") || dir;
   const real = await realDir(d);
   const mpath = `${d}/${MANIFEST_FILE}`;
@@ -167,11 +144,11 @@ export async function loadModelFolder(dir: string): Promise<ModelFolder> {
     }
     throw ioError(e, mpath, "manifest");
   }
-  const manifest = parseManifest(text, mpath);
-  const blocks: Uint8Array[] = [];
-  for (const g of manifest.blocks) blocks.push(await readGraph(d, real, g));
-  const classifier = await readGraph(d, real, manifest.classifier);
-  const sg = manifest.schedule.graph;
-  const schedule = sg ? await readGraph(d, real, sg) : undefined;
-  return { dir: d, manifest, blocks, classifier, ...(schedule ? { schedule } : {}) };
+  return await assembleFolder(
+    d,
+    text,
+    mpath,
+    (_file, g) => readGraph(d, real, g),
+    opts.precision ?? "fp32",
+  );
 }

@@ -22,7 +22,56 @@
  * @module
  */
 import { GraphBuilder } from "./graph.ts";
+import type { LayerTensors } from "./layer_source.ts";
 import type { WeightMap } from "./weights.ts";
+
+/**
+ * The classifier's tensors from its weights (`w` [d, classes], `b` [classes] of the `cls`
+ * group); initializer names `cls.w`, `cls.b`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { classifierLayer } from "./classifier_graph.ts";
+ * import { WeightMap } from "./weights.ts";
+ * const w = new WeightMap("cls", {
+ *   w: { shape: [2, 1], data: Float32Array.of(1, 2) },
+ *   b: { shape: [1], data: Float32Array.of(0) },
+ * });
+ * assert.equal(classifierLayer(w, 2, 1).tag, "cls");
+ * ```
+ */
+export function classifierLayer(w: WeightMap, d: number, classes: number): LayerTensors {
+  return { tag: "cls", w: w.get("w", [d, classes]), b: w.get("b", [classes]) };
+}
+
+/**
+ * Adds the classifier (one Gemm: z·w + b) on `z` [N, d] to `g`; the output is named `out`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { addClassifier } from "./classifier_graph.ts";
+ * import { GraphBuilder } from "./graph.ts";
+ * const g = new GraphBuilder("c");
+ * const layer = { tag: "cls", w: new Float32Array(6), b: new Float32Array(3) };
+ * addClassifier(g, layer, g.input("z", ["N", 2]), "logits");
+ * assert.deepEqual(g.opTypes(), ["Gemm"]);
+ * ```
+ */
+export function addClassifier(
+  g: GraphBuilder,
+  layer: LayerTensors,
+  z: string,
+  out: string,
+): string {
+  const K = layer.b.length, d = layer.w.length / K;
+  return g.node("Gemm", [
+    z,
+    g.floats(`${layer.tag}.w`, layer.w, [d, K]),
+    g.floats(`${layer.tag}.b`, layer.b, [K]),
+  ], { outputs: [out] });
+}
 
 /**
  * Builds the classifier graph from `cls.w` [d, classes] and `cls.b` [classes].
@@ -43,16 +92,7 @@ import type { WeightMap } from "./weights.ts";
  */
 export function classifierGraph(w: WeightMap, d: number, classes: number): GraphBuilder {
   const g = new GraphBuilder("classifier");
-  const z = g.input("z", ["N", d]);
-  g.node("Gemm", [
-    z,
-    g.floats("cls.w", w.get("w", [d, classes]), [d, classes]),
-    g.floats(
-      "cls.b",
-      w.get("b", [classes]),
-      [classes],
-    ),
-  ], { outputs: ["logits"] });
+  addClassifier(g, classifierLayer(w, d, classes), g.input("z", ["N", d]), "logits");
   g.output("logits", ["N", classes]);
   return g;
 }

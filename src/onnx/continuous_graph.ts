@@ -52,6 +52,7 @@ import type { CtScheduleValues } from "../model/ct_schedule_values.ts";
 import { backboneOf, type ResNetPlan, resnetPlan } from "../model/backbone.ts";
 import { convStack, isIdentity, zAsImage } from "./block_graph.ts";
 import { GraphBuilder } from "./graph.ts";
+import { trainedLayers } from "./layer_source.ts";
 import { resnetGraph } from "./resnet_graph.ts";
 import { nhwcRowsToNchw } from "./layout.ts";
 import type { NamedTensor, WeightMap } from "./weights.ts";
@@ -93,7 +94,7 @@ function paperImageBranch(g: GraphBuilder, w: WeightMap, s: ContinuousSpec, x: s
   const fh = Math.floor(s.height / 4), fw = Math.floor(s.width / 4), fc = s.widths[2];
   const flat = fh * fw * fc;
   const imgW = nhwcRowsToNchw(w.get("img.fc.w", [flat, H]), fh, fw, fc, H);
-  const imgFlat = convStack(g, w, "img", x, s);
+  const imgFlat = convStack(g, trainedLayers(w), "img", x, s);
   return relu(g, gemm(g, imgFlat, imgW, w.get("img.fc.b", [H]), [flat, H], "img.fc"));
 }
 
@@ -106,7 +107,7 @@ function resnetImageBranch(
   plan: ResNetPlan,
 ): string {
   const H = s.hidden, F = plan.outCh;
-  const feat = resnetGraph(g, w, plan, x);
+  const feat = resnetGraph(g, trainedLayers(w), plan, x);
   return relu(
     g,
     gemm(g, feat, w.get("img.fc.w", [F, H]), w.get("img.fc.b", [H]), [F, H], "img.fc"),
@@ -164,7 +165,7 @@ export function continuousGraph(o: ContinuousGraphOptions): GraphBuilder {
   if (s.zAsImage) {
     const fh = Math.floor(s.height / 4), fw = Math.floor(s.width / 4), fc = s.widths[2];
     const flat = fh * fw * fc;
-    const zFlat = convStack(g, w, "z", zAsImage(g, z, s), s);
+    const zFlat = convStack(g, trainedLayers(w), "z", zAsImage(g, z, s), s);
     const zW = nhwcRowsToNchw(w.get("z.fc.w", [flat, H]), fh, fw, fc, H);
     zf = relu(g, gemm(g, zFlat, zW, w.get("z.fc.b", [H]), [flat, H], "z.fc"));
   } else {

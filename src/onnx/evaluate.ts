@@ -34,10 +34,11 @@
  * ```
  * @module
  */
-import { createClassifier } from "@noprop/infer";
+import { createClassifier, type Precision } from "@noprop/infer";
 import { loadDataset, NORMALIZATION, normalizeInto } from "../data/mod.ts";
 import type { DatasetName } from "../data/types.ts";
 import { type Confusion, countPredictions, emptyConfusion } from "../train/confusion.ts";
+import { ExportError } from "./export_types.ts";
 
 /**
  * Options of {@linkcode evaluateExported}.
@@ -67,6 +68,10 @@ export interface EvaluateExportedOptions {
   steps?: number;
   /** Images per runtime call (default 1000). */
   batch?: number;
+  /** Use the fused chain graph when the manifest lists one (default true). */
+  fused?: boolean;
+  /** Graph precision (default fp32; int8 needs the graphs of `export --quantize int8`). */
+  precision?: Precision;
 }
 
 /**
@@ -119,6 +124,7 @@ export interface ExportedAccuracy {
  * const r = await evaluateExported("models/mnist", o);
  * assert.equal(r.count, 3);
  * assert.equal((await evaluateExported("models/mnist", o)).accuracy, r.accuracy); // seeded
+ * await assert.rejects(evaluateExported("models/mnist", { ...o, limit: 0 }), /positive integer/);
  * await Deno.remove(dataDir, { recursive: true });
  * ```
  */
@@ -126,11 +132,19 @@ export async function evaluateExported(
   modelDir: string,
   o: EvaluateExportedOptions,
 ): Promise<ExportedAccuracy> {
+  if (o.limit !== undefined && !(Number.isSafeInteger(o.limit) && o.limit > 0)) {
+    throw new ExportError(`evaluation limit must be a positive integer, got ${o.limit}`);
+  }
   const data = await loadDataset(o.dataset, { dataDir: o.dataDir, log: () => {} });
   const test = data.test;
   const n = Math.min(test.count, o.limit ?? test.count);
   const size = test.height * test.width * test.channels;
-  const clf = await createClassifier({ modelDir, provider: o.provider ?? "cpu" });
+  const clf = await createClassifier({
+    modelDir,
+    provider: o.provider ?? "cpu",
+    fused: o.fused,
+    precision: o.precision,
+  });
   const chunk = o.batch ?? 1000;
   let ok = 0;
   const confusion = emptyConfusion(clf.manifest.classNames.length);

@@ -2,8 +2,10 @@
  * Exports a training run folder to ONNX: `block_01.onnx` … `block_TT.onnx` (one per
  * denoising block, see `block_graph.ts`), `classifier.onnx` and `manifest.json` (the
  * runtime's contract, see `src/infer/manifest.ts`), everything the runtime needs and nothing
- * else. Each file is written atomically; the manifest, which carries every graph's SHA-256,
- * is written last, so a folder with a manifest always has complete graphs.
+ * else. The export is written into a hidden sibling of the output folder and swapped in only
+ * when complete (`export_folder.ts`): a re-export that fails or is killed half-way leaves the
+ * previous export as it was. The manifest, which carries every graph's SHA-256, is written
+ * last.
  *
  * Everything comes from `weights.safetensors`: the tensors and the model description in its
  * metadata (variant, T, ᾱ schedule, block shapes, embedding, class names, normalisation). The
@@ -47,8 +49,11 @@ import { mixCoefficients, scheduleFromAlphaBar } from "../schedule.ts";
 import { decodeMetadata } from "../run/metadata.ts";
 import type { Manifest } from "@noprop/infer";
 import { blockGraph } from "./block_graph.ts";
-import { classifierGraph } from "./classifier_graph.ts";
+import { classifierGraph, classifierLayer } from "./classifier_graph.ts";
+import { blockScope, CHAIN_FILE, writeChain } from "./export_chain.ts";
+import { trainedLayers } from "./layer_source.ts";
 import { exportContinuous } from "./export_continuous.ts";
+import { publishExport } from "./export_folder.ts";
 import {
   ExportError,
   type ExportOptions,
@@ -115,16 +120,20 @@ export function blockFileName(t: number): string {
  * ```
  */
 export async function exportRun(runDir: string, opts: ExportOptions = {}): Promise<ExportResult> {
-  const r = await exportAnyRun(runDir, opts);
-  if (r.kind === "forecaster") {
-    throw new ExportError(`${runDir} holds a forecaster: export it with exportAnyRun`);
-  }
+  const r = await publishAny(runDir, opts, false);
+  if (r.kind === "forecaster") throw new Error("unreachable: a forecaster is refused first");
   return r.result;
 }
 
+/** What {@linkcode exportAnyRun} exported: a classifier or a forecaster. */
+export type AnyExport =
+  | { kind: "classifier"; result: ExportResult }
+  | { kind: "forecaster"; result: ForecastExportResult };
+
 /**
  * Exports `runDir` whatever it holds: a classifier (as {@linkcode exportRun}) or a NoProp-DT
- * forecaster (`forecast/export.ts`). What `deno task export` runs.
+ * forecaster (`forecast/export.ts`), staged and published like {@linkcode exportRun}. What
+ * `deno task export` runs.
  *
  * @example
  * ```ts
@@ -132,15 +141,35 @@ export async function exportRun(runDir: string, opts: ExportOptions = {}): Promi
  * const what = async (runDir: string) => (await exportAnyRun(runDir)).kind;
  * ```
  */
-export async function exportAnyRun(
+export function exportAnyRun(runDir: string, opts: ExportOptions = {}): Promise<AnyExport> {
+  return publishAny(runDir, opts, true);
+}
+
+/**
+ * Writes the export of `runDir` into a staging folder beside `opts.outDir` and publishes it
+ * there (`export_folder.ts`); a forecaster only when `forecasters`.
+ */
+async function publishAny(
   runDir: string,
-  opts: ExportOptions = {},
-): Promise<
-  { kind: "classifier"; result: ExportResult } | {
-    kind: "forecaster";
-    result: ForecastExportResult;
-  }
-> {
+  opts: ExportOptions,
+  forecasters: boolean,
+): Promise<AnyExport> {
+  const outDir = opts.outDir ?? runDir;
+  const { any } = await publishExport(outDir, async (stage) => {
+    const any = await exportInto(runDir, { ...opts, outDir: stage }, forecasters);
+    return { files: any.result.files, any };
+  });
+  return any.kind === "classifier"
+    ? { kind: "classifier", result: { ...any.result, outDir } }
+    : { kind: "forecaster", result: { ...any.result, outDir } };
+}
+
+/** Writes the export of `runDir` into the (staging) folder `opts.outDir`. */
+async function exportInto(
+  runDir: string,
+  opts: ExportOptions,
+  forecasters: boolean,
+): Promise<AnyExport> {
   const path = `${runDir}/weights.safetensors`;
   let file;
   try {
@@ -158,10 +187,23 @@ export async function exportAnyRun(
     throw new ExportError((e as Error).message);
   }
   if (md.variant === "forecast") {
+    if (!forecasters) {
+      throw new ExportError(`${runDir} holds a forecaster: export it with exportAnyRun`);
+    }
+    if (opts.fused) {
+      throw new ExportError(
+        `${path}: --fused is for dt classifiers (the chain of T blocks), not a forecaster`,
+      );
+    }
     const { exportForecast } = await import("./forecast/export.ts");
     return { kind: "forecaster", result: await exportForecast(runDir, file, md, opts) };
   }
   if (md.variant !== "dt") {
+    if (opts.fused) {
+      throw new ExportError(
+        `${path}: --fused is for dt models (the chain of T blocks), not ${md.variant}`,
+      );
+    }
     return { kind: "classifier", result: await exportContinuous(runDir, file, md, opts) };
   }
   const backprop = md.format === "noprop-backprop";
@@ -177,17 +219,35 @@ export async function exportAnyRun(
 
   const blocks: Manifest["blocks"] = [];
   const blockNodes: number[] = [];
+  const blockLayers = (t: number, scope = "") =>
+    trainedLayers(WeightMap.withPrefix(tensors, blockFileName(t).replace(".onnx", "")), scope);
   for (let t = 1; t <= T; t++) {
     const name = blockFileName(t).replace(".onnx", "");
-    const g = blockGraph({ spec, weights: WeightMap.withPrefix(tensors, name), embed, name });
+    const g = blockGraph({ spec, layers: blockLayers(t), embed, name });
     const what = backprop ? "Backprop-baseline block" : "NoProp-DT block";
     const bytes = g.encode({ docString: `${what} ${t} of ${T}: (x, z_${t - 1}) → û_${t}` });
     blocks.push(await writeGraph(outDir, `${name}.onnx`, bytes));
     blockNodes.push(g.nodeCount);
   }
-  const cbytes = classifierGraph(WeightMap.withPrefix(tensors, "cls"), spec.embedDim, spec.classes)
+  const clsWeights = WeightMap.withPrefix(tensors, "cls");
+  const cbytes = classifierGraph(clsWeights, spec.embedDim, spec.classes)
     .encode({ docString: "NoProp classifier: z_T → logits" });
   const classifier = await writeGraph(outDir, "classifier.onnx", cbytes);
+  const schedule = {
+    name: sched.name,
+    a: Array.from(sched.a.subarray(1)),
+    b: Array.from(sched.b.subarray(1)),
+    c: Array.from(sched.c.subarray(1)),
+  };
+  const chain = opts.fused
+    ? await writeChain(outDir, {
+      spec,
+      blocks: Array.from({ length: T }, (_, i) => blockLayers(i + 1, blockScope(i + 1))),
+      embed,
+      classifier: classifierLayer(clsWeights, spec.embedDim, spec.classes),
+      schedule,
+    })
+    : undefined;
 
   const manifest = await writeManifest(outDir, {
     variant: "dt",
@@ -195,23 +255,25 @@ export async function exportAnyRun(
     classNames,
     spec,
     normalization: norm,
-    schedule: {
-      name: sched.name,
-      a: Array.from(sched.a.subarray(1)),
-      b: Array.from(sched.b.subarray(1)),
-      c: Array.from(sched.c.subarray(1)),
-    },
+    schedule,
     sampler: { name: "dt", steps: T, noise: opts.noise ?? false },
     blocks,
     classifier,
+    chain: chain?.ref,
   });
   return {
     kind: "classifier",
     result: {
       outDir,
-      files: [...blocks.map((b) => b.file), "classifier.onnx", "manifest.json"],
+      files: [
+        ...blocks.map((b) => b.file),
+        "classifier.onnx",
+        ...(chain ? [CHAIN_FILE] : []),
+        "manifest.json",
+      ],
       manifest,
       blockNodes,
+      ...(chain ? { chainNodes: chain.nodes } : {}),
     },
   };
 }

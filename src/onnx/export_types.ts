@@ -21,7 +21,7 @@ import type { ForecastManifest, Manifest } from "@noprop/infer";
  * @example
  * ```ts
  * import type { ExportOptions } from "./export_types.ts";
- * const o: ExportOptions = { outDir: "/tmp/onnx", noise: false };
+ * const o: ExportOptions = { outDir: "/tmp/onnx", noise: false, fused: true };
  * ```
  */
 export interface ExportOptions {
@@ -29,6 +29,11 @@ export interface ExportOptions {
   outDir?: string;
   /** Default of the sampler's stochastic term written to the manifest (default false). */
   noise?: boolean;
+  /**
+   * DT models: also write `chain.onnx`, the whole chain (T blocks, the sampler's steps, the
+   * classifier) in one graph, and list it in the manifest (default false).
+   */
+  fused?: boolean;
 }
 
 /**
@@ -47,8 +52,10 @@ export interface ExportResult {
   files: string[];
   /** The manifest written. */
   manifest: Manifest;
-  /** Node count of each block graph. */
+  /** Node count of each block graph written. */
   blockNodes: number[];
+  /** Node count of `chain.onnx`, when written. */
+  chainNodes?: number;
 }
 
 /**

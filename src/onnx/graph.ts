@@ -215,12 +215,18 @@ export class GraphBuilder {
     return name;
   }
 
-  /** Adds an int64 initializer (e.g. a Reshape target); returns its name. */
-  int64s(name: string, data: number[]): string {
+  /**
+   * Adds an int64 initializer (e.g. a Reshape target; `dims` [] for a scalar such as a Gather
+   * index); returns its name.
+   */
+  int64s(name: string, data: number[], dims: number[] = [data.length]): string {
+    if (dims.reduce((a, b) => a * b, 1) !== data.length) {
+      throw new Error(`initializer ${name}: dims [${dims}] need another count than ${data.length}`);
+    }
     const raw = BigInt64Array.from(data.map((v) => BigInt(v)));
     this.#inits.push({
       name: this.#claim(name),
-      dims: [data.length],
+      dims,
       dataType: DT.INT64,
       rawData: bytesOf(raw),
     });

@@ -30,8 +30,36 @@
  */
 import { writeFileAtomic } from "../atomic.ts";
 import { createHash } from "../deps.ts";
-import type { ForecastManifest, GraphRef, Manifest } from "@noprop/infer";
+import {
+  type ChainRef,
+  firstLine,
+  type ForecastManifest,
+  type GraphRef,
+  type Manifest,
+} from "@noprop/infer";
+import { ExportError } from "./export_types.ts";
 import { OPSET } from "./graph.ts";
+
+/**
+ * How a file is written: {@linkcode writeFileAtomic} by default (a parameter so that a failing
+ * disk can be simulated).
+ *
+ * @example
+ * ```ts
+ * import type { FileWriter } from "./manifest_file.ts";
+ * const diskFull: FileWriter = () => Promise.reject(new Error("No space left on device"));
+ * ```
+ */
+export type FileWriter = (path: string, data: Uint8Array | string) => Promise<void>;
+
+/** Writes with `write`; a failure is one {@linkcode ExportError} line naming the path. */
+async function writeNamed(path: string, data: Uint8Array | string, write: FileWriter) {
+  try {
+    await write(path, data);
+  } catch (e) {
+    throw new ExportError(`cannot write ${path}: ${firstLine(e)}`);
+  }
+}
 
 /**
  * The variant-specific parts of a manifest, and the model shapes the rest is made of.
@@ -75,11 +103,14 @@ export interface ManifestParts {
   blocks: GraphRef[];
   /** The classifier graph. */
   classifier: GraphRef;
+  /** The fused chain graph (dt, `--fused`), if written. */
+  chain?: ChainRef;
 }
 
 /**
  * Writes `bytes` to `outDir/name` atomically; returns its manifest reference (name and
- * SHA-256).
+ * SHA-256). A write that fails (e.g. a full disk) is an {@linkcode ExportError} naming the
+ * file: `cannot write <path>: <reason>`.
  *
  * @example
  * ```ts
@@ -99,14 +130,16 @@ export async function writeGraph(
   outDir: string,
   name: string,
   bytes: Uint8Array,
+  write: FileWriter = writeFileAtomic,
 ): Promise<GraphRef> {
-  await writeFileAtomic(`${outDir}/${name}`, bytes);
+  await writeNamed(`${outDir}/${name}`, bytes, write);
   return { file: name, sha256: createHash("sha256").update(bytes).digest("hex") };
 }
 
 /**
  * Builds the manifest from `p` and writes it to `outDir/manifest.json` atomically (call it
- * last, once every graph is written); returns the manifest.
+ * last, once every graph is written); returns the manifest. A failed write is an
+ * {@linkcode ExportError} naming the file.
  *
  * @example
  * ```ts
@@ -128,7 +161,11 @@ export async function writeGraph(
  * await Deno.remove(outDir, { recursive: true });
  * ```
  */
-export async function writeManifest(outDir: string, p: ManifestParts): Promise<Manifest> {
+export async function writeManifest(
+  outDir: string,
+  p: ManifestParts,
+  write: FileWriter = writeFileAtomic,
+): Promise<Manifest> {
   const manifest: Manifest = {
     format: "noprop-onnx",
     version: 1,
@@ -149,8 +186,9 @@ export async function writeManifest(outDir: string, p: ManifestParts): Promise<M
     opset: OPSET,
     blocks: p.blocks,
     classifier: p.classifier,
+    ...(p.chain ? { chain: p.chain } : {}),
   };
-  await writeFileAtomic(`${outDir}/manifest.json`, manifestJson(manifest));
+  await writeNamed(`${outDir}/manifest.json`, manifestJson(manifest), write);
   return manifest;
 }
 

@@ -68,7 +68,8 @@ async function exists(path: string): Promise<boolean> {
 
 /**
  * The most recently modified sub-folder of `outDir` that holds the run file `needs`
- * (`config` for `--resume`, `weights` for export); throws a one-line {@linkcode RunFolderError}
+ * (`config` for `--resume`, `weights` for export); hidden folders (`.name`, such as an export
+ * being written beside its run folder) are skipped. Throws a one-line {@linkcode RunFolderError}
  * when there is none.
  *
  * @example
@@ -89,7 +90,7 @@ export async function latestRun(outDir: string, needs: keyof typeof RUN_FILES): 
   let best: { path: string; mtime: number } | undefined;
   try {
     for await (const e of Deno.readDir(root)) {
-      if (!e.isDirectory) continue;
+      if (!e.isDirectory || e.name.startsWith(".")) continue; // hidden: e.g. an export's staging
       const file = runFile(`${root}/${e.name}`, needs);
       const st = await Deno.stat(file).catch(() => null);
       if (!st?.isFile) continue;

@@ -48,9 +48,10 @@
  * @module
  */
 import { initBackend } from "../backend/mod.ts";
-import { type Config, resolveRunName } from "../config.ts";
+import { type Config, ConfigError, resolveRunName } from "../config.ts";
 import { tf } from "../deps_tf.ts";
 import {
+  type CheckpointFile,
   checkPosition,
   type Position,
   readCheckpoint,
@@ -65,9 +66,20 @@ import { perClassAccuracy } from "./confusion.ts";
 import { openRunFolder } from "../run/open.ts";
 import { NonFiniteLossError } from "./batches.ts";
 import { type EpochRun, runEpoch } from "./epoch.ts";
-import { type Evaluation, isForecastEvaluation, type TrainMethod } from "./method.ts";
+import {
+  type Evaluation,
+  isForecastEvaluation,
+  type MethodContext,
+  type TrainMethod,
+} from "./method.ts";
 import { Interrupt } from "./interrupt.ts";
-import { buildMethod, formatOf, loadMethodData, methodBatchesPerEpoch } from "./methods.ts";
+import {
+  buildMethod,
+  formatOf,
+  loadMethodData,
+  methodBatchesPerEpoch,
+  type MethodData,
+} from "./methods.ts";
 import { epochBar } from "./progress.ts";
 
 /** Options of {@linkcode train}. */
@@ -78,6 +90,11 @@ export interface TrainOptions {
   overwrite?: boolean;
   /** Quiet: no progress bar or log lines (tests). */
   quiet?: boolean;
+  /**
+   * Builds the method instead of the config's own (`methods.ts`): another driver of the same
+   * method, such as the distributed run (`src/dist/method.ts`).
+   */
+  method?: (ctx: MethodContext) => Promise<TrainMethod>;
 }
 
 /** What a finished (or interrupted) run reports. */
@@ -134,7 +151,7 @@ export interface TrainResult {
 export async function train(config: Config, opts: TrainOptions = {}): Promise<TrainResult> {
   const log = (s: string) => opts.quiet || console.error(s);
   const cfg = resolveRunName(config);
-  if (cfg.workers > cfg.T && cfg.method === "noprop" && cfg.variant === "dt") {
+  if (cfg.workers > cfg.T && cfg.method === "noprop" && cfg.variant === "dt" && !opts.method) {
     log(`note: --workers ${cfg.workers} capped to T = ${cfg.T} (one block per worker at most)`);
     cfg.workers = cfg.T;
   }
@@ -150,7 +167,7 @@ export async function train(config: Config, opts: TrainOptions = {}): Promise<Tr
       checkPosition(ck.path, ck.pos, perEpoch);
       await syncDerivedFiles(runDir, ck); // repairs a crash between the checkpoint and the rest
     }
-    const method = await buildMethod(cfg, data, ck);
+    const method = await methodFor(cfg, data, ck, opts.method);
     const classNames = data.kind === "images" ? data.run.data.info.classNames : [];
     let pos: Position = ck?.pos ?? { epoch: 0, batch: 0, step: 0 };
     const lines = ck?.metrics ?? [];
@@ -250,6 +267,27 @@ export async function train(config: Config, opts: TrainOptions = {}): Promise<Tr
     stop.close();
     await folder.close();
   }
+}
+
+/**
+ * The method to train: `factory`'s (another driver of an image method, such as the distributed
+ * run) when given, else the config's own (`methods.ts`). A factory takes image data only: the
+ * forecasters have no other driver.
+ */
+function methodFor(
+  cfg: Config,
+  data: MethodData,
+  checkpoint: CheckpointFile | undefined,
+  factory: TrainOptions["method"],
+): Promise<TrainMethod> {
+  if (!factory) return buildMethod(cfg, data, checkpoint);
+  if (data.kind !== "images") {
+    throw new ConfigError(
+      `dataset ${cfg.dataset} is a time series: its forecasters train only in this process ` +
+        `(no distributed run)`,
+    );
+  }
+  return factory({ cfg, run: data.run, checkpoint });
 }
 
 /** The metrics line of a range just trained; its evaluation fields are still empty. */

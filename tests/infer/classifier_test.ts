@@ -14,6 +14,7 @@ import {
   selectEngine,
   webgpuAdapter,
 } from "@noprop/infer";
+import { createWebClassifier } from "../../src/infer/web.ts";
 import { Rng } from "../../src/rng.ts";
 import { exportedFixture, maxAbsDiff } from "../_helpers/onnx.ts";
 
@@ -160,4 +161,52 @@ Deno.test({
     await cpu.close();
     await gpu.close();
   },
+});
+
+/** A copy of the fixture model whose manifest is changed by `edit`. */
+async function editedModel(edit: (m: Record<string, unknown>) => void): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "noprop-edited-" });
+  for await (const e of Deno.readDir(model)) {
+    await Deno.copyFile(`${model}/${e.name}`, `${dir}/${e.name}`);
+  }
+  const m = JSON.parse(await Deno.readTextFile(`${dir}/manifest.json`));
+  edit(m);
+  await Deno.writeTextFile(`${dir}/manifest.json`, JSON.stringify(m));
+  return dir;
+}
+
+Deno.test("a manifest whose classNames count differs from the classifier's logits is refused at load", async () => {
+  const nine = await editedModel((m) => (m.classNames as string[]).pop());
+  await rejectsWith(
+    createClassifier({ modelDir: nine, provider: "cpu" }),
+    "bad-model",
+    new RegExp(
+      `^${nine}/manifest\\.json: "classNames" lists 9 classes, but ${nine}/classifier\\.onnx ` +
+        "returns 10 logits per image$",
+    ),
+  );
+  // The browser entry opens the same shared classifier: refused alike.
+  await rejectsWith(
+    createWebClassifier({ modelUrl: new URL(`file://${nine}/`), provider: "wasm", threads: 1 }),
+    "bad-model",
+    /manifest\.json: "classNames" lists 9 classes, but \S*classifier\.onnx returns 10 logits per image$/,
+  );
+  await Deno.remove(nine, { recursive: true });
+});
+
+Deno.test("an input-shape mismatch names the graph, the fed dimensions and what the graph expects", async () => {
+  const wrong = await editedModel((m) =>
+    Object.assign(m.input as object, { height: 32, width: 32 })
+  );
+  const clf = await createClassifier({ modelDir: wrong, provider: "cpu" });
+  await rejectsWith(
+    clf.classify(images.slice(0, 2)),
+    "bad-model",
+    new RegExp(
+      `^${wrong}/block_01\\.onnx: onnxruntime-node \\(cpu\\) cannot run the graph on x \\[2, 1, 32, 32\\], ` +
+        "z \\[2, 10\\]: .*index: 2 Got: 32 Expected: 28 index: 3 Got: 32 Expected: 28",
+    ),
+  );
+  await clf.close();
+  await Deno.remove(wrong, { recursive: true });
 });

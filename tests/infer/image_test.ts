@@ -16,6 +16,8 @@ import {
 } from "@noprop/infer";
 import { NORMALIZATION, normalizeInto } from "../../src/data/normalize.ts";
 import { Rng } from "../../src/rng.ts";
+import { deflateSync } from "node:zlib";
+import { pngChunk, pngFile, zeroBomb } from "../_helpers/png.ts";
 
 const rng = new Rng(5);
 const bytes = (n: number) => Uint8Array.from({ length: n }, () => rng.int(256));
@@ -225,5 +227,47 @@ Deno.test("preprocessing a PNG gives exactly the training pipeline's floats (MNI
     };
     const ours = preprocess(files, spec);
     assert(ours.every((v, i) => Object.is(v, train[i])), `${name}: not bit-identical`);
+  }
+});
+
+Deno.test("PNG decompression bomb: data inflating past what the header allows is refused, in bounded memory", async () => {
+  // Header: 28×28 grey 8-bit, so the zlib data must inflate to exactly 28·(1 + 28) = 812 bytes.
+  // This IDAT (≈ 0.8 MB) inflates to 128 MiB of zeros.
+  const bomb = pngFile({ width: 28, height: 28 }, zeroBomb(1 + 258 * 520_226));
+  const e = errorOf(() => decodeImage(bomb, "bomb.png"));
+  assertEquals(e.code, "bad-image");
+  assertEquals(
+    e.message,
+    "bomb.png: corrupt PNG (its pixel data inflates to more than the 812 bytes a 28×28 8-bit grey image holds)",
+  );
+  // Extra data that is not a bomb is refused too (a 2×1 image whose data has one byte more).
+  const extra = pngFile({ width: 2, height: 1 }, deflateSync(Uint8Array.of(0, 1, 2, 3)));
+  assert(/more than the 3 bytes/.test(errorOf(() => decodeImage(extra, "x.png")).message));
+  // The iCCP profile is inflated by the decoder too: a bomb there is refused the same way.
+  const icc = zeroBomb(1 + 258 * 520_226);
+  const iccp = pngChunk("iCCP", new Uint8Array([...new TextEncoder().encode("p"), 0, 0, ...icc]));
+  const good = deflateSync(new Uint8Array(28 * 29));
+  const e2 = errorOf(() =>
+    decodeImage(pngFile({ width: 28, height: 28 }, good, [iccp]), "icc.png")
+  );
+  assert(
+    /^icc\.png: corrupt PNG \(its iCCP profile inflates to more than/.test(e2.message),
+    e2.message,
+  );
+  // Memory: the decode is run in a child process that reports its peak resident memory.
+  const file = await Deno.makeTempFile({ suffix: ".png" });
+  await Deno.writeFile(file, bomb);
+  const child = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("../_helpers/decode_peak.ts", import.meta.url).pathname, file],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  await Deno.remove(file);
+  const out = new TextDecoder().decode(child.stdout);
+  assertEquals(child.code, 0, new TextDecoder().decode(child.stderr));
+  const { error, peakMiB } = JSON.parse(out);
+  assertEquals(error, e.message);
+  if (peakMiB !== null) {
+    assert(peakMiB < 32, `decoding the bomb grew the peak memory by ${peakMiB} MiB`);
   }
 });

@@ -3,7 +3,8 @@
  * exported ONNX chain run by the inference runtime and the TensorFlow.js model agree to 1e-4
  * (max abs) on every block output û_t and on the final logits (stochastic and noise-free
  * sampler), for a tiny trained MNIST-shaped model and CIFAR-shaped models (learned and
- * prototype embeddings), on onnxruntime-node cpu and onnxruntime-web wasm.
+ * prototype embeddings), on onnxruntime-node cpu and onnxruntime-web wasm — through the block
+ * graphs and through the fused chain graph (`chain.onnx`, exported with `fused`) alike.
  */
 import { assert, assertEquals } from "../assert.ts";
 import { initBackend } from "../../src/backend/mod.ts";
@@ -23,7 +24,7 @@ const TOL = 1e-4;
 await initBackend("wasm");
 
 async function parity(runDir: string, provider: "cpu" | "wasm") {
-  await exportRun(runDir);
+  await exportRun(runDir, { fused: true });
   const model = await loadReference(runDir);
   const { height: h, width: w, channels: c } = model.spec;
   const n = 5, d = model.embedding.dim, T = model.schedule.T, s = model.schedule;
@@ -34,8 +35,9 @@ async function parity(runDir: string, provider: "cpu" | "wasm") {
   const x = tf.tensor4d(xh, [n, h, w, c]);
   const ref = await sampleDT(model, x, new FixedNoise([z0, ...eps]));
   const clf = await createClassifier({ modelDir: runDir, provider });
+  assert(clf.fused, "chain.onnx not in use");
   const xn = nhwcToNchw(xh, n, h, w, c);
-  // Every block: û_t from ONNX vs tfjs, both given tfjs' own z_{t−1}.
+  // Every block: û_t from ONNX vs tfjs, both given tfjs' own z_{t−1} (onStep: the block graphs).
   let z = z0, block = 0;
   const noisy = await clf.logits(xn, n, {
     noise: true,
@@ -51,12 +53,18 @@ async function parity(runDir: string, provider: "cpu" | "wasm") {
       z = z.map((zi, i) => s.a[t] * refU[i] + s.b[t] * zi + Math.sqrt(s.c[t]) * eps[t - 1][i]);
     },
   });
+  // Without onStep: the fused chain graph.
   const clean = await clf.logits(xn, n, { noise: false, noiseSource: new FixedNoise([z0]) });
+  const noisyFused = await clf.logits(xn, n, {
+    noise: true,
+    noiseSource: new FixedNoise([z0, ...eps]),
+  });
   await clf.close();
   const diffs = {
     block,
     noisy: maxAbsDiff(noisy, ref.noisy),
     clean: maxAbsDiff(clean, ref.clean),
+    noisyFused: maxAbsDiff(noisyFused, ref.noisy),
   };
   x.dispose();
   for (const [k, v] of Object.entries(diffs)) {

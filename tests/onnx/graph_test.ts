@@ -5,6 +5,7 @@ import { batchNorm, evalContext } from "../../src/model/layers.ts";
 import { ParamSet } from "../../src/model/params.ts";
 import { Rng } from "../../src/rng.ts";
 import { blockGraph, isIdentity } from "../../src/onnx/block_graph.ts";
+import { trainedLayers } from "../../src/onnx/layer_source.ts";
 import { GraphBuilder } from "../../src/onnx/graph.ts";
 import { convKernelToOihw, foldBatchNorm, nhwcRowsToNchw } from "../../src/onnx/layout.ts";
 import { WeightMap } from "../../src/onnx/weights.ts";
@@ -87,7 +88,7 @@ Deno.test("block graphs: BatchNorm folded, no Transpose, softmax·W_Embed inside
     };
     const g = blockGraph({
       spec: m.spec,
-      weights: new WeightMap("block_01", tensors),
+      layers: trainedLayers(new WeightMap("block_01", tensors)),
       embed,
       name: "b",
     });
@@ -113,14 +114,24 @@ Deno.test("a weight with the wrong shape is a one-line error naming the tensor",
   const embed = { shape: [10, 10], data: m.embedding.W.dataSync() as Float32Array };
   assertThrows(
     () =>
-      blockGraph({ spec: m.spec, weights: new WeightMap("block_01", tensors), embed, name: "b" }),
+      blockGraph({
+        spec: m.spec,
+        layers: trainedLayers(new WeightMap("block_01", tensors)),
+        embed,
+        name: "b",
+      }),
     /"block_01\.img\.fc\.w" has shape \[3,3\], expected \[32,32\]/,
   );
   delete tensors["lab.bn2.var"];
   tensors["img.fc.w"] = { shape: [32, 32], data: new Float32Array(32 * 32) };
   assertThrows(
     () =>
-      blockGraph({ spec: m.spec, weights: new WeightMap("block_01", tensors), embed, name: "b" }),
+      blockGraph({
+        spec: m.spec,
+        layers: trainedLayers(new WeightMap("block_01", tensors)),
+        embed,
+        name: "b",
+      }),
     /"block_01\.lab\.bn2\.var" is missing/,
   );
 });

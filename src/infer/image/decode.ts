@@ -15,21 +15,12 @@
  */
 import { InferError } from "../errors.ts";
 import { readImageHeader } from "./header.ts";
+import { checkPixelLimit, DEFAULT_MAX_PIXELS } from "./limits.ts";
 import { decodeJpeg } from "./jpeg.ts";
 import { decodePng } from "./png.ts";
 import type { RawImage } from "./types.ts";
 
-/**
- * Default pixel limit: 40 megapixels (e.g. 8000 × 5000).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { DEFAULT_MAX_PIXELS } from "./decode.ts";
- * assert.equal(DEFAULT_MAX_PIXELS, 40_000_000);
- * ```
- */
-export const DEFAULT_MAX_PIXELS = 40_000_000;
+export { DEFAULT_MAX_PIXELS } from "./limits.ts";
 
 /**
  * Options of {@linkcode decodeImage}.
@@ -71,16 +62,7 @@ export interface DecodeOptions {
 export function decodeImage(bytes: Uint8Array, label: string, opts: DecodeOptions = {}): RawImage {
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
   const h = readImageHeader(bytes, label);
-  const px = h.width * h.height;
-  if (px > maxPixels) {
-    const size = (n: number) => n >= 1e6 ? `${(n / 1e6).toFixed(1)} MP` : `${n} pixels`;
-    throw new InferError(
-      "image-too-large",
-      `${label}: image is ${h.width}×${h.height} = ${size(px)}, above the limit of ${
-        size(maxPixels)
-      }`,
-    );
-  }
+  checkPixelLimit(h.width, h.height, label, maxPixels);
   const img = h.format === "png" ? decodePng(bytes, label) : decodeJpeg(bytes, label, maxPixels);
   if (img.width !== h.width || img.height !== h.height) {
     throw new InferError(

@@ -17,6 +17,7 @@
  */
 import { decode } from "fast-png";
 import { firstLine, InferError } from "../errors.ts";
+import { checkPngInflation } from "./png_inflate.ts";
 import type { RawImage } from "./types.ts";
 
 function unpackBits(
@@ -39,8 +40,8 @@ function unpackBits(
 }
 
 /**
- * Decodes a PNG file; errors (truncated, bad CRC, unsupported) are one-line
- * {@linkcode InferError}s prefixed with `label`.
+ * Decodes a PNG file; errors (truncated, bad CRC, unsupported, data that inflates to more than
+ * the header allows) are one-line {@linkcode InferError}s prefixed with `label`.
  *
  * @example
  * ```ts
@@ -55,6 +56,7 @@ function unpackBits(
  * ```
  */
 export function decodePng(bytes: Uint8Array, label: string): RawImage {
+  checkPngInflation(bytes, label); // before the decoder inflates anything
   let png;
   try {
     png = decode(bytes, { checkCrc: true });

@@ -25,6 +25,7 @@
 import type * as Ort from "onnxruntime-node";
 import { firstLine, InferError } from "../errors.ts";
 import { probeGraph } from "./probe.ts";
+import { QDQ_SESSION_CONFIG } from "./qdq.ts";
 import { OrtSession } from "./session.ts";
 import type { Engine, EngineOptions } from "./types.ts";
 
@@ -141,7 +142,10 @@ export async function nodeEngine(
     executionMode: "sequential",
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
-    extra: { session: { intra_op: { allow_spinning: opts.spinning ? "1" : "0" } } },
+    extra: {
+      session: { intra_op: { allow_spinning: opts.spinning ? "1" : "0" } },
+      optimization: QDQ_SESSION_CONFIG,
+    },
   };
   try {
     const probe = await ort.InferenceSession.create(probeGraph(), options);
@@ -155,7 +159,8 @@ export async function nodeEngine(
     detail: provider === "cpu" ? `${threads} threads` : provider,
     async open(graph, label) {
       try {
-        return new OrtSession(ort, await ort.InferenceSession.create(graph, options));
+        const session = await ort.InferenceSession.create(graph, options);
+        return new OrtSession(ort, session, label, `onnxruntime-node (${provider})`);
       } catch (e) {
         throw new InferError(
           "bad-model",

@@ -3,7 +3,8 @@
  * {@linkcode InferError} — never a silent fallback. `auto` tries cuda → webgpu (native, then
  * onnxruntime-web; hardware adapters only) → cpu, and wasm when onnxruntime-node cannot be
  * loaded at all (no `--allow-ffi`); it reports what it used and why the others were passed
- * over.
+ * over. WebGPU adapters are probed with the drivers' native stderr noise kept off the terminal
+ * (`quiet_stderr.ts`; Linux, needs `--allow-ffi`).
  *
  * @example
  * ```ts
@@ -18,6 +19,7 @@
 import { InferError } from "../errors.ts";
 import { nodeEngine } from "./ort_node.ts";
 import { webEngine, webgpuAdapter } from "./ort_web.ts";
+import { quietStderr } from "./quiet_stderr.ts";
 import { type Engine, type EngineOptions, PROVIDER_NAMES, type ProviderName } from "./types.ts";
 
 /**
@@ -60,6 +62,20 @@ export function parseProvider(name: string): ProviderName {
     );
   }
   return name as ProviderName;
+}
+
+/**
+ * A WebGPU engine whose sessions are also created quietly: onnxruntime-web asks
+ * `navigator.gpu` for an adapter again when it creates a session (see `quiet_stderr.ts`).
+ */
+function quietOpens(e: Engine): Engine {
+  if (!e.provider.startsWith("webgpu")) return e;
+  return {
+    provider: e.provider,
+    runtime: e.runtime,
+    detail: e.detail,
+    open: (graph, label) => quietStderr(() => e.open(graph, label)),
+  };
 }
 
 function describe(e: Engine): string {
@@ -119,16 +135,16 @@ export async function selectEngine(
   if (p !== "auto") {
     let engine: Engine;
     if (p === "cpu" || p === "cuda") engine = await nodeEngine(p, opts);
-    else if (p === "webgpu-node") engine = await nodeEngine("webgpu", opts);
-    else if (p === "webgpu-web") engine = await webEngine("webgpu", opts);
-    else if (p === "webgpu") engine = await webgpu(opts, false);
+    else if (p === "webgpu-node") engine = await quietStderr(() => nodeEngine("webgpu", opts));
+    else if (p === "webgpu-web") engine = await quietStderr(() => webEngine("webgpu", opts));
+    else if (p === "webgpu") engine = await quietStderr(() => webgpu(opts, false));
     else engine = await webEngine("wasm", opts);
-    return { engine, note: describe(engine) };
+    return { engine: quietOpens(engine), note: describe(engine) };
   }
   const skipped: string[] = [];
   const attempts: Array<[string, () => Promise<Engine>]> = [
     ["cuda", () => nodeEngine("cuda", opts)],
-    ["webgpu", () => webgpu(opts, true)],
+    ["webgpu", () => quietStderr(() => webgpu(opts, true))],
     ["cpu", () => nodeEngine("cpu", opts)],
     ["wasm", () => webEngine("wasm", opts)],
   ];
@@ -136,7 +152,7 @@ export async function selectEngine(
     try {
       const engine = await make();
       return {
-        engine,
+        engine: quietOpens(engine),
         note: `${describe(engine)}, chosen by auto (${skipped.join("; ") || "first choice"})`,
       };
     } catch (e) {

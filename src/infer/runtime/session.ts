@@ -16,6 +16,7 @@
  * ```
  * @module
  */
+import { InferError } from "../errors.ts";
 import type { FeedTensor, GraphSession } from "./types.ts";
 
 /**
@@ -83,7 +84,9 @@ export interface OrtInferenceSession<T> {
 }
 
 /**
- * A {@linkcode GraphSession} on an onnxruntime session (see the module doc).
+ * A {@linkcode GraphSession} on an onnxruntime session (see the module doc). A failed run is a
+ * one-line {@linkcode InferError} (`bad-model`) naming the graph (`label`), the runtime, the
+ * dimensions fed and onnxruntime's whole message (e.g. which dimension the graph expected).
  *
  * @example
  * ```ts
@@ -95,12 +98,25 @@ export interface OrtInferenceSession<T> {
  * assert.deepEqual([s.inputNames, s.outputNames], [["x"], ["y"]]);
  * const out = await s.run({ x: { data: Float32Array.of(-1), dims: [1] } });
  * assert.deepEqual(out, { y: Float32Array.of(0) }); // y = Relu(x)
+ * // A run the graph refuses: one line with the graph's name, what was fed and why.
+ * await assert.rejects(s.run({ x: { data: new Float32Array(2), dims: [1, 2] } }), {
+ *   name: "InferError",
+ *   message: /^graph: onnxruntime cannot run the graph on x \[1, 2\]: .*rank/i,
+ * });
  * await s.release();
  * ```
  */
 export class OrtSession<T> implements GraphSession {
-  /** Wraps `session`; `ort` is the module that created it. */
-  constructor(readonly ort: OrtModuleLike<T>, readonly session: OrtInferenceSession<T>) {}
+  /**
+   * Wraps `session`; `ort` is the module that created it, `label` names the graph in errors
+   * (usually its file) and `runtime` the engine (e.g. `onnxruntime-node (cpu)`).
+   */
+  constructor(
+    readonly ort: OrtModuleLike<T>,
+    readonly session: OrtInferenceSession<T>,
+    readonly label = "graph",
+    readonly runtime = "onnxruntime",
+  ) {}
 
   /** The graph's input names. */
   get inputNames(): readonly string[] {
@@ -114,11 +130,21 @@ export class OrtSession<T> implements GraphSession {
 
   /** Runs the graph; returns every output as a Float32Array. */
   async run(feeds: Record<string, FeedTensor>): Promise<Record<string, Float32Array>> {
-    const f: Record<string, T> = {};
-    for (const [k, v] of Object.entries(feeds)) {
-      f[k] = new this.ort.Tensor("float32", v.data, v.dims);
+    let out;
+    try {
+      const f: Record<string, T> = {};
+      for (const [k, v] of Object.entries(feeds)) {
+        f[k] = new this.ort.Tensor("float32", v.data, v.dims);
+      }
+      out = await this.session.run(f);
+    } catch (e) {
+      const fed = Object.entries(feeds).map(([k, v]) => `${k} [${v.dims.join(", ")}]`).join(", ");
+      const msg = e instanceof Error ? e.message : String(e);
+      throw new InferError(
+        "bad-model",
+        `${this.label}: ${this.runtime} cannot run the graph on ${fed}: ${msg}`,
+      );
     }
-    const out = await this.session.run(f);
     const res: Record<string, Float32Array> = {};
     for (const [k, v] of Object.entries(out)) {
       res[k] = (v.location === "cpu" ? v.data : await v.getData(true)) as Float32Array;

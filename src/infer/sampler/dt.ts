@@ -33,7 +33,7 @@ export interface DtChainOptions {
    * a_t, b_t, c_t of eq. 3 for t = 1..T at index t − 1 (the manifest's `schedule`); T is the
    * length of `a`.
    */
-  schedule: { a: ArrayLike<number>; b: ArrayLike<number>; c: ArrayLike<number> };
+  schedule: DtCoefficients;
   /** Length of z: batch × embedDim. */
   size: number;
   /** Add the stochastic term √c_t·ε_t. */
@@ -47,9 +47,90 @@ export interface DtChainOptions {
 }
 
 /**
+ * The eq. 3 coefficients as a schedule gives them: a_t, b_t, c_t for t = 1..T at index t − 1
+ * (the manifest's `schedule`).
+ *
+ * @example
+ * ```ts
+ * import type { DtCoefficients } from "./dt.ts";
+ * const s: DtCoefficients = { a: [0.5, 0.9], b: [0.4, 0.1], c: [0.3, 0.01] }; // T = 2
+ * ```
+ */
+export interface DtCoefficients {
+  /** a_t (index t − 1). */
+  a: ArrayLike<number>;
+  /** b_t (index t − 1). */
+  b: ArrayLike<number>;
+  /** c_t, the variance of the stochastic term (index t − 1). */
+  c: ArrayLike<number>;
+}
+
+/**
+ * The factors each step of eq. 3 multiplies by, `z_t = a_t·û_t + b_t·z_{t−1} + s_t·ε_t` with
+ * s_t = √c_t, for t = 1..T at index t − 1. The one place they are computed: the runtime's
+ * {@linkcode dtChain} and the fused chain graph (`src/onnx/chain_graph.ts`, which bakes them in
+ * as constants) both take them from here, so the two paths cannot disagree.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { dtStepFactors } from "./dt.ts";
+ * const f = dtStepFactors({ a: [0.5], b: [0.25], c: [0.16] });
+ * assert.deepEqual(f, { a: [0.5], b: [0.25], s: [0.4] });
+ * assert.throws(() => dtStepFactors({ a: [0.5], b: [], c: [0.16] }), /3 coefficient lists/);
+ * ```
+ */
+export function dtStepFactors(
+  schedule: DtCoefficients,
+): { a: number[]; b: number[]; s: number[] } {
+  const { a, b, c } = schedule;
+  if (b.length !== a.length || c.length !== a.length) {
+    throw new Error(
+      `the DT sampler needs 3 coefficient lists of one length, got ${a.length}, ${b.length}, ${c.length}`,
+    );
+  }
+  return { a: Array.from(a), b: Array.from(b), s: Array.from(c, (ct) => Math.sqrt(ct)) };
+}
+
+/**
+ * The noise of one chain as {@linkcode dtChain} draws it from `noise`: z_0, then (stochastic
+ * only) ε_1 … ε_T, each of `size` values, one `fill` call each. `eps` holds ε_t at
+ * [(t − 1)·size, t·size) — all zeros when not stochastic, so a graph that adds s_t·ε_t
+ * computes the noise-free chain from it unchanged.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { dtNoise } from "./dt.ts";
+ * import { FixedNoise } from "./random.ts";
+ * const draws = [Float32Array.of(1, 2), Float32Array.of(3, 4), Float32Array.of(5, 6)];
+ * const { z0, eps } = dtNoise(new FixedNoise(draws), 2, 2, true);
+ * assert.deepEqual([z0, eps], [Float32Array.of(1, 2), Float32Array.of(3, 4, 5, 6)]);
+ * const clean = dtNoise(new FixedNoise(draws), 2, 2, false); // draws z_0 only
+ * assert.deepEqual(clean.eps, new Float32Array(4));
+ * ```
+ */
+export function dtNoise(
+  noise: NoiseSource,
+  size: number,
+  T: number,
+  stochastic: boolean,
+): { z0: Float32Array; eps: Float32Array } {
+  const z0 = noise.fill(new Float32Array(size));
+  const eps = new Float32Array(T * size);
+  if (stochastic) {
+    for (let t = 0; t < T; t++) {
+      noise.fill(eps.subarray(t * size, (t + 1) * size));
+    }
+  }
+  return { z0, eps };
+}
+
+/**
  * Runs the DT chain of eq. 3 (see the module doc) and returns z_T. The one implementation of
  * the DT sampler: the runtime's {@linkcode dtSampler} and the trainer's evaluation
- * (`src/train/dt/evaluate.ts`, tfjs blocks) both call it.
+ * (`src/train/dt/evaluate.ts`, tfjs blocks) both call it; the fused chain graph takes its
+ * factors ({@linkcode dtStepFactors}) and its noise ({@linkcode dtNoise}) from here too.
  *
  * @example
  * ```ts
@@ -63,16 +144,15 @@ export interface DtChainOptions {
  * ```
  */
 export async function dtChain(o: DtChainOptions): Promise<Float32Array> {
-  const { a: A, b: B, c: C } = o.schedule;
+  const { a: A, b: B, s: S } = dtStepFactors(o.schedule);
   const T = A.length, n = o.size;
-  const z = o.noise.fill(new Float32Array(n));
-  const eps = new Float32Array(n);
+  const { z0: z, eps: all } = dtNoise(o.noise, n, T, o.stochastic);
   for (let t = 1; t <= T; t++) {
     const u = await o.denoise(t, z);
     if (u.length !== n) throw new Error(`block ${t} returned ${u.length} values, expected ${n}`);
-    const a = A[t - 1], b = B[t - 1], s = Math.sqrt(C[t - 1]);
+    const a = A[t - 1], b = B[t - 1], s = S[t - 1];
     if (o.stochastic) {
-      o.noise.fill(eps);
+      const eps = all.subarray((t - 1) * n, t * n);
       for (let i = 0; i < n; i++) z[i] = a * u[i] + b * z[i] + s * eps[i];
     } else {
       for (let i = 0; i < n; i++) z[i] = a * u[i] + b * z[i];

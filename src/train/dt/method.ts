@@ -46,7 +46,10 @@
 import { batches } from "../../data/batches.ts";
 import type { AdamWState } from "../adamw.ts";
 import type { RngState } from "../../rng.ts";
-import type { MethodContext, TrainMethod } from "../method.ts";
+import type { Evaluation, MethodContext, TrainMethod } from "../method.ts";
+import type { RunData } from "../batches.ts";
+import type { Config } from "../../config/schema.ts";
+import type { NoPropDT } from "../../model/noprop.ts";
 import { evaluateDT } from "./evaluate.ts";
 import { buildDtModel, trainerHyper } from "./setup.ts";
 import { LocalTeam, type RestoreState, type Team, WorkerTeam } from "./team.ts";
@@ -144,20 +147,25 @@ export async function createDtMethod(ctx: MethodContext): Promise<TrainMethod> {
       });
       return { weights: await modelArrays(model), optimizers, rngs };
     },
-    async evaluate() {
-      const test = batches(run.test, { batchSize: cfg.evalBatch, stats: run.stats });
-      const a = await evaluateDT(model, test, { seed: cfg.seed + 1 });
-      return {
-        acc: a.accNoisy,
-        accNoiseFree: a.accClean,
-        count: a.count,
-        confusion: a.confusion,
-      };
-    },
+    evaluate: () => evaluateDtModel(model, run, cfg),
     extra: () => Promise.resolve({}),
     close() {
       team.close();
       disposeModel(model);
     },
   };
+}
+
+/**
+ * The evaluation of a DT model on the run's test images, as every DT driver reports it: the
+ * eq. 3 sampler, stochastic (seed + 1) and noise-free.
+ */
+export async function evaluateDtModel(
+  model: NoPropDT,
+  run: RunData,
+  cfg: Pick<Config, "evalBatch" | "seed">,
+): Promise<Evaluation> {
+  const test = batches(run.test, { batchSize: cfg.evalBatch, stats: run.stats });
+  const a = await evaluateDT(model, test, { seed: cfg.seed + 1 });
+  return { acc: a.accNoisy, accNoiseFree: a.accClean, count: a.count, confusion: a.confusion };
 }

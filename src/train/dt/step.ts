@@ -154,11 +154,45 @@ export function dtBlockLoss(
   const T = sch.T;
   const u = tf.gather(embedding.W, y) as tf.Tensor2D; // u_y = W_Embed[y]
   const zPrev = sampleMarginal(u, sch.alphaBar[t - 1], epsPrev); // z_{t−1} ~ q(z_{t−1}|y)
-  const zT = sampleMarginal(u, sch.alphaBar[T], epsT); // z_T ~ q(z_T|y)
   const uHat = denoised(logits(x, zPrev), embedding.W);
-  const ce = crossEntropy(dense(model.classifier, "cls", zT), y);
+  const ce = classifierTerm(model, u, y, epsT);
   const kl = klPrior(u, sch.alphaBar[0]);
   return tf.add(tf.add(ce, kl), denoiseLoss(uHat, u, T, eta, sch.snrWeight[t])) as tf.Scalar;
+}
+
+/**
+ * The classifier's term of eq. 8, CE(classifier(z_T), y) with z_T = √ᾱ_T u_y + √(1 − ᾱ_T) ε_T:
+ * the only part of L_t that reaches the classifier. With the one-hot embedding (W_Embed fixed)
+ * it does not involve block t at all, which is what lets a distributed run train the
+ * classifier as a work unit of its own ({@linkcode trainClassifierStep}).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { tf } from "../../deps_tf.ts";
+ * import { initBackend } from "../../backend/mod.ts";
+ * import { createNoPropDT } from "../../model/noprop.ts";
+ * import { classifierTerm } from "./step.ts";
+ * await initBackend("cpu");
+ * const model = createNoPropDT({
+ *   image: { height: 8, width: 8, channels: 1 }, classes: 2, T: 2,
+ *   schedule: "cosine", embedding: "onehot", embedDim: 2, widths: [2, 2, 2], hidden: 8, seed: 0,
+ * });
+ * const y = tf.tensor1d([0, 1], "int32");
+ * const u = tf.gather(model.embedding.W, y) as tf.Tensor2D;
+ * const [ce] = await classifierTerm(model, u, y, tf.zeros([2, 2]) as tf.Tensor2D).data();
+ * assert.ok(ce > 0);
+ * ```
+ */
+export function classifierTerm(
+  model: NoPropDT,
+  u: tf.Tensor2D,
+  y: tf.Tensor1D,
+  epsT: tf.Tensor2D,
+): tf.Scalar {
+  const sch = model.schedule, T = sch.T;
+  const zT = sampleMarginal(u, sch.alphaBar[T], epsT); // z_T ~ q(z_T|y)
+  return crossEntropy(dense(model.classifier, "cls", zT), y);
 }
 
 /**
@@ -199,5 +233,56 @@ export function trainBlockStep(
   s.sharedOpt.apply(shared.map(g));
   tf.dispose(grads);
   applyBatchNormUpdates(block, ctx);
+  return value;
+}
+
+/**
+ * The classifier's share of one step of Algorithm 1 for block t: the update that
+ * {@linkcode trainBlockStep} gives the shared parameters, computed from
+ * {@linkcode classifierTerm} alone. With the one-hot embedding the gradient of L_t with respect
+ * to the classifier is exactly the gradient of this term (the KL and denoising terms do not
+ * involve it), so replaying it for t = 1..T with each block's noise ε_T reproduces, bit for bit,
+ * the classifier a one-process run trains (`src/dist/`, the distributed driver). Refused for a
+ * learnable W_Embed, whose gradient also comes from the blocks' terms.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { tf } from "../../deps_tf.ts";
+ * import { initBackend } from "../../backend/mod.ts";
+ * import { defaultConfig } from "../../config.ts";
+ * import { createNoPropDT } from "../../model/noprop.ts";
+ * import { trainerHyper } from "./setup.ts";
+ * import { createTrainState } from "./trainer.ts";
+ * import { trainBlockStep, trainClassifierStep } from "./step.ts";
+ * await initBackend("cpu");
+ * const spec = {
+ *   image: { height: 8, width: 8, channels: 1 }, classes: 2, T: 2, schedule: "cosine" as const,
+ *   embedding: "onehot" as const, embedDim: 2, widths: [2, 2, 2] as [number, number, number],
+ *   hidden: 8, seed: 0,
+ * };
+ * const [a, b] = [createNoPropDT(spec), createNoPropDT(spec)];
+ * const hyper = trainerHyper(defaultConfig());
+ * const [sa, sb] = [createTrainState(a, hyper, [1]), createTrainState(b, hyper, [])];
+ * const x = tf.randomNormal([4, 8, 8, 1]) as tf.Tensor4D, y = tf.tensor1d([0, 1, 0, 1], "int32");
+ * const eps = tf.randomNormal([4, 2]) as tf.Tensor2D;
+ * trainBlockStep(sa, 1, x, y, eps, eps, 0).dispose(); // block 1 and the classifier
+ * trainClassifierStep(sb, y, eps).dispose(); // the classifier alone
+ * const w = (m: typeof a) => m.classifier.get("cls.w").data();
+ * assert.deepEqual(await w(b), await w(a)); // the same classifier, bit for bit
+ * ```
+ */
+export function trainClassifierStep(s: TrainState, y: tf.Tensor1D, epsT: tf.Tensor2D): tf.Scalar {
+  const { model } = s;
+  if (model.embedding.trainable) {
+    throw new Error("trainClassifierStep: W_Embed is learnable, its gradient needs the blocks");
+  }
+  const shared = sharedVariables(model);
+  const { value, grads } = tf.variableGrads(() => {
+    const u = tf.gather(model.embedding.W, y) as tf.Tensor2D;
+    return classifierTerm(model, u, y, epsT);
+  }, shared);
+  s.sharedOpt.apply(shared.map((v) => grads[v.name] ?? tf.zerosLike(v)));
+  tf.dispose(grads);
   return value;
 }

@@ -92,7 +92,8 @@ export interface TrainerState {
 
 /**
  * The state {@linkcode trainBlockStep} needs: one AdamW per owned block (values of t in 1..T;
- * null for the others) and one for the shared parameters, with the hyper-parameters.
+ * null for the others) and one for the shared parameters (`sharedOpt`, else a new AdamW), with
+ * the hyper-parameters.
  *
  * @example
  * ```ts
@@ -130,6 +131,7 @@ export function createTrainState(
   model: NoPropDT,
   hyper: Omit<TrainerHyper, "batchSize" | "seed">,
   owned: number[],
+  sharedOpt?: AdamW,
 ): TrainState {
   const o = {
     lr: hyper.lr,
@@ -143,7 +145,7 @@ export function createTrainState(
     blockOpt: model.blocks.map((b, i) =>
       owned.includes(i + 1) ? new AdamW(b.variables(), o) : null
     ),
-    sharedOpt: new AdamW(sharedVariables(model), o),
+    sharedOpt: sharedOpt ?? new AdamW(sharedVariables(model), o),
     eta: hyper.eta,
     dropout: hyper.dropout,
     bnMomentum: hyper.bnMomentum,
@@ -155,15 +157,20 @@ export class BlockTrainer {
   readonly #state: TrainState;
   readonly #rngs = new Map<number, Rng>();
 
-  /** Sets up optimizers and noise streams for the blocks `owned` (values of t in 1..T). */
+  /**
+   * Sets up optimizers and noise streams for the blocks `owned` (values of t in 1..T).
+   * `sharedOpt`, if given, takes the shared parameters' updates instead of a new AdamW (the
+   * distributed driver passes one that records them, `src/dist/recorder.ts`).
+   */
   constructor(
     readonly model: NoPropDT,
     readonly hyper: TrainerHyper,
     readonly owned: number[],
     readonly train: ImageSet,
     readonly stats: NormStats,
+    sharedOpt?: AdamW,
   ) {
-    this.#state = createTrainState(model, hyper, owned);
+    this.#state = createTrainState(model, hyper, owned, sharedOpt);
     for (const t of owned) this.#rngs.set(t, new Rng(streamSeed(hyper.seed, 3000 + t)));
   }
 
@@ -218,5 +225,11 @@ export class BlockTrainer {
       this.#rngs.set(t, Rng.fromState(b.rng));
     }
     this.#state.sharedOpt.load(s.shared);
+  }
+
+  /** Frees the optimizers' moment buffers (the model stays). */
+  dispose(): void {
+    for (const o of this.#state.blockOpt) o?.dispose();
+    this.#state.sharedOpt.dispose();
   }
 }

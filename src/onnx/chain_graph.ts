@@ -1,0 +1,190 @@
+/**
+ * The whole NoProp-DT chain as one ONNX graph (`chain.onnx`): inputs `x` [N, C, H, W]
+ * (normalised image, NCHW), `z0` [N, d] (z_0) and `eps` [T, N, d] (ε_1 … ε_T stacked; all zeros
+ * for the noise-free sampler), output `logits` [N, classes] — the T blocks, the sampler of
+ * paper eq. 3 and the classifier in one session.
+ *
+ * Block t's image branch depends only on x, not on z, so the T branches' convolutions run as one
+ * network T times as wide before the first z-step (`stackedLayers`): the first conv (or ResNet
+ * stem) reads x once and writes T·width channels, every later conv is grouped (ONNX Conv
+ * `group` = T, block t's channels see only block t's), and one Split hands each block its
+ * flattened features:
+ *
+ *     x → Conv(T·w0) → … → Conv(group T) → … → Flatten [N, T·F] → Split → F_1 … F_T
+ *
+ * Then the T z-steps: block t's `img.fc` (BatchNorm folded) on F_t, its z branch and head
+ * exactly as in its block graph (`addDense`, `blockStep` of `block_graph.ts`), and eq. 3 with
+ * a_t, b_t and s_t = √c_t baked in as constants (`dtStepFactors` of the runtime's DT sampler,
+ * the one place they are computed):
+ *
+ *     û_t = blockStep_t(img.fc_t(F_t), z_{t−1});  z_t = a_t·û_t + b_t·z_{t−1} + s_t·ε_t
+ *
+ * (`img.fc` as T Gemms rather than one batched MatMul [T, N, F]·[T, F, hidden] or a grouped
+ * convolution: measured on the paper-width chain, onnxruntime's cpu Gemm with its prepacked
+ * constant weight was 8–11% faster at batch 1 and as fast at batch 128 as the batched MatMul,
+ * and the grouped convolution ran at 0.6× the images/s at batch 128.)
+ *
+ * and the classifier on z_T. One graph serves both sampler modes: the noise-free chain is the
+ * stochastic one with ε = 0 (s_t·0 adds exactly zero), so the mode is chosen by what is fed
+ * to `eps`, not by a second graph or a flag.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { selectEngine } from "@noprop/infer";
+ * import { initBackend } from "../backend/mod.ts";
+ * import { blockSpec, createBlock } from "../model/block.ts";
+ * import { Rng } from "../rng.ts";
+ * import { chainGraph } from "./chain_graph.ts";
+ * import { trainedLayers } from "./layer_source.ts";
+ * import { WeightMap } from "./weights.ts";
+ * await initBackend("cpu");
+ * // T = 2 fresh blocks for 8×8 grey images, 3 classes, one-hot embedding.
+ * const spec = blockSpec({
+ *   height: 8, width: 8, channels: 1, classes: 3, embedDim: 3, widths: [2, 2, 2], hidden: 8,
+ * });
+ * const blocks = [];
+ * for (const t of [1, 2]) {
+ *   const w = new WeightMap(`block_0${t}`, await createBlock(spec, new Rng(t)).toArrays());
+ *   blocks.push(trainedLayers(w, `b${t}.`));
+ * }
+ * const g = chainGraph({
+ *   spec, blocks, embed: { shape: [3, 3], data: Float32Array.of(1, 0, 0, 0, 1, 0, 0, 0, 1) },
+ *   classifier: { tag: "cls", w: Float32Array.of(1, 0, 0, 0, 1, 0, 0, 0, 1), b: new Float32Array(3) },
+ *   schedule: { a: [0.5, 0.9], b: [0.4, 0.1], c: [0.3, 0.01] },
+ * });
+ * assert.equal(g.opTypes().filter((op) => op === "Conv").length, 3); // one conv stack for both
+ * const { engine } = await selectEngine("cpu", { threads: 1 });
+ * const session = await engine.open(g.encode(), "chain.onnx");
+ * const { logits } = await session.run({
+ *   x: { data: new Float32Array(64), dims: [1, 1, 8, 8] },
+ *   z0: { data: new Float32Array(3), dims: [1, 3] },
+ *   eps: { data: new Float32Array(6), dims: [2, 1, 3] }, // noise-free: ε = 0
+ * });
+ * assert.equal(logits.length, 3);
+ * await session.release();
+ * ```
+ * @module
+ */
+import { type DtCoefficients, dtStepFactors } from "@noprop/infer";
+import type { BlockSpec } from "../model/block.ts";
+import { addDense, blockStep, checkEmbed, imageFeatures, isIdentity } from "./block_graph.ts";
+import { addClassifier } from "./classifier_graph.ts";
+import { GraphBuilder } from "./graph.ts";
+import { type LayerSource, type LayerTensors, stackedLayers } from "./layer_source.ts";
+import type { NamedTensor } from "./weights.ts";
+
+/**
+ * Inputs of {@linkcode chainGraph}.
+ *
+ * @example
+ * ```ts
+ * import type { ChainGraphOptions } from "./chain_graph.ts";
+ * const schedule: ChainGraphOptions["schedule"] = { a: [0.5], b: [0.5], c: [0.1] }; // T = 1
+ * ```
+ */
+export interface ChainGraphOptions {
+  /** Block shapes (every block has the same). */
+  spec: BlockSpec;
+  /** Block 1..T's layer tensors, each with its own tag scope (e.g. `b01.`). */
+  blocks: LayerSource[];
+  /** W_Embed [classes, d]. */
+  embed: NamedTensor;
+  /** The classifier's tensors (`classifierLayer`). */
+  classifier: LayerTensors;
+  /** a_t, b_t, c_t of eq. 3 for t = 1..T at index t − 1 (the manifest's `schedule`). */
+  schedule: DtCoefficients;
+  /** Graph name (default `chain`). */
+  name?: string;
+}
+
+/** The scalar `v` as a float32 initializer (dims []). */
+function scalar(g: GraphBuilder, name: string, v: number): string {
+  return g.floats(name, Float32Array.of(v), []);
+}
+
+/**
+ * The stacked image features `feat` [N, T·F] split into the T blocks' [N, F] (one Split: block
+ * t's features are columns (t − 1)·F … t·F − 1); returns their names.
+ */
+function splitFeatures(g: GraphBuilder, feat: string, T: number, F: number): string[] {
+  const parts = Array.from({ length: T }, (_, i) => g.fresh(`img.feat${i + 1}`));
+  g.node("Split", [feat, g.int64s("img.split", Array(T).fill(F))], {
+    outputs: parts,
+    attrs: { axis: 1 },
+  });
+  return parts;
+}
+
+/**
+ * Builds `chain.onnx` (see the module doc).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../backend/mod.ts";
+ * import { blockSpec, createBlock } from "../model/block.ts";
+ * import { Rng } from "../rng.ts";
+ * import { chainGraph } from "./chain_graph.ts";
+ * import { trainedLayers } from "./layer_source.ts";
+ * import { WeightMap } from "./weights.ts";
+ * await initBackend("cpu");
+ * const spec = blockSpec({
+ *   height: 8, width: 8, channels: 1, classes: 2, embedDim: 2, widths: [2, 2, 2], hidden: 8,
+ * });
+ * const w = new WeightMap("block_01", await createBlock(spec, new Rng(0)).toArrays());
+ * const o = {
+ *   spec, blocks: [trainedLayers(w, "b01.")], embed: { shape: [2, 2], data: Float32Array.of(1, 0, 0, 1) },
+ *   classifier: { tag: "cls", w: new Float32Array(4), b: new Float32Array(2) },
+ * };
+ * assert.equal(chainGraph({ ...o, schedule: { a: [1], b: [0], c: [0] } }).opTypes().at(-1), "Gemm");
+ * assert.throws(() => chainGraph({ ...o, schedule: { a: [1, 1], b: [0, 0], c: [0, 0] } }), {
+ *   message: "chain graph: 1 blocks but 2 schedule steps",
+ * });
+ * ```
+ */
+export function chainGraph(o: ChainGraphOptions): GraphBuilder {
+  const { spec: s, embed } = o;
+  const T = o.blocks.length, H = s.hidden, d = s.embedDim, K = s.classes;
+  const f = dtStepFactors(o.schedule);
+  if (f.a.length !== T) {
+    throw new Error(`chain graph: ${T} blocks but ${f.a.length} schedule steps`);
+  }
+  checkEmbed(embed, K, d);
+  const g = new GraphBuilder(o.name ?? "chain");
+  const x = g.input("x", ["N", s.channels, s.height, s.width]);
+  let z = g.input("z0", ["N", d]);
+  const eps = g.input("eps", [T, "N", d]);
+
+  const feat = imageFeatures(g, stackedLayers(o.blocks, "chain."), s, x);
+  const parts = splitFeatures(g, feat.name, T, feat.size);
+  let embedName: string | undefined;
+  const embedW = isIdentity(embed)
+    ? undefined
+    : () => (embedName ??= g.floats("embed.W", embed.data, [K, d]));
+
+  for (let t = 1; t <= T; t++) {
+    const p = `step${String(t).padStart(2, "0")}.`;
+    const src = o.blocks[t - 1];
+    const img = addDense(g, src, parts[t - 1], "img.fc", feat.size, H, "img.bn", feat.rows);
+    const u = blockStep(g, {
+      src,
+      spec: s,
+      img,
+      z,
+      scope: p,
+      out: `${p}uhat`,
+      embedW,
+    });
+    // Eq. 3: z_t = a_t·û_t + b_t·z_{t−1} + s_t·ε_t (ε_t = 0 for the noise-free sampler).
+    const au = g.node("Mul", [u, scalar(g, `${p}a`, f.a[t - 1])]);
+    const bz = g.node("Mul", [z, scalar(g, `${p}b`, f.b[t - 1])]);
+    const at = g.int64s(`${p}index`, [t - 1], []);
+    const epsT = g.node("Gather", [eps, at], { outputs: [`${p}eps`], attrs: { axis: 0 } });
+    const se = g.node("Mul", [epsT, scalar(g, `${p}s`, f.s[t - 1])]);
+    z = g.node("Add", [g.node("Add", [au, bz]), se], { outputs: [`${p}z`] });
+  }
+  addClassifier(g, o.classifier, z, "logits");
+  g.output("logits", ["N", K]);
+  return g;
+}
