@@ -48,10 +48,9 @@
  * @module
  */
 import { initBackend } from "../backend/mod.ts";
-import { type Config, ConfigError, resolveRunName } from "../config.ts";
+import { type Config, ConfigError, isSeriesDataset, resolveRunName } from "../config.ts";
 import { tf } from "../deps_tf.ts";
 import {
-  type CheckpointFile,
   checkPosition,
   type Position,
   readCheckpoint,
@@ -155,6 +154,12 @@ export async function train(config: Config, opts: TrainOptions = {}): Promise<Tr
     log(`note: --workers ${cfg.workers} capped to T = ${cfg.T} (one block per worker at most)`);
     cfg.workers = cfg.T;
   }
+  if (opts.method && isSeriesDataset(cfg.dataset)) {
+    throw new ConfigError(
+      `dataset ${cfg.dataset} is a time series: its forecasters train only in one process ` +
+        `(no other method driver, such as --distributed)`,
+    );
+  }
   const folder = await openRunFolder(cfg, opts);
   const runDir = folder.dir;
   const stop = new Interrupt(100, log);
@@ -167,7 +172,11 @@ export async function train(config: Config, opts: TrainOptions = {}): Promise<Tr
       checkPosition(ck.path, ck.pos, perEpoch);
       await syncDerivedFiles(runDir, ck); // repairs a crash between the checkpoint and the rest
     }
-    const method = await methodFor(cfg, data, ck, opts.method);
+    // A method factory drives an image method differently (the distributed run); the
+    // forecasters have no other driver (refused above).
+    const method = opts.method && data.kind === "images"
+      ? await opts.method({ cfg, run: data.run, checkpoint: ck })
+      : await buildMethod(cfg, data, ck);
     const classNames = data.kind === "images" ? data.run.data.info.classNames : [];
     let pos: Position = ck?.pos ?? { epoch: 0, batch: 0, step: 0 };
     const lines = ck?.metrics ?? [];
@@ -267,27 +276,6 @@ export async function train(config: Config, opts: TrainOptions = {}): Promise<Tr
     stop.close();
     await folder.close();
   }
-}
-
-/**
- * The method to train: `factory`'s (another driver of an image method, such as the distributed
- * run) when given, else the config's own (`methods.ts`). A factory takes image data only: the
- * forecasters have no other driver.
- */
-function methodFor(
-  cfg: Config,
-  data: MethodData,
-  checkpoint: CheckpointFile | undefined,
-  factory: TrainOptions["method"],
-): Promise<TrainMethod> {
-  if (!factory) return buildMethod(cfg, data, checkpoint);
-  if (data.kind !== "images") {
-    throw new ConfigError(
-      `dataset ${cfg.dataset} is a time series: its forecasters train only in this process ` +
-        `(no distributed run)`,
-    );
-  }
-  return factory({ cfg, run: data.run, checkpoint });
 }
 
 /** The metrics line of a range just trained; its evaluation fields are still empty. */

@@ -223,3 +223,26 @@ Deno.test({
     }
   },
 });
+
+Deno.test("--distributed refuses, before connecting, what does not split into NoProp-DT blocks", async () => {
+  const out = await Deno.makeTempDir();
+  try {
+    // Port 1 has no engine: a refusal that came only after connecting would read differently.
+    const url = "redis://127.0.0.1:1/refused";
+    const cases: [Partial<Parameters<typeof tinyConfig>[2]>, RegExp][] = [
+      [{ method: "backprop" }, /NoProp-DT only .*the backprop baseline does not split/],
+      [{ variant: "fm" }, /NoProp-DT only .*variant fm does not split/],
+      [{ dataset: "etth1" }, /image classifiers only: dataset etth1 is a time series/],
+    ];
+    for (const [over, re] of cases) {
+      const e = await trainDistributed(tinyConfig(data, out, over), { url, quiet: true })
+        .then(() => undefined, (e) => e as Error);
+      assert(e, `${JSON.stringify(over)} was not refused`);
+      assertMatch(e.message, re);
+      assert(!e.message.includes("\n"), e.message);
+    }
+    assertEquals([...Deno.readDirSync(out)], []); // no run folder was started
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});

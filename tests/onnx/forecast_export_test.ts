@@ -115,14 +115,24 @@ Deno.test("forecaster ONNX: forecast() on raw history is the chain on the last L
   await ort.close();
 });
 
-Deno.test("forecaster ONNX: exportRun refuses a forecaster, and baselines have no export", async () => {
+Deno.test("forecaster ONNX: exportRun and --fused refuse a forecaster before writing, and baselines have no export", async () => {
   const { runDir } = await exported("direct");
+  const refusedDir = `${dir}/refused`;
   try {
-    await exportRun(runDir);
+    await exportRun(runDir, { outDir: refusedDir });
     throw new Error("expected a refusal");
   } catch (e) {
     assert(/holds a forecaster: export it with exportAnyRun/.test((e as Error).message));
   }
+  try {
+    await exportAnyRun(runDir, { outDir: refusedDir, fused: true });
+    throw new Error("expected a refusal");
+  } catch (e) {
+    assert(/--fused is for dt classifiers .*not a forecaster/.test((e as Error).message));
+  }
+  // Refused before anything is published: no output folder, no staging folder left beside it.
+  const left = [...Deno.readDirSync(dir)].map((e) => e.name);
+  assert(!left.some((n) => n.includes("refused")), left.join(", "));
   const last = await train(await tinySeriesConfig(csv, dir, { runName: "last", method: "last" }), {
     quiet: true,
   });

@@ -59,6 +59,14 @@ Deno.test("deno task train --dataset etth1 runs its default config unchanged on 
     ex.stdout.includes("10 block graphs (8 nodes each), manifest.json (forecaster)"),
     ex.stdout,
   );
+  // --eval and --quantize measure and calibrate on images: refused before anything is written.
+  for (const flag of [["--eval"], ["--quantize", "int8"]]) {
+    const out = `${dir}/onnx-refused`;
+    const r = await runTool("tools/export.ts", ["--run", `${dir}/default`, "--out", out, ...flag]);
+    assertEquals(r.code, 1, r.stderr);
+    assert(r.stderr.includes(`${dir}/default holds a forecaster: ${flag[0]}`), r.stderr);
+    assertEquals(await Deno.stat(out).then(() => true, () => false), false);
+  }
   const history = `${dir}/history.csv`;
   await Deno.writeTextFile(history, seriesCsv({ rows: 400, columns: ["load", "temp", "OT"] }));
   const fc = await runTool("tools/forecast.ts", [

@@ -97,3 +97,20 @@ Deno.test("forecast: --patience stops after that many evaluations without a lowe
     1,
   );
 });
+
+Deno.test("forecast: a method factory (another driver, such as --distributed) is refused in one line before a run folder exists", async () => {
+  const cfg = await tinySeriesConfig(csv, dir, { runName: "factory" });
+  let built = false;
+  const method = () => {
+    built = true;
+    return Promise.reject(new Error("not reached"));
+  };
+  const e = await train(cfg, { quiet: true, method }).then(() => undefined, (e) => e as Error);
+  assert(
+    e &&
+      /dataset etth1 is a time series: its forecasters train only in one process/.test(e.message),
+    String(e),
+  );
+  assertEquals(built, false);
+  assertEquals(await Deno.stat(`${dir}/factory`).then(() => true, () => false), false);
+});
