@@ -72,13 +72,7 @@ import {
   type TrainMethod,
 } from "./method.ts";
 import { Interrupt } from "./interrupt.ts";
-import {
-  buildMethod,
-  formatOf,
-  loadMethodData,
-  methodBatchesPerEpoch,
-  type MethodData,
-} from "./methods.ts";
+import { buildMethod, formatOf, loadMethodData, methodBatchesPerEpoch } from "./methods.ts";
 import { epochBar } from "./progress.ts";
 
 /** Options of {@linkcode train}. */
