@@ -17,7 +17,7 @@
  * @module
  */
 import { InferError } from "./errors.ts";
-import { assembleFolder, type ModelFolder } from "./folder.ts";
+import { assembleFolder, type ModelFolder, verifyGraph } from "./folder.ts";
 import type { Precision } from "./precision.ts";
 import { type GraphRef, MANIFEST_FILE } from "./manifest.ts";
 
@@ -69,7 +69,7 @@ async function realDir(dir: string): Promise<string> {
  */
 export async function readFolderGraph(dir: string, g: GraphRef): Promise<Uint8Array> {
   const d = dir.replace(/[\\/]+$/, "") || dir;
-  return await readGraph(d, await realDir(d), g);
+  return await verifyGraph(d, g, await readGraph(d, await realDir(d), g));
 }
 
 async function readGraph(dir: string, real: string, g: GraphRef): Promise<Uint8Array> {

@@ -143,3 +143,23 @@ Deno.test("forecaster ONNX: exportRun and --fused refuse a forecaster before wri
     assert(/forecast-last model is a baseline without an ONNX export/.test((e as Error).message));
   }
 });
+
+Deno.test("forecaster ONNX: a damaged block or decoder graph is refused by its SHA-256, naming the file", async () => {
+  const { outDir, files } = await exported("autoencoder");
+  for (const file of ["block_02.onnx", "decoder.onnx"]) {
+    const copy = `${dir}/damaged-${file}`;
+    await Deno.mkdir(copy);
+    for (const f of files) await Deno.copyFile(`${outDir}/${f}`, `${copy}/${f}`);
+    const bytes = await Deno.readFile(`${copy}/${file}`);
+    bytes[bytes.length - 1] ^= 1; // one bit of a weight: the graph still parses
+    await Deno.writeFile(`${copy}/${file}`, bytes);
+    try {
+      const f = await createForecaster({ modelDir: copy, provider: "cpu", threads: 1 });
+      await f.close();
+      throw new Error(`a damaged ${file} was loaded`);
+    } catch (e) {
+      const re = new RegExp(`${file.replace(".", "\\.")} is corrupt \\(sha256 `);
+      assert(re.test((e as Error).message), (e as Error).message);
+    }
+  }
+});
