@@ -96,11 +96,13 @@ export {
 export { loadSafetensors, saveSafetensors } from "./src/safetensors.ts";
 export { Rng } from "./src/rng.ts";
 export {
+  exportAnyRun,
   ExportError,
   type ExportOptions,
   type ExportResult,
   exportRun,
 } from "./src/onnx/export.ts";
+export type { ForecastExportResult } from "./src/onnx/export_types.ts";
 export { blockGraph, type BlockGraphOptions } from "./src/onnx/block_graph.ts";
 export { classifierGraph } from "./src/onnx/classifier_graph.ts";
 export {
@@ -151,3 +153,22 @@ export {
 export { BackpropTeam } from "./src/train/backprop/team.ts";
 export { type CompareOptions, runCompare } from "./src/compare/mod.ts";
 export { renderCharts, renderVegaLite } from "./src/compare/charts.ts";
+// Forecasting (time series): data, methods, evaluation.
+export {
+  loadSeries,
+  parseSeriesCsv,
+  prepareSeries,
+  type SeriesData,
+  type SeriesOptions,
+} from "./src/data/series/mod.ts";
+export type { ForecastEvaluation, MethodEvaluation } from "./src/train/method.ts";
+export { buildMethod, loadMethodData, type MethodData } from "./src/train/methods.ts";
+export { loadSeriesRun, type SeriesRun } from "./src/train/forecast/data.ts";
+export { createForecastMethod } from "./src/train/forecast/methods.ts";
+export { type LoadedForecaster, loadForecaster } from "./src/train/forecast/load.ts";
+export { evaluateForecastRun, type ForecastEvalRow } from "./src/train/forecast/score_run.ts";
+export { createNoPropForecaster, type NoPropForecaster } from "./src/model/forecast/noprop.ts";
+export type { ForecastSpec, NoPropForecastSpec } from "./src/model/forecast/spec.ts";
+export { sampleForecasts } from "./src/train/forecast/noprop/sample.ts";
+export { trainForecastBatch } from "./src/train/forecast/noprop/step.ts";
+export type { ForecastManifest } from "@noprop/infer";

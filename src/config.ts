@@ -27,3 +27,4 @@ export * from "./config/list.ts";
 export * from "./config/resolve.ts";
 export * from "./config/cli.ts";
 export * from "./config/backbone.ts";
+export * from "./config/series.ts";

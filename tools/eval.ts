@@ -81,6 +81,8 @@ import { limitSet } from "../src/train/batches.ts";
 import { exportRun } from "../src/onnx/export.ts";
 import { evaluateExported } from "../src/onnx/evaluate.ts";
 import { failed, usageError } from "./cli_errors.ts";
+import { runFile } from "../src/run/folder.ts";
+import { loadSafetensors } from "../src/safetensors.ts";
 import {
   EVAL_FILES,
   type EvalRow,
@@ -94,7 +96,8 @@ const USAGE =
                       [--data-dir DIR] [--limit N] [--batch N] [--seed N] [--engine tfjs|onnx]
                       [--backend auto|webgpu|wasm|cpu] [--out DIR] [--overwrite]
 
-  --run DIR       a ct/fm training run folder (weights.safetensors)
+  --run DIR       a ct/fm training run folder (weights.safetensors); a forecasting run is
+                  scored on the test split instead (deno task eval --run <it> --help)
   --steps LIST    sampler step counts (integers ≥ 1)
   --sampler LIST  euler and/or heun
   --data-dir DIR  dataset folder (default: $NOPROP_DATA_DIR or the download cache)
@@ -104,6 +107,23 @@ const USAGE =
   --engine E      tfjs (default; --backend picks its backend) or onnx (onnxruntime-node cpu)
   --out DIR       folder for eval.md, eval.json and confusion.svg (default: <run>/eval)
   --overwrite     replace those files when they exist (otherwise: refused before evaluating)`;
+
+/**
+ * True when the first `--run` folder holds a forecaster (its weights' format is `forecast-*`):
+ * `deno task eval` then scores it on the test split (`eval_forecast.ts`).
+ */
+async function forecastRun(argv: string[]): Promise<boolean> {
+  const i = argv.findIndex((a) => a === "--run" || a.startsWith("--run="));
+  if (i < 0) return false;
+  const dir = argv[i].startsWith("--run=") ? argv[i].slice(6) : argv[i + 1];
+  if (!dir) return false;
+  for (const f of ["best", "weights"] as const) {
+    const path = runFile(dir, f);
+    const file = await loadSafetensors(path).catch(() => null);
+    if (file) return (file.metadata.format ?? "").startsWith("forecast-");
+  }
+  return false;
+}
 
 function list(s: string): string[] {
   return s.split(",").map((x) => x.trim()).filter((x) => x !== "");
@@ -121,6 +141,7 @@ function list(s: string): string[] {
  * ```
  */
 export async function main(argv: string[]): Promise<number> {
+  if (await forecastRun(argv)) return (await import("./eval_forecast.ts")).main(argv);
   let a;
   try {
     a = parseArgs({

@@ -13,6 +13,9 @@
  * are half the size, the arithmetic stays float32. `--run` may also name an already exported
  * folder (no weights, a manifest), which `--weights fp16` and `--quantize` then change in place
  * and `--eval` only measures.
+ * A NoProp-DT forecaster's run folder exports to its block graphs, `decoder.onnx` in autoencoder
+ * mode and a forecaster manifest (`src/onnx/forecast/export.ts`); it takes no `--fused`,
+ * `--quantize` or `--eval`.
  *
  * ```sh
  * deno task export                                  # the newest run in models/, written into it
@@ -146,7 +149,19 @@ function positive(v: string | undefined, flag: string): number | undefined {
 
 async function datasetOf(runDir: string): Promise<DatasetName> {
   const path = runFile(runDir, "weights");
-  return decodeMetadata((await loadSafetensors(path)).metadata, path).dataset;
+  const md = decodeMetadata((await loadSafetensors(path)).metadata, path);
+  if (md.variant === "forecast") {
+    throw new Error(
+      `${path}: --eval measures image accuracy; evaluate a forecaster with deno task eval`,
+    );
+  }
+  return md.dataset;
+}
+
+/** True when the run folder's weights are a forecaster's (`variant: forecast`). */
+async function holdsForecaster(runDir: string): Promise<boolean> {
+  const path = runFile(runDir, "weights");
+  return decodeMetadata((await loadSafetensors(path)).metadata, path).variant === "forecast";
 }
 
 async function newestRunOrFail(root: string): Promise<string> {
@@ -321,19 +336,32 @@ export async function main(argv: string[]): Promise<number> {
         outDir = runDir;
         datasetFor = () => datasetOfExport(runDir, args.dataset);
       } else {
-        const { exportRun } = await import("../src/onnx/export.ts"); // not loaded for --help
-        const r = await exportRun(runDir, {
+        if ((args.eval || args.quantize) && await holdsForecaster(runDir)) {
+          const flag = args.eval
+            ? "--eval measures image accuracy"
+            : "--quantize calibrates on images";
+          throw new ExportError(
+            `${runDir} holds a forecaster: ${flag}; export it without, and score it with ` +
+              `deno task eval --run ${runDir}`,
+          );
+        }
+        const { exportAnyRun } = await import("../src/onnx/export.ts"); // not loaded for --help
+        const { kind, result: r } = await exportAnyRun(runDir, {
           outDir: args.out,
           noise: args.noise,
           fused: args.fused,
         });
         const checked = args["no-verify"] ? "not verified" : await verify(r.outDir, r.files);
         const ms = (performance.now() - t0).toFixed(0);
-        const chain = r.chainNodes === undefined ? "" : `chain.onnx (${r.chainNodes} nodes), `;
+        const rest = kind === "forecaster"
+          ? `${r.files.includes("decoder.onnx") ? "decoder.onnx, " : ""}manifest.json (forecaster)`
+          : `classifier.onnx, ${
+            r.chainNodes === undefined ? "" : `chain.onnx (${r.chainNodes} nodes), `
+          }manifest.json`;
         console.log(
           `exported ${runDir} → ${r.outDir}: ${r.manifest.T} block graphs (${
             r.blockNodes[0]
-          } nodes each), classifier.onnx, ${chain}manifest.json in ${ms} ms; ${checked}`,
+          } nodes each), ${rest} in ${ms} ms; ${checked}`,
         );
         outDir = r.outDir;
         datasetFor = () => datasetOf(runDir);

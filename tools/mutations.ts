@@ -44,6 +44,7 @@ export const MUTANT_TESTS: readonly string[] = [
   "tests/train/continuous/sampler_math_test.ts",
   "tests/train/dt/step_test.ts",
   "tests/train/dt/fused_test.ts",
+  "tests/train/forecast/noprop_math_test.ts",
   "tests/onnx/chain_math_test.ts",
   "tests/onnx/quantize/math_test.ts",
 ];
@@ -67,6 +68,7 @@ const DT_EVAL = "src/train/dt/evaluate.ts";
 const CT_SAMPLER = "src/infer/sampler/continuous.ts";
 const FUSED_BLOCK = "src/model/fused_block.ts";
 const FUSED_STEP = "src/train/dt/fused_step.ts";
+const FC_STEP = "src/train/forecast/noprop/step.ts";
 const CHAIN_GRAPH = "src/onnx/chain_graph.ts";
 const QUANT = "src/onnx/quantize/params.ts";
 const QDQ = "src/onnx/quantize/transform.ts";
@@ -406,6 +408,35 @@ export const MUTATIONS: readonly Mutation[] = [
     find: "Math.sqrt(ab[t - 1])",
     replace: "Math.sqrt(ab[t])",
     description: "fused step: block t's input drawn from q(z_t|y) instead of q(z_{t−1}|y)",
+  },
+  // --- NoProp-DT forecaster (eq. 8 with the decoder term, eq. 3 sampling, RevIN) ---
+  {
+    id: "forecast-zprev-at-t",
+    file: FC_STEP,
+    find: "const zPrev = sampleMarginal(u, sch.alphaBar[t - 1], eps);",
+    replace: "const zPrev = sampleMarginal(u, sch.alphaBar[t], eps);",
+    description: "forecaster: block t trains on z_{t−1} drawn at ᾱ_t instead of ᾱ_{t−1}",
+  },
+  {
+    id: "forecast-decoder-on-u",
+    file: FC_STEP,
+    find: "const dec = tf.mean(tf.sum(tf.square(tf.sub(decode(ae, zT), y)), 1));",
+    replace: "const dec = tf.mean(tf.sum(tf.square(tf.sub(decode(ae, uu), y)), 1));",
+    description: "forecaster: the decoder term of eq. 8 on u instead of z_T ~ q(z_T | ỹ)",
+  },
+  {
+    id: "forecast-noise-free-gets-noise",
+    file: "src/infer/forecast/chain.ts",
+    find: "if (!this.#first) out.fill(0, stochastic);",
+    replace: "if (!this.#first) this.source.fill(out.subarray(stochastic));",
+    description: "forecaster sampler: the noise-free copy receives ε_t",
+  },
+  {
+    id: "forecast-revin-no-shift",
+    file: "src/infer/forecast/revin.ts",
+    find: "for (let i = 0; i < H; i++) y[o + i] = y[o + i] * sd + m;",
+    replace: "for (let i = 0; i < H; i++) y[o + i] = y[o + i] * sd;",
+    description: "RevIN: forecasts mapped back without the window mean",
   },
   // --- int8 static quantization (src/onnx/quantize/) ---
   {

@@ -22,6 +22,7 @@
  * @module
  */
 import {
+  checkSeriesConfig,
   type Config,
   configBackbone,
   ConfigError,
@@ -109,7 +110,8 @@ export async function main(argv: string[]): Promise<number> {
       if (configPath === undefined && (await isFile(saved))) configPath = saved;
     }
     config = resolveRunName(await loadConfig({ configPath, overrides: args.overrides }));
-    configBackbone(config); // cross-field check, before tfjs and the data load
+    configBackbone(config); // cross-field checks, before tfjs and the data load
+    checkSeriesConfig(config);
     if (args.printConfig) {
       console.log(configToYaml(config, `effective config of run ${config.runName}`).trimEnd());
       return 0;

@@ -15,6 +15,7 @@ import type { Config } from "../config/schema.ts";
 import { readCheckpoint } from "../run/checkpoint.ts";
 import { limitSet, loadRunData, type RunData } from "../train/batches.ts";
 import { createMethod, formatOf } from "../train/methods.ts";
+import { isForecastEvaluation } from "../train/method.ts";
 
 /** The training images used for the final train accuracy (at most this many). */
 export const TRAIN_ACC_IMAGES = 10000;
@@ -44,6 +45,7 @@ async function measure(cfg: Config, run: RunData, runDir: string): Promise<Metho
   const trained = await createMethod({ cfg, run: { ...run, test: train }, checkpoint });
   const acc = await trained.evaluate();
   trained.close();
+  if (isForecastEvaluation(acc)) throw new Error("deno task compare measures classifiers");
   return { stepPeakBytes, trainAcc: acc.acc, params: trained.params, trainImages: train.count };
 }
 

@@ -12,20 +12,25 @@
  * ```
  * @module
  */
-import type { Config } from "./schema.ts";
+import { type Config, isSeriesDataset } from "./schema.ts";
 
 /** Environment variable consulted when `dataDir` is null. */
 export const DATA_DIR_ENV = "NOPROP_DATA_DIR";
 
 /**
  * Returns a copy of `config` whose `runName` is set: kept if given, else
- * `<dataset>-<variant>-<yyyymmdd-hhmmss>` in local time.
+ * `<dataset>-<variant>-<yyyymmdd-hhmmss>` in local time; for a series dataset
+ * `<dataset>-<method>-h<horizon>-<yyyymmdd-hhmmss>` with the NoProp forecaster's method written
+ * `dt-direct` or `dt-autoencoder`.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { defaultConfig, resolveRunName } from "../config.ts";
  * assert.equal(resolveRunName({ ...defaultConfig(), runName: "mine" }).runName, "mine");
+ * const at = new Date(2025, 0, 2, 3, 4, 5);
+ * const ts = { ...defaultConfig(), dataset: "etth1" as const, horizon: 192 };
+ * assert.equal(resolveRunName(ts, at).runName, "etth1-dt-direct-h192-20250102-030405");
  * ```
  */
 export function resolveRunName(config: Config, now: Date = new Date()): Config {
@@ -33,7 +38,12 @@ export function resolveRunName(config: Config, now: Date = new Date()): Config {
   const p = (n: number) => String(n).padStart(2, "0");
   const stamp = `${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-` +
     `${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}`;
-  return { ...config, runName: `${config.dataset}-${config.variant}-${stamp}` };
+  const what = !isSeriesDataset(config.dataset)
+    ? config.variant
+    : `${
+      config.method === "noprop" ? `dt-${config.forecastMode}` : config.method
+    }-h${config.horizon}`;
+  return { ...config, runName: `${config.dataset}-${what}-${stamp}` };
 }
 
 /**

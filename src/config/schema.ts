@@ -20,17 +20,45 @@
 import { type BackboneName, BACKBONES } from "../model/backbone.ts";
 
 /** Datasets the trainer can load. */
-export const DATASETS = ["mnist", "fashion-mnist", "cifar10", "cifar100"] as const;
+export const DATASETS = ["mnist", "fashion-mnist", "cifar10", "cifar100", "etth1"] as const;
 /** A dataset name, e.g. `"cifar10"`. */
 export type DatasetName = (typeof DATASETS)[number];
+
+/** The image-classification datasets. */
+export const IMAGE_DATASETS = ["mnist", "fashion-mnist", "cifar10", "cifar100"] as const;
+/** An image dataset name. */
+export type ImageDatasetName = (typeof IMAGE_DATASETS)[number];
+
+/** The time-series datasets (forecasting, `src/data/series/`). */
+export const SERIES_DATASETS = ["etth1"] as const;
+/** A time-series dataset name. */
+export type SeriesDatasetName = (typeof SERIES_DATASETS)[number];
+
+/**
+ * True for a time-series dataset (forecasting) rather than an image one.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isSeriesDataset } from "./schema.ts";
+ * assert.equal(isSeriesDataset("etth1"), true);
+ * assert.equal(isSeriesDataset("mnist"), false);
+ * ```
+ */
+export function isSeriesDataset(name: DatasetName): name is SeriesDatasetName {
+  return (SERIES_DATASETS as readonly string[]).includes(name);
+}
 
 /** NoProp variants: discrete-time, continuous-time, flow matching. */
 export const VARIANTS = ["dt", "ct", "fm"] as const;
 /** A NoProp variant name. */
 export type Variant = (typeof VARIANTS)[number];
 
-/** Training methods: NoProp (no back-propagation between blocks) or the backprop baseline. */
-export const METHODS = ["noprop", "backprop"] as const;
+/**
+ * Training methods: NoProp (no back-propagation between blocks) or the backprop baseline; for
+ * the time-series datasets also the forecasting baselines DLinear (backprop) and repeat-last.
+ */
+export const METHODS = ["noprop", "backprop", "dlinear", "last"] as const;
 /** A training method name. */
 export type Method = (typeof METHODS)[number];
 
@@ -65,6 +93,16 @@ export type Augmentation = (typeof AUGMENTATIONS)[number];
 export const FUSE_SHARED = ["per-block", "summed"] as const;
 /** A `fuseShared` choice. */
 export type FuseShared = (typeof FUSE_SHARED)[number];
+
+/** Forecasting feature modes (Informer's `--features`): M, S, MS (`src/data/series/dataset.ts`). */
+export const FEATURES = ["M", "S", "MS"] as const;
+/** A feature mode. */
+export type Features = (typeof FEATURES)[number];
+
+/** What the NoProp forecaster's blocks denoise: the future window itself or an autoencoder's latent. */
+export const FORECAST_MODES = ["direct", "autoencoder"] as const;
+/** A forecast target mode. */
+export type ForecastMode = (typeof FORECAST_MODES)[number];
 
 /** TensorFlow.js backends; `auto` picks the fastest available. */
 export const BACKENDS = ["auto", "webgpu", "wasm", "cpu"] as const;
@@ -161,6 +199,28 @@ export interface Config {
   trainLimit: number;
   /** Augmentations of the training batches, in {@linkcode AUGMENTATIONS} order (empty: none). */
   augment: Augmentation[];
+  /** Series: a CSV to use instead of the dataset's file (null: the dataset's). */
+  dataFile: string | null;
+  /** Series: input rows per window (L). */
+  lookback: number;
+  /** Series: forecast rows per window (H). */
+  horizon: number;
+  /** Series: feature mode. */
+  features: Features;
+  /** Series: target column of S and MS. */
+  target: string;
+  /** Series: months (30 days) of train, validation and test. */
+  splitMonths: number[];
+  /** NoProp forecaster: denoise the future window (direct) or an autoencoder's latent. */
+  forecastMode: ForecastMode;
+  /** NoProp forecaster, autoencoder mode: latent size per channel. */
+  latentDim: number;
+  /** DLinear: moving-average kernel of the trend/seasonal decomposition. */
+  dlinearKernel: number;
+  /** Series: stop after this many evaluations without a better validation score (0 = never). */
+  patience: number;
+  /** Forecasters: multiply the learning rate by this every epoch (1 = constant). */
+  lrDecay: number;
 }
 
 /** Fields common to every schema entry. */
@@ -301,6 +361,68 @@ export const FIELDS = [
       "back at a random offset, flip = mirror half the images; a deviation from the paper, " +
       "which trains without (README)",
   },
+  // time series (forecasting)
+  {
+    name: "dataFile",
+    group: "series",
+    type: "string",
+    nullable: true,
+    default: null,
+    help: "series: a CSV to use instead of the dataset's file (a date column and numeric " +
+      "columns, as ETTh1.csv); null: <data dir>/ett/ETTh1.csv or the download cache",
+  },
+  {
+    name: "lookback",
+    group: "series",
+    type: "int",
+    min: 1,
+    default: 336,
+    help: "series: input rows per window (L)",
+  },
+  {
+    name: "horizon",
+    group: "series",
+    type: "int",
+    min: 1,
+    default: 96,
+    help: "series: forecast rows per window (H; the protocol's 96, 192, 336, 720)",
+  },
+  {
+    name: "features",
+    group: "series",
+    type: "enum",
+    values: FEATURES,
+    default: "M",
+    help: "series: M = every column to every column, S = the target from itself, MS = the " +
+      "target from every column (channel-independent models train on every column, evaluate " +
+      "the target)",
+  },
+  {
+    name: "target",
+    group: "series",
+    type: "string",
+    default: "OT",
+    help: "series: target column of --features S and MS",
+  },
+  {
+    name: "splitMonths",
+    group: "series",
+    type: "int-list",
+    length: 3,
+    min: 1,
+    default: [12, 4, 4],
+    help: "series: months (30 days of timestamps) of train, validation and test (the protocol: " +
+      "12,4,4 = 8640/2880/2880 hourly rows)",
+  },
+  {
+    name: "patience",
+    group: "series",
+    type: "int",
+    min: 0,
+    default: 0,
+    help: "series: stop after this many evaluations without a lower validation MSE (0 = never); " +
+      "the best one is kept in best.safetensors either way",
+  },
   // method and model
   {
     name: "variant",
@@ -316,7 +438,8 @@ export const FIELDS = [
     type: "enum",
     values: METHODS,
     default: "noprop",
-    help: "train each block locally (noprop) or end to end (backprop baseline)",
+    help: "train each block locally (noprop) or end to end (backprop baseline); series " +
+      "datasets also: dlinear (DLinear, backprop) and last (repeat the last value, no training)",
   },
   {
     name: "backpropClassifierInit",
@@ -327,6 +450,31 @@ export const FIELDS = [
     help: "backprop baseline: initial classifier; embedding = nearest-embedding read-out " +
       "(every class reachable from the simplex-valued z_T), default = PyTorch's random init, " +
       "which can leave classes unreachable (README, 'NoProp vs backprop')",
+  },
+  {
+    name: "forecastMode",
+    group: "model",
+    type: "enum",
+    values: FORECAST_MODES,
+    default: "direct",
+    help: "NoProp forecaster: the blocks denoise the RevIN-normalised future window (direct) or " +
+      "the latent of an autoencoder of it (autoencoder)",
+  },
+  {
+    name: "latentDim",
+    group: "model",
+    type: "int",
+    min: 1,
+    default: 32,
+    help: "NoProp forecaster, autoencoder mode: latent size per channel",
+  },
+  {
+    name: "dlinearKernel",
+    group: "model",
+    type: "int",
+    min: 1,
+    default: 25,
+    help: "DLinear: moving-average kernel of the trend/seasonal decomposition (odd; paper 25)",
   },
   {
     name: "T",
@@ -446,6 +594,16 @@ export const FIELDS = [
     gt: 0,
     default: 1e-3,
     help: "AdamW learning rate",
+  },
+  {
+    name: "lrDecay",
+    group: "training",
+    type: "float",
+    gt: 0,
+    max: 1,
+    default: 1,
+    help: "forecasters: learning rate of epoch e = lr · lrDecay^e (1 = constant; DLinear's " +
+      "paper halves it every epoch: 0.5)",
   },
   {
     name: "weightDecay",

@@ -14,7 +14,7 @@
  *
  * @module
  */
-import type { Config } from "../config/schema.ts";
+import { type Config, isSeriesDataset } from "../config/schema.ts";
 import { ConfigError } from "../config/errors.ts";
 import { tf } from "../deps_tf.ts";
 import { holdsRun } from "../run/folder.ts";
@@ -65,6 +65,12 @@ export async function trainDistributed(
     throw new ConfigError(
       "--fuse-blocks trains the T blocks in one step on one device; --distributed trains each " +
         "block as its own work unit: drop one of them",
+      );
+  }
+  if (isSeriesDataset(config.dataset)) {
+    throw new ConfigError(
+      `--distributed trains image classifiers only: dataset ${config.dataset} is a time series, ` +
+        `whose forecasters train in one process`,
     );
   }
   const cfg: Config = { ...config, runName: config.runName ?? runId };

@@ -326,7 +326,20 @@ export function checkGraphFileName(file: unknown, where: string, field: string):
   return f;
 }
 
-function graphRef(v: unknown, where: string, field: string): GraphRef {
+/**
+ * Checks a `{ file, sha256 }` entry of a manifest (a plain file name and 64 lower-case hex
+ * digits); returns it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { graphRef } from "./manifest.ts";
+ * assert.throws(() => graphRef({ file: "a.onnx", sha256: "x" }, "m.json", "decoder"), {
+ *   message: 'm.json: "decoder.sha256" must be 64 lower-case hex digits',
+ * });
+ * ```
+ */
+export function graphRef(v: unknown, where: string, field: string): GraphRef {
   const o = obj(v, where, field);
   const sha = o.sha256;
   if (typeof sha !== "string" || !/^[0-9a-f]{64}$/.test(sha)) {

@@ -17,6 +17,19 @@
  * assert.ok(r.probability >= r.top[1].probability); // best first
  * await clf.close();
  * ```
+ *
+ * @example Forecast a time series (an exported NoProp-DT forecaster)
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createForecaster } from "@noprop/infer";
+ * const f = await createForecaster({ modelDir: "models/etth1", provider: "cpu" });
+ * const { lookback, channels, horizon } = f.manifest;
+ * const values = Float64Array.from({ length: lookback * channels.length }, (_, i) => Math.sin(i / 50));
+ * const forecasts = await f.forecast({ columns: channels, values }, { samples: 8 });
+ * assert.equal(forecasts[0].point.length, horizon); // the noise-free sample, raw units
+ * assert.ok(forecasts[0].upper90![0] >= forecasts[0].lower90![0]); // 90% interval of the samples
+ * await f.close();
+ * ```
  * @module
  */
 export {
@@ -29,6 +42,29 @@ export {
 export { type ClassifierOptions, createClassifier } from "./create.ts";
 export { firstLine, InferError, type InferErrorCode } from "./errors.ts";
 export { rankLogits } from "./rank.ts";
+export {
+  type ChannelForecast,
+  createForecaster,
+  type Forecaster,
+  type ForecasterOptions,
+  type ForecastOptions,
+  type History,
+  type WindowForecasts,
+} from "./forecast/forecaster.ts";
+export {
+  FORECAST_MANIFEST_FORMAT,
+  type ForecastManifest,
+  parseForecastManifest,
+} from "./forecast/manifest.ts";
+export { forecastChain, type ForecastChainOptions, StackedNoise } from "./forecast/chain.ts";
+export {
+  denormalizeRows,
+  normalizeRows,
+  normalizeWith,
+  REVIN_EPS,
+  type RowStats,
+} from "./forecast/revin.ts";
+export { crpsSorted, INTERVALS, quantileSorted } from "./forecast/ensemble.ts";
 export {
   classifyStream,
   DEFAULT_STREAM_BATCH,

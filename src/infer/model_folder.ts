@@ -17,7 +17,7 @@
  * @module
  */
 import { InferError } from "./errors.ts";
-import { assembleFolder, type ModelFolder } from "./folder.ts";
+import { assembleFolder, type ModelFolder, verifyGraph } from "./folder.ts";
 import type { Precision } from "./precision.ts";
 import { type GraphRef, MANIFEST_FILE } from "./manifest.ts";
 
@@ -53,6 +53,23 @@ async function realDir(dir: string): Promise<string> {
     if (e instanceof InferError) throw e;
     throw ioError(e, dir, "model folder");
   }
+}
+
+/**
+ * The bytes of graph `g` of the model folder `dir`, checked to lie inside the folder and to
+ * match its SHA-256 (one {@linkcode InferError} line otherwise).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readFolderGraph } from "./model_folder.ts";
+ * const g = { file: "classifier.onnx", sha256: "0".repeat(64) };
+ * await assert.rejects(readFolderGraph("models/mnist", g), /classifier\.onnx is corrupt/);
+ * ```
+ */
+export async function readFolderGraph(dir: string, g: GraphRef): Promise<Uint8Array> {
+  const d = dir.replace(/[\\/]+$/, "") || dir;
+  return await verifyGraph(d, g, await readGraph(d, await realDir(d), g));
 }
 
 async function readGraph(dir: string, real: string, g: GraphRef): Promise<Uint8Array> {

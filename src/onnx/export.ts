@@ -54,7 +54,12 @@ import { blockScope, CHAIN_FILE, writeChain } from "./export_chain.ts";
 import { trainedLayers } from "./layer_source.ts";
 import { exportContinuous } from "./export_continuous.ts";
 import { publishExport } from "./export_folder.ts";
-import { ExportError, type ExportOptions, type ExportResult } from "./export_types.ts";
+import {
+  ExportError,
+  type ExportOptions,
+  type ExportResult,
+  type ForecastExportResult,
+} from "./export_types.ts";
 import { writeGraph, writeManifest } from "./manifest_file.ts";
 import { type NamedTensor, WeightMap } from "./weights.ts";
 
@@ -115,13 +120,56 @@ export function blockFileName(t: number): string {
  * ```
  */
 export async function exportRun(runDir: string, opts: ExportOptions = {}): Promise<ExportResult> {
+  const r = await publishAny(runDir, opts, false);
+  if (r.kind === "forecaster") throw new Error("unreachable: a forecaster is refused first");
+  return r.result;
+}
+
+/** What {@linkcode exportAnyRun} exported: a classifier or a forecaster. */
+export type AnyExport =
+  | { kind: "classifier"; result: ExportResult }
+  | { kind: "forecaster"; result: ForecastExportResult };
+
+/**
+ * Exports `runDir` whatever it holds: a classifier (as {@linkcode exportRun}) or a NoProp-DT
+ * forecaster (`forecast/export.ts`), staged and published like {@linkcode exportRun}. What
+ * `deno task export` runs.
+ *
+ * @example
+ * ```ts
+ * import { exportAnyRun } from "./export.ts";
+ * const what = async (runDir: string) => (await exportAnyRun(runDir)).kind;
+ * ```
+ */
+export function exportAnyRun(runDir: string, opts: ExportOptions = {}): Promise<AnyExport> {
+  return publishAny(runDir, opts, true);
+}
+
+/**
+ * Writes the export of `runDir` into a staging folder beside `opts.outDir` and publishes it
+ * there (`export_folder.ts`); a forecaster only when `forecasters`.
+ */
+async function publishAny(
+  runDir: string,
+  opts: ExportOptions,
+  forecasters: boolean,
+): Promise<AnyExport> {
   const outDir = opts.outDir ?? runDir;
-  const r = await publishExport(outDir, (stage) => exportInto(runDir, { ...opts, outDir: stage }));
-  return { ...r, outDir };
+  const { any } = await publishExport(outDir, async (stage) => {
+    const any = await exportInto(runDir, { ...opts, outDir: stage }, forecasters);
+    return { files: any.result.files, any };
+  });
+  return any.kind === "classifier"
+    ? { kind: "classifier", result: { ...any.result, outDir } }
+    : { kind: "forecaster", result: { ...any.result, outDir } };
 }
 
 /** Writes the export of `runDir` into the (staging) folder `opts.outDir`. */
-async function exportInto(runDir: string, opts: ExportOptions): Promise<ExportResult> {
+async function exportInto(
+  runDir: string,
+  opts: ExportOptions,
+  forecasters: boolean,
+): Promise<AnyExport> {
   const path = `${runDir}/weights.safetensors`;
   let file;
   try {
@@ -138,13 +186,25 @@ async function exportInto(runDir: string, opts: ExportOptions): Promise<ExportRe
   } catch (e) {
     throw new ExportError((e as Error).message);
   }
+  if (md.variant === "forecast") {
+    if (!forecasters) {
+      throw new ExportError(`${runDir} holds a forecaster: export it with exportAnyRun`);
+    }
+    if (opts.fused) {
+      throw new ExportError(
+        `${path}: --fused is for dt classifiers (the chain of T blocks), not a forecaster`,
+      );
+    }
+    const { exportForecast } = await import("./forecast/export.ts");
+    return { kind: "forecaster", result: await exportForecast(runDir, file, md, opts) };
+  }
   if (md.variant !== "dt") {
     if (opts.fused) {
       throw new ExportError(
         `${path}: --fused is for dt models (the chain of T blocks), not ${md.variant}`,
       );
     }
-    return exportContinuous(runDir, file, md, opts);
+    return { kind: "classifier", result: await exportContinuous(runDir, file, md, opts) };
   }
   const backprop = md.format === "noprop-backprop";
   const { T, spec, classNames, normalization: norm } = md;
@@ -202,16 +262,19 @@ async function exportInto(runDir: string, opts: ExportOptions): Promise<ExportRe
     chain: chain?.ref,
   });
   return {
-    outDir,
-    files: [
-      ...blocks.map((b) => b.file),
-      "classifier.onnx",
-      ...(chain ? [CHAIN_FILE] : []),
-      "manifest.json",
-    ],
-    manifest,
-    blockNodes,
-    ...(chain ? { chainNodes: chain.nodes } : {}),
+    kind: "classifier",
+    result: {
+      outDir,
+      files: [
+        ...blocks.map((b) => b.file),
+        "classifier.onnx",
+        ...(chain ? [CHAIN_FILE] : []),
+        "manifest.json",
+      ],
+      manifest,
+      blockNodes,
+      ...(chain ? { chainNodes: chain.nodes } : {}),
+    },
   };
 }
 

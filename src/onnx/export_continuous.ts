@@ -31,7 +31,7 @@
  * // What exportRun does for a ct/fm run:
  * const file = await loadSafetensors(`${runDir}/weights.safetensors`);
  * const meta = decodeMetadata(file.metadata, "weights.safetensors");
- * assert.ok(meta.variant !== "dt");
+ * assert.ok(meta.variant !== "dt" && meta.variant !== "forecast"); // a CT/FM classifier
  * const outDir = `${runDir}/ct`;
  * const { files, manifest } = await exportContinuous(runDir, file, meta, { outDir });
  * assert.deepEqual(files, ["network.onnx", "classifier.onnx", "schedule.onnx", "manifest.json"]);
@@ -83,7 +83,7 @@ export const DEFAULT_CONTINUOUS_STEPS = 10;
  * // What exportRun does for a ct/fm run:
  * const file = await loadSafetensors(`${runDir}/weights.safetensors`);
  * const meta = decodeMetadata(file.metadata, "weights.safetensors");
- * assert.ok(meta.variant !== "dt");
+ * assert.ok(meta.variant !== "dt" && meta.variant !== "forecast"); // a CT/FM classifier
  * const r = await exportContinuous(runDir, file, meta, {}); // into the run folder
  * // FM has no learnable schedule; its classifier is the nearest embedding.
  * assert.deepEqual(r.files, ["network.onnx", "classifier.onnx", "manifest.json"]);

@@ -13,7 +13,7 @@
  * ```
  * @module
  */
-import type { Manifest } from "@noprop/infer";
+import type { ForecastManifest, Manifest } from "@noprop/infer";
 
 /**
  * Options of `exportRun` (`export.ts`).
@@ -81,4 +81,24 @@ export class ExportError extends Error {
     super(message);
     this.name = "ExportError";
   }
+}
+
+/**
+ * What the export of a forecaster wrote (`src/onnx/forecast/export.ts`).
+ *
+ * @example
+ * ```ts
+ * import type { ForecastExportResult } from "./export_types.ts";
+ * const graphs = (r: ForecastExportResult) => r.files.filter((f) => f.endsWith(".onnx"));
+ * ```
+ */
+export interface ForecastExportResult {
+  /** The output folder. */
+  outDir: string;
+  /** File names written, manifest last. */
+  files: string[];
+  /** The forecaster manifest written. */
+  manifest: ForecastManifest;
+  /** Node count of each block graph. */
+  blockNodes: number[];
 }

@@ -30,7 +30,13 @@
  */
 import { writeFileAtomic } from "../atomic.ts";
 import { createHash } from "../deps.ts";
-import { type ChainRef, firstLine, type GraphRef, type Manifest } from "@noprop/infer";
+import {
+  type ChainRef,
+  firstLine,
+  type ForecastManifest,
+  type GraphRef,
+  type Manifest,
+} from "@noprop/infer";
 import { ExportError } from "./export_types.ts";
 import { OPSET } from "./graph.ts";
 
@@ -201,7 +207,7 @@ export async function writeManifest(
  * assert.equal(manifestJson(m), shipped); // the layout `deno fmt` leaves
  * ```
  */
-export function manifestJson(m: Manifest): string {
+export function manifestJson(m: Manifest | ForecastManifest): string {
   const width = 100; // deno.json "fmt.lineWidth"
   const fmt = (v: unknown, pad: string, column: number): string => {
     if (Array.isArray(v) && v.every((x) => x === null || typeof x !== "object")) {

@@ -272,7 +272,13 @@ async function writeDerived(
  */
 export async function syncDerivedFiles(dir: string, ck: CheckpointFile): Promise<void> {
   await writeDerived(dir, ck.tensors, encodeMetadata(ck.meta), ck.metrics);
-  if (ck.confusion) await writeConfusionChart(dir, ck.confusion, ck.meta.classNames);
+  const sel = selection(ck.metrics);
+  if (sel.bestLine !== null && sel.bestLine === ck.metrics.length - 1) {
+    await writeBestWeights(dir, ck.tensors, ck.meta, ck.metrics[sel.bestLine]);
+  }
+  if (ck.confusion && "classNames" in ck.meta) {
+    await writeConfusionChart(dir, ck.confusion, ck.meta.classNames);
+  }
 }
 
 /**
@@ -300,6 +306,73 @@ export async function writeConfusionChart(
     classNames,
     c.title,
   );
+}
+
+/**
+ * Model selection on the validation split (forecasters): the line with the lowest
+ * `val.select` so far, its score, and the evaluations since it (for `patience`). Image runs have
+ * no `val` and no best line.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { selection } from "./checkpoint.ts";
+ * const at = (select: number | null) => ({ val: select === null ? null : { select } }) as never;
+ * assert.deepEqual(selection([at(0.5), at(null), at(0.4), at(0.45), at(0.41)]), {
+ *   bestLine: 2, best: 0.4, since: 2,
+ * });
+ * assert.deepEqual(selection([]), { bestLine: null, best: Infinity, since: 0 });
+ * ```
+ */
+export function selection(
+  lines: readonly MetricsLine[],
+): { bestLine: number | null; best: number; since: number } {
+  let bestLine: number | null = null, best = Infinity, since = 0;
+  lines.forEach((l, i) => {
+    if (!l.val) return;
+    if (l.val.select < best) {
+      best = l.val.select;
+      bestLine = i;
+      since = 0;
+    } else since++;
+  });
+  return { bestLine, best, since };
+}
+
+/**
+ * Writes `best.safetensors`: the weights of the best validation score so far, with the model
+ * description and the line that selected it (`best` metadata: epoch, step, validation scores).
+ * `deno task eval`, the exporter and the forecast CLI read it in preference to
+ * `weights.safetensors` (the latest weights).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { writeBestWeights } from "./checkpoint.ts";
+ * import { loadSafetensors } from "../safetensors.ts";
+ * import type { RunMetadata } from "./metadata.ts";
+ * const dir = await Deno.makeTempDir();
+ * const meta: RunMetadata = {
+ *   format: "forecast-last", variant: "forecast", dataset: "etth1",
+ *   series: { file: "a.csv", features: "M", channels: ["a"], outputs: [0], target: null,
+ *     mean: [0], std: [1], lookback: 4, horizon: 2, splitMonths: [12, 4, 4] },
+ *   spec: { kind: "last", lookback: 4, horizon: 2 },
+ * };
+ * const line = { epoch: 3, step: 30, val: { select: 0.4 } } as never;
+ * await writeBestWeights(dir, {}, meta, line);
+ * const { metadata } = await loadSafetensors(`${dir}/best.safetensors`);
+ * assert.deepEqual(JSON.parse(metadata.best), { epoch: 3, step: 30, val: { select: 0.4 } });
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function writeBestWeights(
+  dir: string,
+  weights: Record<string, Tensor>,
+  meta: RunMetadata,
+  line: MetricsLine,
+): Promise<void> {
+  const best = JSON.stringify({ epoch: line.epoch, step: line.step, val: line.val });
+  await saveSafetensors(runFile(dir, "best"), weights, { ...encodeMetadata(meta), best });
 }
 
 const isCount = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
@@ -387,7 +460,7 @@ export async function readCheckpoint(dir: string, format: Format): Promise<Check
       decodeMetricsLine(l, `${path}: metrics line ${i + 1}`)
     );
   const confusion = (tr.confusion ?? null) as ConfusionRecord | null;
-  const K = meta.classNames.length;
+  const K = "classNames" in meta ? meta.classNames.length : 0;
   if (
     confusion !== null &&
     (confusion.classes !== K || !Array.isArray(confusion.counts) ||

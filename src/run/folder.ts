@@ -35,6 +35,7 @@ export const RUN_FILES = {
   checkpoint: "checkpoint.safetensors",
   metrics: "metrics.jsonl",
   confusion: "confusion.svg",
+  best: "best.safetensors",
   lock: ".lock",
 } as const;
 
@@ -239,7 +240,7 @@ export async function removeStaleTemps(dir: string): Promise<string[]> {
  * ```
  */
 export async function clearRun(dir: string): Promise<void> {
-  for (const f of ["checkpoint", "weights", "metrics", "confusion", "config"] as const) {
+  for (const f of ["checkpoint", "weights", "best", "metrics", "confusion", "config"] as const) {
     await Deno.remove(runFile(dir, f)).catch((e) => {
       if (!(e instanceof Deno.errors.NotFound)) throw e;
     });

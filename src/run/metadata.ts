@@ -25,21 +25,35 @@
  * ```
  * @module
  */
-import type { DatasetName } from "../config/schema.ts";
+import type { ImageDatasetName } from "../config/schema.ts";
 import type { DatasetInfo } from "../data/types.ts";
 import { BACKBONES } from "../model/backbone.ts";
 import type { BlockSpec } from "../model/block.ts";
 import type { ContinuousSpec } from "../model/continuous.ts";
+import {
+  decodeForecastMetadata,
+  encodeForecastMetadata,
+  FORECAST_FORMATS,
+  type ForecastMetadata,
+} from "./forecast_metadata.ts";
 
-/** The weight formats: one per training method. */
-export const FORMATS = ["noprop-dt", "noprop-backprop", "noprop-ct", "noprop-fm"] as const;
+export type { ForecastMetadata } from "./forecast_metadata.ts";
+
+/** The weight formats: one per training method (the forecasters': `forecast_metadata.ts`). */
+export const FORMATS = [
+  "noprop-dt",
+  "noprop-backprop",
+  "noprop-ct",
+  "noprop-fm",
+  ...FORECAST_FORMATS,
+] as const;
 /** A weight format. */
 export type Format = (typeof FORMATS)[number];
 
 /** What every format records about its data. */
 interface DataMetadata {
   /** Dataset name. */
-  dataset: DatasetName;
+  dataset: ImageDatasetName;
   /** Class names, index = label. */
   classNames: string[];
   /** Input normalisation: x = (pixel · scale − mean[c]) / std[c]. */
@@ -102,7 +116,24 @@ export interface ContinuousMetadata extends DataMetadata {
  * const continuous = (m: RunMetadata) => m.variant !== "dt";
  * ```
  */
-export type RunMetadata = DtMetadata | ContinuousMetadata;
+export type RunMetadata = DtMetadata | ContinuousMetadata | ForecastMetadata;
+
+/** The image-classification descriptions (every format but the forecasters'). */
+export type ClassifierMetadata = DtMetadata | ContinuousMetadata;
+
+/**
+ * True for a forecaster's description (`forecast_metadata.ts`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isForecastMetadata } from "./metadata.ts";
+ * assert.equal(isForecastMetadata({ variant: "dt" } as never), false);
+ * ```
+ */
+export function isForecastMetadata(m: RunMetadata): m is ForecastMetadata {
+  return m.variant === "forecast";
+}
 
 /** The layout note stored with DT weights. */
 const LAYOUT = "tfjs: images NHWC, conv [kh,kw,in,out], dense [in,out], flatten in NHWC order";
@@ -126,7 +157,7 @@ export function dataMetadata(
   info: Pick<DatasetInfo, "name" | "classNames" | "mean" | "std">,
 ): Omit<DataMetadata, "embedding"> {
   return {
-    dataset: info.name as DatasetName,
+    dataset: info.name as ImageDatasetName,
     classNames: [...info.classNames],
     normalization: { mean: [...info.mean], std: [...info.std], scale: 1 / 255 },
   };
@@ -155,6 +186,7 @@ export function dataMetadata(
  * ```
  */
 export function encodeMetadata(m: RunMetadata): Record<string, string> {
+  if (m.variant === "forecast") return encodeForecastMetadata(m);
   const common = {
     format: m.format,
     variant: m.variant,
@@ -220,7 +252,11 @@ export function decodeMetadata(md: Record<string, string>, path: string): RunMet
     }
     return spec;
   };
-  const format = str("format") as Format;
+  const found = str("format");
+  if ((FORECAST_FORMATS as readonly string[]).includes(found)) {
+    return decodeForecastMetadata(md, path);
+  }
+  const format = found as ClassifierMetadata["format"];
   if (!FORMATS.includes(format)) {
     throw fail(
       `format ${JSON.stringify(format)} is not ${FORMATS.slice(0, -1).join(", ")} or ` +
@@ -232,7 +268,7 @@ export function decodeMetadata(md: Record<string, string>, path: string): RunMet
     throw fail(`"embedding" ${JSON.stringify(embedding)} is not onehot, learned or prototype`);
   }
   const data: DataMetadata = {
-    dataset: str("dataset") as DatasetName,
+    dataset: str("dataset") as ImageDatasetName,
     classNames: json("classNames", (v) => Array.isArray(v), "a list of names"),
     normalization: json("normalization", isObj, "an object"),
     embedding,

@@ -27,8 +27,48 @@
 /** The schema tag of every line this version writes. */
 export const METRICS_SCHEMA = "noprop.metrics/1";
 
-/** Training methods, as recorded in a metrics line. */
-export type MetricsMethod = "dt" | "ct" | "fm" | "backprop";
+/** Training methods, as recorded in a metrics line (the last three: forecasting). */
+export type MetricsMethod = "dt" | "ct" | "fm" | "backprop" | "forecast-dt" | "dlinear" | "last";
+
+const METHODS: readonly MetricsMethod[] = [
+  "dt",
+  "ct",
+  "fm",
+  "backprop",
+  "forecast-dt",
+  "dlinear",
+  "last",
+];
+
+/**
+ * A forecaster's scores on a split: MSE and MAE of the point forecast on the z-scored values,
+ * averaged over every window, evaluated channel and horizon step.
+ *
+ * @example
+ * ```ts
+ * import type { ForecastScores } from "./metrics.ts";
+ * const s: ForecastScores = {
+ *   split: "val", mse: 0.7, mae: 0.55, mseNoiseFree: 0.69, maeNoiseFree: 0.55, windows: 2785,
+ *   select: 0.69,
+ * };
+ * ```
+ */
+export interface ForecastScores {
+  /** The split evaluated (training evaluates the validation split only). */
+  split: "val" | "test";
+  /** MSE of the method's forecast (NoProp-DT: one stochastic eq. 3 sample). */
+  mse: number;
+  /** MAE of the same forecast. */
+  mae: number;
+  /** NoProp-DT: MSE of the noise-free eq. 3 sample (ε = 0, same z_0); else null. */
+  mseNoiseFree: number | null;
+  /** NoProp-DT: MAE of the noise-free sample; else null. */
+  maeNoiseFree: number | null;
+  /** Windows evaluated. */
+  windows: number;
+  /** The model-selection score (lower is better): the MSE of the point forecast used. */
+  select: number;
+}
 
 /**
  * One line of `metrics.jsonl`.
@@ -83,6 +123,8 @@ export interface MetricsLine {
   tensorMB: number;
   /** Method-specific extras (backprop: `alpha`, the learned tanh(w_t)). */
   extra: Record<string, number | number[]>;
+  /** Forecasters: the validation scores of this line's evaluation (absent or null: none). */
+  val?: ForecastScores | null;
 }
 
 const num = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
@@ -131,7 +173,7 @@ export function decodeMetricsLine(raw: unknown, where: string): MetricsLine {
     }
     : r as unknown as MetricsLine;
   const bad = (field: string, what: string) => new Error(`${where}: ${field} ${what}`);
-  if (!["dt", "ct", "fm", "backprop"].includes(line.method)) throw bad("method", "is unknown");
+  if (!METHODS.includes(line.method)) throw bad("method", "is unknown");
   if (!num(line.epoch) || line.epoch < 0) throw bad("epoch", "is not a number ≥ 0");
   if (!Number.isInteger(line.step) || line.step < 0) throw bad("step", "is not an integer ≥ 0");
   if (!Array.isArray(line.trainLoss) || !line.trainLoss.every(numOrNull)) {
@@ -152,6 +194,15 @@ export function decodeMetricsLine(raw: unknown, where: string): MetricsLine {
     throw bad("perClassAcc", "is not a list of accuracies in [0, 1] or nulls");
   }
   if (typeof line.extra !== "object" || line.extra === null) throw bad("extra", "is not an object");
+  const v = line.val;
+  if (
+    v !== undefined && v !== null &&
+    !(typeof v === "object" && (v.split === "val" || v.split === "test") && num(v.mse) &&
+      num(v.mae) && numOrNull(v.mseNoiseFree) && numOrNull(v.maeNoiseFree) &&
+      Number.isInteger(v.windows) && num(v.select))
+  ) {
+    throw bad("val", "is not a forecaster's scores { split, mse, mae, …, windows, select }");
+  }
   return line;
 }
 

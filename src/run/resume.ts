@@ -27,6 +27,7 @@ export const RESUMABLE_FIELDS: readonly (keyof Config)[] = [
   "evalEvery",
   "evalSamples",
   "evalBatch",
+  "patience",
   "sampler",
   "sampleSteps",
   "workers",

@@ -99,6 +99,16 @@ export class AdamW {
     });
   }
 
+  /** The learning rate of the next steps (a schedule sets it between steps). */
+  set lr(value: number) {
+    this.#o.lr = value;
+  }
+
+  /** The current learning rate. */
+  get lr(): number {
+    return this.#o.lr;
+  }
+
   /** Moments and step count as plain arrays (async: safe on webgpu). */
   async state(): Promise<AdamWState> {
     const m = await Promise.all(this.#m.map((t) => t.data() as Promise<Float32Array>));

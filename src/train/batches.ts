@@ -18,7 +18,7 @@
  * @module
  */
 import { tf } from "../deps_tf.ts";
-import type { Config } from "../config/schema.ts";
+import { type Config, isSeriesDataset } from "../config/schema.ts";
 import { resolveDataDir } from "../config/resolve.ts";
 import { ConfigError } from "../config/errors.ts";
 import { augmentBatch, type AugmentName } from "../data/augment.ts";
@@ -125,8 +125,11 @@ export function limitSet(set: ImageSet, limit: number): ImageSet {
  * ```
  */
 export async function loadRunData(cfg: Config): Promise<RunData> {
-  const dataDir = resolveDataDir(cfg);
-  const data = await loadDataset(cfg.dataset, dataDir ? { dataDir } : {});
+  const dataDir = resolveDataDir(cfg), name = cfg.dataset;
+  if (isSeriesDataset(name)) {
+    throw new ConfigError(`${name} is a time series: its data is loaded by src/train/forecast/`);
+  }
+  const data = await loadDataset(name, dataDir ? { dataDir } : {});
   const train = limitSet(data.train, cfg.trainLimit);
   if (cfg.batchSize > train.count) {
     throw new ConfigError(
@@ -138,7 +141,7 @@ export async function loadRunData(cfg: Config): Promise<RunData> {
     data,
     train,
     test: limitSet(data.test, cfg.evalSamples),
-    stats: NORMALIZATION[cfg.dataset],
+    stats: NORMALIZATION[name],
   };
 }
 
@@ -327,14 +330,9 @@ export async function runRange(
   const lossSum = new Float64Array(o.parts);
   let done = 0;
   const report = (global: number, losses: StepLosses) => {
-    let sum = 0;
-    for (const [part, v] of losses) {
-      if (!Number.isFinite(v)) throw new NonFiniteLossError(o.partName(part), global, v);
-      lossSum[part] += v;
-      sum += v;
-    }
+    const mean = addStepLosses(lossSum, losses, global, o.partName);
     done++;
-    onBatch?.(sum / Math.max(1, losses.length));
+    onBatch?.(mean);
   };
   const pending: { global: number; losses: PendingLosses }[] = [];
   const flush = async () => {
@@ -376,4 +374,34 @@ export async function runRange(
     for (const p of pending) p.losses.values.dispose();
   }
   return { lossSum, batches: done };
+}
+
+/**
+ * Adds one step's losses into the range's sums and returns their mean; stops with
+ * {@linkcode NonFiniteLossError} (named by `partName`) on a non-finite one. The accounting of
+ * every batch loop ({@linkcode runRange}, the forecasters' `runSeriesRange`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { addStepLosses } from "./batches.ts";
+ * const sums = new Float64Array(2);
+ * assert.equal(addStepLosses(sums, [[0, 1], [1, 3]], 7, (p) => `loss of block ${p + 1}`), 2);
+ * assert.deepEqual([...sums], [1, 3]);
+ * assert.throws(() => addStepLosses(sums, [[1, NaN]], 8, (p) => `loss of block ${p + 1}`), /loss of block 2 is NaN at step 8/);
+ * ```
+ */
+export function addStepLosses(
+  lossSum: Float64Array,
+  losses: StepLosses,
+  step: number,
+  partName: (part: number) => string,
+): number {
+  let sum = 0;
+  for (const [part, v] of losses) {
+    if (!Number.isFinite(v)) throw new NonFiniteLossError(partName(part), step, v);
+    lossSum[part] += v;
+    sum += v;
+  }
+  return sum / Math.max(1, losses.length);
 }

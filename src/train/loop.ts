@@ -48,24 +48,31 @@
  * @module
  */
 import { initBackend } from "../backend/mod.ts";
-import { type Config, resolveRunName } from "../config.ts";
+import { type Config, ConfigError, isSeriesDataset, resolveRunName } from "../config.ts";
 import { tf } from "../deps_tf.ts";
 import {
   checkPosition,
   type Position,
   readCheckpoint,
+  selection,
   syncDerivedFiles,
+  writeBestWeights,
   writeCheckpoint,
   writeConfusionChart,
 } from "../run/checkpoint.ts";
-import { METRICS_SCHEMA, type MetricsLine } from "../run/metrics.ts";
+import { type ForecastScores, METRICS_SCHEMA, type MetricsLine } from "../run/metrics.ts";
 import { perClassAccuracy } from "./confusion.ts";
 import { openRunFolder } from "../run/open.ts";
-import { batchesPerEpoch, loadRunData, NonFiniteLossError } from "./batches.ts";
+import { NonFiniteLossError } from "./batches.ts";
 import { type EpochRun, runEpoch } from "./epoch.ts";
-import type { Evaluation, MethodContext, TrainMethod } from "./method.ts";
+import {
+  type Evaluation,
+  isForecastEvaluation,
+  type MethodContext,
+  type TrainMethod,
+} from "./method.ts";
 import { Interrupt } from "./interrupt.ts";
-import { createMethod, formatOf } from "./methods.ts";
+import { buildMethod, formatOf, loadMethodData, methodBatchesPerEpoch } from "./methods.ts";
 import { epochBar } from "./progress.ts";
 
 /** Options of {@linkcode train}. */
@@ -147,21 +154,35 @@ export async function train(config: Config, opts: TrainOptions = {}): Promise<Tr
     log(`note: --workers ${cfg.workers} capped to T = ${cfg.T} (one block per worker at most)`);
     cfg.workers = cfg.T;
   }
+  if (opts.method && isSeriesDataset(cfg.dataset)) {
+    throw new ConfigError(
+      `dataset ${cfg.dataset} is a time series: its forecasters train only in one process ` +
+        `(no other method driver, such as --distributed)`,
+    );
+  }
   const folder = await openRunFolder(cfg, opts);
   const runDir = folder.dir;
   const stop = new Interrupt(100, log);
   try {
     const ck = folder.resumed ? await readCheckpoint(runDir, formatOf(cfg)) : undefined;
     const backend = await initBackend(cfg.backend);
-    const run = await loadRunData(cfg);
-    const perEpoch = batchesPerEpoch(run.train, cfg.batchSize);
+    const data = await loadMethodData(cfg);
+    const perEpoch = methodBatchesPerEpoch(data, cfg.batchSize);
     if (ck) {
       checkPosition(ck.path, ck.pos, perEpoch);
       await syncDerivedFiles(runDir, ck); // repairs a crash between the checkpoint and the rest
     }
-    const method = await (opts.method ?? createMethod)({ cfg, run, checkpoint: ck });
+    // A method factory drives an image method differently (the distributed run); the
+    // forecasters have no other driver (refused above).
+    const method = opts.method && data.kind === "images"
+      ? await opts.method({ cfg, run: data.run, checkpoint: ck })
+      : await buildMethod(cfg, data, ck);
+    const classNames = data.kind === "images" ? data.run.data.info.classNames : [];
     let pos: Position = ck?.pos ?? { epoch: 0, batch: 0, step: 0 };
     const lines = ck?.metrics ?? [];
+    // Forecasters: model selection on the validation split (best.safetensors), early stop.
+    let sel = selection(lines);
+    const patienceOut = () => cfg.patience > 0 && sel.since >= cfg.patience;
     let confusion = ck?.confusion ?? null;
     const lastStep = cfg.maxSteps > 0 ? cfg.maxSteps : Infinity;
     log(`noprop: training ${cfg.dataset} (${method.description}) on ${backend.name} → ${runDir}`);
@@ -175,7 +196,8 @@ export async function train(config: Config, opts: TrainOptions = {}): Promise<Tr
     let peakRss = 0;
     try {
       while (
-        pos.epoch < cfg.epochs && pos.step < lastStep && !timeUp() && !(await stop.requested())
+        pos.epoch < cfg.epochs && pos.step < lastStep && !timeUp() && !patienceOut() &&
+        !(await stop.requested())
       ) {
         const bar = epochBar(pos.epoch, cfg, perEpoch, opts.quiet);
         const r = await runEpoch(method, { pos, perEpoch, lastStep, stop, bar, peakRss, deadline });
@@ -204,6 +226,17 @@ export async function train(config: Config, opts: TrainOptions = {}): Promise<Tr
         await save();
         if (evaluate) {
           const e = await method.evaluate();
+          if (isForecastEvaluation(e)) {
+            line.val = e.scores;
+            await save();
+            const better = e.scores.select < sel.best;
+            if (better) await writeBestWeights(runDir, state.weights, method.meta, line);
+            lines.push(line);
+            sel = selection(lines);
+            const shown = +line.epoch.toFixed(3);
+            log(`epoch ${shown}: ${forecastText(e.scores)}${better ? " (best so far)" : ""}`);
+            continue;
+          }
           Object.assign(line, evaluationFields(e));
           const shown = +line.epoch.toFixed(3);
           confusion = {
@@ -214,7 +247,7 @@ export async function train(config: Config, opts: TrainOptions = {}): Promise<Tr
           };
           await save();
           if (opts.charts ?? true) {
-            await writeConfusionChart(runDir, confusion, run.data.info.classNames);
+            await writeConfusionChart(runDir, confusion, classNames);
           }
           log(`epoch ${shown}: ${accuracyText(line)}, ${line.samplesPerSec.toFixed(0)} samples/s`);
         }
@@ -228,7 +261,13 @@ export async function train(config: Config, opts: TrainOptions = {}): Promise<Tr
     } finally {
       method.close();
     }
-    const last = lines.findLast((l) => l.testAcc !== null);
+    const last = lines.findLast((l) => l.testAcc !== null || l.val);
+    if (patienceOut()) {
+      log(
+        `early stop: no lower validation MSE in ${cfg.patience} evaluations; the best ` +
+          `(epoch ${lines[sel.bestLine!].epoch}) is in ${runDir}/best.safetensors`,
+      );
+    }
     if (stop.seen) {
       log(`interrupted at step ${pos.step}: checkpoint saved; continue with --resume ${runDir}`);
     }
@@ -278,8 +317,18 @@ function evaluationFields(e: Evaluation): Partial<MetricsLine> {
   };
 }
 
+/** "val MSE 0.6893, MAE 0.5572 (noise-free: …)" of a forecaster's validation scores. */
+function forecastText(v: ForecastScores): string {
+  const f = (x: number) => x.toFixed(4);
+  return `val MSE ${f(v.mse)}, MAE ${f(v.mae)}` +
+    (v.mseNoiseFree !== null
+      ? ` (noise-free: MSE ${f(v.mseNoiseFree)}, MAE ${f(v.maeNoiseFree!)})`
+      : "");
+}
+
 /** "test acc 97.50% (dt sampler), 98.10% (noise-free)" for a line with an evaluation. */
 function accuracyText(l: MetricsLine): string {
+  if (l.val) return forecastText(l.val);
   const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
   const what = l.sampler === "dt"
     ? "stochastic eq. 3"

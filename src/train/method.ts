@@ -20,7 +20,7 @@ import type { RngState } from "../rng.ts";
 import type { Tensor } from "../safetensors.ts";
 import type { CheckpointFile } from "../run/checkpoint.ts";
 import type { RunMetadata } from "../run/metadata.ts";
-import type { MetricsMethod } from "../run/metrics.ts";
+import type { ForecastScores, MetricsMethod } from "../run/metrics.ts";
 import type { RangeRunner, RunData } from "./batches.ts";
 import type { Confusion } from "./confusion.ts";
 
@@ -43,6 +43,46 @@ export interface Evaluation {
   count: number;
   /** Confusion counts of the sampler of `acc` (rows: true class, columns: predicted). */
   confusion: Confusion;
+}
+
+/**
+ * What a forecaster's evaluation measured: its scores on the validation split (training never
+ * touches the test split; `deno task eval` does, once).
+ *
+ * @example
+ * ```ts
+ * import type { ForecastEvaluation } from "./method.ts";
+ * const e: ForecastEvaluation = {
+ *   kind: "forecast",
+ *   scores: {
+ *     split: "val", mse: 0.7, mae: 0.55, mseNoiseFree: null, maeNoiseFree: null, windows: 2785,
+ *     select: 0.7,
+ *   },
+ * };
+ * ```
+ */
+export interface ForecastEvaluation {
+  /** Discriminant. */
+  kind: "forecast";
+  /** The validation scores, with the model-selection score `select` (lower is better). */
+  scores: ForecastScores;
+}
+
+/** What {@linkcode TrainMethod.evaluate} returns: a classifier's or a forecaster's evaluation. */
+export type MethodEvaluation = Evaluation | ForecastEvaluation;
+
+/**
+ * True for a forecaster's evaluation.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isForecastEvaluation } from "./method.ts";
+ * assert.equal(isForecastEvaluation({ acc: 1, accNoiseFree: null, count: 1 } as never), false);
+ * ```
+ */
+export function isForecastEvaluation(e: MethodEvaluation): e is ForecastEvaluation {
+  return "kind" in e && e.kind === "forecast";
 }
 
 /**
@@ -94,8 +134,8 @@ export interface TrainMethod {
   run: RangeRunner;
   /** The whole training state (brings weights trained elsewhere, e.g. in workers, home first). */
   state(): Promise<MethodState>;
-  /** Accuracy on the run's test images. */
-  evaluate(): Promise<Evaluation>;
+  /** Accuracy on the run's test images; a forecaster's scores on the validation split. */
+  evaluate(): Promise<MethodEvaluation>;
   /** Extra numbers for the metrics line (backprop: the learned α_t). */
   extra(): Promise<Record<string, number | number[]>>;
   /** Frees tensors and stops workers. */

@@ -1,6 +1,8 @@
 /**
  * The training methods by config: `method: backprop` → the baseline, else NoProp with
- * `variant` dt, ct or fm. The one place the loop learns which {@linkcode TrainMethod} to build.
+ * `variant` dt, ct or fm; for a time-series dataset the forecasters (`forecast/methods.ts`:
+ * NoProp-DT, DLinear, repeat-last). The one place the loop learns which {@linkcode TrainMethod}
+ * to build, and which data to load for it ({@linkcode loadMethodData}).
  *
  * @example
  * ```ts
@@ -11,9 +13,14 @@
  * ```
  * @module
  */
-import type { Config } from "../config/schema.ts";
+import { checkSeriesConfig } from "../config/series.ts";
+import { type Config, isSeriesDataset } from "../config/schema.ts";
 import { ConfigError } from "../config/errors.ts";
+import type { CheckpointFile } from "../run/checkpoint.ts";
 import type { Format } from "../run/metadata.ts";
+import { batchesPerEpoch, loadRunData, type RunData } from "./batches.ts";
+import { loadSeriesRun, seriesBatchesPerEpoch, type SeriesRun } from "./forecast/data.ts";
+import { createForecastMethod, forecastFormatOf } from "./forecast/methods.ts";
 import type { MethodContext, TrainMethod } from "./method.ts";
 import { createBackpropMethod } from "./backprop/method.ts";
 import { createContinuousMethod } from "./continuous/method.ts";
@@ -30,8 +37,72 @@ import { createDtMethod } from "./dt/method.ts";
  * assert.equal(formatOf({ method: "noprop", variant: "dt" }), "noprop-dt");
  * ```
  */
-export function formatOf(cfg: Pick<Config, "method" | "variant">): Format {
+export function formatOf(
+  cfg: Pick<Config, "method" | "variant"> & Partial<Pick<Config, "dataset">>,
+): Format {
+  if (cfg.dataset && isSeriesDataset(cfg.dataset)) return forecastFormatOf(cfg.method);
   return cfg.method === "backprop" ? "noprop-backprop" : `noprop-${cfg.variant}`;
+}
+
+/** A run's data: images for the classifiers, a series for the forecasters. */
+export type MethodData = { kind: "images"; run: RunData } | SeriesRun;
+
+/**
+ * Loads the data the configured method trains on (after the cross-field checks of the
+ * forecasting settings).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { defaultConfig } from "../config.ts";
+ * import { loadMethodData } from "./methods.ts";
+ * await assert.rejects(
+ *   loadMethodData({ ...defaultConfig(), method: "last" }),
+ *   /--method last forecasts a time series/,
+ * );
+ * ```
+ */
+export async function loadMethodData(cfg: Config): Promise<MethodData> {
+  checkSeriesConfig(cfg);
+  if (isSeriesDataset(cfg.dataset)) return await loadSeriesRun(cfg);
+  return { kind: "images", run: await loadRunData(cfg) };
+}
+
+/**
+ * Training batches per epoch of `data` (the last partial batch is dropped).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { methodBatchesPerEpoch } from "./methods.ts";
+ * const series = { kind: "series" as const, series: {} as never, trainSamples: 1000 };
+ * assert.equal(methodBatchesPerEpoch(series, 128), 7);
+ * ```
+ */
+export function methodBatchesPerEpoch(data: MethodData, batchSize: number): number {
+  return data.kind === "series"
+    ? seriesBatchesPerEpoch(data, batchSize)
+    : batchesPerEpoch(data.run.train, batchSize);
+}
+
+/**
+ * Builds the configured method on `data` (from `checkpoint` when resuming).
+ *
+ * @example
+ * ```ts
+ * import type { Config } from "../config.ts";
+ * import { buildMethod, type MethodData } from "./methods.ts";
+ * const fresh = (cfg: Config, data: MethodData) => buildMethod(cfg, data);
+ * ```
+ */
+export function buildMethod(
+  cfg: Config,
+  data: MethodData,
+  checkpoint?: CheckpointFile,
+): Promise<TrainMethod> {
+  return data.kind === "series"
+    ? createForecastMethod({ cfg, series: data, checkpoint })
+    : createMethod({ cfg, run: data.run, checkpoint });
 }
 
 /**

@@ -225,15 +225,25 @@ Deno.test({
   },
 });
 
-Deno.test("--fuse-blocks with --distributed: refused in one line before any connection", async () => {
+Deno.test("--distributed refuses, before connecting, what does not split into NoProp-DT blocks", async () => {
   const out = await Deno.makeTempDir();
   try {
-    const cfg = tinyConfig(data, out, { runName: "x", fuseBlocks: true });
-    // Nothing listens on port 1: the refusal comes first, without trying to connect.
-    const e = await trainDistributed(cfg, { url: "redis://127.0.0.1:1/fused", quiet: true })
-      .then(() => null, (e: Error) => e);
-    assert(e instanceof ConfigError, `expected a ConfigError, got ${e}`);
-    assertMatch(e.message, /^--fuse-blocks trains the T blocks in one step on one device;/);
+    // Port 1 has no engine: a refusal that came only after connecting would read differently.
+    const url = "redis://127.0.0.1:1/refused";
+    const cases: [Partial<Parameters<typeof tinyConfig>[2]>, RegExp][] = [
+      [{ method: "backprop" }, /NoProp-DT only .*the backprop baseline does not split/],
+      [{ variant: "fm" }, /NoProp-DT only .*variant fm does not split/],
+      [{ dataset: "etth1" }, /image classifiers only: dataset etth1 is a time series/],
+      [{ fuseBlocks: true }, /^--fuse-blocks trains the T blocks in one step on one device;/],
+    ];
+    for (const [over, re] of cases) {
+      const e = await trainDistributed(tinyConfig(data, out, over), { url, quiet: true })
+        .then(() => undefined, (e) => e as Error);
+      assert(e, `${JSON.stringify(over)} was not refused`);
+      assertMatch(e.message, re);
+      assert(!e.message.includes("\n"), e.message);
+    }
+    assertEquals([...Deno.readDirSync(out)], []); // no run folder was started
   } finally {
     await Deno.remove(out, { recursive: true });
   }

@@ -39,7 +39,8 @@ Deno.test("metadata problems are one line naming the file and the field", () => 
     });
   bad(
     { format: "noprop-xy" },
-    'format "noprop-xy" is not noprop-dt, noprop-backprop, noprop-ct or noprop-fm',
+    'format "noprop-xy" is not noprop-dt, noprop-backprop, noprop-ct, noprop-fm, forecast-dt, ' +
+      "forecast-dlinear or forecast-last",
   );
   bad({ T: undefined }, '"T" is missing');
   bad({ alphaBar: "[0.1" }, '"alphaBar" is not valid JSON');
@@ -47,4 +48,46 @@ Deno.test("metadata problems are one line naming the file and the field", () => 
   bad({ classNames: '["a"]' }, "has 1 class names for 2 classes");
   bad({ variant: "ct" }, '"variant" of a noprop-dt model must be dt');
   bad({ embedding: "x" }, '"embedding" "x" is not onehot, learned or prototype');
+});
+
+Deno.test("forecaster metadata round-trips; a spec that contradicts the series is refused", () => {
+  const f: RunMetadata = {
+    format: "forecast-dt",
+    variant: "forecast",
+    dataset: "etth1",
+    series: {
+      file: "ETTh1.csv",
+      features: "M",
+      channels: ["a", "OT"],
+      outputs: [0, 1],
+      target: null,
+      mean: [1, 2],
+      std: [3, 4],
+      lookback: 336,
+      horizon: 96,
+      splitMonths: [12, 4, 4],
+    },
+    spec: {
+      kind: "noprop-dt",
+      lookback: 336,
+      horizon: 96,
+      T: 2,
+      schedule: "cosine",
+      alphaBar: [1e-4, 0.5, 0.9999],
+      hidden: 8,
+      mode: "direct",
+      latentDim: 32,
+    },
+  };
+  const md = encodeMetadata(f);
+  assertEquals(decodeMetadata(md, "w"), f);
+  assertThrows(
+    () => decodeMetadata({ ...md, spec: md.spec.replace('"horizon":96', '"horizon":48') }, "r/w"),
+    {
+      message: 'r/w: metadata "spec" lookback/horizon do not match "series"',
+    },
+  );
+  assertThrows(() => decodeMetadata({ ...md, format: "forecast-last" }, "r/w"), {
+    message: 'r/w: metadata "spec" kind noprop-dt does not match format forecast-last',
+  });
 });

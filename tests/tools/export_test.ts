@@ -67,7 +67,7 @@ Deno.test("export: a folder without weights, bad metadata or a bad flag is a one
   r = await run("--run", empty);
   assertEquals(r.code, 1);
   assert(
-    /^error: .*metadata format "something-else" is not noprop-dt, noprop-backprop, noprop-ct or noprop-fm$/
+    /^error: .*metadata format "something-else" is not noprop-dt, noprop-backprop, noprop-ct, noprop-fm, forecast-dt, forecast-dlinear or forecast-last$/
       .test(r.stderr),
     r.stderr,
   );

@@ -14,6 +14,7 @@
  * import { defaultConfig } from "../../config.ts";
  * import { NORMALIZATION } from "../../data/normalize.ts";
  * import type { RunData } from "../batches.ts";
+ * import { isForecastEvaluation } from "../method.ts";
  * import { createContinuousMethod } from "./method.ts";
  * await initBackend("cpu");
  * // Eight 8×8 grey images of two classes (dark, bright), used as both splits.
@@ -38,6 +39,7 @@
  * assert.equal(r.batches, 2);
  * assert.deepEqual(Object.keys((await method.state()).rngs), ["noise"]);
  * const e = await method.evaluate(); // Euler or Heun, deterministic
+ * assert.ok(!isForecastEvaluation(e)); // a classifier's evaluation
  * assert.equal(e.count, 8);
  * assert.equal(e.accNoiseFree, null);
  * method.close();

@@ -33,7 +33,7 @@
  * ```
  * @module
  */
-import type { DatasetName } from "../../config/schema.ts";
+import type { ImageDatasetName } from "../../config/schema.ts";
 import { backboneOf } from "../../model/backbone.ts";
 import { decodeMetadata } from "../../run/metadata.ts";
 import { runFile } from "../../run/folder.ts";
@@ -47,7 +47,7 @@ export interface LoadedContinuousRun {
   /** The model with the trained weights. */
   model: ContinuousModel;
   /** Dataset the run was trained on. */
-  dataset: DatasetName;
+  dataset: ImageDatasetName;
   /** Class names. */
   classNames: string[];
 }
@@ -80,7 +80,9 @@ export async function loadContinuousRun(runDir: string): Promise<LoadedContinuou
   const path = runFile(runDir, "weights");
   const file = await loadSafetensors(path);
   const meta = decodeMetadata(file.metadata, path);
-  if (meta.variant === "dt") throw new Error(`${runDir} is not a ct/fm run (variant: dt)`);
+  if (meta.variant === "dt" || meta.variant === "forecast") {
+    throw new Error(`${runDir} is not a ct/fm run (variant: ${meta.variant})`);
+  }
   const { variant, spec } = meta;
   const tensors = upgradeCtScheduleArrays(file.tensors, path) as Record<string, Tensor>;
   const model = createContinuousModel({

@@ -14,6 +14,7 @@
  * import { defaultConfig } from "../../config.ts";
  * import { NORMALIZATION } from "../../data/normalize.ts";
  * import type { RunData } from "../batches.ts";
+ * import { isForecastEvaluation } from "../method.ts";
  * import { createDtMethod } from "./method.ts";
  * await initBackend("cpu");
  * // Eight 8×8 grey images of two classes (dark, bright), used as both splits.
@@ -37,6 +38,7 @@
  * assert.equal(r.batches, 2);
  * assert.ok(r.lossSum.every((v) => v > 0));
  * const e = await method.evaluate(); // the eq. 3 sampler, stochastic and noise-free
+ * assert.ok(!isForecastEvaluation(e)); // a classifier's evaluation
  * assert.equal(e.count, 8);
  * assert.ok(e.accNoiseFree !== null);
  * method.close();
