@@ -65,7 +65,7 @@ export async function trainDistributed(
     throw new ConfigError(
       "--fuse-blocks trains the T blocks in one step on one device; --distributed trains each " +
         "block as its own work unit: drop one of them",
-      );
+    );
   }
   if (isSeriesDataset(config.dataset)) {
     throw new ConfigError(

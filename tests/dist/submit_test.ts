@@ -240,6 +240,7 @@ Deno.test("--distributed refuses, before connecting, what does not split into No
       const e = await trainDistributed(tinyConfig(data, out, over), { url, quiet: true })
         .then(() => undefined, (e) => e as Error);
       assert(e, `${JSON.stringify(over)} was not refused`);
+      assert(e instanceof ConfigError, `expected a ConfigError, got ${e}`);
       assertMatch(e.message, re);
       assert(!e.message.includes("\n"), e.message);
     }
