@@ -42,7 +42,7 @@ import type { TrainMethod } from "../method.ts";
 import { f32Tensors, pickArrays } from "../named_tensors.ts";
 import type { ForecastContext } from "./context.ts";
 import { runSeriesRange } from "./data.ts";
-import { scorePoint } from "./evaluate.ts";
+import { pointValidation } from "./evaluate.ts";
 import { forecastMetadata } from "./meta.ts";
 
 /**
@@ -118,22 +118,7 @@ export function createDLinearMethod(ctx: ForecastContext): Promise<TrainMethod> 
         rngs: {},
       };
     },
-    async evaluate() {
-      const { errors, windows } = await scorePoint(run.series, "val", cfg.evalBatch, forecast);
-      const { mse, mae } = errors;
-      return {
-        kind: "forecast",
-        scores: {
-          split: "val",
-          mse,
-          mae,
-          mseNoiseFree: null,
-          maeNoiseFree: null,
-          windows,
-          select: mse,
-        },
-      };
-    },
+    evaluate: () => pointValidation(run.series, cfg.evalBatch, forecast),
     extra: () => Promise.resolve({}),
     close() {
       opt.dispose();

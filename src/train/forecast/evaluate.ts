@@ -17,6 +17,7 @@
  * @module
  */
 import type { SeriesData, SplitName } from "../../data/series/mod.ts";
+import type { ForecastEvaluation } from "../method.ts";
 import { evalBatches } from "./data.ts";
 import { ErrorSums } from "./scores.ts";
 
@@ -41,6 +42,42 @@ export async function scorePoint(
   const errors = new ErrorSums();
   for (const b of evalBatches(s, split, batch)) errors.add(await forecast(b.x, b.size), b.y);
   return { errors, windows: s.splits[split].count };
+}
+
+/**
+ * The validation scores of a point forecaster (no sampler: no noise-free variant), as a method's
+ * `evaluate()` returns them; model selection uses the MSE.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { pointValidation } from "./evaluate.ts";
+ * const series = { z: new Float32Array(12).fill(1), channels: ["a"], outputs: [0], lookback: 3,
+ *   horizon: 2, splits: { val: { name: "val" as const, first: 6, count: 5 } } } as never;
+ * const zero = (_x: Float32Array, n: number) => Promise.resolve(new Float32Array(n * 2));
+ * const e = await pointValidation(series, 4, zero);
+ * assert.deepEqual([e.scores.mse, e.scores.select, e.scores.windows], [1, 1, 5]);
+ * ```
+ */
+export async function pointValidation(
+  s: SeriesData,
+  batch: number,
+  forecast: PointForecast,
+): Promise<ForecastEvaluation> {
+  const { errors, windows } = await scorePoint(s, "val", batch, forecast);
+  const { mse, mae } = errors;
+  return {
+    kind: "forecast",
+    scores: {
+      split: "val",
+      mse,
+      mae,
+      mseNoiseFree: null,
+      maeNoiseFree: null,
+      windows,
+      select: mse,
+    },
+  };
 }
 
 /**

@@ -31,7 +31,7 @@
 import type { TrainMethod } from "../method.ts";
 import type { ForecastContext } from "./context.ts";
 import { runSeriesRange } from "./data.ts";
-import { repeatLast, scorePoint } from "./evaluate.ts";
+import { pointValidation, repeatLast } from "./evaluate.ts";
 import { forecastMetadata } from "./meta.ts";
 import { ErrorSums } from "./scores.ts";
 
@@ -65,22 +65,7 @@ export function createLastValueMethod(ctx: ForecastContext): Promise<TrainMethod
         return Promise.resolve([[0, e.mse]]);
       }, onBatch),
     state: () => Promise.resolve({ weights: {}, optimizers: {}, rngs: {} }),
-    async evaluate() {
-      const { errors, windows } = await scorePoint(run.series, "val", cfg.evalBatch, forecast);
-      const { mse, mae } = errors;
-      return {
-        kind: "forecast",
-        scores: {
-          split: "val",
-          mse,
-          mae,
-          mseNoiseFree: null,
-          maeNoiseFree: null,
-          windows,
-          select: mse,
-        },
-      };
-    },
+    evaluate: () => pointValidation(run.series, cfg.evalBatch, forecast),
     extra: () => Promise.resolve({}),
     close() {},
   });
