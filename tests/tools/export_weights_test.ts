@@ -9,21 +9,17 @@ import { initBackend } from "../../src/backend/mod.ts";
 import { loadModelFolder } from "@noprop/infer";
 import { writeFixtureRun } from "../_helpers/onnx.ts";
 import { writeSyntheticMnist } from "../_helpers/train.ts";
+import { runTool } from "../_helpers/cli.ts";
 
 await initBackend("wasm");
 const { runDir } = await writeFixtureRun({ image: { height: 28, width: 28, channels: 1 } });
 const data = await Deno.makeTempDir();
 await writeSyntheticMnist(data, 64, 16);
-const tool = new URL("../../tools/export.ts", import.meta.url).pathname;
 
+/** `deno task export …` from the repository root, its output trimmed. */
 async function run(...args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", tool, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = (b: Uint8Array) => new TextDecoder().decode(b).trim();
-  return { code: out.code, stdout: dec(out.stdout), stderr: dec(out.stderr) };
+  const r = await runTool("tools/export.ts", args);
+  return { code: r.code, stdout: r.stdout.trim(), stderr: r.stderr.trim() };
 }
 
 /** Every file of `dir`, name → bytes. */
