@@ -12,6 +12,7 @@ import { assignModel, dtMetadata, saveWeights } from "../../src/train/dt/weights
 import { decodeMetadata, type DtMetadata } from "../../src/run/metadata.ts";
 import { loadSafetensors } from "../../src/safetensors.ts";
 import { Rng } from "../../src/rng.ts";
+import { createClassifier, FixedNoise, SeededNormal } from "@noprop/infer";
 
 /** Shape and kind of a fixture model. */
 export interface FixtureOptions {
@@ -148,6 +149,37 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
+}
+
+/**
+ * The largest |fused chain − per-block graphs| over the logits of `dir`'s model for `x` (n images),
+ * with the same fixed draws for z_0 and the T ε_t (`T`, `d` from its manifest), noise-free and
+ * stochastic: `[noise-free, stochastic]`. Both classifiers are opened on cpu, 1 thread.
+ */
+export async function chainVsBlocks(
+  dir: string,
+  x: Float32Array,
+  n: number,
+  T: number,
+  d: number,
+): Promise<[number, number]> {
+  const rng = new SeededNormal(6);
+  const draws = Array.from({ length: T + 1 }, () => rng.fill(new Float32Array(n * d)));
+  const open = (fused: boolean) =>
+    createClassifier({ modelDir: dir, provider: "cpu", threads: 1, fused });
+  const fused = await open(true), blocks = await open(false);
+  try {
+    if (!fused.fused || blocks.fused) throw new Error(`${dir}: no fused chain to compare`);
+    const diff = async (noise: boolean) =>
+      maxAbsDiff(
+        await fused.logits(x, n, { noise, noiseSource: new FixedNoise(draws) }),
+        await blocks.logits(x, n, { noise, noiseSource: new FixedNoise(draws) }),
+      );
+    return [await diff(false), await diff(true)];
+  } finally {
+    await fused.close();
+    await blocks.close();
+  }
 }
 
 /** Debian's python3 with the `onnx` package, or undefined when it is not installed. */

@@ -10,11 +10,11 @@ import { assert, assertEquals, assertRejects } from "../assert.ts";
 import { initBackend } from "../../src/backend/mod.ts";
 import { exportRun } from "../../src/onnx/export.ts";
 import { addChainToExport } from "../../src/onnx/export_chain.ts";
-import { createClassifier, FixedNoise, SeededNormal, sha256Hex } from "@noprop/infer";
+import { SeededNormal, sha256Hex } from "@noprop/infer";
 import {
+  chainVsBlocks,
   checkOnnx,
   type FixtureOptions,
-  maxAbsDiff,
   onnxChecker,
   writeFixtureRun,
 } from "../_helpers/onnx.ts";
@@ -78,24 +78,10 @@ for (const [name, o] of fixtures) {
     );
     const { channels, height, width } = r.manifest.input, d = r.manifest.embedDim, n = 4;
     const x = new SeededNormal(5).fill(new Float32Array(n * channels * height * width));
-    const rng = new SeededNormal(6);
-    const draws = Array.from({ length: T + 1 }, () => rng.fill(new Float32Array(n * d)));
-    const fused = await createClassifier({ modelDir: runDir, provider: "cpu", threads: 1 });
-    const blocks = await createClassifier({
-      modelDir: runDir,
-      provider: "cpu",
-      threads: 1,
-      fused: false,
-    });
-    assert(fused.fused && !blocks.fused);
-    for (const noise of [false, true]) {
-      const a = await fused.logits(x, n, { noise, noiseSource: new FixedNoise(draws) });
-      const b = await blocks.logits(x, n, { noise, noiseSource: new FixedNoise(draws) });
-      const diff = maxAbsDiff(a, b);
-      assert(diff <= TOL, `noise ${noise}: max |chain − blocks| = ${diff}`);
+    const diffs = await chainVsBlocks(runDir, x, n, T, d);
+    for (const [k, diff] of diffs.entries()) {
+      assert(diff <= TOL, `noise ${k === 1}: max |chain − blocks| = ${diff}`);
     }
-    await fused.close();
-    await blocks.close();
     await Deno.remove(runDir, { recursive: true });
   });
 }

@@ -7,13 +7,7 @@
  */
 import { assert, assertEquals, assertRejects } from "../assert.ts";
 import { initBackend } from "../../src/backend/mod.ts";
-import {
-  createClassifier,
-  FixedNoise,
-  loadModelFolder,
-  SeededNormal,
-  sha256Hex,
-} from "@noprop/infer";
+import { createClassifier, loadModelFolder, SeededNormal, sha256Hex } from "@noprop/infer";
 import { onnx } from "../../src/deps_onnx.ts";
 import { exportRun } from "../../src/onnx/export.ts";
 import { addChainToExport } from "../../src/onnx/export_chain.ts";
@@ -22,7 +16,7 @@ import { storeExportFp16 } from "../../src/onnx/fp16_folder.ts";
 import { calibrateFolder, quantizeBlocks, writeInt8 } from "../../src/onnx/quantize/export.ts";
 import { decodeModel } from "../../src/onnx/quantize/proto.ts";
 import { writeFileAtomic } from "../../src/atomic.ts";
-import { maxAbsDiff, writeFixtureRun } from "../_helpers/onnx.ts";
+import { chainVsBlocks, writeFixtureRun } from "../_helpers/onnx.ts";
 
 await initBackend("wasm");
 
@@ -77,23 +71,9 @@ Deno.test("an fp32 export converted to fp16: the runtime opens it, its chain = i
   assertEquals(after.get("classifier.onnx"), before.get("classifier.onnx")); // 10 × 10: as it was
   const { T } = f.manifest, n = 4, d = f.manifest.embedDim;
   const x = new SeededNormal(5).fill(new Float32Array(n * 784));
-  const rng = new SeededNormal(6);
-  const draws = Array.from({ length: T + 1 }, () => rng.fill(new Float32Array(n * d)));
-  const fused = await createClassifier({ modelDir: dir, provider: "cpu", threads: 1 });
-  const blocks = await createClassifier({
-    modelDir: dir,
-    provider: "cpu",
-    threads: 1,
-    fused: false,
-  });
-  assert(fused.fused && !blocks.fused);
-  for (const noise of [false, true]) {
-    const a = await fused.logits(x, n, { noise, noiseSource: new FixedNoise(draws) });
-    const b = await blocks.logits(x, n, { noise, noiseSource: new FixedNoise(draws) });
-    assert(maxAbsDiff(a, b) <= 1e-4, `noise ${noise}: ${maxAbsDiff(a, b)}`);
+  for (const [k, diff] of (await chainVsBlocks(dir, x, n, T, d)).entries()) {
+    assert(diff <= 1e-4, `noise ${k === 1}: ${diff}`);
   }
-  await fused.close();
-  await blocks.close();
   const fmt = await new Deno.Command(Deno.execPath(), {
     args: ["fmt", "--check", `${dir}/manifest.json`],
     stdout: "null",
