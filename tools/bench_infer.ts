@@ -31,8 +31,15 @@
  * image at batch 1 that of latency (bar: ≤ 1.5 ms on onnxruntime-node cpu, 2 threads). Keep
  * runs short: the defaults take about a minute on 2 cores.
  *
+ * Sessions are opened as the runtime opens them: the fused chains as running alone (their idle
+ * threads spin-wait, `EngineOptions.spinning`'s default for one session), the per-block chains'
+ * T + 1 sessions without spinning; `--spinning on|off` forces one setting on every session.
+ * Batch-1 latency is the steady state: each timing follows a few untimed calls of the same
+ * chain, so the first call after the batch-128 timing (cold caches, the arena resized) is not
+ * counted.
+ *
  * ```sh
- * deno run -A tools/bench_infer.ts [--rounds 5] [--threads 2] [--spinning] [--run models/<run> | --model DIR] [--no-tfjs] [--no-wasm] [--json]
+ * deno run -A tools/bench_infer.ts [--rounds 5] [--threads 2] [--spinning on|off] [--run models/<run> | --model DIR] [--no-tfjs] [--no-wasm] [--json]
  *   [--int8 u8,s8,per-tensor,reduce-range,conv-only | --int8 none] [--data-dir ../shared/data] [--calibration 300]
  * ```
  *
@@ -245,13 +252,14 @@ async function folderGraphs(dir: string): Promise<BenchGraphs> {
 }
 
 const USAGE =
-  `usage: deno run -A tools/bench_infer.ts [--rounds 5] [--threads N] [--spinning] [--run models/<run> | --model DIR]
+  `usage: deno run -A tools/bench_infer.ts [--rounds 5] [--threads N] [--spinning on|off] [--run models/<run> | --model DIR]
          [--no-tfjs] [--no-wasm] [--json] [--int8 u8,s8,per-tensor,reduce-range,conv-only,min<N> | --int8 none]
          [--data-dir ../shared/data] [--calibration 300]
 
   --rounds N       timing rounds, interleaved over the chains; medians and spreads reported (default 5)
   --threads N      onnxruntime intra-op threads (default: all cores)
-  --spinning       let onnxruntime's idle threads spin (session.intra_op.allow_spinning = 1)
+  --spinning on|off  force onnxruntime's thread spin-waiting (session.intra_op.allow_spinning)
+                   on every session (default: the runtime's, on for the fused chains only)
   --run DIR        a training run folder instead of the random-weight paper-width model
   --model DIR      an exported folder instead (its fp32 graphs and chain, int8 quantized here)
   --no-tfjs, --no-wasm  skip the TensorFlow.js row, the onnxruntime-web wasm rows
@@ -279,7 +287,7 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
       "no-tfjs": { type: "boolean", default: false },
       "no-wasm": { type: "boolean", default: false },
       json: { type: "boolean", default: false },
-      spinning: { type: "boolean", default: false },
+      spinning: { type: "string" },
       int8: { type: "string", default: "u8" },
       "data-dir": { type: "string" },
       calibration: { type: "string", default: "300" },
@@ -291,6 +299,10 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
     return {};
   }
   const rounds = Number(o.rounds), threads = Number(o.threads);
+  if (o.spinning !== undefined && o.spinning !== "on" && o.spinning !== "off") {
+    throw new Error(`--spinning: expected on or off, got "${o.spinning}"`);
+  }
+  const spinning = o.spinning === undefined ? undefined : o.spinning === "on";
   const variants = o.int8 === "none" ? [] : o.int8.split(",");
   const quantizeAs = Object.fromEntries(variants.map((v) => [v, int8Variant(v)]));
   const paper = o.model ? undefined : await paperGraphs(o.run);
@@ -317,7 +329,7 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
     }
   }
   const results: Record<string, unknown> = {
-    spinning: o.spinning,
+    spinning: o.spinning ?? "auto (the fused chains only)",
     threads,
     rounds,
     T: m.T,
@@ -328,10 +340,10 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
   };
   const engines = [[
     "ort-node cpu",
-    () => nodeEngine("cpu", { threads, spinning: o.spinning }),
+    () => nodeEngine("cpu", { threads, spinning }),
   ], [
     "ort-web wasm",
-    () => webEngine("wasm", { threads }),
+    () => webEngine("wasm", { threads, spinning }),
   ]] as const;
   for (const [name, make] of o["no-wasm"] ? engines.slice(0, 1) : engines) {
     const engine = await make();
@@ -340,10 +352,11 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
     for (const [v, g] of Object.entries(int8)) {
       chains[`int8 ${v}`] = await openChain(engine, g, cls, false, K);
     }
-    const fusedSession = fused ? await engine.open(fused, "chain.onnx") : undefined;
+    const alone = { alone: true }; // as the runtime opens a fused chain
+    const fusedSession = fused ? await engine.open(fused, "chain.onnx", alone) : undefined;
     const int8Sessions: Record<string, GraphSession> = {};
     for (const [v, g] of Object.entries(int8Fused)) {
-      int8Sessions[v] = await engine.open(g, `chain.int8.onnx (${v})`);
+      int8Sessions[v] = await engine.open(g, `chain.int8.onnx (${v})`, alone);
     }
     const runs: Record<string, (n: number) => Promise<Float32Array>> = {};
     if (fusedSession) runs.fused = (n) => runFused(fusedSession, m, x, n);
@@ -352,18 +365,19 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
     }
     for (const [k, c] of Object.entries(chains)) runs[k] = (n) => runChain(c, m, x, n);
     const b128: Record<string, number[]> = {}, b1: Record<string, number[]> = {};
-    // Warm-up, and calls per timing: enough for ~200 ms (batch 128) and ~50 ms (batch 1) each,
+    // Warm-up, and calls per timing: enough for ~200 ms (batch 128) and ~100 ms (batch 1) each,
     // so a small model's figures are not one call's noise.
     const reps128: Record<string, number> = {}, reps1: Record<string, number> = {};
     for (const [k, run] of Object.entries(runs)) {
       await run(128);
       await run(1);
       reps128[k] = Math.min(20, Math.max(1, Math.ceil(200 / await timeIt(() => run(128), 1))));
-      reps1[k] = Math.min(200, Math.max(10, Math.ceil(50 / await timeIt(() => run(1), 3))));
+      reps1[k] = Math.min(400, Math.max(20, Math.ceil(100 / await timeIt(() => run(1), 3))));
     }
     for (let r = 0; r < rounds; r++) {
       for (const [k, run] of Object.entries(runs)) {
         (b128[k] ??= []).push(await timeIt(() => run(128), reps128[k]));
+        await timeIt(() => run(1), 5); // untimed: the steady state follows (see the module doc)
         (b1[k] ??= []).push(await timeIt(() => run(1), reps1[k]));
       }
     }

@@ -183,8 +183,8 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     id: "chain-noise-reversed",
     file: CHAIN_GRAPH,
-    find: "`${p}s`, f.s[t - 1]",
-    replace: "`${p}s`, f.s[T - t]",
+    find: "Float32Array.from(s), [T, 1, 1]",
+    replace: "Float32Array.from(s).reverse(), [T, 1, 1]",
     description: "fused chain graph: step t's noise scaled by √c_{T+1−t} instead of √c_t",
   },
   {

@@ -234,7 +234,7 @@ async function openChain(engine: Engine, folder: ModelFolder, fused: boolean | u
   const ref = folder.manifest.chain;
   if (fused === false || !ref || !folder.chain) return undefined;
   const label = `${folder.dir}/${ref.file}`;
-  const s = await engine.open(folder.chain, label);
+  const s = await engine.open(folder.chain, label, { alone: true }); // see EngineOptions.spinning
   const { input: { channels: c, height: h, width: w }, embedDim: d, T } = folder.manifest;
   try {
     checkIo(s, label, ["x", "z0", "eps"], "logits");

@@ -141,6 +141,7 @@ export {
   type EngineOptions,
   type FeedTensor,
   type GraphSession,
+  type OpenHints,
   PROVIDER_NAMES,
   type ProviderName,
 } from "./runtime/types.ts";

@@ -75,4 +75,10 @@ export {
 export type { Sampler, SamplerRun } from "./sampler/types.ts";
 export { getSampler, registerSampler, samplerNames } from "./sampler/registry.ts";
 export { type AdapterInfo, webgpuAdapter } from "./runtime/ort_web_engine.ts";
-export type { ConcreteProvider, Engine, FeedTensor, GraphSession } from "./runtime/types.ts";
+export type {
+  ConcreteProvider,
+  Engine,
+  FeedTensor,
+  GraphSession,
+  OpenHints,
+} from "./runtime/types.ts";

@@ -128,7 +128,9 @@ export function isIdentity(w: NamedTensor): boolean {
  *
  * With a stacked source (`src.copies` = T, `stackedLayers`) it computes T blocks' stacks at once:
  * the first conv reads the shared `x` and writes T·widths[0] channels; the next two are grouped
- * (ONNX Conv `group` = T), so block t's channels only ever see block t's.
+ * (ONNX Conv `group` = T), so block t's channels only ever see block t's. `layers` [first, last]
+ * adds only convs first … last (with their ReLU and pool; the Flatten only after the third):
+ * the fused chain stacks the first conv alone (`chain_graph.ts`).
  *
  * @example
  * ```ts
@@ -152,6 +154,9 @@ export function isIdentity(w: NamedTensor): boolean {
  * convStack(g, src, "img", g.input("x", ["N", 1, 8, 8]), spec);
  * assert.deepEqual(g.opTypes().filter((op) => op === "Conv").length, 3);
  * assert.equal(g.opTypes().at(-1), "Flatten");
+ * const first = new GraphBuilder("first");
+ * convStack(first, src, "img", first.input("x", ["N", 1, 8, 8]), spec, [1, 1]);
+ * assert.deepEqual(first.opTypes(), ["Conv", "Relu", "MaxPool"]);
  * ```
  */
 export function convStack(
@@ -160,12 +165,15 @@ export function convStack(
   prefix: string,
   x: string,
   s: BlockSpec,
+  layers: [number, number] = [1, 3],
 ): string {
   const chans = [s.channels, ...s.widths];
   const T = src.copies;
-  let h = x;
-  for (let k = 1; k <= 3; k++) {
-    const { tag, w, b } = src.conv(`${prefix}.conv${k}`, null, KERNEL, chans[k - 1], chans[k]);
+  let h = x, tag = "";
+  for (let k = layers[0]; k <= layers[1]; k++) {
+    const layer = src.conv(`${prefix}.conv${k}`, null, KERNEL, chans[k - 1], chans[k]);
+    const { w, b } = layer;
+    tag = layer.tag;
     const wt = g.floats(`${tag}.w`, w, [T * chans[k], chans[k - 1], KERNEL, KERNEL]);
     const bias = g.floats(`${tag}.b`, b, [T * chans[k]]);
     const pad = (KERNEL - 1) / 2;
@@ -186,7 +194,11 @@ export function convStack(
       });
     }
   }
-  return g.node("Flatten", [h], { outputs: [g.fresh(`${prefix}.flat`)], attrs: { axis: 1 } });
+  if (layers[1] < 3) return h;
+  // Named in the source's scope, as its layers are (conv3's tag `b03.img.conv3` in the fused
+  // chain → `b03.img.flat`).
+  const flat = `${tag.slice(0, -".conv3".length)}.flat`;
+  return g.node("Flatten", [h], { outputs: [g.fresh(flat)], attrs: { axis: 1 } });
 }
 
 /**
@@ -315,8 +327,19 @@ export function imageFeatures(
   return { name: convStack(g, src, "img", x, s), size: rows.h * rows.w * rows.c, rows };
 }
 
-/** The shape of a paper conv stack's output (two 2×2 max-pools, `widths[2]` channels). */
-function stackRows(s: BlockSpec): FlattenRows {
+/**
+ * The shape of a paper conv stack's output (two 2×2 max-pools, `widths[2]` channels).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { blockSpec } from "../model/block.ts";
+ * import { stackRows } from "./block_graph.ts";
+ * const spec = blockSpec({ height: 28, width: 28, channels: 1, classes: 10, embedDim: 10 });
+ * assert.deepEqual(stackRows(spec), { h: 7, w: 7, c: 128 });
+ * ```
+ */
+export function stackRows(s: BlockSpec): FlattenRows {
   return { h: Math.floor(s.height / 4), w: Math.floor(s.width / 4), c: s.widths[2] };
 }
 

@@ -4,13 +4,20 @@
  * for the noise-free sampler), output `logits` [N, classes] — the T blocks, the sampler of
  * paper eq. 3 and the classifier in one session.
  *
- * Block t's image branch depends only on x, not on z, so the T branches' convolutions run as one
- * network T times as wide before the first z-step (`stackedLayers`): the first conv (or ResNet
- * stem) reads x once and writes T·width channels, every later conv is grouped (ONNX Conv
- * `group` = T, block t's channels see only block t's), and one Split hands each block its
- * flattened features:
+ * Block t's image branch depends only on x, not on z, so all T branches run before the first
+ * z-step. The first conv of the T blocks is one conv (`stackedLayers`) that reads x once and
+ * writes T·w0 channels; after its ReLU and pool, one Split hands block t its w0 channels, and
+ * each block's conv2 and conv3 run on their own, as in its block graph:
  *
- *     x → Conv(T·w0) → … → Conv(group T) → … → Flatten [N, T·F] → Split → F_1 … F_T
+ *     x → Conv(T·w0) → ReLU → MaxPool → Split → [block t: Conv → ReLU → Conv → ReLU → MaxPool → Flatten] → F_t
+ *
+ * (Grouped convolutions, ONNX Conv `group` = T, for conv2 and conv3 were the first layout: as
+ * fast in float, but onnxruntime's int8 grouped convolution is not: measured on the paper-width
+ * MNIST chain, int8, 2 threads, batch 128, the grouped conv2 took about 4× the time of the ten
+ * blocks' own, and the int8 chain ran at 79.4 ms per batch against 62.9 ms split this way
+ * (batch 1: 1.09 against 0.99 ms); the float chain was within 5% either way.) A ResNet
+ * backbone runs stacked throughout: its stem reads x once, every later conv is grouped, and one
+ * Split cuts the flattened features [N, T·F] into F_1 … F_T.
  *
  * Then the T z-steps: block t's `img.fc` (BatchNorm folded) on F_t, its z branch and head
  * exactly as in its block graph (`addDense`, `blockStep` of `block_graph.ts`), and eq. 3 with
@@ -18,6 +25,9 @@
  * the one place they are computed):
  *
  *     û_t = blockStep_t(img.fc_t(F_t), z_{t−1});  z_t = a_t·û_t + b_t·z_{t−1} + s_t·ε_t
+ *
+ * (the noise terms s_t·ε_t for all t in four nodes up front, `stepNoise`, and each step's eq. 3
+ * as Mul, Mul, Sum)
  *
  * (`img.fc` as T Gemms rather than one batched MatMul [T, N, F]·[T, F, hidden] or a grouped
  * convolution: measured on the paper-width chain, onnxruntime's cpu Gemm with its prepacked
@@ -53,7 +63,8 @@
  *   classifier: { tag: "cls", w: Float32Array.of(1, 0, 0, 0, 1, 0, 0, 0, 1), b: new Float32Array(3) },
  *   schedule: { a: [0.5, 0.9], b: [0.4, 0.1], c: [0.3, 0.01] },
  * });
- * assert.equal(g.opTypes().filter((op) => op === "Conv").length, 3); // one conv stack for both
+ * // The first conv once for both blocks, conv2 and conv3 per block:
+ * assert.equal(g.opTypes().filter((op) => op === "Conv").length, 1 + 2 * 2);
  * const { engine } = await selectEngine("cpu", { threads: 1 });
  * const session = await engine.open(g.encode(), "chain.onnx");
  * const { logits } = await session.run({
@@ -68,10 +79,24 @@
  */
 import { type DtCoefficients, dtStepFactors } from "@noprop/infer";
 import type { BlockSpec } from "../model/block.ts";
-import { addDense, blockStep, checkEmbed, imageFeatures, isIdentity } from "./block_graph.ts";
+import { backboneOf } from "../model/backbone.ts";
+import {
+  addDense,
+  blockStep,
+  checkEmbed,
+  convStack,
+  imageFeatures,
+  isIdentity,
+  stackRows,
+} from "./block_graph.ts";
 import { addClassifier } from "./classifier_graph.ts";
 import { GraphBuilder } from "./graph.ts";
-import { type LayerSource, type LayerTensors, stackedLayers } from "./layer_source.ts";
+import {
+  type FlattenRows,
+  type LayerSource,
+  type LayerTensors,
+  stackedLayers,
+} from "./layer_source.ts";
 import type { NamedTensor } from "./weights.ts";
 
 /**
@@ -104,12 +129,62 @@ function scalar(g: GraphBuilder, name: string, v: number): string {
 }
 
 /**
- * The stacked image features `feat` [N, T·F] split into the T blocks' [N, F] (one Split: block
- * t's features are columns (t − 1)·F … t·F − 1); returns their names.
+ * `v` split along axis 1 into T equal parts of `size` (block t's are entries (t − 1)·size …
+ * t·size − 1: the stacked features [N, T·F], or the stacked first conv's channels); one Split,
+ * returns the parts' names (`<hint>1` … `<hint>T`).
  */
-function splitFeatures(g: GraphBuilder, feat: string, T: number, F: number): string[] {
-  const parts = Array.from({ length: T }, (_, i) => g.fresh(`img.feat${i + 1}`));
-  g.node("Split", [feat, g.int64s("img.split", Array(T).fill(F))], {
+function splitBlocks(g: GraphBuilder, v: string, T: number, size: number, hint: string): string[] {
+  const parts = Array.from({ length: T }, (_, i) => g.fresh(`${hint}${i + 1}`));
+  g.node("Split", [v, g.int64s(`${hint}.split`, Array(T).fill(size))], {
+    outputs: parts,
+    attrs: { axis: 1 },
+  });
+  return parts;
+}
+
+/**
+ * The T blocks' flattened image features [N, F] each (see the module doc): for the paper's
+ * conv stack, the first conv of all T blocks as one conv reading x once (T·w0 channels), its
+ * pooled output split into the blocks' channels, then each block's conv2 and conv3 on its own;
+ * for a ResNet backbone, the whole stacked backbone (grouped convs) and one Split.
+ */
+function blockFeatures(
+  g: GraphBuilder,
+  blocks: LayerSource[],
+  s: BlockSpec,
+  x: string,
+): { parts: string[]; size: number; rows?: FlattenRows } {
+  const T = blocks.length, stacked = stackedLayers(blocks, "chain.");
+  if (backboneOf(s).backbone !== "paper") {
+    const feat = imageFeatures(g, stacked, s, x);
+    return { parts: splitBlocks(g, feat.name, T, feat.size, "img.feat"), size: feat.size };
+  }
+  const first = convStack(g, stacked, "img", x, s, [1, 1]);
+  const split = splitBlocks(g, first, T, s.widths[0], "img.conv1.part");
+  const rows = stackRows(s);
+  return {
+    parts: blocks.map((b, i) => convStack(g, b, "img", split[i], s, [2, 3])),
+    size: rows.h * rows.w * rows.c,
+    rows,
+  };
+}
+
+/**
+ * The noise terms s_t·ε_t of eq. 3 for t = 1..T as T tensors [N, d], from `eps` [T, N, d] in
+ * four nodes for the whole chain (one Mul by s = [s_1 … s_T] as [T, 1, 1], then Transpose to
+ * [N, T, d], Reshape to [N, T·d] and one Split), rather than a Gather, Squeeze and Mul per
+ * step: at batch 1 every node costs about as much as the arithmetic it does.
+ */
+function stepNoise(g: GraphBuilder, eps: string, s: number[], d: number): string[] {
+  const T = s.length;
+  const scaled = g.node("Mul", [eps, g.floats("eps.s", Float32Array.from(s), [T, 1, 1])]);
+  const nt = g.node("Transpose", [scaled], { attrs: { perm: [1, 0, 2] } });
+  const flat = g.node("Reshape", [nt, g.int64s("eps.shape", [0, T * d])]);
+  const parts = Array.from(
+    { length: T },
+    (_, i) => g.fresh(`step${String(i + 1).padStart(2, "0")}.noise`),
+  );
+  g.node("Split", [flat, g.int64s("eps.split", Array(T).fill(d))], {
     outputs: parts,
     attrs: { axis: 1 },
   });
@@ -156,17 +231,17 @@ export function chainGraph(o: ChainGraphOptions): GraphBuilder {
   let z = g.input("z0", ["N", d]);
   const eps = g.input("eps", [T, "N", d]);
 
-  const feat = imageFeatures(g, stackedLayers(o.blocks, "chain."), s, x);
-  const parts = splitFeatures(g, feat.name, T, feat.size);
+  const { parts, size, rows } = blockFeatures(g, o.blocks, s, x);
   let embedName: string | undefined;
   const embedW = isIdentity(embed)
     ? undefined
     : () => (embedName ??= g.floats("embed.W", embed.data, [K, d]));
 
+  const noise = stepNoise(g, eps, f.s, d);
   for (let t = 1; t <= T; t++) {
     const p = `step${String(t).padStart(2, "0")}.`;
     const src = o.blocks[t - 1];
-    const img = addDense(g, src, parts[t - 1], "img.fc", feat.size, H, "img.bn", feat.rows);
+    const img = addDense(g, src, parts[t - 1], "img.fc", size, H, "img.bn", rows);
     const u = blockStep(g, {
       src,
       spec: s,
@@ -179,10 +254,7 @@ export function chainGraph(o: ChainGraphOptions): GraphBuilder {
     // Eq. 3: z_t = a_t·û_t + b_t·z_{t−1} + s_t·ε_t (ε_t = 0 for the noise-free sampler).
     const au = g.node("Mul", [u, scalar(g, `${p}a`, f.a[t - 1])]);
     const bz = g.node("Mul", [z, scalar(g, `${p}b`, f.b[t - 1])]);
-    const at = g.int64s(`${p}index`, [t - 1], []);
-    const epsT = g.node("Gather", [eps, at], { outputs: [`${p}eps`], attrs: { axis: 0 } });
-    const se = g.node("Mul", [epsT, scalar(g, `${p}s`, f.s[t - 1])]);
-    z = g.node("Add", [g.node("Add", [au, bz]), se], { outputs: [`${p}z`] });
+    z = g.node("Sum", [au, bz, noise[t - 1]], { outputs: [`${p}z`] });
   }
   addClassifier(g, o.classifier, z, "logits");
   g.output("logits", ["N", K]);

@@ -10,9 +10,11 @@
 import { assert, assertEquals } from "../assert.ts";
 import {
   createClassifier,
+  type Engine,
   InferError,
   loadModelFolder,
   type Manifest,
+  nodeEngine,
   parseManifest,
   sha256Hex,
 } from "@noprop/infer";
@@ -110,6 +112,26 @@ Deno.test("a manifest without chain runs the block graphs; a chain serves only i
   assert(maxAbsDiff(clean.out, reference.clean) > 1e-2, "noise-free did not use the chain");
   assert(maxAbsDiff(noisy.out, reference.noisy) <= 1e-6, "stochastic used a noise-free chain");
   await removeCopies();
+});
+
+Deno.test("the fused chain is opened as running alone (its idle threads spin), block graphs are not", async () => {
+  const inner = await nodeEngine("cpu", { threads: 1 });
+  const opened: [string, boolean][] = [];
+  const engine: Engine = {
+    ...inner,
+    open: (graph, label, hints) => {
+      opened.push([label.split("/").pop()!, hints?.alone ?? false]);
+      return inner.open(graph, label, hints);
+    },
+  };
+  for (const fused of [true, false]) {
+    opened.length = 0;
+    const clf = await createClassifier({ modelDir: shipped, engine, fused });
+    await clf.close();
+    const alone = opened.filter(([, a]) => a).map(([f]) => f);
+    assertEquals(alone, fused ? ["chain.onnx"] : [], `fused ${fused}: ${JSON.stringify(opened)}`);
+    assert(opened.some(([f]) => f === "block_01.onnx") || fused, "the block graphs were opened");
+  }
 });
 
 async function loadError(dir: string): Promise<string> {

@@ -25,7 +25,7 @@
 import type * as Ort from "onnxruntime-node";
 import { firstLine, InferError } from "../errors.ts";
 import { probeGraph } from "./probe.ts";
-import { QDQ_SESSION_CONFIG } from "./qdq.ts";
+import { sessionExtra } from "./session_config.ts";
 import { OrtSession } from "./session.ts";
 import type { Engine, EngineOptions } from "./types.ts";
 
@@ -142,10 +142,7 @@ export async function nodeEngine(
     executionMode: "sequential",
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
-    extra: {
-      session: { intra_op: { allow_spinning: opts.spinning ? "1" : "0" } },
-      optimization: QDQ_SESSION_CONFIG,
-    },
+    extra: sessionExtra(opts),
   };
   try {
     const probe = await ort.InferenceSession.create(probeGraph(), options);
@@ -157,9 +154,12 @@ export async function nodeEngine(
     provider: provider === "webgpu" ? "webgpu-node" : provider,
     runtime: "onnxruntime-node",
     detail: provider === "cpu" ? `${threads} threads` : provider,
-    async open(graph, label) {
+    async open(graph, label, hints) {
       try {
-        const session = await ort.InferenceSession.create(graph, options);
+        const session = await ort.InferenceSession.create(graph, {
+          ...options,
+          extra: sessionExtra(opts, hints),
+        });
         return new OrtSession(ort, session, label, `onnxruntime-node (${provider})`);
       } catch (e) {
         throw new InferError(

@@ -23,7 +23,7 @@
 import type * as Ort from "onnxruntime-web";
 import { firstLine, InferError } from "../errors.ts";
 import { probeGraph } from "./probe.ts";
-import { QDQ_SESSION_CONFIG } from "./qdq.ts";
+import { sessionExtra } from "./session_config.ts";
 import { OrtSession } from "./session.ts";
 import type { Engine, EngineOptions } from "./types.ts";
 
@@ -201,11 +201,8 @@ export async function webEngineOn(
   const options: Ort.InferenceSession.SessionOptions = {
     executionProviders: [provider],
     graphOptimizationLevel: "all",
-    extra: {
-      session: { intra_op: { allow_spinning: opts.spinning ? "1" : "0" } },
-      // int8 (QDQ) graphs keep their quantization points (see qdq.ts); no-op for float graphs.
-      optimization: QDQ_SESSION_CONFIG,
-    },
+    // int8 (QDQ) graphs keep their quantization points (see qdq.ts); no-op for float graphs.
+    extra: sessionExtra(opts),
   };
   try {
     const probe = await ort.InferenceSession.create(probeGraph(), options);
@@ -221,9 +218,12 @@ export async function webEngineOn(
     provider: provider === "webgpu" ? "webgpu-web" : "wasm",
     runtime: "onnxruntime-web",
     detail,
-    async open(graph, label) {
+    async open(graph, label, hints) {
       try {
-        const session = await ort.InferenceSession.create(graph, options);
+        const session = await ort.InferenceSession.create(graph, {
+          ...options,
+          extra: sessionExtra(opts, hints),
+        });
         return new OrtSession(ort, session, label, `onnxruntime-web (${provider})`);
       } catch (e) {
         const msg = firstLine(e);

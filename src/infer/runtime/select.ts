@@ -74,7 +74,7 @@ function quietOpens(e: Engine): Engine {
     provider: e.provider,
     runtime: e.runtime,
     detail: e.detail,
-    open: (graph, label) => quietStderr(() => e.open(graph, label)),
+    open: (graph, label, hints) => quietStderr(() => e.open(graph, label, hints)),
   };
 }
 

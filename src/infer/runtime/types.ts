@@ -130,11 +130,33 @@ export interface EngineOptions {
   /** CPU threads (onnxruntime intra-op threads; wasm worker threads). Default: all cores. */
   threads?: number;
   /**
-   * Let idle intra-op threads spin-wait (default false). Every session has its own thread pool,
-   * and a chain runs T + 1 sessions in turn: spinning pools then fight over the cores (measured
-   * here: a 10-block chain ran 4× slower at batch 128 and 7× slower at batch 1).
+   * Let idle intra-op threads spin-wait. Default: on for a session opened as running alone
+   * ({@linkcode OpenHints.alone}: the fused chain, one session per batch), off otherwise. Every
+   * session has its own thread pool, and a per-block chain runs T + 1 sessions in turn:
+   * spinning pools then fight over the cores (measured here: a 10-block chain ran 4× slower at
+   * batch 128 and 7× slower at batch 1). A session run alone gains from it instead: without
+   * spinning, every parallel kernel waits for the sleeping second thread to wake (measured on
+   * the paper-width int8 fused chain at batch 1, 2 threads: about 25% faster with it).
+   * `true` or `false` here decides for every session.
    */
   spinning?: boolean;
+}
+
+/**
+ * How a session opened by {@linkcode Engine.open} will run.
+ *
+ * @example
+ * ```ts
+ * import type { OpenHints } from "./types.ts";
+ * const chain: OpenHints = { alone: true }; // the fused chain: nothing else runs beside it
+ * ```
+ */
+export interface OpenHints {
+  /**
+   * The session runs alone: one session per batch, not one of T + 1 sessions run in turn. Its
+   * idle threads then spin-wait unless {@linkcode EngineOptions.spinning} says otherwise.
+   */
+  alone?: boolean;
 }
 
 /**
@@ -161,6 +183,6 @@ export interface Engine {
   readonly runtime: "onnxruntime-node" | "onnxruntime-web";
   /** Human-readable detail (adapter, threads). */
   readonly detail: string;
-  /** Opens a graph from its bytes; `label` names it in errors. */
-  open(graph: Uint8Array, label: string): Promise<GraphSession>;
+  /** Opens a graph from its bytes; `label` names it in errors; `hints` say how it will run. */
+  open(graph: Uint8Array, label: string, hints?: OpenHints): Promise<GraphSession>;
 }

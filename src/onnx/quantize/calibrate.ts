@@ -22,7 +22,7 @@
  * ```
  * @module
  */
-import type { Engine, GraphSession } from "@noprop/infer";
+import type { Engine, GraphSession, OpenHints } from "@noprop/infer";
 import { onnx, type OnnxProto } from "../../deps_onnx.ts";
 import { expandFp16Weights } from "../fp16_weights.ts";
 import { planQuantization } from "./plan.ts";
@@ -135,13 +135,13 @@ export function calibratingEngine(
     provider: engine.provider,
     runtime: engine.runtime,
     detail: `${engine.detail}, calibrating`,
-    async open(graph: Uint8Array, label: string): Promise<GraphSession> {
+    async open(graph: Uint8Array, label: string, hints?: OpenHints): Promise<GraphSession> {
       // Float16-stored weights (`../fp16_weights.ts`) widened back to the float32 initializers
       // the plan reads (exact: the same graph, computing the same values).
       const model = expandFp16Weights(decodeModel(graph, label));
       const names = planQuantization(model, ops).calibrate;
       const own = (model.graph!.output ?? []).map((o) => o.name ?? "");
-      const s = await engine.open(encodeModel(withOutputs(model, names)), label);
+      const s = await engine.open(encodeModel(withOutputs(model, names)), label, hints);
       return {
         inputNames: s.inputNames,
         outputNames: own,

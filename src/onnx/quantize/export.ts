@@ -302,10 +302,11 @@ export function quantizeBlocks(
  * const x = Float32Array.from({ length: 784 }, (_, i) => (i % 97) / 40 - 0.4);
  * const { folder, table } = await calibrateFolder("models/mnist", x, { threads: 1 });
  * const { report } = quantizeChain(folder, table)!;
- * // The two grouped convs of the stacked image branches; per step img.fc, two of the label
- * // branch's three layers (the first reads z: K = d = 10, it stays float) and the head's three.
- * assert.equal(report.quantized.length, 2 + 10 * 6);
- * assert.ok(report.quantized.includes("Conv:chain.img.conv3"));
+ * // Per block conv2 and conv3 (the stacked first conv, a reduction of 9, stays float), img.fc,
+ * // two of the label branch's three layers (the first reads z: K = d = 10, it stays float)
+ * // and the head's three.
+ * assert.equal(report.quantized.length, 10 * 2 + 10 * 6);
+ * assert.ok(report.quantized.includes("Conv:b03.img.conv3"));
  * assert.ok(report.quantized.includes("Gemm:b07.img.fc+bn"));
  * ```
  */
