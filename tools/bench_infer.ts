@@ -36,7 +36,8 @@
  * T + 1 sessions without spinning; `--spinning on|off` forces one setting on every session.
  * Batch-1 latency is the steady state: each timing follows a few untimed calls of the same
  * chain, so the first call after the batch-128 timing (cold caches, the arena resized) is not
- * counted.
+ * counted; and each chain's timings start after a 200 ms pause, so that the previous chain's
+ * spinning threads have gone to sleep.
  *
  * ```sh
  * deno run -A tools/bench_infer.ts [--rounds 5] [--threads 2] [--spinning on|off] [--run models/<run> | --model DIR] [--no-tfjs] [--no-wasm] [--json]
@@ -269,6 +270,12 @@ const USAGE =
                    benchmark's own random inputs)
   --calibration N  calibration images with --data-dir (default 300)`;
 
+/**
+ * A pause before each chain's timings: a spinning session's idle threads keep spinning for a
+ * while after its last run (tens of ms), and would otherwise take a core from the next chain.
+ */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 200));
+
 const rate = (ms: number) => +(128000 / ms).toFixed(1);
 const ratio = (a: number, b: number) => +(a / b).toFixed(3);
 
@@ -376,6 +383,7 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
     }
     for (let r = 0; r < rounds; r++) {
       for (const [k, run] of Object.entries(runs)) {
+        await settle();
         (b128[k] ??= []).push(await timeIt(() => run(128), reps128[k]));
         await timeIt(() => run(1), 5); // untimed: the steady state follows (see the module doc)
         (b1[k] ??= []).push(await timeIt(() => run(1), reps1[k]));
