@@ -130,7 +130,9 @@ export function isIdentity(w: NamedTensor): boolean {
  * the first conv reads the shared `x` and writes T·widths[0] channels; the next two are grouped
  * (ONNX Conv `group` = T), so block t's channels only ever see block t's. `layers` [first, last]
  * adds only convs first … last (with their ReLU and pool; the Flatten only after the third):
- * the fused chain stacks the first conv alone (`chain_graph.ts`).
+ * the fused chain stacks the first conv alone (`chain_graph.ts`). `nhwc` flattens in NHWC order
+ * (a Transpose first): the order of the trainer's dense rows, and the layout onnxruntime's int8
+ * convolutions compute in, so that its own transpose back to NCHW cancels against this one.
  *
  * @example
  * ```ts
@@ -155,7 +157,7 @@ export function isIdentity(w: NamedTensor): boolean {
  * assert.deepEqual(g.opTypes().filter((op) => op === "Conv").length, 3);
  * assert.equal(g.opTypes().at(-1), "Flatten");
  * const first = new GraphBuilder("first");
- * convStack(first, src, "img", first.input("x", ["N", 1, 8, 8]), spec, [1, 1]);
+ * convStack(first, src, "img", first.input("x", ["N", 1, 8, 8]), spec, { layers: [1, 1] });
  * assert.deepEqual(first.opTypes(), ["Conv", "Relu", "MaxPool"]);
  * ```
  */
@@ -165,8 +167,9 @@ export function convStack(
   prefix: string,
   x: string,
   s: BlockSpec,
-  layers: [number, number] = [1, 3],
+  o: { layers?: [number, number]; nhwc?: boolean } = {},
 ): string {
+  const layers = o.layers ?? [1, 3];
   const chans = [s.channels, ...s.widths];
   const T = src.copies;
   let h = x, tag = "";
@@ -197,8 +200,14 @@ export function convStack(
   if (layers[1] < 3) return h;
   // Named in the source's scope, as its layers are (conv3's tag `b03.img.conv3` in the fused
   // chain → `b03.img.flat`).
-  const flat = `${tag.slice(0, -".conv3".length)}.flat`;
-  return g.node("Flatten", [h], { outputs: [g.fresh(flat)], attrs: { axis: 1 } });
+  const scope = tag.slice(0, -".conv3".length);
+  if (o.nhwc) {
+    h = g.node("Transpose", [h], {
+      outputs: [g.fresh(`${scope}.nhwc`)],
+      attrs: { perm: [0, 2, 3, 1] },
+    });
+  }
+  return g.node("Flatten", [h], { outputs: [g.fresh(`${scope}.flat`)], attrs: { axis: 1 } });
 }
 
 /**

@@ -122,6 +122,40 @@ export function nhwcRowsToNchw(
 }
 
 /**
+ * The inverse of {@linkcode nhwcRowsToNchw}: rows of `[c·h·w, out]` from NCHW flatten order
+ * back to NHWC (for a graph that flattens NHWC: the fused chain, `chain_graph.ts`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { nchwRowsToNhwc, nhwcRowsToNchw } from "./layout.ts";
+ * const w = Float32Array.from({ length: 2 * 3 * 4 * 5 }, (_, i) => i); // h 2, w 3, c 4, out 5
+ * assert.deepEqual(nchwRowsToNhwc(nhwcRowsToNchw(w, 2, 3, 4, 5), 2, 3, 4, 5), w);
+ * assert.deepEqual(nchwRowsToNhwc(Float32Array.of(1, 3, 2, 4), 1, 2, 2, 1), Float32Array.of(1, 2, 3, 4));
+ * ```
+ */
+export function nchwRowsToNhwc(
+  w: Float32Array,
+  h: number,
+  width: number,
+  c: number,
+  out: number,
+): Float32Array {
+  const hw = h * width;
+  if (w.length !== hw * c * out) {
+    throw new Error(`flatten permutation: ${w.length} weights, expected ${hw}·${c}·${out}`);
+  }
+  const res = new Float32Array(w.length);
+  for (let p = 0; p < hw; p++) {
+    for (let ch = 0; ch < c; ch++) {
+      const src = (ch * hw + p) * out, dst = (p * c + ch) * out;
+      res.set(w.subarray(src, src + out), dst);
+    }
+  }
+  return res;
+}
+
+/**
  * Folds an inference-mode BatchNorm into the dense layer `x·W + b` before it (`W` is
  * `[in, out]`); returns the new weight and bias.
  *

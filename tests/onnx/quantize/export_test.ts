@@ -116,14 +116,16 @@ function u8Params(lo: number, hi: number) {
 
 /**
  * The block tensors a chain tensor stands for: `step03.head.in`, `b03.head.fc1+bn1` and
- * `b03.img.conv3` are block 3's `head.in`, `head.fc1+bn1` and `img.conv3`; a stacked tensor
+ * `b03.img.conv3` are block 3's `head.in`, `head.fc1+bn1` and `img.conv3` (`b03.img.nhwc`, the
+ * same values transposed, is its `img.conv3.pool`); a stacked tensor
  * (`chain.img.conv1.pool`, and `img.conv1.part2` cut from it) and `x` are block t's
  * `img.conv1.pool` (`x`) for every t. Other names (`relu_5`: the builder's numbering, not the
  * block's) stand for none: the group they are in has named peers.
  */
 function blockTensors(t: string): [number, string][] {
   const scoped = /^(?:step|b)(\d\d)\.(.*)$/.exec(t);
-  if (scoped) return [[Number(scoped[1]), scoped[2]]];
+  // The chain's NHWC transpose of conv3's pooled output holds the same values.
+  if (scoped) return [[Number(scoped[1]), scoped[2] === "img.nhwc" ? "img.conv3.pool" : scoped[2]]];
   const every = (name: string) =>
     Array.from({ length: T }, (_, i) => [i + 1, name] as [number, string]);
   if (t.startsWith("chain.")) return every(t.slice("chain.".length));
@@ -293,7 +295,7 @@ Deno.test({
   },
 });
 
-Deno.test("onnxruntime runs chain.int8.onnx on integer kernels: QLinearConv for each block's conv2 and conv3, QGemm, and one float conv (the stacked first)", async () => {
+Deno.test("onnxruntime runs chain.int8.onnx on integer kernels: QLinearConv for each block's conv2 and conv3, QGemm, one float conv (the stacked first), no transpose back to NCHW", async () => {
   const ort = await loadOrtNode();
   const path = `${await Deno.makeTempDir()}/optimized.onnx`;
   const s = await ort.InferenceSession.create(chain.graph, {
@@ -312,6 +314,9 @@ Deno.test("onnxruntime runs chain.int8.onnx on integer kernels: QLinearConv for 
     assertEquals(group === undefined ? 1 : toNumber(group), 1, "a grouped conv");
   }
   assertEquals(ops.filter((o) => o === "QGemm").length, 6 * T, ops.join(" "));
+  // Into NHWC once per block before its conv2, and the noise's [T, N, d] → [N, T, d]: the
+  // transpose back to NCHW after conv3 cancels against the chain's NHWC flatten.
+  assertEquals(ops.filter((o) => o === "Transpose").length, T + 1, ops.join(" "));
   // The one float convolution left is the stacked first conv (all T blocks' at once).
   assertEquals(ops.filter((o) => o === "Conv").length, 1, ops.join(" "));
 });
