@@ -107,18 +107,7 @@ export function nhwcRowsToNchw(
   c: number,
   out: number,
 ): Float32Array {
-  const hw = h * width;
-  if (w.length !== hw * c * out) {
-    throw new Error(`flatten permutation: ${w.length} weights, expected ${hw}·${c}·${out}`);
-  }
-  const res = new Float32Array(w.length);
-  for (let p = 0; p < hw; p++) {
-    for (let ch = 0; ch < c; ch++) {
-      const src = (p * c + ch) * out, dst = (ch * hw + p) * out;
-      res.set(w.subarray(src, src + out), dst);
-    }
-  }
-  return res;
+  return permuteRows(w, h, width, c, out, true);
 }
 
 /**
@@ -141,6 +130,18 @@ export function nchwRowsToNhwc(
   c: number,
   out: number,
 ): Float32Array {
+  return permuteRows(w, h, width, c, out, false);
+}
+
+/** The row permutation of both: NHWC → NCHW order (`toNchw`) or back. */
+function permuteRows(
+  w: Float32Array,
+  h: number,
+  width: number,
+  c: number,
+  out: number,
+  toNchw: boolean,
+): Float32Array {
   const hw = h * width;
   if (w.length !== hw * c * out) {
     throw new Error(`flatten permutation: ${w.length} weights, expected ${hw}·${c}·${out}`);
@@ -148,7 +149,8 @@ export function nchwRowsToNhwc(
   const res = new Float32Array(w.length);
   for (let p = 0; p < hw; p++) {
     for (let ch = 0; ch < c; ch++) {
-      const src = (ch * hw + p) * out, dst = (p * c + ch) * out;
+      const nhwc = (p * c + ch) * out, nchw = (ch * hw + p) * out;
+      const [src, dst] = toNchw ? [nhwc, nchw] : [nchw, nhwc];
       res.set(w.subarray(src, src + out), dst);
     }
   }

@@ -13,8 +13,8 @@ import { trainDistributed } from "../../src/dist/submit.ts";
 import { parseEngineUrl } from "../../src/dist/url.ts";
 import { train } from "../../src/train/mod.ts";
 import { REPO, runTool } from "../_helpers/cli.ts";
-import { startWorker, tinyFlags as flags, waitFor } from "../_helpers/dist.ts";
-import { freePort, REDIS_SERVER, startRedis } from "../_helpers/redis.ts";
+import { startWorker, tinyFlags as flags, waitFor, type WorkerProcess } from "../_helpers/dist.ts";
+import { freePort, REDIS_SERVER, startRedis, type TestRedis } from "../_helpers/redis.ts";
 import { assertSameRunState } from "../_helpers/resume.ts";
 import { tinyConfig, writeSyntheticMnist } from "../_helpers/train.ts";
 
@@ -24,6 +24,33 @@ await writeSyntheticMnist(data, 320, 100);
 const ignore = !REDIS_SERVER;
 const tinyFlags = (out: string, runName: string) => flags(data, out, runName);
 const opts = { ignore, sanitizeOps: false, sanitizeResources: false };
+
+/** What {@linkcode withCluster} hands a test. */
+interface Cluster {
+  redis: TestRedis;
+  out: string;
+  workers: WorkerProcess[];
+}
+
+/**
+ * Runs `fn` with a fresh redis-server (with `password`, if given), a temporary folder and
+ * `workers` worker processes; stops them and removes the folder afterwards, whatever happens.
+ */
+async function withCluster(
+  o: { workers: number; password?: string },
+  fn: (c: Cluster) => Promise<void>,
+): Promise<void> {
+  const redis = await startRedis({ password: o.password });
+  const out = await Deno.makeTempDir();
+  const workers = Array.from({ length: o.workers }, () => startWorker(redis.url));
+  try {
+    await fn({ redis, out, workers });
+  } finally {
+    await Promise.all(workers.map((w) => w.stop()));
+    await redis.stop();
+    await Deno.remove(out, { recursive: true });
+  }
+}
 
 async function filesText(dir: string): Promise<string> {
   let all = "";
@@ -39,10 +66,7 @@ Deno.test({
   ...opts,
   fn: async () => {
     const password = "pw-Zq81xK";
-    const redis = await startRedis({ password });
-    const out = await Deno.makeTempDir();
-    const workers = [1, 2, 3].map(() => startWorker(redis.url));
-    try {
+    await withCluster({ workers: 3, password }, async ({ redis, out, workers }) => {
       const r = await runTool("tools/train.ts", [
         ...tinyFlags(out, "dist"),
         "--distributed",
@@ -65,11 +89,7 @@ Deno.test({
         workers.map((w) => w.log()).join("") + await filesText(`${out}/dist`);
       assert(!shown.includes(password), "the password was printed or saved");
       assert(shown.includes(":***@"), "the address is shown with the password hidden");
-    } finally {
-      await Promise.all(workers.map((w) => w.stop()));
-      await redis.stop();
-      await Deno.remove(out, { recursive: true });
-    }
+    });
   },
 });
 
@@ -78,28 +98,21 @@ Deno.test({
     "learned embedding, T = 1 and syncEvery 1: nothing is stale, the run is the one-process run bit for bit",
   ...opts,
   fn: async () => {
-    const redis = await startRedis();
-    const out = await Deno.makeTempDir();
-    const workers = [startWorker(redis.url)];
-    const cfg = (runName: string) =>
-      tinyConfig(data, out, {
-        runName,
-        T: 1,
-        embedding: "learned",
-        embeddingDim: 16,
-        syncEvery: 1,
-        lr: 1e-2,
-      });
-    try {
+    await withCluster({ workers: 1 }, async ({ redis, out }) => {
+      const cfg = (runName: string) =>
+        tinyConfig(data, out, {
+          runName,
+          T: 1,
+          embedding: "learned",
+          embeddingDim: 16,
+          syncEvery: 1,
+          lr: 1e-2,
+        });
       const d = await trainDistributed(cfg("dist"), { url: `${redis.url}/exact`, quiet: true });
       const one = await train(cfg("one"), { quiet: true });
       // The shared gradients shipped per batch and applied by the submitter's AdamW.
       await assertSameRunState(one.runDir, d.runDir);
-    } finally {
-      await Promise.all(workers.map((w) => w.stop()));
-      await redis.stop();
-      await Deno.remove(out, { recursive: true });
-    }
+    });
   },
 });
 
@@ -108,19 +121,16 @@ Deno.test({
     "learned embedding, 3 workers, shared gradients synchronised every 4 batches: within the stated tolerance of one process",
   ...opts,
   fn: async () => {
-    const redis = await startRedis();
-    const out = await Deno.makeTempDir();
-    const workers = [1, 2, 3].map(() => startWorker(redis.url));
-    const cfg = (runName: string) =>
-      tinyConfig(data, out, {
-        runName,
-        embedding: "learned",
-        embeddingDim: 16,
-        syncEvery: 4,
-        epochs: 4,
-        lr: 1e-2,
-      });
-    try {
+    await withCluster({ workers: 3 }, async ({ redis, out }) => {
+      const cfg = (runName: string) =>
+        tinyConfig(data, out, {
+          runName,
+          embedding: "learned",
+          embeddingDim: 16,
+          syncEvery: 4,
+          epochs: 4,
+          lr: 1e-2,
+        });
       const d = await trainDistributed(cfg("dist"), { url: `${redis.url}/learned`, quiet: true });
       const one = await train(cfg("one"), { quiet: true });
       // The stated tolerance (README, "Distributed training"): test accuracy within 5 points
@@ -132,11 +142,7 @@ Deno.test({
       assert(Math.abs(mean(a) / mean(b) - 1) <= 0.25, `loss ${mean(a)} vs ${mean(b)}`);
       // Not trivially equal: the gradients were stale (else the runs would be identical).
       assert(mean(a) !== mean(b));
-    } finally {
-      await Promise.all(workers.map((w) => w.stop()));
-      await redis.stop();
-      await Deno.remove(out, { recursive: true });
-    }
+    });
   },
 });
 
@@ -145,11 +151,8 @@ Deno.test({
     "a submitter killed after an epoch, started again with the same command, continues the run and ends as an uninterrupted one",
   ...opts,
   fn: async () => {
-    const redis = await startRedis();
-    const out = await Deno.makeTempDir();
-    const workers = [1, 2].map(() => startWorker(redis.url));
-    const args = [...tinyFlags(out, "dist"), "--distributed", `${redis.url}/restart`];
-    try {
+    await withCluster({ workers: 2 }, async ({ redis, out }) => {
+      const args = [...tinyFlags(out, "dist"), "--distributed", `${redis.url}/restart`];
       const first = new Deno.Command(Deno.execPath(), {
         args: ["run", "-A", "tools/train.ts", ...args],
         cwd: REPO,
@@ -173,11 +176,7 @@ Deno.test({
       assertMatch(again.stderr, /run restart exists on the engine: continuing it from .*\/dist/);
       await train(tinyConfig(data, out, { runName: "local" }), { quiet: true });
       await assertSameRunState(`${out}/local`, `${out}/dist`);
-    } finally {
-      await Promise.all(workers.map((w) => w.stop()));
-      await redis.stop();
-      await Deno.remove(out, { recursive: true });
-    }
+    });
   },
 });
 
@@ -186,17 +185,15 @@ Deno.test({
     "a wrong password, an unreachable server and a run id holding another config: one line each, non-zero exit",
   ...opts,
   fn: async () => {
-    const redis = await startRedis({ password: "pw-right-73" });
-    const out = await Deno.makeTempDir();
-    const submit = (url: string) =>
-      runTool("tools/train.ts", [...tinyFlags(out, "x"), "--distributed", url]);
-    const oneLine = (r: { code: number; stderr: string }, re: RegExp) => {
-      assert(r.code !== 0, "exit status 0");
-      const lines = r.stderr.trim().split("\n");
-      assertEquals(lines.length, 1, r.stderr);
-      assertMatch(lines[0], re);
-    };
-    try {
+    await withCluster({ workers: 0, password: "pw-right-73" }, async ({ redis, out }) => {
+      const submit = (url: string) =>
+        runTool("tools/train.ts", [...tinyFlags(out, "x"), "--distributed", url]);
+      const oneLine = (r: { code: number; stderr: string }, re: RegExp) => {
+        assert(r.code !== 0, "exit status 0");
+        const lines = r.stderr.trim().split("\n");
+        assertEquals(lines.length, 1, r.stderr);
+        assertMatch(lines[0], re);
+      };
       const wrong = await submit(`redis://:pw-wrong-41@127.0.0.1:${redis.port}/r1`);
       oneLine(wrong, /^error: Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+ refused the credentials/);
       assert(!wrong.stderr.includes("pw-wrong-41"));
@@ -218,10 +215,7 @@ Deno.test({
         /^error: run id r2 on .* already holds a run with another config \(lr is 0\.001 here, 0\.5 in the run\)/,
       );
       oneLine(await submit(`${redis.url}`), /names no run id/);
-    } finally {
-      await redis.stop();
-      await Deno.remove(out, { recursive: true });
-    }
+    });
   },
 });
 
