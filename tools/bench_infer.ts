@@ -36,8 +36,7 @@
  * T + 1 sessions without spinning; `--spinning on|off` forces one setting on every session.
  * Batch-1 latency is the steady state: each timing follows a few untimed calls of the same
  * chain, so the first call after the batch-128 timing (cold caches, the arena resized) is not
- * counted; and each chain's timings start after a 200 ms pause, so that the previous chain's
- * spinning threads have gone to sleep.
+ * counted; and each chain's timings start after a 200 ms pause (`settle`).
  *
  * ```sh
  * deno run -A tools/bench_infer.ts [--rounds 5] [--threads 2] [--spinning on|off] [--run models/<run> | --model DIR] [--no-tfjs] [--no-wasm] [--json]
@@ -271,8 +270,10 @@ const USAGE =
   --calibration N  calibration images with --data-dir (default 300)`;
 
 /**
- * A pause before each chain's timings: a spinning session's idle threads keep spinning for a
- * while after its last run (tens of ms), and would otherwise take a core from the next chain.
+ * A pause before each chain's timings, so that nothing the previous chain left running spills
+ * into them. (Added while spinning threads kept spinning after a run and took a core from the
+ * next chain; the runtime now parks them when a run ends, `session_config.ts`, and the pause
+ * stays as a guard: the figures in the README were measured with it.)
  */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 200));
 
